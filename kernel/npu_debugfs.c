@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+
+#include <linux/bug.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+
+
+#include "npu_device.h"
+
+static int npu_debugfs_die_show(struct seq_file *m, void *unused)
+{
+	struct npu_device *ndev = m->private;
+	const struct npu_device_info *info = &ndev->info;
+
+	seq_printf(m, "model: %u\n", info->model);
+	seq_printf(m, "die: %u/%u\n", info->die_index, info->die_count);
+	seq_printf(m, "package: %#x\n", info->package_id);
+	seq_printf(m, "cores: %u\n", info->core_count);
+	seq_printf(m, "numa_node: %d\n", ndev->numa_node);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(npu_debugfs_die);
+
+/*
+ * Writing to inject_warn raises a kernel WARN on purpose.  The test
+ * harness uses it to prove that a splat in the guest log fails a run.
+ */
+static ssize_t npu_debugfs_inject_warn_write(struct file *file,
+					     const char __user *buf,
+					     size_t count, loff_t *ppos)
+{
+	struct npu_device *ndev = file->private_data;
+
+	WARN(1, "npu: die %u: WARN injected through debugfs\n",
+	     ndev->info.die_index);
+	return count;
+}
+
+static const struct file_operations npu_debugfs_inject_warn_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = npu_debugfs_inject_warn_write,
+	.llseek = noop_llseek,
+};
+
+/**
+ * npu_debugfs_init() - per-die debugfs files
+ * @ndev: the die, registered
+ *
+ * They sit in the DRM device's debugfs folder, named after the parent
+ * device (accel/npu-virtual.0/ for the first virtual die) and are removed
+ * with it.
+ */
+void npu_debugfs_init(struct npu_device *ndev)
+{
+	struct dentry *root = ndev->drm.debugfs_root;
+
+	debugfs_create_file("die", 0444, root, ndev, &npu_debugfs_die_fops);
+	debugfs_create_file("inject_warn", 0200, root, ndev,
+			    &npu_debugfs_inject_warn_fops);
+}

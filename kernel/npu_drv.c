@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_accel.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_print.h>
+#include <drm/npu_accel.h>
+
+#include "npu_device.h"
+#include "npu_drv.h"
+
+/* Largest answer buffer a query accepts; answers are far smaller. */
+#define NPU_QUERY_MAX_SIZE	4096u
+
+/*
+ * Copy a kernel struct to a user buffer of another size: the common part
+ * is copied, a larger user buffer has its tail zeroed.
+ */
+static int npu_copy_struct_to_user(u64 uptr, u64 usize,
+				   const void *src, size_t ksize)
+{
+	void __user *dst = u64_to_user_ptr(uptr);
+	size_t n = min_t(u64, usize, ksize);
+
+	if (copy_to_user(dst, src, n))
+		return -EFAULT;
+	if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+static void npu_query_device_fill(struct npu_device *ndev,
+				  struct drm_npu_query_device *q)
+{
+	const struct npu_device_info *info = &ndev->info;
+
+	memset(q, 0, sizeof(*q));
+	q->model = info->model;
+	q->die_index = info->die_index;
+	q->die_count = info->die_count;
+	q->package_id = info->package_id;
+	q->core_count = info->core_count;
+	q->core_mask = GENMASK(info->core_count - 1, 0);
+	q->va_bits = info->va_bits;
+	q->numa_node = ndev->numa_node;
+	/* The first page stays unmapped so that a NULL VA faults. */
+	q->va_start = NPU_PAGE_SIZE;
+	q->va_end = 1ULL << info->va_bits;
+	q->page_size = NPU_PAGE_SIZE;
+	q->mem_total = npu_device_mem_total(ndev);
+	q->caps = info->caps;
+}
+
+static int npu_ioctl_query(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct npu_device *ndev = to_npu_device(drm);
+	struct drm_npu_query *args = data;
+	struct drm_npu_query_device dev_info;
+	const void *answer;
+	size_t ksize;
+	int ret;
+
+	if (args->flags) {
+		drm_dbg(drm, "query: flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+
+	switch (args->type) {
+	case DRM_NPU_QUERY_DEVICE:
+		npu_query_device_fill(ndev, &dev_info);
+		answer = &dev_info;
+		ksize = sizeof(dev_info);
+		break;
+	default:
+		drm_dbg(drm, "query: unknown type %u\n", args->type);
+		return -EINVAL;
+	}
+
+	if (!args->pointer) {
+		args->size = ksize;
+		return 0;
+	}
+	if (!args->size || args->size > NPU_QUERY_MAX_SIZE) {
+		drm_dbg(drm, "query: size %llu\n", args->size);
+		return -EINVAL;
+	}
+
+	ret = npu_copy_struct_to_user(args->pointer, args->size, answer, ksize);
+	if (ret)
+		return ret;
+	args->size = ksize;
+	return 0;
+}
+
+/*
+ * Every handler runs inside drm_dev_enter/exit so that an unplugged die
+ * answers -ENODEV instead of touching freed hardware state.
+ */
+#define NPU_IOCTL(name, func, flags)					\
+	DRM_IOCTL_DEF_DRV(NPU_##name, npu_ioctl_guarded_##func, flags)
+
+#define NPU_GUARDED(func)						\
+static int npu_ioctl_guarded_##func(struct drm_device *drm, void *data,\
+				    struct drm_file *file)		\
+{									\
+	int idx, ret;							\
+									\
+	if (!drm_dev_enter(drm, &idx))					\
+		return -ENODEV;						\
+	ret = npu_ioctl_##func(drm, data, file);			\
+	drm_dev_exit(idx);						\
+	return ret;							\
+}
+
+NPU_GUARDED(query)
+
+static const struct drm_ioctl_desc npu_ioctls[] = {
+	NPU_IOCTL(QUERY, query, DRM_RENDER_ALLOW),
+};
+
+#if IS_ENABLED(CONFIG_DRM_ACCEL)
+DEFINE_DRM_ACCEL_FOPS(npu_fops);
+#define NPU_DRIVER_FEATURES	DRIVER_COMPUTE_ACCEL
+#else
+/* No accel core (Debian arm64): a render node keeps the driver usable. */
+DEFINE_DRM_GEM_FOPS(npu_fops);
+#define NPU_DRIVER_FEATURES	(DRIVER_GEM | DRIVER_RENDER)
+#endif
+
+const struct drm_driver npu_drm_driver = {
+	.driver_features	= NPU_DRIVER_FEATURES,
+	.fops			= &npu_fops,
+	.ioctls			= npu_ioctls,
+	.num_ioctls		= ARRAY_SIZE(npu_ioctls),
+	.name			= "npu",
+	.desc			= "Open NPU driver",
+	.major			= 1,
+	.minor			= 0,
+};
+
+static int __init npu_init(void)
+{
+	return npu_sim_init();
+}
+
+static void __exit npu_exit(void)
+{
+	npu_sim_exit();
+}
+
+module_init(npu_init);
+module_exit(npu_exit);
+
+MODULE_DESCRIPTION("Open NPU driver (RK3588, EIC7702, virtual NPU)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Boot the cached Debian 6.12 kernel in QEMU (TCG, 8 GiB over two NUMA
+# nodes), insmod npu.ko and run commands in the guest; stream their output
+# and return their status.  The guest's kernel log is part of the result:
+# any WARN, BUG, oops, KASAN, lockdep, refcount or list-corruption report
+# fails the run, and so does an rmmod of npu that does not succeed.
+#
+# usage: vm-run.sh [options] [--] 'command' ['command' ...]
+#   --bin FILE      copy FILE (a static program) into the guest's /usr/bin
+#   --data FILE     copy FILE into the guest's /data (the commands' cwd)
+#   --param P=V     npu.ko module parameter (repeatable)
+#   --timeout SEC   whole-run limit (default 600)
+#   --log FILE      keep the full serial log there
+#   --no-npu        do not insmod npu.ko (harness self-checks only)
+#
+# Exit status: 0 all commands passed and the log is clean; 1 a command
+# failed; 2 the guest kernel log has a splat or rmmod failed; 3 the guest
+# did not finish (timeout, panic, no result); 64 usage.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+
+bins=() datas=() params=() cmds=()
+timeout_s=600 logfile= load_npu=1
+usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bin) bins+=("$2"); shift 2 ;;
+	--data) datas+=("$2"); shift 2 ;;
+	--param) params+=("$2"); shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--log) logfile=$2; shift 2 ;;
+	--no-npu) load_npu=0; shift ;;
+	-h|--help) usage ;;
+	--) shift; cmds+=("$@"); break ;;
+	-*) echo "vm-run: unknown option $1" >&2; usage ;;
+	*) cmds+=("$1"); shift ;;
+	esac
+done
+[ ${#cmds[@]} -gt 0 ] || { echo "vm-run: no command to run" >&2; usage; }
+
+arch=${ARCH:-amd64}
+npu_kernel_paths "$arch"
+vmlinuz=$KIMAGE/boot/vmlinuz-$KREL
+[ -f "$vmlinuz" ] || { echo "vm-run: no kernel at $vmlinuz; run tools/setup.sh" >&2; exit 64; }
+ko=$NPU_TOP/kernel/npu.ko
+if [ $load_npu = 1 ] && [ ! -f "$ko" ]; then
+	echo "vm-run: $ko not built; run tools/build-module.sh" >&2; exit 64
+fi
+for f in "${bins[@]}" "${datas[@]}"; do
+	[ -f "$f" ] || { echo "vm-run: no such file: $f" >&2; exit 64; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/npu-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,data,modules,npu}
+
+# busybox and its applets; never link busybox to itself.
+bb=$(command -v busybox || echo /bin/busybox)
+cp "$bb" "$root/bin/busybox"
+for a in $("$bb" --list-full); do
+	[ "$(basename "$a")" = busybox ] && continue
+	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
+done
+
+# Modules npu.ko needs, in dependency order, decompressed for insmod.
+deps=$(for m in drm_shmem_helper gpu-sched; do
+		modprobe -d "$KIMAGE" -S "$KREL" --show-depends "$m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
+[ -n "$deps" ] || { echo "vm-run: cannot resolve module dependencies" >&2; exit 64; }
+: > "$root/modules/order"
+for m in $deps; do
+	n=$(basename "$m"); n=${n%.xz}; n=${n%.zst}
+	case $m in
+	*.xz) xz -dc "$m" > "$root/modules/$n" ;;
+	*.zst) zstd -qdc "$m" > "$root/modules/$n" ;;
+	*) cp "$m" "$root/modules/$n" ;;
+	esac
+	echo "$n" >> "$root/modules/order"
+done
+[ $load_npu = 1 ] && cp "$ko" "$root/npu/npu.ko"
+echo "${params[*]}" > "$root/npu/params"
+for f in "${bins[@]}"; do cp "$f" "$root/usr/bin/"; done
+for f in "${datas[@]}"; do cp "$f" "$root/data/"; done
+printf '%s\n' "${cmds[@]}" > "$root/commands"
+
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp
+rc=0
+for m in $(cat /modules/order); do
+	insmod /modules/$m || { echo "NPU-VM: insmod $m failed"; rc=3; }
+done
+if [ -f /npu/npu.ko ]; then
+	insmod /npu/npu.ko $(cat /npu/params) || { echo "NPU-VM: insmod npu failed"; rc=3; }
+fi
+echo "NPU-VM: ready after $(cut -d' ' -f1 /proc/uptime) s"
+if [ $rc = 0 ]; then
+	cd /data
+	while IFS= read -r cmd; do
+		echo "NPU-VM: run: $cmd"
+		sh -c "$cmd" </dev/null
+		r=$?
+		echo "NPU-VM: exit $r: $cmd"
+		[ $r = 0 ] || rc=1
+	done < /commands
+	cd /
+fi
+if [ -f /npu/npu.ko ] && grep -q '^npu ' /proc/modules; then
+	rmmod npu || { echo "NPU-VM: rmmod npu failed"; [ $rc = 0 ] && rc=2; }
+fi
+echo "NPU-VM: kernel log begin"
+dmesg
+echo "NPU-VM: kernel log end"
+echo "NPU-VM: result $rc"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initramfs.cpio"
+
+case $arch in
+amd64)
+	qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel tcg)
+	console=ttyS0 ;;
+arm64)
+	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on -accel tcg)
+	console=ttyAMA0 ;;
+*) echo "vm-run: unknown ARCH $arch" >&2; exit 64 ;;
+esac
+qemu+=(-m 8G -smp 2,sockets=2,cores=1,threads=1
+	-object memory-backend-ram,id=m0,size=4G
+	-object memory-backend-ram,id=m1,size=4G
+	-numa node,nodeid=0,cpus=0,memdev=m0
+	-numa node,nodeid=1,cpus=1,memdev=m1
+	-display none -monitor none -serial stdio -no-reboot
+	-kernel "$vmlinuz" -initrd "$work/initramfs.cpio"
+	-append "console=$console panic=-1 loglevel=4")
+
+log=${logfile:-$work/serial.log}
+start=$(date +%s.%N)
+set +e
+timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$log" |
+	sed -u '/^NPU-VM: kernel log begin/,/^NPU-VM: kernel log end/d' 
+qrc=${PIPESTATUS[0]}
+set -e
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+tr -d '\r' < "$log" > "$work/clean.log"
+
+# Kernel lines: everything between the dmesg markers, and console lines
+# with a printk timestamp (a crash may never reach the markers).
+{
+	sed -n '/^NPU-VM: kernel log begin$/,/^NPU-VM: kernel log end$/p' "$work/clean.log"
+	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$work/clean.log" || true
+} > "$work/kernel.log"
+bad='WARNING:|BUG:|Oops|KASAN|kernel BUG|general protection fault|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|sleeping function called from invalid context|Kernel panic|kmemleak: [0-9]+ new suspected'
+splats=$(grep -E "$bad" "$work/kernel.log" | sort -u || true)
+result=$(sed -n 's/^NPU-VM: result \([0-9]*\)$/\1/p' "$work/clean.log" | tail -n1)
+
+printf 'vm-run: %.1f s, ' "$secs"
+if [ -n "$splats" ]; then
+	echo "FAIL: guest kernel log has splats:"
+	echo "$splats" | sed 's/^/vm-run:   /'
+	echo "vm-run: ---- guest kernel log ----"
+	sed -n '/^NPU-VM: kernel log begin$/,/^NPU-VM: kernel log end$/p' "$work/clean.log"
+	exit 2
+fi
+if [ -z "$result" ]; then
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		echo "FAIL: guest timed out after $timeout_s s"
+	else
+		echo "FAIL: guest ended without a result (qemu status $qrc)"
+	fi
+	exit 3
+fi
+case $result in
+0) echo "ok: every command passed, guest log clean"; exit 0 ;;
+1) echo "FAIL: a command failed"; exit 1 ;;
+2) echo "FAIL: rmmod npu failed"; exit 2 ;;
+*) echo "FAIL: guest setup failed (result $result)"; exit 3 ;;
+esac
