@@ -6,22 +6,60 @@
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 
-
+#include "npu_core.h"
 #include "npu_device.h"
+#include "npu_vm.h"
 
 static int npu_debugfs_die_show(struct seq_file *m, void *unused)
 {
 	struct npu_device *ndev = m->private;
 	const struct npu_device_info *info = &ndev->info;
+	int nid;
 
 	seq_printf(m, "model: %u\n", info->model);
 	seq_printf(m, "die: %u/%u\n", info->die_index, info->die_count);
 	seq_printf(m, "package: %#x\n", info->package_id);
 	seq_printf(m, "cores: %u\n", info->core_count);
 	seq_printf(m, "numa_node: %d\n", ndev->numa_node);
+	seq_printf(m, "vms: %d\n", atomic_read(&ndev->vm_count));
+	seq_printf(m, "bos: %d\n", atomic_read(&ndev->bo_count));
+	for (nid = 0; nid < NPU_MAX_NODES; nid++) {
+		s64 pages = atomic64_read(&ndev->node_pages[nid]);
+
+		if (pages)
+			seq_printf(m, "bo_pages_node%d: %lld\n", nid, pages);
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(npu_debugfs_die);
+
+static int npu_debugfs_cores_show(struct seq_file *m, void *unused)
+{
+	struct npu_device *ndev = m->private;
+	unsigned int i;
+
+	for (i = 0; i < ndev->info.core_count; i++) {
+		struct npu_core *core = &ndev->cores[i];
+		bool busy;
+
+		scoped_guard(mutex, &core->job_lock)
+			busy = core->in_flight;
+		seq_printf(m, "core%u: %s queued %d jobs %lld busy_ns %lld resets %d\n",
+			   i, busy ? "busy" : "idle", atomic_read(&core->queued),
+			   (s64)atomic64_read(&core->jobs_done),
+			   (s64)atomic64_read(&core->busy_ns),
+			   atomic_read(&core->resets));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(npu_debugfs_cores);
+
+static int npu_debugfs_vms_show(struct seq_file *m, void *unused)
+{
+	npu_vm_debugfs_show(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(npu_debugfs_vms);
 
 /*
  * Writing to inject_warn raises a kernel WARN on purpose.  The test
@@ -58,6 +96,8 @@ void npu_debugfs_init(struct npu_device *ndev)
 	struct dentry *root = ndev->drm.debugfs_root;
 
 	debugfs_create_file("die", 0444, root, ndev, &npu_debugfs_die_fops);
+	debugfs_create_file("cores", 0444, root, ndev, &npu_debugfs_cores_fops);
+	debugfs_create_file("vms", 0444, root, ndev, &npu_debugfs_vms_fops);
 	debugfs_create_file("inject_warn", 0200, root, ndev,
 			    &npu_debugfs_inject_warn_fops);
 }

@@ -4,14 +4,57 @@
 #ifndef __NPU_DEVICE_H__
 #define __NPU_DEVICE_H__
 
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <drm/drm_device.h>
 #include <drm/npu_accel.h>
 
+#include "npu_core.h"
+
 /* Device page size: both the RK3588 IOMMU and the virtual MMU use 4 KiB. */
 #define NPU_PAGE_SIZE		4096u
+#define NPU_PAGE_SHIFT		12
 /* Most cores one die may have: core masks are 32 bits in the UAPI. */
 #define NPU_MAX_CORES		16u
+
+struct npu_device;
+struct npu_job;
+struct npu_vm;
+
+/**
+ * struct npu_backend_ops - what differs between hardware targets
+ *
+ * The core code (GEM, VMs, scheduler, fences, recovery) is shared; a
+ * backend only starts tasks, resets cores and maintains address spaces.
+ */
+struct npu_backend_ops {
+	/**
+	 * @task_start: start task @task of @job on @core.  Completion is
+	 * reported later, from the backend's interrupt path, through
+	 * npu_core_task_done().
+	 */
+	void (*task_start)(struct npu_core *core, struct npu_job *job,
+			   u32 task);
+	/**
+	 * @core_reset: stop whatever @core runs and bring it back to idle.
+	 * Called without the core's job lock; may sleep.  Afterwards no
+	 * completion of the old job is reported.
+	 */
+	void (*core_reset)(struct npu_core *core);
+	/** @vm_init: set up the device side of a new address space. */
+	int (*vm_init)(struct npu_vm *vm);
+	/** @vm_fini: tear it down; every range is unmapped by then. */
+	void (*vm_fini)(struct npu_vm *vm);
+	/** @vm_map: map @count pages at @va with DRM_NPU_MAP_* @prot. */
+	int (*vm_map)(struct npu_vm *vm, u64 va, struct page **pages,
+		      unsigned long count, u32 prot);
+	/** @vm_unmap: unmap @count pages at @va. */
+	void (*vm_unmap)(struct npu_vm *vm, u64 va, unsigned long count);
+	/** @fini: last call before the die goes away (optional). */
+	void (*fini)(struct npu_device *ndev);
+};
 
 /**
  * struct npu_device_info - what a backend tells the core about a die
@@ -37,12 +80,31 @@ struct npu_device_info {
  * struct npu_device - one die, exposed as one DRM accel device
  * @drm: the DRM device, embedded
  * @info: topology and model, fixed at probe
+ * @ops: the backend
+ * @backend: backend private data
  * @numa_node: node the die's memory comes from, or %NUMA_NO_NODE
+ * @job_timeout_ms: a job that makes no progress for this long hangs
+ * @cores: the cores, @info.core_count of them
+ * @vm_count: live address spaces, for debugfs
+ * @vm_list_lock: protects @vm_list
+ * @vm_list: every live VM of the die, for debugfs
+ * @bo_count: live BOs, for debugfs
+ * @node_pages: pages of live BOs per NUMA node (first %NPU_MAX_NODES)
  */
 struct npu_device {
 	struct drm_device drm;
 	struct npu_device_info info;
+	const struct npu_backend_ops *ops;
+	void *backend;
 	int numa_node;
+	unsigned int job_timeout_ms;
+	struct npu_core *cores;
+	atomic_t vm_count;
+	struct mutex vm_list_lock;	/* @vm_list */
+	struct list_head vm_list;
+	atomic_t bo_count;
+#define NPU_MAX_NODES	8
+	atomic64_t node_pages[NPU_MAX_NODES];
 };
 
 static inline struct npu_device *to_npu_device(struct drm_device *drm)
@@ -51,11 +113,13 @@ static inline struct npu_device *to_npu_device(struct drm_device *drm)
 }
 
 struct npu_device *npu_device_create(struct device *parent,
-				     const struct npu_device_info *info);
+				     const struct npu_device_info *info,
+				     const struct npu_backend_ops *ops);
 int npu_device_register(struct npu_device *ndev);
 void npu_device_unregister(struct npu_device *ndev);
 u64 npu_device_mem_total(const struct npu_device *ndev);
 
 void npu_debugfs_init(struct npu_device *ndev);
+int npu_sysfs_init(struct npu_device *ndev);
 
 #endif /* __NPU_DEVICE_H__ */

@@ -14,6 +14,9 @@
 
 #include "npu_device.h"
 #include "npu_drv.h"
+#include "npu_gem.h"
+#include "npu_job.h"
+#include "npu_vm.h"
 
 /* Largest answer buffer a query accepts; answers are far smaller. */
 #define NPU_QUERY_MAX_SIZE	4096u
@@ -55,6 +58,78 @@ static void npu_query_device_fill(struct npu_device *ndev,
 	q->page_size = NPU_PAGE_SIZE;
 	q->mem_total = npu_device_mem_total(ndev);
 	q->caps = info->caps;
+}
+
+static void npu_file_release(struct kref *ref)
+{
+	struct npu_file *nfile = container_of(ref, struct npu_file, ref);
+
+	xa_destroy(&nfile->records);
+	xa_destroy(&nfile->vms);
+	mutex_destroy(&nfile->submit_lock);
+	kfree(nfile);
+}
+
+/**
+ * npu_file_put() - drop a reference to the per-file state
+ * @nfile: the file state; jobs hold references past close()
+ */
+void npu_file_put(struct npu_file *nfile)
+{
+	kref_put(&nfile->ref, npu_file_release);
+}
+
+static int npu_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct npu_device *ndev = to_npu_device(drm);
+	struct npu_file *nfile;
+	int ret;
+
+	nfile = kzalloc(sizeof(*nfile), GFP_KERNEL);
+	if (!nfile)
+		return -ENOMEM;
+	kref_init(&nfile->ref);
+	nfile->ndev = ndev;
+	nfile->next_job_id = 1;
+	mutex_init(&nfile->submit_lock);
+	xa_init_flags(&nfile->vms, XA_FLAGS_ALLOC1);
+	xa_init(&nfile->records);
+	file->driver_priv = nfile;
+
+	ret = npu_vm_file_open(nfile);
+	if (ret)
+		goto err_put;
+	ret = npu_job_file_open(nfile);
+	if (ret)
+		goto err_vms;
+	return 0;
+
+err_vms:
+	npu_vm_file_close(nfile);
+err_put:
+	file->driver_priv = NULL;
+	npu_file_put(nfile);
+	return ret;
+}
+
+static void npu_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct npu_file *nfile = to_npu_file(file);
+
+	npu_job_file_close(nfile);
+	npu_vm_file_close(nfile);
+	npu_file_put(nfile);
+}
+
+static void npu_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct npu_file *nfile = to_npu_file(file);
+	unsigned int i;
+
+	for (i = 0; i < nfile->ndev->info.core_count; i++)
+		drm_printf(p, "drm-engine-core%u:\t%llu ns\n", i,
+			   (u64)atomic64_read(&nfile->busy_ns[i]));
+	drm_show_memory_stats(p, file);
 }
 
 static int npu_ioctl_query(struct drm_device *drm, void *data,
@@ -120,23 +195,53 @@ static int npu_ioctl_guarded_##func(struct drm_device *drm, void *data,\
 }
 
 NPU_GUARDED(query)
+NPU_GUARDED(bo_create)
+NPU_GUARDED(bo_info)
+NPU_GUARDED(bo_cpu_prep)
+NPU_GUARDED(bo_cpu_fini)
+NPU_GUARDED(vm_create)
+NPU_GUARDED(vm_destroy)
+NPU_GUARDED(vm_map)
+NPU_GUARDED(vm_unmap)
+NPU_GUARDED(submit)
+NPU_GUARDED(job_wait)
 
 static const struct drm_ioctl_desc npu_ioctls[] = {
 	NPU_IOCTL(QUERY, query, DRM_RENDER_ALLOW),
+	NPU_IOCTL(BO_CREATE, bo_create, DRM_RENDER_ALLOW),
+	NPU_IOCTL(BO_INFO, bo_info, DRM_RENDER_ALLOW),
+	NPU_IOCTL(BO_CPU_PREP, bo_cpu_prep, DRM_RENDER_ALLOW),
+	NPU_IOCTL(BO_CPU_FINI, bo_cpu_fini, DRM_RENDER_ALLOW),
+	NPU_IOCTL(VM_CREATE, vm_create, DRM_RENDER_ALLOW),
+	NPU_IOCTL(VM_DESTROY, vm_destroy, DRM_RENDER_ALLOW),
+	NPU_IOCTL(VM_MAP, vm_map, DRM_RENDER_ALLOW),
+	NPU_IOCTL(VM_UNMAP, vm_unmap, DRM_RENDER_ALLOW),
+	NPU_IOCTL(SUBMIT, submit, DRM_RENDER_ALLOW),
+	NPU_IOCTL(JOB_WAIT, job_wait, DRM_RENDER_ALLOW),
 };
 
+#define NPU_FEATURES	(DRIVER_GEM | DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE)
 #if IS_ENABLED(CONFIG_DRM_ACCEL)
-DEFINE_DRM_ACCEL_FOPS(npu_fops);
-#define NPU_DRIVER_FEATURES	DRIVER_COMPUTE_ACCEL
+static const struct file_operations npu_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
+
+#define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_COMPUTE_ACCEL)
 #else
 /* No accel core (Debian arm64): a render node keeps the driver usable. */
 DEFINE_DRM_GEM_FOPS(npu_fops);
-#define NPU_DRIVER_FEATURES	(DRIVER_GEM | DRIVER_RENDER)
+#define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_RENDER)
 #endif
 
 const struct drm_driver npu_drm_driver = {
 	.driver_features	= NPU_DRIVER_FEATURES,
 	.fops			= &npu_fops,
+	.open			= npu_open,
+	.postclose		= npu_postclose,
+	.show_fdinfo		= npu_show_fdinfo,
+	.gem_create_object	= npu_gem_create_object,
 	.ioctls			= npu_ioctls,
 	.num_ioctls		= ARRAY_SIZE(npu_ioctls),
 	.name			= "npu",

@@ -9,15 +9,25 @@
  * it fills in &struct npu_device_info and hands the die to the core.
  */
 
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <drm/npu_accel.h>
 
+#include "npu_core.h"
 #include "npu_device.h"
 #include "npu_drv.h"
+#include "npu_job.h"
+#include "npu_mmu.h"
+#include "npu_regcmd.h"
+#include "npu_vm.h"
 
 #define NPU_SIM_NAME		"npu-virtual"
 #define NPU_SIM_MAX_DIES	8u
@@ -51,6 +61,314 @@ struct npu_sim_pdata {
 
 static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
 
+/**
+ * struct npu_sim_core - state of one virtual core
+ * @core: the core it backs
+ * @work: runs a task, then raises the completion "interrupt"
+ * @job: job of the task @work runs
+ * @task: index of that task
+ * @regs: the core's register file, as regcmds leave it
+ * @hang_next: debugfs: the next job's first task never completes
+ * @fault_va: debugfs: the next access to this page faults (one shot)
+ * @task_delay_us: debugfs: time each task takes
+ */
+struct npu_sim_core {
+	struct npu_core *core;
+	struct work_struct work;
+	struct npu_job *job;
+	u32 task;
+	u32 regs[NPU_REG_SPACE / 4];
+	atomic_t hang_next;
+	u64 fault_va;
+	u32 task_delay_us;
+};
+
+/**
+ * struct npu_sim - state of one virtual die
+ * @wq: runs the cores' tasks, several at once
+ * @cores: per-core state
+ */
+struct npu_sim {
+	struct workqueue_struct *wq;
+	struct npu_sim_core *cores;
+};
+
+static unsigned int sim_task_us;
+module_param(sim_task_us, uint, 0444);
+MODULE_PARM_DESC(sim_task_us, "Time a virtual core takes per task, in us (default 0)");
+
+/* Translate as the core's MMU does, with the injected fault on top. */
+static int npu_sim_translate(struct npu_sim_core *sc, phys_addr_t dir,
+			     u64 va, bool write, phys_addr_t *pa)
+{
+	u64 inject = READ_ONCE(sc->fault_va);
+
+	if (inject && (va >> NPU_PAGE_SHIFT) == (inject >> NPU_PAGE_SHIFT)) {
+		WRITE_ONCE(sc->fault_va, 0);
+		return -EFAULT;
+	}
+	return npu_mmu_walk(dir, va, write, pa);
+}
+
+static int npu_sim_read64(struct npu_sim_core *sc, phys_addr_t dir, u64 va,
+			  u64 *val)
+{
+	phys_addr_t pa;
+	void *p;
+	int ret;
+
+	ret = npu_sim_translate(sc, dir, va, false, &pa);
+	if (ret)
+		return ret;
+	p = kmap_local_page(pfn_to_page(PHYS_PFN(pa)));
+	*val = le64_to_cpup(p + offset_in_page(pa));
+	kunmap_local(p);
+	return 0;
+}
+
+/* Register window of each block target. */
+static int npu_sim_target_base(u32 target)
+{
+	switch (target) {
+	case NPU_TGT_PC:
+		return NPU_REG_PC_BASE;
+	case NPU_TGT_CNA:
+		return NPU_REG_CNA_BASE;
+	case NPU_TGT_CORE:
+		return NPU_REG_CORE_BASE;
+	case NPU_TGT_DPU:
+		return NPU_REG_DPU_BASE;
+	case NPU_TGT_DPU_RDMA:
+		return NPU_REG_DPU_RDMA_BASE;
+	case NPU_TGT_PPU:
+		return NPU_REG_PPU_BASE;
+	case NPU_TGT_PPU_RDMA:
+		return NPU_REG_PPU_RDMA_BASE;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * enum npu_sim_word - what a regcmd word did
+ * @NPU_SIM_WORD_OK: stored or ignored, go on
+ * @NPU_SIM_WORD_VERSION: the word that must precede op_en
+ * @NPU_SIM_WORD_OP_EN: operation enable: the task runs
+ * @NPU_SIM_WORD_BAD: the PC would not accept it
+ */
+enum npu_sim_word {
+	NPU_SIM_WORD_OK,
+	NPU_SIM_WORD_VERSION,
+	NPU_SIM_WORD_OP_EN,
+	NPU_SIM_WORD_BAD,
+};
+
+static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
+{
+	u32 target = NPU_REGCMD_TARGET(w), reg = NPU_REGCMD_REG(w);
+	u32 value = NPU_REGCMD_VALUE(w);
+	int base;
+
+	if (!w)
+		return NPU_SIM_WORD_OK;		/* padding */
+	if (target == NPU_TGT_VERSION)
+		return reg || value ? NPU_SIM_WORD_BAD : NPU_SIM_WORD_VERSION;
+	if (target == NPU_TGT_PC_OP)
+		return reg == NPU_PC_OPERATION_ENABLE && (value & NPU_PC_OP_EN) ?
+		       NPU_SIM_WORD_OP_EN : NPU_SIM_WORD_BAD;
+
+	base = npu_sim_target_base(target);
+	if (base < 0 || reg < base || reg >= base + NPU_REG_WINDOW ||
+	    !IS_ALIGNED(reg, 4))
+		return NPU_SIM_WORD_BAD;
+	sc->regs[reg / 4] = value;
+	return NPU_SIM_WORD_OK;
+}
+
+/*
+ * Fetch and apply a task's regcmd words through the VM's page tables, as
+ * the PC block does.  A stream must end with the version word and an
+ * operation enable; anything the PC would not take is rejected with the
+ * address of the word.
+ */
+static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
+					       phys_addr_t dir,
+					       const struct drm_npu_task *t,
+					       u64 *bad_va)
+{
+	enum npu_sim_word prev = NPU_SIM_WORD_OK, cur;
+	u32 i;
+
+	for (i = 0; i < t->regcmd_count; i++) {
+		u64 va = t->regcmd_va + (u64)i * 8, w;
+
+		*bad_va = va;
+		if (npu_sim_read64(sc, dir, va, &w))
+			return NPU_TASK_MMU_FAULT;
+		cur = npu_sim_apply(sc, w);
+		if (cur == NPU_SIM_WORD_BAD)
+			return NPU_TASK_INVALID;
+		/* op_en comes right after the version word, and only there. */
+		if (prev == NPU_SIM_WORD_VERSION && cur != NPU_SIM_WORD_OP_EN)
+			return NPU_TASK_INVALID;
+		if (cur == NPU_SIM_WORD_OP_EN && prev != NPU_SIM_WORD_VERSION)
+			return NPU_TASK_INVALID;
+		if (cur == NPU_SIM_WORD_OP_EN)
+			return i == t->regcmd_count - 1 ? NPU_TASK_OK :
+							  NPU_TASK_INVALID;
+		prev = cur;
+	}
+	return NPU_TASK_INVALID;	/* no operation enable: nothing runs */
+}
+
+static void npu_sim_work(struct work_struct *work)
+{
+	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
+	struct npu_job *job = sc->job;
+	const struct drm_npu_task *t = &job->tasks[sc->task];
+	struct npu_vm *vm = job->vm;
+	enum npu_task_result result;
+	u32 delay;
+	u64 va = 0;
+
+	/* The VM lock keeps every mapping of the task in place. */
+	down_read(&vm->lock);
+	result = npu_sim_fetch_task(sc, npu_mmu_pt_dir_phys(vm->priv), t, &va);
+	up_read(&vm->lock);
+
+	delay = READ_ONCE(sc->task_delay_us);
+	if (result == NPU_TASK_OK) {
+		va = 0;
+		if (delay)
+			fsleep(delay);
+	}
+	npu_core_task_done(sc->core, job, result, va);
+}
+
+static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
+			       u32 task)
+{
+	struct npu_sim *sim = core->ndev->backend;
+	struct npu_sim_core *sc = core->backend;
+
+	/* An injected hang: the task never completes, the watchdog acts. */
+	if (!task && atomic_xchg(&sc->hang_next, 0))
+		return;
+	sc->job = job;
+	sc->task = task;
+	queue_work(sim->wq, &sc->work);
+}
+
+static void npu_sim_core_reset(struct npu_core *core)
+{
+	struct npu_sim_core *sc = core->backend;
+
+	cancel_work_sync(&sc->work);
+	sc->job = NULL;
+	memset(sc->regs, 0, sizeof(sc->regs));
+}
+
+static int npu_sim_vm_init(struct npu_vm *vm)
+{
+	struct npu_mmu_pt *pt;
+	int ret;
+
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	if (!pt)
+		return -ENOMEM;
+	ret = npu_mmu_pt_init(pt, vm->ndev->numa_node);
+	if (ret) {
+		kfree(pt);
+		return ret;
+	}
+	vm->priv = pt;
+	return 0;
+}
+
+static void npu_sim_vm_fini(struct npu_vm *vm)
+{
+	npu_mmu_pt_fini(vm->priv);
+	kfree(vm->priv);
+}
+
+static int npu_sim_vm_map(struct npu_vm *vm, u64 va, struct page **pages,
+			  unsigned long count, u32 prot)
+{
+	return npu_mmu_pt_map(vm->priv, va, pages, count,
+			      prot & DRM_NPU_MAP_WRITE);
+}
+
+static void npu_sim_vm_unmap(struct npu_vm *vm, u64 va, unsigned long count)
+{
+	npu_mmu_pt_unmap(vm->priv, va, count);
+}
+
+static void npu_sim_fini(struct npu_device *ndev)
+{
+	struct npu_sim *sim = ndev->backend;
+
+	destroy_workqueue(sim->wq);
+}
+
+static const struct npu_backend_ops npu_sim_ops = {
+	.task_start = npu_sim_task_start,
+	.core_reset = npu_sim_core_reset,
+	.vm_init = npu_sim_vm_init,
+	.vm_fini = npu_sim_vm_fini,
+	.vm_map = npu_sim_vm_map,
+	.vm_unmap = npu_sim_vm_unmap,
+	.fini = npu_sim_fini,
+};
+
+static int npu_sim_backend_init(struct npu_device *ndev)
+{
+	struct device *dev = ndev->drm.dev;
+	struct npu_sim *sim;
+	unsigned int i;
+
+	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
+	if (!sim)
+		return -ENOMEM;
+	sim->cores = devm_kcalloc(dev, ndev->info.core_count,
+				  sizeof(*sim->cores), GFP_KERNEL);
+	if (!sim->cores)
+		return -ENOMEM;
+	for (i = 0; i < ndev->info.core_count; i++) {
+		struct npu_sim_core *sc = &sim->cores[i];
+
+		sc->core = &ndev->cores[i];
+		sc->task_delay_us = sim_task_us;
+		INIT_WORK(&sc->work, npu_sim_work);
+		ndev->cores[i].backend = sc;
+	}
+	sim->wq = alloc_workqueue("%s", WQ_UNBOUND, ndev->info.core_count,
+				  dev_name(dev));
+	if (!sim->wq)
+		return -ENOMEM;
+	ndev->backend = sim;
+	return 0;
+}
+
+/* Fault injection and pacing per core, in the die's debugfs folder. */
+static void npu_sim_debugfs_init(struct npu_device *ndev)
+{
+	struct npu_sim *sim = ndev->backend;
+	unsigned int i;
+
+	for (i = 0; i < ndev->info.core_count; i++) {
+		struct npu_sim_core *sc = &sim->cores[i];
+		struct dentry *dir;
+		char name[16];
+
+		snprintf(name, sizeof(name), "core%u", i);
+		dir = debugfs_create_dir(name, ndev->drm.debugfs_root);
+		debugfs_create_atomic_t("hang_next", 0600, dir, &sc->hang_next);
+		debugfs_create_x64("fault_va", 0600, dir, &sc->fault_va);
+		debugfs_create_u32("task_delay_us", 0600, dir,
+				   &sc->task_delay_us);
+	}
+}
+
 static int npu_sim_probe(struct platform_device *pdev)
 {
 	const struct npu_sim_pdata *pdata = dev_get_platdata(&pdev->dev);
@@ -58,7 +376,8 @@ static int npu_sim_probe(struct platform_device *pdev)
 		.model = DRM_NPU_MODEL_VIRTUAL,
 		.package_id = NPU_SIM_PACKAGE_ID,
 		.va_bits = 32,
-		.caps = DRM_NPU_CAP_VIRTUAL,
+		.caps = DRM_NPU_CAP_VIRTUAL | DRM_NPU_CAP_MMU |
+			DRM_NPU_CAP_COHERENT,
 	};
 	struct npu_device *ndev;
 	int ret;
@@ -69,15 +388,21 @@ static int npu_sim_probe(struct platform_device *pdev)
 	info.die_count = pdata->die_count;
 	info.core_count = pdata->core_count;
 
-	ndev = npu_device_create(&pdev->dev, &info);
+	ndev = npu_device_create(&pdev->dev, &info, &npu_sim_ops);
 	if (IS_ERR(ndev))
 		return dev_err_probe(&pdev->dev, PTR_ERR(ndev),
 				     "cannot create virtual die\n");
 	platform_set_drvdata(pdev, ndev);
 
-	ret = npu_device_register(ndev);
+	ret = npu_sim_backend_init(ndev);
 	if (ret)
+		return ret;
+	ret = npu_device_register(ndev);
+	if (ret) {
+		destroy_workqueue(((struct npu_sim *)ndev->backend)->wq);
 		return dev_err_probe(&pdev->dev, ret, "cannot register\n");
+	}
+	npu_sim_debugfs_init(ndev);
 
 	dev_info(&pdev->dev, "virtual NPU die %u/%u, %u cores, node %d\n",
 		 info.die_index, info.die_count, info.core_count,

@@ -23,7 +23,7 @@ as_root() {
 
 PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd dwarves bc
-      device-tree-compiler dt-schema libelf-dev)
+      device-tree-compiler dt-schema libelf-dev libdrm-dev)
 
 missing_pkgs() {
 	local p

@@ -29,6 +29,26 @@ extern "C" {
 enum drm_npu_ioctl_id {
 	/** @DRM_NPU_QUERY: query device properties, see &struct drm_npu_query. */
 	DRM_NPU_QUERY = 0,
+	/** @DRM_NPU_BO_CREATE: create a buffer, &struct drm_npu_bo_create. */
+	DRM_NPU_BO_CREATE = 1,
+	/** @DRM_NPU_BO_INFO: size and mmap offset, &struct drm_npu_bo_info. */
+	DRM_NPU_BO_INFO = 2,
+	/** @DRM_NPU_BO_CPU_PREP: begin CPU access, &struct drm_npu_bo_cpu_prep. */
+	DRM_NPU_BO_CPU_PREP = 3,
+	/** @DRM_NPU_BO_CPU_FINI: end CPU access, &struct drm_npu_bo_cpu_fini. */
+	DRM_NPU_BO_CPU_FINI = 4,
+	/** @DRM_NPU_VM_CREATE: new address space, &struct drm_npu_vm_create. */
+	DRM_NPU_VM_CREATE = 5,
+	/** @DRM_NPU_VM_DESTROY: drop an address space, &struct drm_npu_vm_destroy. */
+	DRM_NPU_VM_DESTROY = 6,
+	/** @DRM_NPU_VM_MAP: map a BO range, &struct drm_npu_vm_map. */
+	DRM_NPU_VM_MAP = 7,
+	/** @DRM_NPU_VM_UNMAP: remove a mapping, &struct drm_npu_vm_unmap. */
+	DRM_NPU_VM_UNMAP = 8,
+	/** @DRM_NPU_SUBMIT: queue jobs, &struct drm_npu_submit. */
+	DRM_NPU_SUBMIT = 9,
+	/** @DRM_NPU_JOB_WAIT: wait for a job and read its status, &struct drm_npu_job_wait. */
+	DRM_NPU_JOB_WAIT = 10,
 };
 
 /**
@@ -85,7 +105,17 @@ enum drm_npu_model {
 /**
  * define DRM_NPU_CAP_VIRTUAL - the device is the virtual NPU, not hardware
  */
-#define DRM_NPU_CAP_VIRTUAL		(1ULL << 0)
+#define DRM_NPU_CAP_VIRTUAL		0x1ULL
+/**
+ * define DRM_NPU_CAP_MMU - jobs run in per-VM address spaces (device MMU
+ * or IOMMU), so BOs need no contiguous or low memory
+ */
+#define DRM_NPU_CAP_MMU			0x2ULL
+/**
+ * define DRM_NPU_CAP_COHERENT - device accesses are coherent with the CPU
+ * caches; DRM_NPU_BO_CPU_PREP/FINI then only wait, they flush nothing
+ */
+#define DRM_NPU_CAP_COHERENT		0x4ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE
@@ -125,6 +155,321 @@ struct drm_npu_query_device {
 };
 
 /**
+ * enum drm_npu_bo_placement - where the pages of a BO come from
+ */
+enum drm_npu_bo_placement {
+	/** @DRM_NPU_BO_PLACEMENT_DIE: the die's NUMA node (default). */
+	DRM_NPU_BO_PLACEMENT_DIE = 0,
+	/** @DRM_NPU_BO_PLACEMENT_ANY: wherever the kernel finds memory. */
+	DRM_NPU_BO_PLACEMENT_ANY = 1,
+};
+
+/**
+ * struct drm_npu_bo_create - argument of DRM_IOCTL_NPU_BO_CREATE
+ *
+ * The BO is zeroed and its pages may sit anywhere in physical memory:
+ * the device reaches them through a VM (DRM_NPU_CAP_MMU).
+ */
+struct drm_npu_bo_create {
+	/** @size: in: bytes, rounded up to the page size; at most 4 GiB. */
+	__u64 size;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @placement: one of &enum drm_npu_bo_placement. */
+	__u32 placement;
+	/** @handle: out: GEM handle of the new BO. */
+	__u32 handle;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_npu_bo_info - argument of DRM_IOCTL_NPU_BO_INFO
+ */
+struct drm_npu_bo_info {
+	/** @handle: in: the BO. */
+	__u32 handle;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @size: out: size of the BO in bytes. */
+	__u64 size;
+	/** @mmap_offset: out: offset to pass to mmap() on the device fd. */
+	__u64 mmap_offset;
+};
+
+/** define DRM_NPU_CPU_READ - the CPU is going to read the BO */
+#define DRM_NPU_CPU_READ		0x1
+/** define DRM_NPU_CPU_WRITE - the CPU is going to write the BO */
+#define DRM_NPU_CPU_WRITE		0x2
+
+/**
+ * struct drm_npu_bo_cpu_prep - argument of DRM_IOCTL_NPU_BO_CPU_PREP
+ *
+ * Begins CPU access to a BO mapped with mmap(): waits until jobs that
+ * write the BO are done (and, for DRM_NPU_CPU_WRITE, jobs that read it),
+ * then makes the device's writes visible to the CPU.  With @timeout_ns 0
+ * it only polls and returns -EBUSY while such jobs run; otherwise it
+ * returns -ETIME when the deadline passes first.  Pair each call with
+ * DRM_IOCTL_NPU_BO_CPU_FINI, which hands CPU writes back to the device.
+ * On a coherent device (DRM_NPU_CAP_COHERENT) only the wait does work.
+ */
+struct drm_npu_bo_cpu_prep {
+	/** @handle: in: the BO. */
+	__u32 handle;
+	/** @flags: DRM_NPU_CPU_READ and/or DRM_NPU_CPU_WRITE; nothing else. */
+	__u32 flags;
+	/** @timeout_ns: absolute CLOCK_MONOTONIC deadline in ns; 0 polls. */
+	__s64 timeout_ns;
+};
+
+/**
+ * struct drm_npu_bo_cpu_fini - argument of DRM_IOCTL_NPU_BO_CPU_FINI
+ */
+struct drm_npu_bo_cpu_fini {
+	/** @handle: in: the BO. */
+	__u32 handle;
+	/** @flags: the flags given to the matching DRM_NPU_BO_CPU_PREP. */
+	__u32 flags;
+};
+
+/**
+ * define DRM_NPU_VM_DEFAULT - VM id of the address space every open file
+ * has; it cannot be destroyed
+ */
+#define DRM_NPU_VM_DEFAULT		0
+
+/**
+ * struct drm_npu_vm_create - argument of DRM_IOCTL_NPU_VM_CREATE
+ *
+ * A VM is a device address space of &drm_npu_query_device.va_bits bits.
+ * A process can create several, so that together they hold more memory
+ * than one address space can.
+ */
+struct drm_npu_vm_create {
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @vm_id: out: id of the new VM, never DRM_NPU_VM_DEFAULT. */
+	__u32 vm_id;
+};
+
+/**
+ * struct drm_npu_vm_destroy - argument of DRM_IOCTL_NPU_VM_DESTROY
+ *
+ * The id is gone at once; the mappings go when the last job that runs in
+ * the VM is done.
+ */
+struct drm_npu_vm_destroy {
+	/** @vm_id: in: a VM from DRM_IOCTL_NPU_VM_CREATE. */
+	__u32 vm_id;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/** define DRM_NPU_MAP_READ - the device may read the mapping */
+#define DRM_NPU_MAP_READ		0x1
+/** define DRM_NPU_MAP_WRITE - the device may write the mapping */
+#define DRM_NPU_MAP_WRITE		0x2
+/** define DRM_NPU_MAP_FIXED - map at &drm_npu_vm_map.va, not where the kernel picks */
+#define DRM_NPU_MAP_FIXED		0x4
+
+/**
+ * struct drm_npu_vm_map - argument of DRM_IOCTL_NPU_VM_MAP
+ *
+ * Maps @size bytes of a BO from @bo_offset at a device address.  All of
+ * @bo_offset, @size and a fixed @va are multiples of the page size.
+ * Errors: -ENOENT unknown VM or BO, -EINVAL bad flags or range,
+ * -ENOSPC the fixed range is taken or no free range is large enough.
+ */
+struct drm_npu_vm_map {
+	/** @vm_id: in: the VM. */
+	__u32 vm_id;
+	/** @handle: in: the BO. */
+	__u32 handle;
+	/** @bo_offset: in: first byte of the BO to map. */
+	__u64 bo_offset;
+	/** @size: in: bytes to map. */
+	__u64 size;
+	/** @va: in with DRM_NPU_MAP_FIXED, out otherwise: device address. */
+	__u64 va;
+	/** @flags: DRM_NPU_MAP_READ (required), _WRITE, _FIXED. */
+	__u32 flags;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_npu_vm_unmap - argument of DRM_IOCTL_NPU_VM_UNMAP
+ *
+ * Removes the mapping that starts at @va and is @size bytes long; a job
+ * running in the VM finishes its current task first.
+ */
+struct drm_npu_vm_unmap {
+	/** @vm_id: in: the VM. */
+	__u32 vm_id;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @va: in: start of the mapping. */
+	__u64 va;
+	/** @size: in: size of the mapping. */
+	__u64 size;
+};
+
+/**
+ * struct drm_npu_task - one regcmd stream, run by a core's PC block
+ */
+struct drm_npu_task {
+	/** @regcmd_va: device address of the first 64-bit regcmd word, 16-byte aligned. */
+	__u64 regcmd_va;
+	/** @regcmd_count: number of 64-bit words, tail included; 1..65536. */
+	__u32 regcmd_count;
+	/** @flags: must be zero. */
+	__u32 flags;
+};
+
+/** define DRM_NPU_BO_REF_WRITE - the job writes the BO (else it only reads it) */
+#define DRM_NPU_BO_REF_WRITE		0x1
+
+/**
+ * struct drm_npu_bo_ref - a BO a job uses, for implicit synchronisation
+ */
+struct drm_npu_bo_ref {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @flags: DRM_NPU_BO_REF_WRITE or 0. */
+	__u32 flags;
+};
+
+/**
+ * struct drm_npu_sync - a syncobj to wait on or to signal
+ */
+struct drm_npu_sync {
+	/** @handle: the syncobj. */
+	__u32 handle;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @point: timeline point; 0 for a binary syncobj. */
+	__u64 point;
+};
+
+/** define DRM_NPU_MAX_TASKS - tasks in one job: the PC task counter has 12 bits */
+#define DRM_NPU_MAX_TASKS		4095
+
+/**
+ * struct drm_npu_job - one job of a &struct drm_npu_submit
+ *
+ * A job runs its tasks in order on one core, in one VM, once all its
+ * in-syncs have signalled and earlier jobs writing (for a written BO:
+ * using) its BOs are done.
+ */
+struct drm_npu_job {
+	/** @tasks: user pointer to @task_count &struct drm_npu_task. */
+	__u64 tasks;
+	/** @bos: user pointer to @bo_count &struct drm_npu_bo_ref. */
+	__u64 bos;
+	/** @in_syncs: user pointer to @in_sync_count &struct drm_npu_sync. */
+	__u64 in_syncs;
+	/** @out_syncs: user pointer to @out_sync_count &struct drm_npu_sync. */
+	__u64 out_syncs;
+	/** @task_count: 1..DRM_NPU_MAX_TASKS. */
+	__u32 task_count;
+	/** @bo_count: 0..4096. */
+	__u32 bo_count;
+	/** @in_sync_count: 0..64. */
+	__u32 in_sync_count;
+	/** @out_sync_count: 0..64. */
+	__u32 out_sync_count;
+	/** @vm_id: VM the job runs in; DRM_NPU_VM_DEFAULT for the file's own. */
+	__u32 vm_id;
+	/** @core_mask: cores the job may run on; 0 means any core. */
+	__u32 core_mask;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @job_id: out: id for DRM_IOCTL_NPU_JOB_WAIT, unique per file. */
+	__u64 job_id;
+};
+
+/**
+ * struct drm_npu_submit - argument of DRM_IOCTL_NPU_SUBMIT
+ *
+ * Queues @job_count jobs in order.  On success every job was queued and
+ * its &drm_npu_job.job_id written back.  On failure the ioctl returns the
+ * error of the first job that could not be queued and @submitted says how
+ * many jobs before it were queued (and got their job_id): they run, and
+ * nothing is dropped silently.  -EBADFD means the file is banned after a
+ * job of it hung the NPU.
+ */
+struct drm_npu_submit {
+	/** @jobs: user pointer to an array of &struct drm_npu_job. */
+	__u64 jobs;
+	/** @job_count: 1..64. */
+	__u32 job_count;
+	/**
+	 * @job_stride: sizeof(struct drm_npu_job) as userspace knows it;
+	 * fields beyond the kernel's must be zero.
+	 */
+	__u32 job_stride;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @submitted: out: jobs queued. */
+	__u32 submitted;
+};
+
+/**
+ * enum drm_npu_job_status - how a job ended
+ */
+enum drm_npu_job_status {
+	/** @DRM_NPU_JOB_PENDING: not finished yet. */
+	DRM_NPU_JOB_PENDING = 0,
+	/** @DRM_NPU_JOB_DONE: every task completed. */
+	DRM_NPU_JOB_DONE = 1,
+	/**
+	 * @DRM_NPU_JOB_INVALID: the core rejected a regcmd word;
+	 * &drm_npu_job_wait.fault_va is the word's address.
+	 */
+	DRM_NPU_JOB_INVALID = 2,
+	/**
+	 * @DRM_NPU_JOB_MMU_FAULT: an access hit an unmapped address or broke
+	 * a mapping's permission; &drm_npu_job_wait.fault_va says where.
+	 */
+	DRM_NPU_JOB_MMU_FAULT = 3,
+	/** @DRM_NPU_JOB_TIMEOUT: the job made no progress; its core was reset. */
+	DRM_NPU_JOB_TIMEOUT = 4,
+	/** @DRM_NPU_JOB_CANCELLED: never ran: banned file, or device gone. */
+	DRM_NPU_JOB_CANCELLED = 5,
+	/** @DRM_NPU_JOB_ERROR: any other failure; see &drm_npu_job_wait.error. */
+	DRM_NPU_JOB_ERROR = 6,
+};
+
+/**
+ * struct drm_npu_job_wait - argument of DRM_IOCTL_NPU_JOB_WAIT
+ *
+ * Waits for a job of this file and reports how it ended.  Returns 0 once
+ * the job is finished, -ETIME when @timeout_ns passes first (@status is
+ * then DRM_NPU_JOB_PENDING) and -ENOENT for an id this file never had or
+ * whose record is gone (the last 4096 jobs are kept).
+ */
+struct drm_npu_job_wait {
+	/** @job_id: in: from &drm_npu_job.job_id. */
+	__u64 job_id;
+	/** @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in ns; 0 polls. */
+	__s64 timeout_ns;
+	/** @flags: in: must be zero. */
+	__u32 flags;
+	/** @status: out: &enum drm_npu_job_status. */
+	__u32 status;
+	/** @fault_va: out: see &enum drm_npu_job_status. */
+	__u64 fault_va;
+	/** @core: out: the core the job ran on. */
+	__u32 core;
+	/** @error: out: negative errno of a failed job, 0 otherwise. */
+	__s32 error;
+	/** @busy_ns: out: time the job spent on its core. */
+	__u64 busy_ns;
+};
+
+/**
  * DRM_IOCTL_NPU - build an npu ioctl number
  * @dir: _IOR, _IOW or _IOWR, as DRM_IO##dir
  * @name: the &enum drm_npu_ioctl_id name without its DRM_NPU_ prefix
@@ -134,6 +479,16 @@ struct drm_npu_query_device {
 	DRM_IO##dir(DRM_COMMAND_BASE + DRM_NPU_##name, struct drm_npu_##type)
 
 #define DRM_IOCTL_NPU_QUERY		DRM_IOCTL_NPU(WR, QUERY, query)
+#define DRM_IOCTL_NPU_BO_CREATE		DRM_IOCTL_NPU(WR, BO_CREATE, bo_create)
+#define DRM_IOCTL_NPU_BO_INFO		DRM_IOCTL_NPU(WR, BO_INFO, bo_info)
+#define DRM_IOCTL_NPU_BO_CPU_PREP	DRM_IOCTL_NPU(W, BO_CPU_PREP, bo_cpu_prep)
+#define DRM_IOCTL_NPU_BO_CPU_FINI	DRM_IOCTL_NPU(W, BO_CPU_FINI, bo_cpu_fini)
+#define DRM_IOCTL_NPU_VM_CREATE		DRM_IOCTL_NPU(WR, VM_CREATE, vm_create)
+#define DRM_IOCTL_NPU_VM_DESTROY	DRM_IOCTL_NPU(W, VM_DESTROY, vm_destroy)
+#define DRM_IOCTL_NPU_VM_MAP		DRM_IOCTL_NPU(WR, VM_MAP, vm_map)
+#define DRM_IOCTL_NPU_VM_UNMAP		DRM_IOCTL_NPU(W, VM_UNMAP, vm_unmap)
+#define DRM_IOCTL_NPU_SUBMIT		DRM_IOCTL_NPU(WR, SUBMIT, submit)
+#define DRM_IOCTL_NPU_JOB_WAIT		DRM_IOCTL_NPU(WR, JOB_WAIT, job_wait)
 
 #if defined(__cplusplus)
 }

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+/*
+ * A core runs one job at a time: npu_core_run() starts it, the backend's
+ * interrupt path reports each task through npu_core_task_done(), and the
+ * core's hardware fence signals when the last task is done, when a task
+ * fails, or when the watchdog gives up on a job that stopped making
+ * progress.  Recovery resets only that core.
+ */
+
+#include <linux/delay.h>
+#include <linux/dma-fence.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+#include <drm/drm_print.h>
+#include <drm/npu_accel.h>
+
+#include "npu_core.h"
+#include "npu_device.h"
+#include "npu_job.h"
+
+static const char *npu_fence_get_driver_name(struct dma_fence *fence)
+{
+	return "npu";
+}
+
+static const char *npu_fence_get_timeline_name(struct dma_fence *fence)
+{
+	return "npu-core";
+}
+
+static const struct dma_fence_ops npu_fence_ops = {
+	.get_driver_name = npu_fence_get_driver_name,
+	.get_timeline_name = npu_fence_get_timeline_name,
+};
+
+static unsigned long npu_core_timeout(const struct npu_core *core)
+{
+	return msecs_to_jiffies(core->ndev->job_timeout_ms);
+}
+
+/*
+ * End the job in flight: record its status, account its time, and
+ * return its hardware fence for the caller to signal once the job lock
+ * is dropped (the job, which the scheduler frees only after that signal,
+ * holds the reference).  Called with the job lock held.
+ */
+static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
+					  int error, u64 va)
+{
+	struct npu_job *job = core->in_flight;
+	u64 busy = ktime_get_ns() - core->job_start_ns;
+	struct dma_fence *fence = job->hw_fence;
+
+	npu_job_finish(job, status, error, va, busy);
+	atomic64_add(busy, &core->busy_ns);
+	atomic64_inc(&core->jobs_done);
+	core->in_flight = NULL;
+	if (error)
+		dma_fence_set_error(fence, error);
+	return fence;
+}
+
+/**
+ * npu_core_run() - start a job on its core; &drm_sched_backend_ops.run_job
+ * @core: the core, idle (the scheduler hands over one job at a time)
+ * @job: the job
+ *
+ * Return: the fence that signals when the job ends, or ERR_PTR().
+ */
+struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
+{
+	struct dma_fence *fence;
+
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence)
+		return ERR_PTR(-ENOMEM);
+	dma_fence_init(fence, &npu_fence_ops, &core->fence_lock,
+		       core->fence_context, ++core->emit_seqno);
+	job->hw_fence = dma_fence_get(fence);
+
+	mutex_lock(&core->job_lock);
+	core->in_flight = job;
+	core->job_start_ns = ktime_get_ns();
+	core->watchdog_progress = core->progress;
+	job->next_task = 1;
+	mod_delayed_work(system_wq, &core->watchdog, npu_core_timeout(core));
+	core->ndev->ops->task_start(core, job, 0);
+	mutex_unlock(&core->job_lock);
+	return fence;
+}
+
+static const struct {
+	u32 status;
+	int error;
+} npu_task_results[] = {
+	[NPU_TASK_OK] = { DRM_NPU_JOB_DONE, 0 },
+	[NPU_TASK_INVALID] = { DRM_NPU_JOB_INVALID, -EINVAL },
+	[NPU_TASK_MMU_FAULT] = { DRM_NPU_JOB_MMU_FAULT, -EFAULT },
+	[NPU_TASK_ERROR] = { DRM_NPU_JOB_ERROR, -EIO },
+};
+
+/**
+ * npu_core_task_done() - a task of the job in flight ended
+ * @core: the core
+ * @job: the job the backend ran; a stale report (after a reset) is ignored
+ * @result: how the task ended
+ * @va: the faulting or rejected address, for the failures that have one
+ *
+ * Starts the next task, or ends the job.  Called from the backend's
+ * interrupt thread or worker; may sleep.
+ */
+void npu_core_task_done(struct npu_core *core, struct npu_job *job,
+			enum npu_task_result result, u64 va)
+{
+	struct dma_fence *fence;
+
+	if (WARN_ON_ONCE(result >= ARRAY_SIZE(npu_task_results)))
+		result = NPU_TASK_ERROR;
+
+	mutex_lock(&core->job_lock);
+	if (core->in_flight != job) {
+		mutex_unlock(&core->job_lock);
+		return;
+	}
+	core->progress++;
+	if (result == NPU_TASK_OK && job->next_task < job->task_count) {
+		core->ndev->ops->task_start(core, job, job->next_task++);
+		mutex_unlock(&core->job_lock);
+		return;
+	}
+	fence = npu_core_end_job(core, npu_task_results[result].status,
+				 npu_task_results[result].error, va);
+	mutex_unlock(&core->job_lock);
+
+	cancel_delayed_work(&core->watchdog);
+	dma_fence_signal(fence);
+}
+
+/*
+ * Fail the job in flight with @status/@error and reset the core.  The
+ * job lock is dropped before the reset, so that a backend worker that
+ * reports the old job meanwhile finds it gone and backs off.
+ */
+static void npu_core_abort(struct npu_core *core, u32 status, int error)
+{
+	struct dma_fence *fence = NULL;
+
+	mutex_lock(&core->job_lock);
+	if (core->in_flight)
+		fence = npu_core_end_job(core, status, error, 0);
+	mutex_unlock(&core->job_lock);
+
+	core->ndev->ops->core_reset(core);
+	if (fence)
+		dma_fence_signal(fence);
+}
+
+static void npu_core_watchdog(struct work_struct *work)
+{
+	struct npu_core *core = container_of(to_delayed_work(work),
+					     struct npu_core, watchdog);
+	bool hung = false;
+
+	mutex_lock(&core->job_lock);
+	if (core->in_flight) {
+		if (core->progress != core->watchdog_progress) {
+			/* Slow, not stuck: look again later. */
+			core->watchdog_progress = core->progress;
+			mod_delayed_work(system_wq, &core->watchdog,
+					 npu_core_timeout(core));
+		} else {
+			hung = true;
+		}
+	}
+	mutex_unlock(&core->job_lock);
+	if (!hung)
+		return;
+
+	drm_err(&core->ndev->drm, "core %u: job made no progress for %u ms, resetting the core\n",
+		core->index, core->ndev->job_timeout_ms);
+	atomic_inc(&core->resets);
+	npu_core_abort(core, DRM_NPU_JOB_TIMEOUT, -ETIMEDOUT);
+}
+
+/**
+ * npu_core_init() - set up a core and its scheduler
+ * @core: the core, with @ndev and @index set
+ *
+ * Return: 0 or a negative errno.
+ */
+int npu_core_init(struct npu_core *core)
+{
+	struct npu_device *ndev = core->ndev;
+	struct drm_sched_init_args args = {
+		.ops = &npu_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		/* One job on the core at a time, like the PC block. */
+		.credit_limit = 1,
+		.timeout = MAX_SCHEDULE_TIMEOUT,
+		.dev = ndev->drm.dev,
+	};
+
+	spin_lock_init(&core->fence_lock);
+	mutex_init(&core->job_lock);
+	INIT_DELAYED_WORK(&core->watchdog, npu_core_watchdog);
+	core->fence_context = dma_fence_context_alloc(1);
+	args.name = devm_kasprintf(ndev->drm.dev, GFP_KERNEL, "%s-core%u",
+				   dev_name(ndev->drm.dev), core->index);
+	if (!args.name)
+		return -ENOMEM;
+	return drm_sched_init(&core->sched, &args);
+}
+
+static bool npu_core_sched_idle(struct npu_core *core)
+{
+	bool idle;
+
+	spin_lock(&core->sched.job_list_lock);
+	idle = list_empty(&core->sched.pending_list);
+	spin_unlock(&core->sched.job_list_lock);
+	return idle;
+}
+
+/**
+ * npu_core_fini() - stop a core of a die that is going away
+ * @core: the core
+ *
+ * The job in flight fails with -ENODEV; jobs the scheduler still hands
+ * over fail at once (the device is unplugged), so the pending list
+ * drains before the scheduler is torn down.
+ */
+void npu_core_fini(struct npu_core *core)
+{
+	unsigned int tries = 250;
+
+	cancel_delayed_work_sync(&core->watchdog);
+	npu_core_abort(core, DRM_NPU_JOB_CANCELLED, -ENODEV);
+	while (!npu_core_sched_idle(core) && tries--)
+		msleep(20);
+	drm_sched_fini(&core->sched);
+	cancel_delayed_work_sync(&core->watchdog);
+}

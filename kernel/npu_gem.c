@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+
+#include <linux/cpumask.h>
+#include <linux/dma-resv.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+#include <drm/npu_accel.h>
+
+#include "npu_device.h"
+#include "npu_gem.h"
+
+/* A BO must fit one VM; 4 GiB is the whole 32-bit address space. */
+#define NPU_BO_MAX_SIZE		(4ULL << 30)
+
+static void npu_gem_count_pages(struct npu_bo *bo, int sign)
+{
+	struct npu_device *ndev = to_npu_device(bo->base.base.dev);
+	size_t i, n = bo->base.base.size >> PAGE_SHIFT;
+	long count[NPU_MAX_NODES] = { };
+	int nid, best = 0;
+
+	for (i = 0; i < n; i++) {
+		nid = page_to_nid(bo->base.pages[i]);
+		if (nid < NPU_MAX_NODES)
+			count[nid]++;
+	}
+	for (nid = 0; nid < NPU_MAX_NODES; nid++) {
+		atomic64_add(sign * count[nid], &ndev->node_pages[nid]);
+		if (count[nid] > count[best])
+			best = nid;
+	}
+	bo->nid = best;
+}
+
+static void npu_gem_free(struct drm_gem_object *obj)
+{
+	struct npu_bo *bo = to_npu_bo(obj);
+	struct npu_device *ndev = to_npu_device(obj->dev);
+
+	if (bo->pinned) {
+		npu_gem_count_pages(bo, -1);
+		drm_gem_shmem_unpin(&bo->base);
+		atomic_dec(&ndev->bo_count);
+	}
+	drm_gem_shmem_free(&bo->base);
+}
+
+static const struct drm_gem_object_funcs npu_gem_funcs = {
+	.free = npu_gem_free,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/**
+ * npu_gem_create_object() - &drm_driver.gem_create_object hook
+ * @drm: the die
+ * @size: object size
+ *
+ * Return: the GEM object embedded in a new &struct npu_bo, or ERR_PTR().
+ */
+struct drm_gem_object *npu_gem_create_object(struct drm_device *drm,
+					     size_t size)
+{
+	struct npu_bo *bo;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->base.base.funcs = &npu_gem_funcs;
+	bo->nid = NUMA_NO_NODE;
+	return &bo->base.base;
+}
+
+/**
+ * npu_gem_is_npu_bo() - whether a GEM object is one of ours with pages
+ * @obj: any object found by handle
+ *
+ * Return: true for BOs made by npu_gem_create(), which a VM can map.
+ */
+bool npu_gem_is_npu_bo(struct drm_gem_object *obj)
+{
+	return obj->funcs == &npu_gem_funcs && to_npu_bo(obj)->pinned;
+}
+
+static long npu_gem_pin_fn(void *arg)
+{
+	struct drm_gem_shmem_object *shmem = arg;
+
+	return drm_gem_shmem_pin(shmem);
+}
+
+/*
+ * shmem allocates pages under the calling task's memory policy, which by
+ * default is "the local node".  Pinning from a CPU of the die's node
+ * therefore places the pages there without a private allocator.
+ */
+static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
+{
+	unsigned int cpu = nr_cpu_ids;
+
+	if (nid != NUMA_NO_NODE)
+		cpu = cpumask_any_and(cpumask_of_node(nid), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		return drm_gem_shmem_pin(shmem);
+	return work_on_cpu(cpu, npu_gem_pin_fn, shmem);
+}
+
+static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
+				     u32 placement)
+{
+	struct drm_gem_shmem_object *shmem;
+	struct npu_bo *bo;
+	int nid, ret;
+
+	shmem = drm_gem_shmem_create(&ndev->drm, size);
+	if (IS_ERR(shmem))
+		return ERR_CAST(shmem);
+	bo = container_of(shmem, struct npu_bo, base);
+
+	nid = placement == DRM_NPU_BO_PLACEMENT_DIE ? ndev->numa_node :
+						      NUMA_NO_NODE;
+	ret = npu_gem_pin_on_node(shmem, nid);
+	if (ret) {
+		drm_gem_object_put(&shmem->base);
+		return ERR_PTR(ret);
+	}
+	bo->pinned = true;
+	atomic_inc(&ndev->bo_count);
+	npu_gem_count_pages(bo, 1);
+	return bo;
+}
+
+int npu_ioctl_bo_create(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct npu_device *ndev = to_npu_device(drm);
+	struct drm_npu_bo_create *args = data;
+	struct npu_bo *bo;
+	int ret;
+
+	if (args->flags || args->pad) {
+		drm_dbg(drm, "bo_create: flags %#x pad %#x\n", args->flags,
+			args->pad);
+		return -EINVAL;
+	}
+	if (args->placement > DRM_NPU_BO_PLACEMENT_ANY) {
+		drm_dbg(drm, "bo_create: placement %u\n", args->placement);
+		return -EINVAL;
+	}
+	if (!args->size || args->size > NPU_BO_MAX_SIZE) {
+		drm_dbg(drm, "bo_create: size %llu\n", args->size);
+		return -EINVAL;
+	}
+
+	bo = npu_gem_create(ndev, PAGE_ALIGN(args->size), args->placement);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+
+	ret = drm_gem_handle_create(file, &bo->base.base, &args->handle);
+	/* The handle holds the reference now, or creation failed. */
+	drm_gem_object_put(&bo->base.base);
+	return ret;
+}
+
+int npu_ioctl_bo_info(struct drm_device *drm, void *data,
+		      struct drm_file *file)
+{
+	struct drm_npu_bo_info *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->flags) {
+		drm_dbg(drm, "bo_info: flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret) {
+		args->size = obj->size;
+		args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static long npu_timeout_to_jiffies(s64 timeout_ns)
+{
+	s64 left;
+
+	if (!timeout_ns)
+		return 0;
+	left = timeout_ns - ktime_get_ns();
+	if (left <= 0)
+		return 0;
+	return nsecs_to_jiffies64(left) + 1;
+}
+
+#define NPU_CPU_FLAGS	(DRM_NPU_CPU_READ | DRM_NPU_CPU_WRITE)
+
+int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_npu_bo_cpu_prep *args = data;
+	struct drm_gem_object *obj;
+	enum dma_resv_usage usage;
+	long ret;
+
+	if (!args->flags || (args->flags & ~NPU_CPU_FLAGS)) {
+		drm_dbg(drm, "cpu_prep: flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+	if (args->timeout_ns < 0)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	/* Reading waits for writers; writing waits for readers too. */
+	usage = dma_resv_usage_rw(args->flags & DRM_NPU_CPU_WRITE);
+	if (!args->timeout_ns) {
+		ret = dma_resv_test_signaled(obj->resv, usage) ? 0 : -EBUSY;
+	} else {
+		ret = dma_resv_wait_timeout(obj->resv, usage, true,
+					    npu_timeout_to_jiffies(args->timeout_ns));
+		if (!ret)
+			ret = -ETIME;
+		else if (ret > 0)
+			ret = 0;
+	}
+	/*
+	 * The virtual NPU and the coherent targets need no cache
+	 * maintenance; a non-coherent backend syncs the sg table here.
+	 */
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int npu_ioctl_bo_cpu_fini(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_npu_bo_cpu_fini *args = data;
+	struct drm_gem_object *obj;
+
+	if (!args->flags || (args->flags & ~NPU_CPU_FLAGS)) {
+		drm_dbg(drm, "cpu_fini: flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	drm_gem_object_put(obj);
+	return 0;
+}

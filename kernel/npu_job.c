@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+/*
+ * Job submission: the SUBMIT ioctl turns user jobs into scheduler jobs,
+ * the scheduler hands them to a core (npu_core.c) once their fences have
+ * signalled, and JOB_WAIT reports how they ended.
+ */
+
+#include <linux/dma-fence-chain.h>
+#include <linux/dma-resv.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/ww_mutex.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+#include <drm/drm_syncobj.h>
+#include <drm/gpu_scheduler.h>
+#include <drm/npu_accel.h>
+
+#include "npu_core.h"
+#include "npu_device.h"
+#include "npu_drv.h"
+#include "npu_job.h"
+#include "npu_vm.h"
+
+#define NPU_SUBMIT_MAX_JOBS	64
+#define NPU_JOB_MAX_BOS		256
+#define NPU_JOB_MAX_SYNCS	64
+#define NPU_TASK_MAX_WORDS	65536
+/* Records of finished jobs a file keeps for JOB_WAIT. */
+#define NPU_JOB_RECORDS		4096
+
+static void npu_job_record_release(struct kref *ref)
+{
+	struct npu_job_record *rec = container_of(ref, struct npu_job_record,
+						  ref);
+
+	dma_fence_put(rec->finished);
+	kfree(rec);
+}
+
+static void npu_job_record_put(struct npu_job_record *rec)
+{
+	if (rec)
+		kref_put(&rec->ref, npu_job_record_release);
+}
+
+static void npu_job_release(struct kref *ref)
+{
+	struct npu_job *job = container_of(ref, struct npu_job, refcount);
+	u32 i;
+
+	if (job->core)
+		atomic_dec(&job->core->queued);
+	for (i = 0; i < job->bo_count; i++)
+		drm_gem_object_put(job->bos[i]);
+	kvfree(job->bos);
+	kvfree(job->bo_flags);
+	for (i = 0; i < job->out_sync_count; i++) {
+		if (job->out_syncs[i].syncobj)
+			drm_syncobj_put(job->out_syncs[i].syncobj);
+		dma_fence_chain_free(job->out_syncs[i].chain);
+	}
+	kfree(job->out_syncs);
+	kvfree(job->tasks);
+	dma_fence_put(job->hw_fence);
+	npu_job_record_put(job->record);
+	npu_vm_put(job->vm);
+	npu_file_put(job->nfile);
+	kfree(job);
+}
+
+static void npu_job_put(struct npu_job *job)
+{
+	kref_put(&job->refcount, npu_job_release);
+}
+
+/**
+ * npu_job_finish() - record how a job ended; called by the core
+ * @job: the job, still in flight on its core
+ * @status: &enum drm_npu_job_status
+ * @error: 0 or the negative errno its fence will carry
+ * @va: faulting or rejected device address
+ * @busy_ns: time on the core
+ *
+ * Runs before the job's hardware fence signals, so a waiter that sees
+ * the fence signalled also sees the record.
+ */
+void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
+		    u64 busy_ns)
+{
+	struct npu_job_record *rec = job->record;
+
+	rec->status = status;
+	rec->error = error;
+	rec->fault_va = va;
+	rec->core = job->core->index;
+	rec->busy_ns = busy_ns;
+	atomic64_add(busy_ns, &job->nfile->busy_ns[job->core->index]);
+	if (status == DRM_NPU_JOB_TIMEOUT)
+		WRITE_ONCE(job->nfile->banned, true);
+}
+
+static void *npu_copy_array(u64 uptr, u32 count, size_t size)
+{
+	void *array;
+
+	array = kvmalloc_array(count, size, GFP_KERNEL);
+	if (!array)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(array, u64_to_user_ptr(uptr), count * size)) {
+		kvfree(array);
+		return ERR_PTR(-EFAULT);
+	}
+	return array;
+}
+
+static int npu_job_check(struct npu_device *ndev,
+			 const struct drm_npu_job *args)
+{
+	u32 cores = GENMASK(ndev->info.core_count - 1, 0);
+
+	if (args->flags || args->pad) {
+		drm_dbg(&ndev->drm, "submit: job flags %#x pad %#x\n",
+			args->flags, args->pad);
+		return -EINVAL;
+	}
+	if (!args->task_count || args->task_count > DRM_NPU_MAX_TASKS ||
+	    args->bo_count > NPU_JOB_MAX_BOS ||
+	    args->in_sync_count > NPU_JOB_MAX_SYNCS ||
+	    args->out_sync_count > NPU_JOB_MAX_SYNCS) {
+		drm_dbg(&ndev->drm, "submit: counts %u/%u/%u/%u\n",
+			args->task_count, args->bo_count, args->in_sync_count,
+			args->out_sync_count);
+		return -EINVAL;
+	}
+	if (args->core_mask & ~cores) {
+		drm_dbg(&ndev->drm, "submit: core mask %#x\n", args->core_mask);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int npu_job_copy_tasks(struct npu_device *ndev, struct npu_job *job,
+			      const struct drm_npu_job *args)
+{
+	u64 va_end = 1ULL << ndev->info.va_bits;
+	u32 i;
+
+	job->tasks = npu_copy_array(args->tasks, args->task_count,
+				    sizeof(*job->tasks));
+	if (IS_ERR(job->tasks)) {
+		int ret = PTR_ERR(job->tasks);
+
+		job->tasks = NULL;
+		return ret;
+	}
+	job->task_count = args->task_count;
+
+	for (i = 0; i < job->task_count; i++) {
+		const struct drm_npu_task *t = &job->tasks[i];
+
+		if (t->flags || !t->regcmd_count ||
+		    t->regcmd_count > NPU_TASK_MAX_WORDS ||
+		    !IS_ALIGNED(t->regcmd_va, 16) || t->regcmd_va >= va_end ||
+		    va_end - t->regcmd_va < (u64)t->regcmd_count * 8) {
+			drm_dbg(&ndev->drm,
+				"submit: task %u: va %#llx words %u flags %#x\n",
+				i, t->regcmd_va, t->regcmd_count, t->flags);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
+			      const struct drm_npu_job *args)
+{
+	struct drm_device *drm = file->minor->dev;
+	struct drm_npu_bo_ref *refs;
+	u32 i, j;
+	int ret = 0;
+
+	if (!args->bo_count)
+		return 0;
+	refs = npu_copy_array(args->bos, args->bo_count, sizeof(*refs));
+	if (IS_ERR(refs))
+		return PTR_ERR(refs);
+
+	job->bos = kvcalloc(args->bo_count, sizeof(*job->bos), GFP_KERNEL);
+	job->bo_flags = kvcalloc(args->bo_count, sizeof(*job->bo_flags),
+				 GFP_KERNEL);
+	if (!job->bos || !job->bo_flags) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < args->bo_count; i++) {
+		if (refs[i].flags & ~DRM_NPU_BO_REF_WRITE) {
+			drm_dbg(drm, "submit: bo %u flags %#x\n", i,
+				refs[i].flags);
+			ret = -EINVAL;
+			goto out;
+		}
+		/* Reservation locking takes each BO once. */
+		for (j = 0; j < i; j++) {
+			if (refs[j].handle == refs[i].handle) {
+				drm_dbg(drm, "submit: bo handle %u twice\n",
+					refs[i].handle);
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		job->bos[i] = drm_gem_object_lookup(file, refs[i].handle);
+		if (!job->bos[i]) {
+			ret = -ENOENT;
+			goto out;
+		}
+		job->bo_flags[i] = refs[i].flags;
+		job->bo_count = i + 1;
+	}
+out:
+	kvfree(refs);
+	return ret;
+}
+
+static int npu_job_add_in_syncs(struct drm_file *file, struct npu_job *job,
+				const struct drm_npu_job *args)
+{
+	struct drm_npu_sync *syncs;
+	u32 i;
+	int ret = 0;
+
+	if (!args->in_sync_count)
+		return 0;
+	syncs = npu_copy_array(args->in_syncs, args->in_sync_count,
+			       sizeof(*syncs));
+	if (IS_ERR(syncs))
+		return PTR_ERR(syncs);
+	for (i = 0; i < args->in_sync_count && !ret; i++) {
+		if (syncs[i].flags) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   syncs[i].handle,
+							   syncs[i].point);
+	}
+	kvfree(syncs);
+	return ret;
+}
+
+static int npu_job_get_out_syncs(struct drm_file *file, struct npu_job *job,
+				 const struct drm_npu_job *args)
+{
+	struct drm_npu_sync *syncs;
+	u32 i;
+	int ret = 0;
+
+	if (!args->out_sync_count)
+		return 0;
+	syncs = npu_copy_array(args->out_syncs, args->out_sync_count,
+			       sizeof(*syncs));
+	if (IS_ERR(syncs))
+		return PTR_ERR(syncs);
+	job->out_syncs = kcalloc(args->out_sync_count,
+				 sizeof(*job->out_syncs), GFP_KERNEL);
+	if (!job->out_syncs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	job->out_sync_count = args->out_sync_count;
+	for (i = 0; i < args->out_sync_count; i++) {
+		struct npu_job_out_sync *os = &job->out_syncs[i];
+
+		if (syncs[i].flags) {
+			ret = -EINVAL;
+			goto out;
+		}
+		os->syncobj = drm_syncobj_find(file, syncs[i].handle);
+		if (!os->syncobj) {
+			ret = -ENOENT;
+			goto out;
+		}
+		os->point = syncs[i].point;
+		if (os->point) {
+			os->chain = dma_fence_chain_alloc();
+			if (!os->chain) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
+	}
+out:
+	kvfree(syncs);
+	return ret;
+}
+
+/* The core of @mask with the fewest jobs queued. */
+static struct npu_core *npu_job_pick_core(struct npu_device *ndev, u32 mask)
+{
+	struct npu_core *best = NULL;
+	unsigned int i;
+
+	if (!mask)
+		mask = GENMASK(ndev->info.core_count - 1, 0);
+	for (i = 0; i < ndev->info.core_count; i++) {
+		struct npu_core *core = &ndev->cores[i];
+
+		if (!(mask & BIT(i)))
+			continue;
+		if (!best || atomic_read(&core->queued) <
+			     atomic_read(&best->queued))
+			best = core;
+	}
+	return best;
+}
+
+/*
+ * Everything that can fail before a job becomes visible: copies, lookups,
+ * dependencies, allocations.  Called with the file's submit lock held.
+ */
+static struct npu_job *npu_job_create(struct drm_file *file,
+				      const struct drm_npu_job *args)
+{
+	struct npu_file *nfile = to_npu_file(file);
+	struct npu_device *ndev = nfile->ndev;
+	struct npu_job *job;
+	int ret;
+
+	ret = npu_job_check(ndev, args);
+	if (ret)
+		return ERR_PTR(ret);
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&job->refcount);
+	kref_get(&nfile->ref);
+	job->nfile = nfile;
+
+	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL);
+	if (!job->record) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	kref_init(&job->record->ref);
+
+	ret = npu_job_copy_tasks(ndev, job, args);
+	if (ret)
+		goto err_put;
+	job->vm = npu_vm_lookup(nfile, args->vm_id);
+	if (!job->vm) {
+		drm_dbg(&ndev->drm, "submit: no VM %u\n", args->vm_id);
+		ret = -ENOENT;
+		goto err_put;
+	}
+	ret = npu_job_lookup_bos(file, job, args);
+	if (ret)
+		goto err_put;
+	ret = npu_job_get_out_syncs(file, job, args);
+	if (ret)
+		goto err_put;
+
+	job->core = npu_job_pick_core(ndev, args->core_mask);
+	atomic_inc(&job->core->queued);
+	ret = drm_sched_job_init(&job->base,
+				 &nfile->entities[job->core->index], 1, nfile,
+				 file->client_id);
+	if (ret)
+		goto err_put;
+	ret = npu_job_add_in_syncs(file, job, args);
+	if (ret)
+		goto err_cleanup;
+
+	/* A record slot now, so that publishing it cannot fail later. */
+	job->id = nfile->next_job_id;
+	ret = xa_reserve(&nfile->records, job->id, GFP_KERNEL);
+	if (ret)
+		goto err_cleanup;
+	nfile->next_job_id++;
+	return job;
+
+err_cleanup:
+	drm_sched_job_cleanup(&job->base);
+err_put:
+	npu_job_put(job);
+	return ERR_PTR(ret);
+}
+
+/* Drop a job that was created but never pushed. */
+static void npu_job_discard(struct npu_job *job)
+{
+	xa_release(&job->nfile->records, job->id);
+	drm_sched_job_cleanup(&job->base);
+	npu_job_put(job);
+}
+
+static void npu_job_signal_out_syncs(struct npu_job *job,
+				     struct dma_fence *fence)
+{
+	u32 i;
+
+	for (i = 0; i < job->out_sync_count; i++) {
+		struct npu_job_out_sync *os = &job->out_syncs[i];
+
+		if (os->chain) {
+			drm_syncobj_add_point(os->syncobj, os->chain, fence,
+					      os->point);
+			os->chain = NULL;
+		} else {
+			drm_syncobj_replace_fence(os->syncobj, fence);
+		}
+	}
+}
+
+static void npu_job_publish_record(struct npu_job *job)
+{
+	struct npu_file *nfile = job->nfile;
+	struct npu_job_record *old;
+
+	kref_get(&job->record->ref);
+	xa_store(&nfile->records, job->id, job->record, GFP_NOWAIT);
+	if (job->id > NPU_JOB_RECORDS) {
+		old = xa_erase(&nfile->records, job->id - NPU_JOB_RECORDS);
+		npu_job_record_put(old);
+	}
+}
+
+/*
+ * Make a created job visible: implicit dependencies, arm, fences into the
+ * BOs and syncobjs, push.  Only the dependency step can fail; the job is
+ * then not pushed and the caller discards it.
+ */
+static int npu_job_push(struct npu_job *job)
+{
+	struct ww_acquire_ctx ctx;
+	struct dma_fence *finished;
+	u32 i;
+	int ret;
+
+	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ctx);
+	if (ret)
+		return ret;
+	for (i = 0; i < job->bo_count; i++) {
+		bool write = job->bo_flags[i] & DRM_NPU_BO_REF_WRITE;
+
+		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+		if (!ret)
+			ret = drm_sched_job_add_implicit_dependencies(&job->base,
+								      job->bos[i],
+								      write);
+		if (ret)
+			goto out_unlock;
+	}
+
+	drm_sched_job_arm(&job->base);
+	finished = &job->base.s_fence->finished;
+	job->record->finished = dma_fence_get(finished);
+	for (i = 0; i < job->bo_count; i++)
+		dma_resv_add_fence(job->bos[i]->resv, finished,
+				   job->bo_flags[i] & DRM_NPU_BO_REF_WRITE ?
+				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
+	npu_job_signal_out_syncs(job, finished);
+	npu_job_publish_record(job);
+
+	kref_get(&job->refcount);	/* put by npu_job_free() */
+	drm_sched_entity_push_job(&job->base);
+out_unlock:
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &ctx);
+	return ret;
+}
+
+static int npu_submit_copy_jobs(struct drm_device *drm,
+				const struct drm_npu_submit *args,
+				struct drm_npu_job *jobs)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < args->job_count; i++) {
+		void __user *src = u64_to_user_ptr(args->jobs) +
+				   (u64)i * args->job_stride;
+
+		/* A larger user struct must be zero beyond what we know. */
+		ret = copy_struct_from_user(&jobs[i], sizeof(jobs[i]), src,
+					    args->job_stride);
+		if (ret) {
+			drm_dbg(drm, "submit: job %u: copy %d\n", i, ret);
+			return ret == -E2BIG ? -EINVAL : ret;
+		}
+	}
+	return 0;
+}
+
+static int npu_submit_write_ids(const struct drm_npu_submit *args,
+				struct npu_job **kjobs)
+{
+	u32 i;
+
+	for (i = 0; i < args->job_count; i++) {
+		u64 __user *dst = u64_to_user_ptr(args->jobs) +
+				  (u64)i * args->job_stride +
+				  offsetof(struct drm_npu_job, job_id);
+
+		if (put_user(kjobs[i]->id, dst))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+int npu_ioctl_submit(struct drm_device *drm, void *data,
+		     struct drm_file *file)
+{
+	struct npu_file *nfile = to_npu_file(file);
+	struct drm_npu_submit *args = data;
+	struct drm_npu_job *jobs;
+	struct npu_job **kjobs;
+	u32 i, created = 0;
+	int ret;
+
+	args->submitted = 0;
+	if (args->flags) {
+		drm_dbg(drm, "submit: flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+	if (!args->job_count || args->job_count > NPU_SUBMIT_MAX_JOBS ||
+	    args->job_stride < sizeof(struct drm_npu_job) ||
+	    args->job_stride > PAGE_SIZE || !IS_ALIGNED(args->job_stride, 8)) {
+		drm_dbg(drm, "submit: %u jobs of %u bytes\n", args->job_count,
+			args->job_stride);
+		return -EINVAL;
+	}
+	if (READ_ONCE(nfile->banned))
+		return -EBADFD;
+
+	jobs = kvcalloc(args->job_count, sizeof(*jobs), GFP_KERNEL);
+	kjobs = kcalloc(args->job_count, sizeof(*kjobs), GFP_KERNEL);
+	if (!jobs || !kjobs) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = npu_submit_copy_jobs(drm, args, jobs);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&nfile->submit_lock);
+	for (created = 0; created < args->job_count; created++) {
+		kjobs[created] = npu_job_create(file, &jobs[created]);
+		if (IS_ERR(kjobs[created])) {
+			ret = PTR_ERR(kjobs[created]);
+			drm_dbg(drm, "submit: job %u: %d\n", created, ret);
+			goto out_discard;
+		}
+	}
+	ret = npu_submit_write_ids(args, kjobs);
+	if (ret)
+		goto out_discard;
+
+	for (i = 0; i < args->job_count; i++) {
+		ret = npu_job_push(kjobs[i]);
+		if (ret) {
+			drm_dbg(drm, "submit: job %u not pushed: %d\n", i, ret);
+			break;
+		}
+		args->submitted = i + 1;
+		npu_job_put(kjobs[i]);
+	}
+	/* Jobs after a failed push never became visible. */
+	for (; i < args->job_count; i++)
+		npu_job_discard(kjobs[i]);
+	mutex_unlock(&nfile->submit_lock);
+	goto out_free;
+
+out_discard:
+	while (created--)
+		npu_job_discard(kjobs[created]);
+	mutex_unlock(&nfile->submit_lock);
+out_free:
+	kfree(kjobs);
+	kvfree(jobs);
+	return ret;
+}
+
+static u32 npu_job_status_from_error(int error)
+{
+	switch (error) {
+	case 0:
+		return DRM_NPU_JOB_DONE;
+	case -ECANCELED:
+	case -ESRCH:
+	case -ENODEV:
+		return DRM_NPU_JOB_CANCELLED;
+	default:
+		return DRM_NPU_JOB_ERROR;
+	}
+}
+
+int npu_ioctl_job_wait(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct npu_file *nfile = to_npu_file(file);
+	struct drm_npu_job_wait *args = data;
+	struct npu_job_record *rec;
+	long timeout = 0;
+	int ret = 0;
+
+	if (args->flags || args->timeout_ns < 0) {
+		drm_dbg(drm, "job_wait: flags %#x timeout %lld\n", args->flags,
+			args->timeout_ns);
+		return -EINVAL;
+	}
+	xa_lock(&nfile->records);
+	rec = xa_load(&nfile->records, args->job_id);
+	if (rec)
+		kref_get(&rec->ref);
+	xa_unlock(&nfile->records);
+	if (!rec)
+		return -ENOENT;
+
+	if (args->timeout_ns) {
+		s64 left = args->timeout_ns - ktime_get_ns();
+
+		if (left > 0)
+			timeout = nsecs_to_jiffies64(left) + 1;
+	}
+	if (timeout) {
+		timeout = dma_fence_wait_timeout(rec->finished, true, timeout);
+		if (timeout < 0)
+			ret = timeout;
+	}
+	if (!ret && !dma_fence_is_signaled(rec->finished))
+		ret = -ETIME;
+
+	args->status = DRM_NPU_JOB_PENDING;
+	args->error = 0;
+	args->fault_va = 0;
+	args->core = 0;
+	args->busy_ns = 0;
+	if (!ret) {
+		int error = rec->finished->error;
+
+		/* Jobs the core never ran have no record of their own. */
+		args->status = rec->status ? rec->status :
+					     npu_job_status_from_error(error);
+		args->error = rec->status ? rec->error : error;
+		args->fault_va = rec->fault_va;
+		args->core = rec->core;
+		args->busy_ns = rec->busy_ns;
+	}
+	npu_job_record_put(rec);
+	return ret;
+}
+
+static struct dma_fence *npu_job_run(struct drm_sched_job *sched_job)
+{
+	struct npu_job *job = to_npu_job(sched_job);
+	struct npu_device *ndev = job->nfile->ndev;
+	struct dma_fence *fence;
+	int error = job->base.s_fence->finished.error;
+	int idx;
+
+	if (!error && READ_ONCE(job->nfile->banned))
+		error = -ECANCELED;
+	if (!error && !drm_dev_enter(&ndev->drm, &idx))
+		error = -ENODEV;
+	if (error) {
+		job->record->status = DRM_NPU_JOB_CANCELLED;
+		job->record->error = error;
+		job->record->core = job->core->index;
+		return ERR_PTR(error);
+	}
+	fence = npu_core_run(job->core, job);
+	drm_dev_exit(idx);
+	return fence;
+}
+
+static void npu_job_free(struct drm_sched_job *sched_job)
+{
+	struct npu_job *job = to_npu_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	npu_job_put(job);
+}
+
+/*
+ * No timedout_job: the scheduler's timeout is off and each core runs a
+ * watchdog of its own (npu_core.c) that checks progress before it calls
+ * a job hung, which the 6.12 scheduler cannot do without a stop/start
+ * cycle of the whole core.
+ */
+const struct drm_sched_backend_ops npu_sched_ops = {
+	.run_job = npu_job_run,
+	.free_job = npu_job_free,
+};
+
+/**
+ * npu_job_file_open() - one scheduler entity per core for a new file
+ * @nfile: the file
+ *
+ * Return: 0 or a negative errno.
+ */
+int npu_job_file_open(struct npu_file *nfile)
+{
+	struct npu_device *ndev = nfile->ndev;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ndev->info.core_count; i++) {
+		struct drm_gpu_scheduler *sched = &ndev->cores[i].sched;
+
+		ret = drm_sched_entity_init(&nfile->entities[i],
+					    DRM_SCHED_PRIORITY_NORMAL,
+					    &sched, 1, NULL);
+		if (ret) {
+			while (i--)
+				drm_sched_entity_destroy(&nfile->entities[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * npu_job_file_close() - flush a closing file's queues and records
+ * @nfile: the file
+ *
+ * Queued jobs get a short grace period, then are cancelled; jobs already
+ * on a core finish there.
+ */
+void npu_job_file_close(struct npu_file *nfile)
+{
+	struct npu_job_record *rec;
+	unsigned long id;
+	unsigned int i;
+
+	for (i = 0; i < nfile->ndev->info.core_count; i++)
+		drm_sched_entity_destroy(&nfile->entities[i]);
+	xa_for_each(&nfile->records, id, rec) {
+		xa_erase(&nfile->records, id);
+		npu_job_record_put(rec);
+	}
+}

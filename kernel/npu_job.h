@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright 2026 The NPU stack authors */
+
+#ifndef __NPU_JOB_H__
+#define __NPU_JOB_H__
+
+#include <linux/kref.h>
+#include <drm/gpu_scheduler.h>
+#include <drm/npu_accel.h>
+
+struct dma_fence_chain;
+struct drm_syncobj;
+struct npu_core;
+struct npu_file;
+struct npu_vm;
+
+/**
+ * struct npu_job_record - what JOB_WAIT reports, kept past the job
+ * @ref: the file's record table and the job hold references
+ * @finished: the job's scheduler "finished" fence
+ * @status: &enum drm_npu_job_status once known
+ * @error: negative errno of a failed job
+ * @fault_va: faulting or rejected address
+ * @core: core the job ran on
+ * @busy_ns: time on the core
+ */
+struct npu_job_record {
+	struct kref ref;
+	struct dma_fence *finished;
+	u32 status;
+	int error;
+	u64 fault_va;
+	u32 core;
+	u64 busy_ns;
+};
+
+/**
+ * struct npu_job_out_sync - a syncobj to signal when a job is done
+ * @syncobj: the syncobj
+ * @chain: preallocated chain node for a timeline point, else NULL
+ * @point: timeline point, 0 for binary
+ */
+struct npu_job_out_sync {
+	struct drm_syncobj *syncobj;
+	struct dma_fence_chain *chain;
+	u64 point;
+};
+
+/**
+ * struct npu_job - one submitted job
+ * @base: scheduler job
+ * @refcount: the submit path and the scheduler hold references
+ * @nfile: owning file state (referenced)
+ * @vm: address space (referenced)
+ * @core: the core the job is queued on
+ * @tasks: regcmd streams
+ * @task_count: number of @tasks
+ * @next_task: next task to start; under the core's job lock
+ * @bos: BOs of the job, referenced
+ * @bo_flags: DRM_NPU_BO_REF_* per BO
+ * @bo_count: number of @bos
+ * @out_syncs: syncobjs to signal
+ * @out_sync_count: number of @out_syncs
+ * @hw_fence: fence the core signals when the job ends
+ * @record: status record
+ * @id: job id in the file
+ */
+struct npu_job {
+	struct drm_sched_job base;
+	struct kref refcount;
+	struct npu_file *nfile;
+	struct npu_vm *vm;
+	struct npu_core *core;
+	struct drm_npu_task *tasks;
+	u32 task_count;
+	u32 next_task;
+	struct drm_gem_object **bos;
+	u32 *bo_flags;
+	u32 bo_count;
+	struct npu_job_out_sync *out_syncs;
+	u32 out_sync_count;
+	struct dma_fence *hw_fence;
+	struct npu_job_record *record;
+	u64 id;
+};
+
+static inline struct npu_job *to_npu_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct npu_job, base);
+}
+
+extern const struct drm_sched_backend_ops npu_sched_ops;
+
+int npu_job_file_open(struct npu_file *nfile);
+void npu_job_file_close(struct npu_file *nfile);
+void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
+		    u64 busy_ns);
+
+int npu_ioctl_submit(struct drm_device *drm, void *data,
+		     struct drm_file *file);
+int npu_ioctl_job_wait(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+
+#endif /* __NPU_JOB_H__ */

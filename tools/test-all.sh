@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Set up everything and run every test: userspace unit tests, the W=1
+# module build, checkpatch, the harness self-test and the kselftests in
+# the QEMU guest.  Each stage runs even when an earlier one failed (unless
+# it cannot), and the last line is the count of passed and failed checks.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+cd "$NPU_TOP"
+
+logdir=$NPU_BUILD/test-logs
+passed=0 failed=0 failures=()
+t0=$(date +%s)
+
+note() { printf '\n==== %s\n' "$*"; }
+count_tap() {	# count TAP results of a log into passed/failed
+	local p f s
+	p=$(grep -cE '^(# )?ok [0-9]+ ' "$1" || true)
+	s=$(grep -cE '^(# )?ok [0-9]+ .*# SKIP' "$1" || true)
+	f=$(grep -cE '^(# )?not ok [0-9]+ ' "$1" || true)
+	# A skipped test did not test anything: in our VM that is a failure.
+	passed=$((passed + p - s)); failed=$((failed + f + s))
+}
+stage() {	# stage NAME CMD...: run, log, count as one check
+	local name=$1; shift
+	note "$name"
+	mkdir -p "$logdir"
+	local log=$logdir/${name// /-}.log s=$SECONDS
+	if "$@" 2>&1 | tee "$log"; then
+		echo "---- $name: ok ($((SECONDS - s)) s)"
+		passed=$((passed + 1)); return 0
+	fi
+	echo "---- $name: FAILED ($((SECONDS - s)) s), log: $log"
+	failed=$((failed + 1)); failures+=("$name"); return 1
+}
+
+stage setup bash tools/setup.sh || {
+	echo "setup failed; nothing else can run"; echo "tests: $passed passed, $failed failed"; exit 1; }
+npu_kernel_paths amd64
+ksel=$KSRC/tools/testing/selftests
+
+meson_build() {
+	if [ -f "$NPU_BUILD/build.ninja" ]; then
+		meson configure "$NPU_BUILD" -Dkselftest_dir="$ksel" >/dev/null
+	else
+		meson setup "$NPU_BUILD" -Dkselftest_dir="$ksel"
+	fi && ninja -C "$NPU_BUILD"
+}
+stage "userspace build" meson_build
+stage "unit tests" meson test -C "$NPU_BUILD" --print-errorlogs
+
+module_build() { bash tools/build-module.sh clean >/dev/null && bash tools/build-module.sh; }
+stage "module build W=1" module_build
+stage "checkpatch" bash tools/checkpatch.sh
+stage "vm splat check" bash tools/tests/vm-splat-check.sh
+
+# Every kselftest binary, in one guest boot.
+mapfile -t tests < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' 2>/dev/null | sort)
+if [ ${#tests[@]} -eq 0 ]; then
+	note "kselftests"; echo "no kselftest binaries were built"; failed=$((failed + 1)); failures+=(kselftests)
+else
+	args=()
+	for t in "${tests[@]}"; do args+=(--bin "$t"); done
+	names=()
+	for t in "${tests[@]}"; do names+=("$(basename "$t")"); done
+	stage "kselftests in VM" bash tools/vm-run.sh --timeout 900 "${args[@]}" -- "${names[@]}"
+	count_tap "$logdir/kselftests-in-VM.log"
+fi
+
+note "summary ($(( $(date +%s) - t0 )) s)"
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
