@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers of libnpu: debug messages, ioctls, names.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "npu_priv.h"
+
+static pthread_once_t npu_debug_once = PTHREAD_ONCE_INIT;
+static bool npu_debug_msgs_on;
+
+static void npu_debug_init(void)
+{
+	const char *env = secure_getenv("NPU_DEBUG");
+
+	npu_debug_msgs_on = env && strstr(env, "msgs");
+}
+
+bool npu_debug_msgs(void)
+{
+	pthread_once(&npu_debug_once, npu_debug_init);
+	return npu_debug_msgs_on;
+}
+
+void npu_dbg(const char *fmt, ...)
+{
+	int saved_errno = errno;
+	char line[512];
+	va_list ap;
+
+	if (!npu_debug_msgs())
+		return;
+
+	/* One write per line, so that lines of threads do not interleave. */
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "libnpu: %s\n", line);
+
+	errno = saved_errno;
+}
+
+int npu_do_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+
+	return ret == -1 ? -errno : ret;
+}
+
+NPU_PUBLIC const char *npu_model_name(uint64_t model)
+{
+	switch (model) {
+	case NPU_MODEL_VIRTUAL:
+		return "virtual";
+	case NPU_MODEL_RK3588:
+		return "rk3588";
+	case NPU_MODEL_EIC7702:
+		return "eic7702";
+	default:
+		return "unknown";
+	}
+}
