@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 
+#include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 #include <drm/npu_accel.h>
 
@@ -184,6 +185,19 @@ static void npu_core_watchdog(struct work_struct *work)
 	npu_core_abort(core, DRM_NPU_JOB_TIMEOUT, -ETIMEDOUT);
 }
 
+/*
+ * The scheduler outlives the unplug: files still open hold entities on
+ * its run queues, and drm_sched_fini() frees those.  It goes when the
+ * DRM device is released, after the last file is closed.
+ */
+static void npu_core_release(struct drm_device *drm, void *data)
+{
+	struct npu_core *core = data;
+
+	drm_sched_fini(&core->sched);
+	cancel_delayed_work_sync(&core->watchdog);
+}
+
 /**
  * npu_core_init() - set up a core and its scheduler
  * @core: the core, with @ndev and @index set
@@ -201,6 +215,7 @@ int npu_core_init(struct npu_core *core)
 		.timeout = MAX_SCHEDULE_TIMEOUT,
 		.dev = ndev->drm.dev,
 	};
+	int ret;
 
 	spin_lock_init(&core->fence_lock);
 	mutex_init(&core->job_lock);
@@ -210,7 +225,10 @@ int npu_core_init(struct npu_core *core)
 				   dev_name(ndev->drm.dev), core->index);
 	if (!args.name)
 		return -ENOMEM;
-	return drm_sched_init(&core->sched, &args);
+	ret = drm_sched_init(&core->sched, &args);
+	if (ret)
+		return ret;
+	return drmm_add_action_or_reset(&ndev->drm, npu_core_release, core);
 }
 
 static bool npu_core_sched_idle(struct npu_core *core)
@@ -224,14 +242,15 @@ static bool npu_core_sched_idle(struct npu_core *core)
 }
 
 /**
- * npu_core_fini() - stop a core of a die that is going away
+ * npu_core_quiesce() - stop a core of a die that was unplugged
  * @core: the core
  *
- * The job in flight fails with -ENODEV; jobs the scheduler still hands
- * over fail at once (the device is unplugged), so the pending list
- * drains before the scheduler is torn down.
+ * The job in flight fails with -ENODEV.  Jobs the scheduler still hands
+ * over fail at once (run_job sees the unplug), so every fence signals;
+ * the scheduler itself stays until the DRM device is released.  Waits
+ * (bounded) until no job is on the core, so the backend can go.
  */
-void npu_core_fini(struct npu_core *core)
+void npu_core_quiesce(struct npu_core *core)
 {
 	unsigned int tries = 250;
 
@@ -239,6 +258,4 @@ void npu_core_fini(struct npu_core *core)
 	npu_core_abort(core, DRM_NPU_JOB_CANCELLED, -ENODEV);
 	while (!npu_core_sched_idle(core) && tries--)
 		msleep(20);
-	drm_sched_fini(&core->sched);
-	cancel_delayed_work_sync(&core->watchdog);
 }

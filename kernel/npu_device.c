@@ -78,14 +78,15 @@ int npu_device_register(struct npu_device *ndev)
 	unsigned int i;
 	int ret;
 
+	/* Schedulers are released with the DRM device, also on failure. */
 	for (i = 0; i < ndev->info.core_count; i++) {
 		ret = npu_core_init(&ndev->cores[i]);
 		if (ret)
-			goto err_cores;
+			return ret;
 	}
 	ret = drm_dev_register(&ndev->drm, 0);
 	if (ret)
-		goto err_cores;
+		return ret;
 	ret = npu_sysfs_init(ndev);
 	if (ret) {
 		npu_device_unregister(ndev);
@@ -93,11 +94,6 @@ int npu_device_register(struct npu_device *ndev)
 	}
 	npu_debugfs_init(ndev);
 	return 0;
-
-err_cores:
-	while (i--)
-		npu_core_fini(&ndev->cores[i]);
-	return ret;
 }
 
 /**
@@ -113,7 +109,7 @@ void npu_device_unregister(struct npu_device *ndev)
 
 	drm_dev_unplug(&ndev->drm);
 	for (i = 0; i < ndev->info.core_count; i++)
-		npu_core_fini(&ndev->cores[i]);
+		npu_core_quiesce(&ndev->cores[i]);
 	if (ndev->ops->fini)
 		ndev->ops->fini(ndev);
 }
