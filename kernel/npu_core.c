@@ -48,13 +48,13 @@ static unsigned long npu_core_timeout(const struct npu_core *core)
  * holds the reference).  Called with the job lock held.
  */
 static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
-					  int error, u64 va)
+					  int error, u64 va, u32 reason)
 {
 	struct npu_job *job = core->in_flight;
 	u64 busy = ktime_get_ns() - core->job_start_ns;
 	struct dma_fence *fence = job->hw_fence;
 
-	npu_job_finish(job, status, error, va, busy);
+	npu_job_finish(job, status, error, va, reason, busy);
 	atomic64_add(busy, &core->busy_ns);
 	atomic64_inc(&core->jobs_done);
 	core->in_flight = NULL;
@@ -84,7 +84,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 	mutex_lock(&core->job_lock);
 	core->in_flight = job;
 	core->job_start_ns = ktime_get_ns();
-	core->watchdog_progress = core->progress;
+	core->watchdog_progress = atomic_read(&core->progress);
 	job->next_task = 1;
 	mod_delayed_work(system_wq, &core->watchdog, npu_core_timeout(core));
 	core->ndev->ops->task_start(core, job, 0);
@@ -108,12 +108,13 @@ static const struct {
  * @job: the job the backend ran; a stale report (after a reset) is ignored
  * @result: how the task ended
  * @va: the faulting or rejected address, for the failures that have one
+ * @reason: &enum drm_npu_job_reason for %NPU_TASK_INVALID
  *
  * Starts the next task, or ends the job.  Called from the backend's
  * interrupt thread or worker; may sleep.
  */
 void npu_core_task_done(struct npu_core *core, struct npu_job *job,
-			enum npu_task_result result, u64 va)
+			enum npu_task_result result, u64 va, u32 reason)
 {
 	struct dma_fence *fence;
 
@@ -125,18 +126,30 @@ void npu_core_task_done(struct npu_core *core, struct npu_job *job,
 		mutex_unlock(&core->job_lock);
 		return;
 	}
-	core->progress++;
+	atomic_inc(&core->progress);
 	if (result == NPU_TASK_OK && job->next_task < job->task_count) {
 		core->ndev->ops->task_start(core, job, job->next_task++);
 		mutex_unlock(&core->job_lock);
 		return;
 	}
 	fence = npu_core_end_job(core, npu_task_results[result].status,
-				 npu_task_results[result].error, va);
+				 npu_task_results[result].error, va, reason);
 	mutex_unlock(&core->job_lock);
 
 	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
+}
+
+/**
+ * npu_core_progress() - a long task is still moving
+ * @core: the core
+ *
+ * Backends call this from within a task that takes long, so that the
+ * watchdog does not mistake it for a hang.
+ */
+void npu_core_progress(struct npu_core *core)
+{
+	atomic_inc(&core->progress);
 }
 
 /*
@@ -150,7 +163,8 @@ static void npu_core_abort(struct npu_core *core, u32 status, int error)
 
 	mutex_lock(&core->job_lock);
 	if (core->in_flight)
-		fence = npu_core_end_job(core, status, error, 0);
+		fence = npu_core_end_job(core, status, error, 0,
+					 DRM_NPU_REASON_NONE);
 	mutex_unlock(&core->job_lock);
 
 	core->ndev->ops->core_reset(core);
@@ -166,9 +180,11 @@ static void npu_core_watchdog(struct work_struct *work)
 
 	mutex_lock(&core->job_lock);
 	if (core->in_flight) {
-		if (core->progress != core->watchdog_progress) {
+		u32 progress = atomic_read(&core->progress);
+
+		if (progress != core->watchdog_progress) {
 			/* Slow, not stuck: look again later. */
-			core->watchdog_progress = core->progress;
+			core->watchdog_progress = progress;
 			mod_delayed_work(system_wq, &core->watchdog,
 					 npu_core_timeout(core));
 		} else {

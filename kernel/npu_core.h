@@ -37,7 +37,8 @@ enum npu_task_result {
  * @fence_lock: lock of the hardware fences
  * @job_lock: protects @in_flight, @next_task and @progress
  * @in_flight: the job the core runs, or NULL
- * @progress: bumped on every completed task; the watchdog compares it
+ * @progress: bumped on every completed task and by backends within long
+ *            tasks; the watchdog compares it
  * @watchdog_progress: @progress when the watchdog last looked
  * @watchdog: fires every job timeout while a job runs
  * @job_start_ns: when @in_flight started
@@ -56,7 +57,7 @@ struct npu_core {
 	spinlock_t fence_lock;		/* hardware fences */
 	struct mutex job_lock;		/* @in_flight, @progress */
 	struct npu_job *in_flight;
-	u32 progress;
+	atomic_t progress;
 	u32 watchdog_progress;
 	struct delayed_work watchdog;
 	u64 job_start_ns;
@@ -71,6 +72,7 @@ int npu_core_init(struct npu_core *core);
 void npu_core_quiesce(struct npu_core *core);
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job);
 void npu_core_task_done(struct npu_core *core, struct npu_job *job,
-			enum npu_task_result result, u64 va);
+			enum npu_task_result result, u64 va, u32 reason);
+void npu_core_progress(struct npu_core *core);
 
 #endif /* __NPU_CORE_H__ */

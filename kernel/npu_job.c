@@ -85,16 +85,18 @@ static void npu_job_put(struct npu_job *job)
  * @status: &enum drm_npu_job_status
  * @error: 0 or the negative errno its fence will carry
  * @va: faulting or rejected device address
+ * @reason: &enum drm_npu_job_reason of a rejected job
  * @busy_ns: time on the core
  *
  * Runs before the job's hardware fence signals, so a waiter that sees
  * the fence signalled also sees the record.
  */
 void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
-		    u64 busy_ns)
+		    u32 reason, u64 busy_ns)
 {
 	struct npu_job_record *rec = job->record;
 
+	rec->reason = reason;
 	rec->status = status;
 	rec->error = error;
 	rec->fault_va = va;
@@ -640,6 +642,8 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	args->fault_va = 0;
 	args->core = 0;
 	args->busy_ns = 0;
+	args->reason = DRM_NPU_REASON_NONE;
+	args->pad = 0;
 	if (!ret) {
 		int error = rec->finished->error;
 
@@ -650,6 +654,7 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 		args->fault_va = rec->fault_va;
 		args->core = rec->core;
 		args->busy_ns = rec->busy_ns;
+		args->reason = rec->reason;
 	}
 	npu_job_record_put(rec);
 	return ret;

@@ -23,6 +23,7 @@ struct npu_vm;
  * @fault_va: faulting or rejected address
  * @core: core the job ran on
  * @busy_ns: time on the core
+ * @reason: &enum drm_npu_job_reason of a rejected job
  */
 struct npu_job_record {
 	struct kref ref;
@@ -32,6 +33,7 @@ struct npu_job_record {
 	u64 fault_va;
 	u32 core;
 	u64 busy_ns;
+	u32 reason;
 };
 
 /**
@@ -94,7 +96,7 @@ extern const struct drm_sched_backend_ops npu_sched_ops;
 int npu_job_file_open(struct npu_file *nfile);
 void npu_job_file_close(struct npu_file *nfile);
 void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
-		    u64 busy_ns);
+		    u32 reason, u64 busy_ns);
 
 int npu_ioctl_submit(struct drm_device *drm, void *data,
 		     struct drm_file *file);

@@ -27,12 +27,15 @@
 #include "npu_job.h"
 #include "npu_mmu.h"
 #include "npu_regcmd.h"
+#include "npu_sim_gemm.h"
 #include "npu_vm.h"
 
 #define NPU_SIM_NAME		"npu-virtual"
 #define NPU_SIM_MAX_DIES	8u
 /* The dies of the virtual package; hardware derives this from DT. */
 #define NPU_SIM_PACKAGE_ID	0x5e1u
+/* DPU destination address: a task that sets it computes something. */
+#define NPU_SIM_DPU_DST_BASE_ADDR	0x4020
 
 static int sim_enable = -1;
 module_param(sim_enable, int, 0444);
@@ -68,6 +71,8 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @job: job of the task @work runs
  * @task: index of that task
  * @regs: the core's register file, as regcmds leave it
+ * @has_output: the task being fetched programmed an output address, so
+ *              its op_en runs a convolution; without one it is a null task
  * @hang_next: debugfs: the next job's first task never completes
  * @fault_va: debugfs: the next access to this page faults (one shot)
  * @task_delay_us: debugfs: time each task takes
@@ -78,6 +83,7 @@ struct npu_sim_core {
 	struct npu_job *job;
 	u32 task;
 	u32 regs[NPU_REG_SPACE / 4];
+	bool has_output;
 	atomic_t hang_next;
 	u64 fault_va;
 	u32 task_delay_us;
@@ -96,35 +102,6 @@ struct npu_sim {
 static unsigned int sim_task_us;
 module_param(sim_task_us, uint, 0444);
 MODULE_PARM_DESC(sim_task_us, "Time a virtual core takes per task, in us (default 0)");
-
-/* Translate as the core's MMU does, with the injected fault on top. */
-static int npu_sim_translate(struct npu_sim_core *sc, phys_addr_t dir,
-			     u64 va, bool write, phys_addr_t *pa)
-{
-	u64 inject = READ_ONCE(sc->fault_va);
-
-	if (inject && (va >> NPU_PAGE_SHIFT) == (inject >> NPU_PAGE_SHIFT)) {
-		WRITE_ONCE(sc->fault_va, 0);
-		return -EFAULT;
-	}
-	return npu_mmu_walk(dir, va, write, pa);
-}
-
-static int npu_sim_read64(struct npu_sim_core *sc, phys_addr_t dir, u64 va,
-			  u64 *val)
-{
-	phys_addr_t pa;
-	void *p;
-	int ret;
-
-	ret = npu_sim_translate(sc, dir, va, false, &pa);
-	if (ret)
-		return ret;
-	p = kmap_local_page(pfn_to_page(PHYS_PFN(pa)));
-	*val = le64_to_cpup(p + offset_in_page(pa));
-	kunmap_local(p);
-	return 0;
-}
 
 /* Register window of each block target. */
 static int npu_sim_target_base(u32 target)
@@ -182,6 +159,8 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 	    !IS_ALIGNED(reg, 4))
 		return NPU_SIM_WORD_BAD;
 	sc->regs[reg / 4] = value;
+	if (reg == NPU_SIM_DPU_DST_BASE_ADDR)
+		sc->has_output = true;
 	return NPU_SIM_WORD_OK;
 }
 
@@ -192,20 +171,23 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
  * address of the word.
  */
 static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
-					       phys_addr_t dir,
+					       struct npu_sim_mem *mem,
 					       const struct drm_npu_task *t,
-					       u64 *bad_va)
+					       u64 *bad_va, u32 *reason)
 {
 	enum npu_sim_word prev = NPU_SIM_WORD_OK, cur;
 	u32 i;
 
+	*reason = DRM_NPU_REASON_BAD_WORD;
+	sc->has_output = false;
 	for (i = 0; i < t->regcmd_count; i++) {
-		u64 va = t->regcmd_va + (u64)i * 8, w;
+		u64 va = t->regcmd_va + (u64)i * 8;
+		__le64 w;
 
 		*bad_va = va;
-		if (npu_sim_read64(sc, dir, va, &w))
+		if (npu_sim_mem_read(mem, va, &w, sizeof(w), bad_va))
 			return NPU_TASK_MMU_FAULT;
-		cur = npu_sim_apply(sc, w);
+		cur = npu_sim_apply(sc, le64_to_cpu(w));
 		if (cur == NPU_SIM_WORD_BAD)
 			return NPU_TASK_INVALID;
 		/* op_en comes right after the version word, and only there. */
@@ -218,7 +200,8 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 							  NPU_TASK_INVALID;
 		prev = cur;
 	}
-	return NPU_TASK_INVALID;	/* no operation enable: nothing runs */
+	*reason = DRM_NPU_REASON_NO_OP_EN;	/* nothing runs */
+	return NPU_TASK_INVALID;
 }
 
 static void npu_sim_work(struct work_struct *work)
@@ -227,22 +210,28 @@ static void npu_sim_work(struct work_struct *work)
 	struct npu_job *job = sc->job;
 	const struct drm_npu_task *t = &job->tasks[sc->task];
 	struct npu_vm *vm = job->vm;
+	struct npu_sim_mem mem = { .fault_va = &sc->fault_va };
 	enum npu_task_result result;
-	u32 delay;
+	u32 delay, reason = DRM_NPU_REASON_NONE;
 	u64 va = 0;
 
 	/* The VM lock keeps every mapping of the task in place. */
 	down_read(&vm->lock);
-	result = npu_sim_fetch_task(sc, npu_mmu_pt_dir_phys(vm->priv), t, &va);
+	mem.dir = npu_mmu_pt_dir_phys(vm->priv);
+	result = npu_sim_fetch_task(sc, &mem, t, &va, &reason);
+	if (result == NPU_TASK_OK && sc->has_output)
+		result = npu_sim_gemm_run(sc->core, sc->regs, &mem, &va,
+					  &reason);
 	up_read(&vm->lock);
 
 	delay = READ_ONCE(sc->task_delay_us);
 	if (result == NPU_TASK_OK) {
 		va = 0;
+		reason = DRM_NPU_REASON_NONE;
 		if (delay)
 			fsleep(delay);
 	}
-	npu_core_task_done(sc->core, job, result, va);
+	npu_core_task_done(sc->core, job, result, va, reason);
 }
 
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,

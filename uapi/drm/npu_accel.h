@@ -443,6 +443,26 @@ enum drm_npu_job_status {
 };
 
 /**
+ * enum drm_npu_job_reason - why a core rejected a job (DRM_NPU_JOB_INVALID)
+ */
+enum drm_npu_job_reason {
+	/** @DRM_NPU_REASON_NONE: no rejection. */
+	DRM_NPU_REASON_NONE = 0,
+	/** @DRM_NPU_REASON_BAD_WORD: a regcmd word the PC does not take. */
+	DRM_NPU_REASON_BAD_WORD = 1,
+	/** @DRM_NPU_REASON_NO_OP_EN: the stream does not end with the tail. */
+	DRM_NPU_REASON_NO_OP_EN = 2,
+	/** @DRM_NPU_REASON_UNSUPPORTED: a mode or precision the core lacks. */
+	DRM_NPU_REASON_UNSUPPORTED = 3,
+	/** @DRM_NPU_REASON_LIMIT: a size beyond a hardware field or limit. */
+	DRM_NPU_REASON_LIMIT = 4,
+	/** @DRM_NPU_REASON_CBUF: data or weights do not fit the CBUF banks. */
+	DRM_NPU_REASON_CBUF = 5,
+	/** @DRM_NPU_REASON_INCONSISTENT: registers that must agree do not. */
+	DRM_NPU_REASON_INCONSISTENT = 6,
+};
+
+/**
  * struct drm_npu_job_wait - argument of DRM_IOCTL_NPU_JOB_WAIT
  *
  * Waits for a job of this file and reports how it ended.  Returns 0 once
@@ -467,6 +487,10 @@ struct drm_npu_job_wait {
 	__s32 error;
 	/** @busy_ns: out: time the job spent on its core. */
 	__u64 busy_ns;
+	/** @reason: out: &enum drm_npu_job_reason for DRM_NPU_JOB_INVALID. */
+	__u32 reason;
+	/** @pad: out: zero. */
+	__u32 pad;
 };
 
 /**

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright 2026 The NPU stack authors */
+/*
+ * The virtual NPU's compute model: what an RK3588 core computes for a
+ * 1x1 direct convolution (a matmul: H x W pixels = M rows, channels = K,
+ * kernels = N), decoded from the register file a regcmd stream left.
+ *
+ * Facts (register fields, precision codes, layouts, CBUF limits) are in
+ * Documentation/npu/rk3588-regcmd.rst with their sources; what is not
+ * modelled is listed there too.  Every device access goes through the
+ * VM's page tables; arithmetic is integer-only (npu_softfloat.h), so the
+ * result is the same on every architecture:
+ *
+ *  - int8 x int8 accumulates exactly in int32;
+ *  - fp16 x fp16 products are exact in fp32 and are summed in fp32 in
+ *    channel order, rounding to nearest even after every addition; an
+ *    fp16 output is the fp32 sum rounded to nearest even.
+ */
+
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include <drm/npu_accel.h>
+
+#include "npu_core.h"
+#include "npu_mmu.h"
+#include "npu_sim_gemm.h"
+#include "npu_softfloat.h"
+
+/* Register offsets and fields the model reads. */
+#define CNA_CONV_CON1		0x100c	/* conv_mode 3:0, in 6:4, proc 9:7 */
+#define CNA_CONV_CON3		0x1014	/* x_stride 2:0, y_stride 5:3 */
+#define CNA_DATA_SIZE0		0x1020	/* height 10:0, width 26:16 */
+#define CNA_DATA_SIZE1		0x1024	/* channel 15:0 */
+#define CNA_WEIGHT_SIZE0	0x1030	/* bytes of all kernels */
+#define CNA_WEIGHT_SIZE1	0x1034	/* bytes per kernel, 18:0 */
+#define CNA_WEIGHT_SIZE2	0x1038	/* kernels 13:0, h 20:16, w 28:24 */
+#define CNA_CBUF_CON0		0x1040	/* data banks 3:0, weight banks 7:4 */
+#define CNA_PAD_CON0		0x1068	/* top 3:0, left 7:4 */
+#define CNA_FEATURE_DATA_ADDR	0x1070
+#define CNA_DCOMP_ADDR0		0x1110
+#define CORE_MISC_CFG		0x3010	/* proc 10:8 */
+#define CORE_DATAOUT_SIZE_0	0x3014	/* width-1 15:0, height-1 31:16 */
+#define CORE_DATAOUT_SIZE_1	0x3018	/* channel-1 15:0 */
+#define DPU_FEATURE_MODE_CFG	0x400c	/* conv_mode 4:3 */
+#define DPU_DATA_FORMAT		0x4010	/* proc 2:0, in 28:26, out 31:29 */
+#define DPU_DST_BASE_ADDR	0x4020
+#define DPU_DST_SURF_STRIDE	0x4024	/* atoms, 31:4 */
+#define DPU_DATA_CUBE_CHANNEL	0x403c	/* channel-1 12:0 */
+#define DPU_BS_CFG		0x4040	/* bypass bit 0 */
+#define DPU_BN_CFG		0x4060	/* bypass bit 0 */
+#define DPU_EW_CFG		0x4070	/* bypass bit 0 */
+#define DPU_OUT_CVT_SCALE	0x4084	/* fp32 -> fp16 bit 16 */
+
+#define PREC_INT8		0
+#define PREC_FP16		2
+#define PREC_INT32		4
+#define PREC_FP32		5
+
+#define CBUF_BANKS		12
+#define CBUF_BANK_SIZE		(32 * 1024)
+#define ATOM			16	/* bytes of one channel group */
+#define WEIGHT_TILE_C		32	/* channels per weight tile */
+
+static u32 field(const u32 *regs, u32 reg, unsigned int lo, unsigned int bits)
+{
+	return (regs[reg / 4] >> lo) & ((1u << bits) - 1);
+}
+
+/**
+ * struct npu_gemm - a decoded 1x1 convolution
+ * @pixels: H x W, the M of a matmul
+ * @channels: C, the K of a matmul
+ * @kernels: N
+ * @in_size: bytes per input and weight element (1 int8, 2 fp16)
+ * @c2: input elements per 16-byte channel group
+ * @tile_n: kernels per weight tile (32 int8, 16 fp16)
+ * @out_prec: PREC_INT32, PREC_FP32 or PREC_FP16
+ * @out_size: bytes per output element
+ * @out_c2: output elements per 16-byte channel group
+ * @surf_stride: output atoms between two output channel groups
+ * @in_va: input (feature) address
+ * @w_va: weights address
+ * @out_va: output address
+ */
+struct npu_gemm {
+	u32 pixels, channels, kernels;
+	u32 in_size, c2, tile_n;
+	u32 out_prec, out_size, out_c2;
+	u64 surf_stride;
+	u64 in_va, w_va, out_va;
+};
+
+static bool npu_sim_injected_fault(struct npu_sim_mem *mem, u64 va)
+{
+	u64 inject = READ_ONCE(*mem->fault_va);
+
+	if (!inject || (va >> PAGE_SHIFT) != (inject >> PAGE_SHIFT))
+		return false;
+	WRITE_ONCE(*mem->fault_va, 0);	/* one shot */
+	return true;
+}
+
+static int npu_sim_mem_access(struct npu_sim_mem *mem, u64 va, void *buf,
+			      size_t len, bool write, u64 *bad_va)
+{
+	while (len) {
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(va));
+		phys_addr_t pa;
+		void *p;
+
+		if (npu_sim_injected_fault(mem, va) ||
+		    npu_mmu_walk(mem->dir, va, write, &pa)) {
+			*bad_va = va;
+			return -EFAULT;
+		}
+		p = kmap_local_page(pfn_to_page(PHYS_PFN(pa)));
+		if (write)
+			memcpy(p + offset_in_page(pa), buf, chunk);
+		else
+			memcpy(buf, p + offset_in_page(pa), chunk);
+		kunmap_local(p);
+		va += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/**
+ * npu_sim_mem_read() - read device memory through the MMU
+ * @mem: the task's view of memory
+ * @va: device address
+ * @buf: destination
+ * @len: bytes
+ * @bad_va: out: the faulting address
+ *
+ * Return: 0 or -EFAULT.
+ */
+int npu_sim_mem_read(struct npu_sim_mem *mem, u64 va, void *buf,
+		     size_t len, u64 *bad_va)
+{
+	return npu_sim_mem_access(mem, va, buf, len, false, bad_va);
+}
+
+static int npu_sim_mem_write(struct npu_sim_mem *mem, u64 va,
+			     const void *buf, size_t len, u64 *bad_va)
+{
+	return npu_sim_mem_access(mem, va, (void *)buf, len, true, bad_va);
+}
+
+/* Precisions, modes and bypasses: what the model (and a matmul) uses. */
+static u32 npu_gemm_check_modes(const u32 *regs, struct npu_gemm *g)
+{
+	u32 in = field(regs, CNA_CONV_CON1, 4, 3);
+	u32 out = field(regs, DPU_DATA_FORMAT, 29, 3);
+	bool to_fp16 = field(regs, DPU_OUT_CVT_SCALE, 16, 1);
+
+	if (field(regs, CNA_CONV_CON1, 0, 4) ||
+	    field(regs, DPU_FEATURE_MODE_CFG, 3, 2))
+		return DRM_NPU_REASON_UNSUPPORTED;	/* not direct conv */
+	if (field(regs, CNA_CONV_CON3, 0, 3) > 1 ||
+	    field(regs, CNA_CONV_CON3, 3, 3) > 1 ||
+	    field(regs, CNA_PAD_CON0, 0, 8) ||
+	    field(regs, CNA_WEIGHT_SIZE2, 16, 5) != 1 ||
+	    field(regs, CNA_WEIGHT_SIZE2, 24, 5) != 1)
+		return DRM_NPU_REASON_UNSUPPORTED;	/* not 1x1, stride 1 */
+	if (!field(regs, DPU_BS_CFG, 0, 1) || !field(regs, DPU_BN_CFG, 0, 1) ||
+	    !field(regs, DPU_EW_CFG, 0, 1))
+		return DRM_NPU_REASON_UNSUPPORTED;	/* post-ops not modelled */
+
+	if (in != PREC_INT8 && in != PREC_FP16)
+		return DRM_NPU_REASON_UNSUPPORTED;
+	if (field(regs, CNA_CONV_CON1, 7, 3) != in ||
+	    field(regs, CORE_MISC_CFG, 8, 3) != in ||
+	    field(regs, DPU_DATA_FORMAT, 0, 3) != in ||
+	    field(regs, DPU_DATA_FORMAT, 26, 3) != in)
+		return DRM_NPU_REASON_INCONSISTENT;
+
+	g->in_size = in == PREC_INT8 ? 1 : 2;
+	g->c2 = ATOM / g->in_size;
+	g->tile_n = in == PREC_INT8 ? 32 : 16;
+	if (in == PREC_INT8 && out == PREC_INT32 && !to_fp16) {
+		g->out_size = 4;
+	} else if (in == PREC_FP16 && out == PREC_FP32 && !to_fp16) {
+		g->out_size = 4;
+	} else if (in == PREC_FP16 && out == PREC_FP16 && to_fp16) {
+		g->out_size = 2;
+	} else {
+		return in == PREC_FP16 && (out == PREC_FP16 || out == PREC_FP32) ?
+		       DRM_NPU_REASON_INCONSISTENT : DRM_NPU_REASON_UNSUPPORTED;
+	}
+	g->out_prec = out;
+	g->out_c2 = ATOM / g->out_size;
+	return DRM_NPU_REASON_NONE;
+}
+
+/* Sizes, agreement between blocks, and the CBUF. */
+static u32 npu_gemm_check_sizes(const u32 *regs, struct npu_gemm *g)
+{
+	u32 h = field(regs, CNA_DATA_SIZE0, 0, 11);
+	u32 w = field(regs, CNA_DATA_SIZE0, 16, 11);
+	u32 data_banks = field(regs, CNA_CBUF_CON0, 0, 4);
+	u32 weight_banks = field(regs, CNA_CBUF_CON0, 4, 4);
+	u64 kernel_bytes;
+
+	g->channels = field(regs, CNA_DATA_SIZE1, 0, 16);
+	g->kernels = field(regs, CNA_WEIGHT_SIZE2, 0, 14);
+	g->pixels = h * w;
+	if (!g->pixels || !g->channels || !g->kernels)
+		return DRM_NPU_REASON_INCONSISTENT;
+	/* Weight tiles are 32 channels deep; input groups are 16 bytes. */
+	if (g->channels % WEIGHT_TILE_C)
+		return DRM_NPU_REASON_UNSUPPORTED;
+	if (g->kernels - 1 > 0x1fff)
+		return DRM_NPU_REASON_LIMIT;	/* DPU channel field: 13 bits */
+
+	if (field(regs, CORE_DATAOUT_SIZE_0, 0, 16) + 1 != w ||
+	    field(regs, CORE_DATAOUT_SIZE_0, 16, 16) + 1 != h ||
+	    field(regs, CORE_DATAOUT_SIZE_1, 0, 16) + 1 != g->kernels ||
+	    field(regs, DPU_DATA_CUBE_CHANNEL, 0, 13) + 1 != g->kernels)
+		return DRM_NPU_REASON_INCONSISTENT;
+
+	kernel_bytes = (u64)g->channels * g->in_size;
+	if (regs[CNA_WEIGHT_SIZE1 / 4] != kernel_bytes ||
+	    regs[CNA_WEIGHT_SIZE0 / 4] != kernel_bytes * g->kernels)
+		return DRM_NPU_REASON_INCONSISTENT;
+
+	if (!data_banks || !weight_banks ||
+	    data_banks + weight_banks > CBUF_BANKS ||
+	    (u64)g->pixels * kernel_bytes > (u64)data_banks * CBUF_BANK_SIZE ||
+	    kernel_bytes > (u64)weight_banks * CBUF_BANK_SIZE)
+		return DRM_NPU_REASON_CBUF;
+
+	g->surf_stride = field(regs, DPU_DST_SURF_STRIDE, 4, 28);
+	if (g->surf_stride < g->pixels)
+		return DRM_NPU_REASON_INCONSISTENT;	/* groups would overlap */
+
+	g->in_va = regs[CNA_FEATURE_DATA_ADDR / 4];
+	g->w_va = regs[CNA_DCOMP_ADDR0 / 4];
+	g->out_va = regs[DPU_DST_BASE_ADDR / 4];
+	return DRM_NPU_REASON_NONE;
+}
+
+/* Element (p, c) of the input: NC1HWC2, c2 channels per 16 bytes. */
+static size_t npu_gemm_in_index(const struct npu_gemm *g, u32 p, u32 c)
+{
+	return ((size_t)(c / g->c2) * g->pixels + p) * g->c2 + c % g->c2;
+}
+
+/* Element (n, c) of a weight tile group of tile_n kernels x all channels. */
+static size_t npu_gemm_w_index(const struct npu_gemm *g, u32 n, u32 c)
+{
+	return (size_t)(c / WEIGHT_TILE_C) * WEIGHT_TILE_C * g->tile_n +
+	       (n % g->tile_n) * WEIGHT_TILE_C + c % WEIGHT_TILE_C;
+}
+
+static void npu_gemm_dot_int8(const struct npu_gemm *g, const s8 *in,
+			      const s8 *w, u32 p, u32 n, void *out)
+{
+	s32 acc = 0;
+	u32 c;
+
+	for (c = 0; c < g->channels; c++)
+		acc += (s32)in[npu_gemm_in_index(g, p, c)] *
+		       w[npu_gemm_w_index(g, n, c)];
+	put_unaligned_le32(acc, out);
+}
+
+static void npu_gemm_dot_fp16(const struct npu_gemm *g, const __le16 *in,
+			      const __le16 *w, u32 p, u32 n, void *out)
+{
+	u32 acc = 0;	/* +0.0f */
+	u32 c;
+
+	for (c = 0; c < g->channels; c++)
+		acc = npu_f32_add(acc,
+				  npu_f16_mul_f32(le16_to_cpu(in[npu_gemm_in_index(g, p, c)]),
+						  le16_to_cpu(w[npu_gemm_w_index(g, n, c)])));
+	if (g->out_prec == PREC_FP16)
+		put_unaligned_le16(npu_f32_to_f16(acc), out);
+	else
+		put_unaligned_le32(acc, out);
+}
+
+/*
+ * One tile group of kernels: read its weights, compute every output of
+ * those kernels, write the output channel groups they cover.
+ */
+static int npu_gemm_group(struct npu_core *core, struct npu_sim_mem *mem,
+			  const struct npu_gemm *g, const void *in, void *w,
+			  u8 *out, u32 n0, u64 *bad_va)
+{
+	size_t w_bytes = (size_t)g->tile_n * g->channels * g->in_size;
+	u32 n_end = min(n0 + g->tile_n, g->kernels);
+	u32 n, p, grp;
+	int ret;
+
+	ret = npu_sim_mem_read(mem, g->w_va + (u64)(n0 / g->tile_n) * w_bytes,
+			       w, w_bytes, bad_va);
+	if (ret)
+		return ret;
+
+	/* Output atoms of whole channel groups; lanes past N stay zero. */
+	for (grp = n0 / g->out_c2; grp * g->out_c2 < n_end; grp++) {
+		memset(out, 0, (size_t)g->pixels * ATOM);
+		for (p = 0; p < g->pixels; p++) {
+			for (n = grp * g->out_c2;
+			     n < min((grp + 1) * g->out_c2, n_end); n++) {
+				void *dst = out + (size_t)p * ATOM +
+					    (n % g->out_c2) * g->out_size;
+
+				if (g->in_size == 1)
+					npu_gemm_dot_int8(g, in, w, p, n, dst);
+				else
+					npu_gemm_dot_fp16(g, in, w, p, n, dst);
+			}
+		}
+		ret = npu_sim_mem_write(mem, g->out_va +
+					grp * g->surf_stride * ATOM,
+					out, (size_t)g->pixels * ATOM, bad_va);
+		if (ret)
+			return ret;
+		npu_core_progress(core);
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * npu_sim_gemm_run() - execute the operation a task's registers describe
+ * @core: the core, for progress reports
+ * @regs: the core's register file after operation enable
+ * @mem: the task's view of device memory
+ * @bad_va: out: faulting address for %NPU_TASK_MMU_FAULT
+ * @reason: out: &enum drm_npu_job_reason for %NPU_TASK_INVALID
+ *
+ * Return: how the task ended.
+ */
+enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
+				      const u32 *regs,
+				      struct npu_sim_mem *mem,
+				      u64 *bad_va, u32 *reason)
+{
+	struct npu_gemm g = { };
+	size_t in_bytes, w_bytes;
+	void *in, *w, *out;
+	u32 n0;
+	int ret = 0;
+
+	*reason = npu_gemm_check_modes(regs, &g);
+	if (*reason == DRM_NPU_REASON_NONE)
+		*reason = npu_gemm_check_sizes(regs, &g);
+	if (*reason != DRM_NPU_REASON_NONE)
+		return NPU_TASK_INVALID;
+
+	in_bytes = (size_t)g.pixels * g.channels * g.in_size;
+	w_bytes = (size_t)g.tile_n * g.channels * g.in_size;
+	in = kvmalloc(in_bytes, GFP_KERNEL);
+	w = kvmalloc(w_bytes, GFP_KERNEL);
+	out = kvmalloc((size_t)g.pixels * ATOM, GFP_KERNEL);
+	if (!in || !w || !out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = npu_sim_mem_read(mem, g.in_va, in, in_bytes, bad_va);
+	for (n0 = 0; !ret && n0 < g.kernels; n0 += g.tile_n)
+		ret = npu_gemm_group(core, mem, &g, in, w, out, n0, bad_va);
+out:
+	kvfree(out);
+	kvfree(w);
+	kvfree(in);
+	if (ret == -EFAULT)
+		return NPU_TASK_MMU_FAULT;
+	return ret ? NPU_TASK_ERROR : NPU_TASK_OK;
+}

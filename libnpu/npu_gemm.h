@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnpu GEMM helper: C[m][n] = sum_k A[m][k] * B[n][k].
+ *
+ * B is given row by row per output ([n][k], the layout of a linear
+ * layer's weight matrix W in y = W x).  A plan is built once per shape:
+ * it cuts the work into hardware tasks within the CBUF and register
+ * limits, spreads it over the die's cores, packs B once and emits every
+ * command stream once; each run then only packs A, submits and unpacks C.
+ */
+#ifndef LIBNPU_NPU_GEMM_H
+#define LIBNPU_NPU_GEMM_H
+
+#include <stdint.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/**
+ * enum npu_dtype - element types
+ *
+ * fp16 values are IEEE binary16 bit patterns in uint16_t.
+ */
+enum npu_dtype {
+	NPU_DTYPE_INT8 = 1,
+	NPU_DTYPE_FP16 = 2,
+	NPU_DTYPE_INT32 = 3,
+	NPU_DTYPE_FP32 = 4,
+};
+
+/**
+ * struct npu_gemm_desc - a GEMM shape
+ * @m: rows of A and C
+ * @k: columns of A and B
+ * @n: rows of B, columns of C
+ * @in_type: NPU_DTYPE_INT8 or NPU_DTYPE_FP16, for A and B
+ * @out_type: NPU_DTYPE_INT32 for int8 input; NPU_DTYPE_FP32 or
+ *            NPU_DTYPE_FP16 for fp16 input
+ */
+struct npu_gemm_desc {
+	uint32_t m, k, n;
+	uint32_t in_type;
+	uint32_t out_type;
+};
+
+int npu_gemm_supported(const struct npu_gemm_desc *desc);
+int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
+		       const void *b, void *c);
+uint16_t npu_fp32_to_fp16(float f);
+float npu_fp16_to_fp32(uint16_t h);
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* LIBNPU_NPU_GEMM_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GEMM planning, packing and RK3588 command emission: the parts of the
+ * GEMM helper that need no device, so that they can be tested on the CPU.
+ */
+#ifndef LIBNPU_NPU_GEMM_PRIV_H
+#define LIBNPU_NPU_GEMM_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "npu.h"
+#include "npu_gemm.h"
+
+/* Hardware facts (Documentation/npu/rk3588-regcmd.rst). */
+#define NPU_CBUF_BANKS		12
+#define NPU_CBUF_BANK_SIZE	(32 * 1024)
+#define NPU_ATOM		16	/* bytes of one channel group */
+#define NPU_WEIGHT_TILE_C	32	/* channels per weight tile */
+#define NPU_MAX_HEIGHT		2047	/* CNA_DATA_SIZE0 height, 11 bits */
+#define NPU_MAX_KERNELS		8192	/* DPU channel fields, 13 bits */
+#define NPU_MAX_CHANNELS	65535	/* CNA_DATA_SIZE1 channel, 16 bits */
+#define NPU_MAX_TASKS		4095	/* PC task counter, 12 bits */
+#define NPU_MAX_CORES		16
+#define NPU_TASK_WORDS		108	/* regcmd words of one matmul task */
+
+/**
+ * struct npu_gemm_geom - element sizes and padded sizes of a shape
+ */
+struct npu_gemm_geom {
+	uint32_t in_size;	/* bytes per input/weight element */
+	uint32_t c2;		/* input elements per 16-byte group */
+	uint32_t tile_n;	/* kernels per weight tile: 16 fp16, 32 int8 */
+	uint32_t out_size;	/* bytes per output element */
+	uint32_t out_c2;	/* output elements per 16-byte group */
+	uint32_t kp;		/* K padded to the weight tile depth */
+	uint32_t np;		/* N padded to the weight tile width */
+};
+
+/**
+ * struct npu_gemm_task - one hardware task: rows m0..m0+mt of kernels
+ * n0..n0+nt (nt padded to the tile width)
+ */
+struct npu_gemm_task {
+	uint32_t m0, mt;
+	uint32_t n0, nt;
+	uint32_t core;
+	uint32_t data_banks, weight_banks;
+	uint64_t in_off;	/* the m-tile's packed input, in the input BO */
+	uint64_t w_off;		/* first weight tile, in the weights BO */
+	uint64_t out_off;	/* this task's output, in its core's output BO */
+};
+
+/**
+ * struct npu_gemm_tiling - how a shape is cut into tasks and cores
+ */
+struct npu_gemm_tiling {
+	struct npu_gemm_desc desc;
+	struct npu_gemm_geom g;
+	uint32_t mt, nt;		/* tile sizes */
+	uint32_t cores;			/* cores used */
+	uint32_t task_count;
+	struct npu_gemm_task *tasks;	/* grouped by core */
+	uint32_t core_first[NPU_MAX_CORES], core_tasks[NPU_MAX_CORES];
+	uint64_t in_bytes, w_bytes;
+	uint64_t out_bytes[NPU_MAX_CORES];
+};
+
+int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
+		  struct npu_gemm_tiling *t);
+void npu_gemm_tiling_fini(struct npu_gemm_tiling *t);
+
+void npu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
+			 void *dst);
+void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
+			   void *dst);
+void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
+			    void *const *core_out, void *c);
+
+size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
+			      const struct npu_gemm_task *task,
+			      uint64_t in_va, uint64_t w_va, uint64_t out_va,
+			      uint64_t *words);
+
+int npu_regcmd_decode(uint64_t word, char *buf, size_t len);
+
+#endif /* LIBNPU_NPU_GEMM_PRIV_H */

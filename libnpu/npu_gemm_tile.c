@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GEMM tiling: which hardware tasks compute C = A x B^T, on which cores,
+ * and where each task finds its input, weights and output.
+ *
+ * A task is a 1x1 direct convolution of mt rows (pixels) by kp channels
+ * by nt kernels.  Its limits:
+ *  - the input rows of a task sit in the CBUF data banks and one kernel
+ *    (kp channels) in the weight banks, 12 banks of 32 KiB in all;
+ *  - mt fits the 11-bit height field, nt the 13-bit DPU channel fields;
+ *  - channels come in weight tiles of 32, kernels in tiles of 16 (fp16)
+ *    or 32 (int8): K and N are padded with zeros to those.
+ * Kernels are split across cores (each core writes its own output
+ * buffer), then rows and kernels into tasks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npu_gemm_priv.h"
+
+static uint32_t div_up(uint64_t a, uint64_t b)
+{
+	return (uint32_t)((a + b - 1) / b);
+}
+
+static uint32_t round_up(uint32_t a, uint32_t b)
+{
+	return div_up(a, b) * b;
+}
+
+static int npu_gemm_geom(const struct npu_gemm_desc *d, struct npu_gemm_geom *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (!d->m || !d->k || !d->n)
+		return -EINVAL;
+	if (d->in_type == NPU_DTYPE_INT8 && d->out_type == NPU_DTYPE_INT32) {
+		g->in_size = 1;
+		g->tile_n = 32;
+		g->out_size = 4;
+	} else if (d->in_type == NPU_DTYPE_FP16 &&
+		   (d->out_type == NPU_DTYPE_FP32 ||
+		    d->out_type == NPU_DTYPE_FP16)) {
+		g->in_size = 2;
+		g->tile_n = 16;
+		g->out_size = d->out_type == NPU_DTYPE_FP32 ? 4 : 2;
+	} else {
+		return -EINVAL;
+	}
+	g->c2 = NPU_ATOM / g->in_size;
+	g->out_c2 = NPU_ATOM / g->out_size;
+	if (d->k > NPU_MAX_CHANNELS - NPU_WEIGHT_TILE_C || d->n > (1u << 30) ||
+	    d->m > (1u << 30))
+		return -EINVAL;
+	g->kp = round_up(d->k, NPU_WEIGHT_TILE_C);
+	g->np = round_up(d->n, g->tile_n);
+	return 0;
+}
+
+/* Weight banks: enough for one kernel; the rest holds input rows. */
+static int npu_gemm_banks(const struct npu_gemm_geom *g, uint32_t *data_banks,
+			  uint32_t *weight_banks, uint32_t *mt_max)
+{
+	uint64_t kernel_bytes = (uint64_t)g->kp * g->in_size;
+	uint64_t rows;
+
+	*weight_banks = div_up(kernel_bytes, NPU_CBUF_BANK_SIZE);
+	if (*weight_banks >= NPU_CBUF_BANKS)
+		return -EINVAL;
+	*data_banks = NPU_CBUF_BANKS - *weight_banks;
+	rows = (uint64_t)*data_banks * NPU_CBUF_BANK_SIZE / kernel_bytes;
+	if (!rows)
+		return -EINVAL;
+	*mt_max = rows < NPU_MAX_HEIGHT ? (uint32_t)rows : NPU_MAX_HEIGHT;
+	return 0;
+}
+
+/**
+ * npu_gemm_supported() - whether the NPU can run a GEMM shape
+ * @desc: the shape
+ *
+ * Return: 0 when npu_gemm_plan_new() can plan it, -EINVAL when a type
+ * combination or a size is out of reach, -E2BIG when it would need more
+ * tasks than a job can carry.
+ */
+int npu_gemm_supported(const struct npu_gemm_desc *desc)
+{
+	struct npu_gemm_tiling t;
+	int ret;
+
+	if (!desc)
+		return -EINVAL;
+	ret = npu_gemm_tile(desc, 1, &t);
+	npu_gemm_tiling_fini(&t);
+	return ret;
+}
+
+static void npu_gemm_add_task(struct npu_gemm_tiling *t, uint32_t core,
+			      uint32_t m0, uint32_t n0, uint32_t n_end,
+			      uint32_t data_banks, uint32_t weight_banks)
+{
+	struct npu_gemm_task *task = &t->tasks[t->task_count++];
+	const struct npu_gemm_geom *g = &t->g;
+	uint32_t mt = t->desc.m - m0 < t->mt ? t->desc.m - m0 : t->mt;
+
+	task->m0 = m0;
+	task->mt = mt;
+	task->n0 = n0;
+	task->nt = n_end - n0;
+	task->core = core;
+	task->data_banks = data_banks;
+	task->weight_banks = weight_banks;
+	/* m-tiles are packed one after the other, each NC1HWC2 of mt rows */
+	task->in_off = (uint64_t)m0 * g->kp * g->in_size;
+	task->w_off = (uint64_t)n0 * g->kp * g->in_size;
+	task->out_off = t->out_bytes[core];
+	t->out_bytes[core] += (uint64_t)(task->nt / g->out_c2) * mt * NPU_ATOM;
+}
+
+/**
+ * npu_gemm_tile() - cut a shape into tasks over up to @cores cores
+ * @desc: the shape
+ * @cores: cores available, 1..NPU_MAX_CORES
+ * @t: out: the tiling; free with npu_gemm_tiling_fini() in any case
+ *
+ * Return: 0, -EINVAL for an unsupported shape, -E2BIG for too many tasks
+ * on one core, -ENOMEM.
+ */
+int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
+		  struct npu_gemm_tiling *t)
+{
+	uint32_t data_banks, weight_banks, mt_max, m_tiles, n_tiles, per_core;
+	uint32_t core, j, m0;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	if (!desc || !cores || cores > NPU_MAX_CORES)
+		return -EINVAL;
+	t->desc = *desc;
+	ret = npu_gemm_geom(desc, &t->g);
+	if (ret)
+		return ret;
+	ret = npu_gemm_banks(&t->g, &data_banks, &weight_banks, &mt_max);
+	if (ret)
+		return ret;
+
+	/* Kernel tiles per core, then per task within the DPU limit. */
+	n_tiles = t->g.np / t->g.tile_n;
+	per_core = div_up(n_tiles, cores < n_tiles ? cores : n_tiles);
+	t->cores = div_up(n_tiles, per_core);
+	t->nt = per_core * t->g.tile_n;
+	if (t->nt > NPU_MAX_KERNELS)
+		t->nt = NPU_MAX_KERNELS;
+	/* Balance the rows: as few m-tiles as fit, of even size. */
+	m_tiles = div_up(desc->m, mt_max);
+	t->mt = div_up(desc->m, m_tiles);
+
+	t->in_bytes = (uint64_t)desc->m * t->g.kp * t->g.in_size;
+	t->w_bytes = (uint64_t)t->g.np * t->g.kp * t->g.in_size;
+	{
+		uint64_t tasks = (uint64_t)m_tiles * div_up(t->g.np, t->nt) +
+				 t->cores;
+
+		t->tasks = calloc(tasks, sizeof(*t->tasks));
+		if (!t->tasks)
+			return -ENOMEM;
+	}
+
+	for (core = 0; core < t->cores; core++) {
+		uint32_t n_begin = core * per_core * t->g.tile_n;
+		uint32_t n_stop = n_begin + per_core * t->g.tile_n;
+
+		if (n_stop > t->g.np)
+			n_stop = t->g.np;
+		t->core_first[core] = t->task_count;
+		for (j = n_begin; j < n_stop; j += t->nt) {
+			uint32_t end = j + t->nt < n_stop ? j + t->nt : n_stop;
+
+			for (m0 = 0; m0 < desc->m; m0 += t->mt)
+				npu_gemm_add_task(t, core, m0, j, end,
+						  data_banks, weight_banks);
+		}
+		t->core_tasks[core] = t->task_count - t->core_first[core];
+		if (t->core_tasks[core] > NPU_MAX_TASKS)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+/**
+ * npu_gemm_tiling_fini() - free a tiling
+ * @t: from npu_gemm_tile(), successful or not
+ */
+void npu_gemm_tiling_fini(struct npu_gemm_tiling *t)
+{
+	free(t->tasks);
+	t->tasks = NULL;
+	t->task_count = 0;
+}
