@@ -44,7 +44,54 @@ struct npu_gemm_desc {
 	uint32_t out_type;
 };
 
+/**
+ * struct npu_gemm_stats - accumulated time of a plan's runs, in ns
+ * @pack_ns: packing A (CPU)
+ * @submit_ns: the SUBMIT ioctl
+ * @wait_ns: waiting for the jobs
+ * @unpack_ns: unpacking C (CPU)
+ * @runs: completed runs
+ * @submits: SUBMIT ioctls
+ * @jobs: jobs queued (one per core used per run)
+ */
+struct npu_gemm_stats {
+	uint64_t pack_ns, submit_ns, wait_ns, unpack_ns;
+	uint64_t runs, submits, jobs;
+};
+
+/**
+ * struct npu_gemm_info - how a plan was cut
+ * @cores: cores it runs on
+ * @tasks: hardware tasks per run
+ * @m_tile: rows per task
+ * @n_tile: kernels per task
+ * @weight_bytes: device memory of the packed weights
+ * @vm_id: the VM its buffers are mapped in
+ */
+struct npu_gemm_info {
+	uint32_t cores, tasks, m_tile, n_tile;
+	uint64_t weight_bytes;
+	uint32_t vm_id;
+};
+
+struct npu_device;
+struct npu_gemm_plan;
+
 int npu_gemm_supported(const struct npu_gemm_desc *desc);
+int npu_gemm_plan_new(struct npu_device *dev, const struct npu_gemm_desc *desc,
+		      uint32_t cores, struct npu_gemm_plan **plan);
+void npu_gemm_plan_destroy(struct npu_gemm_plan *plan);
+int npu_gemm_plan_set_weights(struct npu_gemm_plan *plan, const void *b);
+int npu_gemm_plan_submit(struct npu_gemm_plan *plan, const void *a);
+int npu_gemm_plan_wait(struct npu_gemm_plan *plan, void *c);
+int npu_gemm_plan_run(struct npu_gemm_plan *plan, const void *a, void *c);
+int npu_gemm_plan_get_stats(const struct npu_gemm_plan *plan,
+			    struct npu_gemm_stats *stats);
+int npu_gemm_plan_last_fault(const struct npu_gemm_plan *plan,
+			     uint32_t *status, uint32_t *reason,
+			     uint64_t *fault_va);
+int npu_gemm_plan_info(const struct npu_gemm_plan *plan,
+		       struct npu_gemm_info *info);
 int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
 		       const void *b, void *c);
 uint16_t npu_fp32_to_fp16(float f);

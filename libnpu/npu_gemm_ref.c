@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "npu_gemm_priv.h"
+#include "npu_priv.h"
 
 typedef uint16_t u16;
 typedef uint32_t u32;
@@ -28,7 +29,7 @@ typedef int32_t s32;
  *
  * Return: 0 or -EINVAL for an unsupported type combination.
  */
-int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
+NPU_PUBLIC int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
 		       const void *b, void *c)
 {
 	uint32_t m, n, k;
@@ -80,7 +81,7 @@ int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
  *
  * Return: the binary16 bit pattern.
  */
-uint16_t npu_fp32_to_fp16(float f)
+NPU_PUBLIC uint16_t npu_fp32_to_fp16(float f)
 {
 	uint32_t u;
 
@@ -94,7 +95,7 @@ uint16_t npu_fp32_to_fp16(float f)
  *
  * Return: the value.
  */
-float npu_fp16_to_fp32(uint16_t h)
+NPU_PUBLIC float npu_fp16_to_fp32(uint16_t h)
 {
 	uint32_t u = npu_f16_to_f32(h);
 	float f;

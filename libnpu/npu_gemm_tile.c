@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "npu_gemm_priv.h"
+#include "npu_priv.h"
 
 static uint32_t div_up(uint64_t a, uint64_t b)
 {
@@ -83,7 +84,7 @@ static int npu_gemm_banks(const struct npu_gemm_geom *g, uint32_t *data_banks,
  * combination or a size is out of reach, -E2BIG when it would need more
  * tasks than a job can carry.
  */
-int npu_gemm_supported(const struct npu_gemm_desc *desc)
+NPU_PUBLIC int npu_gemm_supported(const struct npu_gemm_desc *desc)
 {
 	struct npu_gemm_tiling t;
 	int ret;
@@ -158,8 +159,9 @@ int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 	t->in_bytes = (uint64_t)desc->m * t->g.kp * t->g.in_size;
 	t->w_bytes = (uint64_t)t->g.np * t->g.kp * t->g.in_size;
 	{
-		uint64_t tasks = (uint64_t)m_tiles * div_up(t->g.np, t->nt) +
-				 t->cores;
+		/* Each core may end on a partial kernel tile. */
+		uint64_t tasks = (uint64_t)m_tiles *
+				 (div_up(t->g.np, t->nt) + t->cores);
 
 		t->tasks = calloc(tasks, sizeof(*t->tasks));
 		if (!t->tasks)

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GEMM planning on the CPU: tiling of the shape matrix within the
+ * hardware limits, exact coverage of C by the tasks, pack/unpack round
+ * trips, the reference GEMM, and the emitted regcmd stream of one task
+ * decoded and compared to a golden dump.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npu_gemm_priv.h"
+
+static int failures, tests;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		printf("# %s:%d: ", __FILE__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+		return 1;						\
+	}								\
+} while (0)
+
+static void result(int fail, const char *name)
+{
+	tests++;
+	failures += fail;
+	printf("%s %d %s\n", fail ? "not ok" : "ok", tests, name);
+}
+
+/* Every task within the limits; every C element covered exactly once. */
+static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores)
+{
+	struct npu_gemm_tiling t;
+	uint8_t *cover;
+	uint32_t i, m, n;
+	int ret = npu_gemm_tile(d, cores, &t);
+
+	CHECK(ret == 0, "%ux%ux%u: tile %d", d->m, d->k, d->n, ret);
+	cover = calloc((size_t)d->m * t.g.np, 1);
+	CHECK(cover, "oom");
+	for (i = 0; i < t.task_count; i++) {
+		const struct npu_gemm_task *k = &t.tasks[i];
+		uint64_t kbytes = (uint64_t)t.g.kp * t.g.in_size;
+
+		CHECK(k->mt >= 1 && k->mt <= NPU_MAX_HEIGHT, "mt %u", k->mt);
+		CHECK(k->nt >= 1 && k->nt <= NPU_MAX_KERNELS &&
+		      k->nt % t.g.tile_n == 0, "nt %u", k->nt);
+		CHECK(k->data_banks + k->weight_banks <= NPU_CBUF_BANKS,
+		      "banks %u+%u", k->data_banks, k->weight_banks);
+		CHECK(kbytes * k->mt <= (uint64_t)k->data_banks * NPU_CBUF_BANK_SIZE,
+		      "input rows do not fit the data banks");
+		CHECK(kbytes <= (uint64_t)k->weight_banks * NPU_CBUF_BANK_SIZE,
+		      "a kernel does not fit the weight banks");
+		CHECK(k->core < t.cores, "core %u", k->core);
+		CHECK(k->out_off + (uint64_t)(k->nt / t.g.out_c2) * k->mt * 16 <=
+		      t.out_bytes[k->core], "output past its buffer");
+		for (m = k->m0; m < k->m0 + k->mt; m++)
+			for (n = k->n0; n < k->n0 + k->nt; n++)
+				cover[(size_t)m * t.g.np + n]++;
+	}
+	for (i = 0; i < t.cores; i++)
+		CHECK(t.core_tasks[i] <= NPU_MAX_TASKS, "core %u: %u tasks", i,
+		      t.core_tasks[i]);
+	for (m = 0; m < d->m; m++)
+		for (n = 0; n < t.g.np; n++)
+			CHECK(cover[(size_t)m * t.g.np + n] == 1,
+			      "%ux%ux%u: C[%u][%u] covered %u times", d->m, d->k,
+			      d->n, m, n, cover[(size_t)m * t.g.np + n]);
+	free(cover);
+	npu_gemm_tiling_fini(&t);
+	return 0;
+}
+
+static int test_shape_matrix(void)
+{
+	static const uint32_t ms[] = { 1, 4, 64, 384 };
+	static const uint32_t ks[] = { 32, 64, 768, 2048, 4096 };
+	static const uint32_t ns[] = { 16, 768, 2048, 16384, 32000 };
+	static const uint32_t types[][2] = {
+		{ NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ NPU_DTYPE_FP16, NPU_DTYPE_FP16 },
+	};
+	size_t a, b, c, ty;
+	uint32_t cores;
+
+	for (ty = 0; ty < 3; ty++)
+		for (a = 0; a < 4; a++)
+			for (b = 0; b < 5; b++)
+				for (c = 0; c < 5; c++)
+					for (cores = 1; cores <= 3; cores += 2) {
+						struct npu_gemm_desc d = {
+							ms[a], ks[b], ns[c],
+							types[ty][0], types[ty][1],
+						};
+
+						if (check_tiling(&d, cores))
+							return 1;
+					}
+	return 0;
+}
+
+static int test_odd_shapes(void)
+{
+	static const struct npu_gemm_desc odd[] = {
+		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP16 },
+		{ 1, 1, 1, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		if (check_tiling(&odd[i], 3))
+			return 1;
+	return 0;
+}
+
+static int test_unsupported(void)
+{
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_FP32 };
+
+	CHECK(npu_gemm_supported(&d) == -EINVAL, "int8 -> fp32 accepted");
+	d.in_type = NPU_DTYPE_FP16;
+	d.out_type = NPU_DTYPE_INT32;
+	CHECK(npu_gemm_supported(&d) == -EINVAL, "fp16 -> int32 accepted");
+	d.out_type = NPU_DTYPE_FP32;
+	d.m = 0;
+	CHECK(npu_gemm_supported(&d) == -EINVAL, "m = 0 accepted");
+	d.m = 4;
+	d.k = 70000;
+	CHECK(npu_gemm_supported(&d) == -EINVAL, "k = 70000 accepted");
+	d.k = 64;
+	CHECK(npu_gemm_supported(&d) == 0, "4x64x32 fp16 refused");
+	CHECK(npu_gemm_supported(NULL) == -EINVAL, "NULL accepted");
+	return 0;
+}
+
+/* Pack A and B, then read them back through the documented layouts. */
+static int test_pack_round_trip(void)
+{
+	struct npu_gemm_desc d = { 70, 100, 50, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_tiling t;
+	uint16_t *a, *b, *pa, *pb;
+	uint32_t m, k, n, m0;
+
+	CHECK(npu_gemm_tile(&d, 2, &t) == 0, "tile");
+	a = malloc(d.m * d.k * 2);
+	b = malloc(d.n * d.k * 2);
+	pa = malloc(t.in_bytes);
+	pb = malloc(t.w_bytes);
+	CHECK(a && b && pa && pb, "oom");
+	for (k = 0; k < d.m * d.k; k++)
+		a[k] = (uint16_t)(k * 2654435761u >> 8);
+	for (k = 0; k < d.n * d.k; k++)
+		b[k] = (uint16_t)(k * 40503u + 7);
+	npu_gemm_pack_input(&t, a, pa);
+	npu_gemm_pack_weights(&t, b, pb);
+	for (m0 = 0; m0 < d.m; m0 += t.mt) {
+		uint32_t mt = d.m - m0 < t.mt ? d.m - m0 : t.mt;
+		uint16_t *tile = pa + (size_t)m0 * t.g.kp;
+
+		for (m = 0; m < mt; m++)
+			for (k = 0; k < t.g.kp; k++) {
+				uint16_t v = tile[(k / 8 * mt + m) * 8 + k % 8];
+
+				CHECK(v == (k < d.k ? a[(m0 + m) * d.k + k] : 0),
+				      "input (%u,%u)", m0 + m, k);
+			}
+	}
+	for (n = 0; n < t.g.np; n++)
+		for (k = 0; k < t.g.kp; k++) {
+			uint16_t v = pb[(n / 16) * 16 * t.g.kp + (k / 32) * 32 * 16 +
+					(n % 16) * 32 + k % 32];
+
+			CHECK(v == (n < d.n && k < d.k ? b[n * d.k + k] : 0),
+			      "weight (%u,%u)", n, k);
+		}
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
+	npu_gemm_tiling_fini(&t);
+	return 0;
+}
+
+/* Write outputs as the NPU lays them out, unpack, compare. */
+static int test_unpack(void)
+{
+	struct npu_gemm_desc d = { 9, 64, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_tiling t;
+	void *out[NPU_MAX_CORES] = { 0 };
+	int32_t *c;
+	uint32_t i, m, n;
+
+	CHECK(npu_gemm_tile(&d, 3, &t) == 0, "tile");
+	for (i = 0; i < t.cores; i++)
+		out[i] = calloc(t.out_bytes[i], 1);
+	c = calloc(d.m * d.n, 4);
+	for (i = 0; i < t.task_count; i++) {
+		const struct npu_gemm_task *k = &t.tasks[i];
+		int32_t *o = (int32_t *)((uint8_t *)out[k->core] + k->out_off);
+
+		for (m = 0; m < k->mt; m++)
+			for (n = 0; n < k->nt; n++)
+				o[(n / 4 * k->mt + m) * 4 + n % 4] =
+					(int32_t)((k->m0 + m) * 1000 + k->n0 + n);
+	}
+	npu_gemm_unpack_output(&t, out, c);
+	for (m = 0; m < d.m; m++)
+		for (n = 0; n < d.n; n++)
+			CHECK(c[m * d.n + n] == (int32_t)(m * 1000 + n),
+			      "C[%u][%u] = %d", m, n, c[m * d.n + n]);
+	for (i = 0; i < t.cores; i++)
+		free(out[i]);
+	free(c);
+	npu_gemm_tiling_fini(&t);
+	return 0;
+}
+
+static int test_reference(void)
+{
+	struct npu_gemm_desc d = { 2, 3, 2, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	const int8_t a[] = { 1, -2, 3, 127, -128, 0 };
+	const int8_t b[] = { 4, 5, -6, -1, 1, 1 };
+	int32_t c[4];
+	struct npu_gemm_desc h = { 1, 2, 1, NPU_DTYPE_FP16, NPU_DTYPE_FP16 };
+	uint16_t ha[2], hb[2], hc;
+
+	CHECK(npu_gemm_reference(&d, a, b, c) == 0, "int8 ref");
+	CHECK(c[0] == 4 - 10 - 18 && c[1] == -1 - 2 + 3 &&
+	      c[2] == 508 - 640 && c[3] == -127 - 128, "int8 values");
+	ha[0] = npu_fp32_to_fp16(1.5f);
+	ha[1] = npu_fp32_to_fp16(-0.25f);
+	hb[0] = npu_fp32_to_fp16(2.0f);
+	hb[1] = npu_fp32_to_fp16(4.0f);
+	CHECK(npu_gemm_reference(&h, ha, hb, &hc) == 0, "fp16 ref");
+	CHECK(npu_fp16_to_fp32(hc) == 2.0f, "fp16 value %f",
+	      (double)npu_fp16_to_fp32(hc));
+	return 0;
+}
+
+/* The stream of one task, decoded, against the golden dump. */
+static int test_golden_regcmd(const char *golden)
+{
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_tiling t;
+	uint64_t words[NPU_TASK_WORDS];
+	char line[128], want[128];
+	FILE *f;
+	size_t n, i;
+
+	CHECK(npu_gemm_tile(&d, 1, &t) == 0, "tile");
+	n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000, 0x30000,
+				   words);
+	CHECK(n == NPU_TASK_WORDS, "%zu words", n);
+	f = fopen(golden, "r");
+	CHECK(f, "cannot open %s", golden);
+	for (i = 0; i < n; i++) {
+		npu_regcmd_decode(words[i], line, sizeof(line));
+		CHECK(fgets(want, sizeof(want), f), "golden ends at word %zu", i);
+		want[strcspn(want, "\n")] = 0;
+		CHECK(!strcmp(line, want), "word %zu: '%s', golden '%s'", i,
+		      line, want);
+	}
+	CHECK(!fgets(want, sizeof(want), f), "golden has more words");
+	fclose(f);
+	npu_gemm_tiling_fini(&t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--dump-golden")) {
+		/* Regenerate: test-gemm-plan --dump-golden FILE */
+		struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+		struct npu_gemm_tiling t;
+		uint64_t words[NPU_TASK_WORDS];
+		char line[128];
+		FILE *f = fopen(argv[2], "w");
+		size_t i, n;
+
+		if (!f || npu_gemm_tile(&d, 1, &t))
+			return 1;
+		n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000,
+					   0x30000, words);
+		for (i = 0; i < n; i++) {
+			npu_regcmd_decode(words[i], line, sizeof(line));
+			fprintf(f, "%s\n", line);
+		}
+		return fclose(f) != 0;
+	}
+	result(test_shape_matrix(), "tiling of the shape matrix within limits");
+	result(test_odd_shapes(), "tiling of odd shapes (padding)");
+	result(test_unsupported(), "unsupported shapes and types refused");
+	result(test_pack_round_trip(), "input and weight packing layouts");
+	result(test_unpack(), "output unpacking from task layouts");
+	result(test_reference(), "reference GEMM values");
+	result(test_golden_regcmd(argc > 1 ? argv[1] : "matmul-4x64x32-fp16.txt"),
+	       "regcmd of a 4x64x32 fp16 task matches the golden dump");
+	printf("1..%d\n", tests);
+	return failures != 0;
+}

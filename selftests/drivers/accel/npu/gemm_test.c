@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GEMMs through libnpu and the kernel on the NPU, against the CPU
+ * reference GEMM in the same VM.
+ *
+ * int8 results must match exactly.  fp16 results must match the
+ * reference bit for bit too: both sum exact fp32 products in k order with
+ * round-to-nearest-even (Documentation/npu/virtual-npu.rst); on top, each
+ * fp32 result must lie within the bound of sequential fp32 summation of
+ * the exact sum, |err| <= k * 2^-24 * sum |a*b|, which is what a board
+ * that sums in another order would also meet.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm/npu_accel.h>
+
+#include "kselftest_harness.h"
+#include "npu.h"
+#include "npu_gemm.h"
+#include "npu_gemm_priv.h"
+
+/*
+ * Work per shape the TCG guest does in about a second (int8) or half a
+ * second (fp16, soft-float on both sides): larger shapes of the matrix
+ * are left out here and covered by named_and_odd_shapes.
+ */
+#define MAX_MACS_INT8	(40u * 1000 * 1000)
+#define MAX_MACS_FP16	(4u * 1000 * 1000)
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+static void fill(const struct npu_gemm_desc *d, void *buf, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (d->in_type == NPU_DTYPE_INT8)
+			((int8_t *)buf)[i] = (int8_t)(rnd() % 255 - 127);
+		else
+			((uint16_t *)buf)[i] =
+				npu_fp32_to_fp16(((int)(rnd() % 4001) - 2000) / 1000.0f);
+	}
+}
+
+static size_t out_size(const struct npu_gemm_desc *d)
+{
+	return d->out_type == NPU_DTYPE_FP16 ? 2 : 4;
+}
+
+/* The fp32 error bound of sequential summation against a double sum. */
+static int check_fp32_bound(const struct npu_gemm_desc *d, const uint16_t *a,
+			    const uint16_t *b, const float *c, double *worst)
+{
+	uint32_t m, n, k;
+
+	for (m = 0; m < d->m; m++)
+		for (n = 0; n < d->n; n++) {
+			double sum = 0, mag = 0, err;
+
+			for (k = 0; k < d->k; k++) {
+				double p = (double)npu_fp16_to_fp32(a[(size_t)m * d->k + k]) *
+					   npu_fp16_to_fp32(b[(size_t)n * d->k + k]);
+
+				sum += p;
+				mag += fabs(p);
+			}
+			err = fabs(c[(size_t)m * d->n + n] - sum);
+			if (mag > 0 && err / mag > *worst)
+				*worst = err / mag;
+			if (err > d->k * ldexp(1.0, -24) * mag)
+				return -1;
+		}
+	return 0;
+}
+
+struct gemm_result {
+	int ret;
+	int exact;
+	int bound_ok;
+	double worst_rel;
+	double npu_ms, cpu_ms;
+	uint32_t cores, tasks;
+};
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
+		     uint32_t cores, struct gemm_result *r)
+{
+	size_t es = d->in_type == NPU_DTYPE_INT8 ? 1 : 2;
+	struct npu_gemm_plan *plan = NULL;
+	struct npu_gemm_info info;
+	void *a, *b, *c, *ref;
+	struct timespec t0;
+
+	memset(r, 0, sizeof(*r));
+	a = malloc((size_t)d->m * d->k * es);
+	b = malloc((size_t)d->n * d->k * es);
+	c = malloc((size_t)d->m * d->n * out_size(d));
+	ref = malloc((size_t)d->m * d->n * out_size(d));
+	if (!a || !b || !c || !ref) {
+		r->ret = -ENOMEM;
+		goto out;
+	}
+	fill(d, a, (size_t)d->m * d->k);
+	fill(d, b, (size_t)d->n * d->k);
+
+	r->ret = npu_gemm_plan_new(dev, d, cores, &plan);
+	if (!r->ret)
+		r->ret = npu_gemm_plan_set_weights(plan, b);
+	if (r->ret)
+		goto out;
+	npu_gemm_plan_info(plan, &info);
+	r->cores = info.cores;
+	r->tasks = info.tasks;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->ret = npu_gemm_plan_run(plan, a, c);
+	r->npu_ms = ms_since(&t0);
+	if (r->ret)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	npu_gemm_reference(d, a, b, ref);
+	r->cpu_ms = ms_since(&t0);
+	r->exact = !memcmp(c, ref, (size_t)d->m * d->n * out_size(d));
+	r->bound_ok = 1;
+	if (d->out_type == NPU_DTYPE_FP32)
+		r->bound_ok = !check_fp32_bound(d, a, b, c, &r->worst_rel);
+out:
+	npu_gemm_plan_destroy(plan);
+	free(a);
+	free(b);
+	free(c);
+	free(ref);
+}
+
+FIXTURE(gemm) {
+	struct npu_device *dev;
+};
+
+FIXTURE_SETUP(gemm)
+{
+	ASSERT_EQ(0, npu_device_open(0, &self->dev));
+}
+
+FIXTURE_TEARDOWN(gemm)
+{
+	npu_device_unref(self->dev);
+}
+
+static void shape_matrix(struct __test_metadata *_metadata,
+			 struct npu_device *dev, uint32_t in, uint32_t out)
+{
+	static const uint32_t ms[] = { 1, 4, 64, 384 };
+	static const uint32_t ks[] = { 32, 64, 768, 2048, 4096 };
+	static const uint32_t ns[] = { 16, 768, 2048, 16384, 32000 };
+	uint32_t max_macs = in == NPU_DTYPE_INT8 ? MAX_MACS_INT8 : MAX_MACS_FP16;
+	unsigned int i, j, l, count = 0;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 5; j++)
+			for (l = 0; l < 5; l++) {
+				struct npu_gemm_desc d = { ms[i], ks[j], ns[l], in, out };
+				struct gemm_result r;
+
+				if ((uint64_t)d.m * d.k * d.n > max_macs)
+					continue;
+				run_gemm(dev, &d, 0, &r);
+				ASSERT_EQ(0, r.ret) TH_LOG("%ux%ux%u: %s", d.m, d.k,
+							   d.n, strerror(-r.ret));
+				EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs from the reference",
+							    d.m, d.k, d.n);
+				EXPECT_TRUE(r.bound_ok) TH_LOG("%ux%ux%u outside the fp32 bound",
+							       d.m, d.k, d.n);
+				count++;
+			}
+	TH_LOG("%u shapes within %u MACs each, all exact", count, max_macs);
+}
+
+TEST_F_TIMEOUT(gemm, int8_shape_matrix, 180)
+{
+	shape_matrix(_metadata, self->dev, NPU_DTYPE_INT8, NPU_DTYPE_INT32);
+}
+
+TEST_F_TIMEOUT(gemm, fp16_fp32_shape_matrix, 180)
+{
+	shape_matrix(_metadata, self->dev, NPU_DTYPE_FP16, NPU_DTYPE_FP32);
+}
+
+TEST_F_TIMEOUT(gemm, fp16_fp16_shape_matrix, 180)
+{
+	shape_matrix(_metadata, self->dev, NPU_DTYPE_FP16, NPU_DTYPE_FP16);
+}
+
+/* The LLM shapes of the issue, and shapes that need padding. */
+TEST_F_TIMEOUT(gemm, named_and_odd_shapes, 120)
+{
+	static const struct npu_gemm_desc shapes[] = {
+		{ 1, 768, 32000, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 1, 2048, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 1, 768, 32000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 1, 2048, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP16 },
+		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct gemm_result r;
+
+		run_gemm(self->dev, &shapes[i], 0, &r);
+		ASSERT_EQ(0, r.ret) TH_LOG("shape %u: %s", i, strerror(-r.ret));
+		EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs", shapes[i].m,
+					    shapes[i].k, shapes[i].n);
+		EXPECT_TRUE(r.bound_ok);
+		TH_LOG("%ux%ux%u %s: %u cores, %u tasks, npu %.1f ms, cpu %.1f ms, worst rel err %.2e",
+		       shapes[i].m, shapes[i].k, shapes[i].n,
+		       shapes[i].in_type == NPU_DTYPE_INT8 ? "int8" : "fp16",
+		       r.cores, r.tasks, r.npu_ms, r.cpu_ms, r.worst_rel);
+	}
+}
+
+static int read_busy(uint64_t *busy, unsigned int cores)
+{
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < cores; i++) {
+		FILE *f;
+		unsigned long long v;
+
+		snprintf(path, sizeof(path),
+			 "/sys/bus/platform/devices/npu-virtual.0/npu/core%u_busy_ns", i);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%llu", &v) != 1) {
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		busy[i] = v;
+	}
+	return 0;
+}
+
+/* One GEMM over three cores equals the one-core result; all cores work. */
+TEST_F(gemm, three_cores_equal_one)
+{
+	struct npu_gemm_desc d = { 16, 768, 2048, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_plan *one = NULL, *three = NULL;
+	struct npu_gemm_info info;
+	uint64_t before[3], after[3];
+	uint16_t *a, *b;
+	float *c1, *c3;
+	unsigned int i;
+
+	a = malloc((size_t)d.m * d.k * 2);
+	b = malloc((size_t)d.n * d.k * 2);
+	c1 = malloc((size_t)d.m * d.n * 4);
+	c3 = malloc((size_t)d.m * d.n * 4);
+	ASSERT_TRUE(a && b && c1 && c3);
+	fill(&d, a, (size_t)d.m * d.k);
+	fill(&d, b, (size_t)d.n * d.k);
+
+	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &one));
+	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 3, &three));
+	ASSERT_EQ(0, npu_gemm_plan_info(three, &info));
+	ASSERT_EQ(3, info.cores);
+	ASSERT_EQ(0, npu_gemm_plan_set_weights(one, b));
+	ASSERT_EQ(0, npu_gemm_plan_set_weights(three, b));
+	ASSERT_EQ(0, npu_gemm_plan_run(one, a, c1));
+	ASSERT_EQ(0, read_busy(before, 3));
+	ASSERT_EQ(0, npu_gemm_plan_run(three, a, c3));
+	ASSERT_EQ(0, read_busy(after, 3));
+	EXPECT_EQ(0, memcmp(c1, c3, (size_t)d.m * d.n * 4));
+	for (i = 0; i < 3; i++) {
+		EXPECT_GT(after[i], before[i]) TH_LOG("core %u did not work", i);
+		TH_LOG("core %u busy +%llu us", i,
+		       (unsigned long long)(after[i] - before[i]) / 1000);
+	}
+	npu_gemm_plan_destroy(one);
+	npu_gemm_plan_destroy(three);
+	free(a);
+	free(b);
+	free(c1);
+	free(c3);
+}
+
+/* An MMU fault inside a GEMM reports its address; the next run works. */
+TEST_F(gemm, mmu_fault_reports_va)
+{
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_plan *plan = NULL;
+	uint32_t status, reason;
+	uint64_t va = 0;
+	int8_t a[4 * 64], b[32 * 64];
+	int32_t c[4 * 32], ref[4 * 32];
+	char cmd[160];
+	FILE *f;
+
+	fill(&d, a, sizeof(a));
+	fill(&d, b, sizeof(b));
+	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &plan));
+	ASSERT_EQ(0, npu_gemm_plan_set_weights(plan, b));
+	ASSERT_EQ(0, npu_gemm_plan_run(plan, a, c));
+	/* Fault the page the first output lands on: read it from the plan. */
+	f = fopen("/sys/kernel/debug/accel/npu-virtual.0/vms", "r");
+	ASSERT_NE(NULL, f);
+	{
+		char line[256];
+		unsigned long long lo = 0;
+
+		/* The output BO is the only writable mapping of a new plan. */
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, " rw phys "))
+				sscanf(line, "  va %llx", &lo);
+		fclose(f);
+		ASSERT_NE(0, lo);
+		snprintf(cmd, sizeof(cmd),
+			 "echo 0x%llx > /sys/kernel/debug/accel/npu-virtual.0/core0/fault_va",
+			 lo);
+		va = lo;
+	}
+	ASSERT_EQ(0, system(cmd));
+	EXPECT_EQ(-EFAULT, npu_gemm_plan_run(plan, a, c));
+	ASSERT_EQ(0, npu_gemm_plan_last_fault(plan, &status, &reason, &va));
+	EXPECT_EQ(3 /* DRM_NPU_JOB_MMU_FAULT */, status);
+	TH_LOG("fault reported at 0x%llx", (unsigned long long)va);
+	EXPECT_EQ(0, npu_gemm_plan_run(plan, a, c));
+	npu_gemm_reference(&d, a, b, ref);
+	EXPECT_EQ(0, memcmp(c, ref, sizeof(c)));
+	npu_gemm_plan_destroy(plan);
+}
+
+static void *map_bo(int fd, uint64_t size, uint32_t flags, uint64_t *va)
+{
+	struct drm_npu_bo_create bc = { .size = size };
+	struct drm_npu_bo_info bi = { 0 };
+	struct drm_npu_vm_map vm = { 0 };
+	void *p;
+
+	if (ioctl(fd, DRM_IOCTL_NPU_BO_CREATE, &bc))
+		return NULL;
+	bi.handle = bc.handle;
+	if (ioctl(fd, DRM_IOCTL_NPU_BO_INFO, &bi))
+		return NULL;
+	p = mmap(NULL, bi.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)bi.mmap_offset);
+	vm.handle = bc.handle;
+	vm.size = bi.size;
+	vm.flags = DRM_NPU_MAP_READ | flags;
+	if (p == MAP_FAILED || ioctl(fd, DRM_IOCTL_NPU_VM_MAP, &vm))
+		return NULL;
+	*va = vm.va;
+	return p;
+}
+
+/* Set register @reg of an emitted stream to @value. */
+static int patch(uint64_t *words, size_t n, uint16_t reg, uint32_t value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((words[i] & 0xffff) == reg && words[i] >> 48) {
+			words[i] = (words[i] & 0xffff00000000ffffull) |
+				   (uint64_t)value << 16;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * A correct matmul stream runs; the same stream broken in ways the
+ * hardware cannot run fails with a status and reason that say why.
+ */
+TEST(malformed_and_over_limit_streams)
+{
+	static const struct {
+		const char *what;
+		uint16_t reg;
+		uint32_t value;
+		uint32_t reason;
+	} cases[] = {
+		{ "13 CBUF banks", 0x1040, (7 << 4) | 6, DRM_NPU_REASON_CBUF },
+		{ "kernels disagree with DPU", 0x1038,
+		  (1 << 24) | (1 << 16) | 48, DRM_NPU_REASON_INCONSISTENT },
+		{ "int8 in, fp16 processing", 0x100c, (2 << 7),
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "3x3 kernel", 0x1038, (3 << 24) | (3 << 16) | 32,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "BS stage enabled", 0x4040, 0, DRM_NPU_REASON_UNSUPPORTED },
+		{ "unknown block target", 0, 0, DRM_NPU_REASON_BAD_WORD },
+	};
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_tiling t;
+	uint64_t in_va, w_va, out_va, rc_va, *rc;
+	unsigned int i;
+	int fd;
+
+	fd = open("/dev/accel/accel0", O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_gemm_tile(&d, 1, &t));
+	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
+	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
+	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
+	rc = map_bo(fd, 4096, 0, &rc_va);
+	ASSERT_NE(NULL, rc);
+
+	for (i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		struct drm_npu_task task = { .regcmd_va = rc_va };
+		struct drm_npu_job job = { .tasks = (uintptr_t)&task, .task_count = 1 };
+		struct drm_npu_submit sub = {
+			.jobs = (uintptr_t)&job, .job_count = 1,
+			.job_stride = sizeof(job),
+		};
+		struct drm_npu_job_wait w = { .timeout_ns = INT64_MAX };
+		size_t n = npu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va,
+						  out_va, rc);
+
+		task.regcmd_count = (uint32_t)n;
+		if (i > 0 && cases[i - 1].reg)
+			ASSERT_EQ(0, patch(rc, n, cases[i - 1].reg,
+					   cases[i - 1].value));
+		if (i > 0 && !cases[i - 1].reg)
+			rc[5] = (0x0401ull << 48) | 0x1234;	/* no such block */
+		ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &sub));
+		w.job_id = job.job_id;
+		ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+		if (!i) {
+			EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+			continue;
+		}
+		EXPECT_EQ(DRM_NPU_JOB_INVALID, w.status) TH_LOG("%s", cases[i - 1].what);
+		EXPECT_EQ(cases[i - 1].reason, w.reason) TH_LOG("%s", cases[i - 1].what);
+		EXPECT_EQ(-EINVAL, w.error);
+		TH_LOG("%s: status %u reason %u", cases[i - 1].what, w.status, w.reason);
+	}
+	npu_gemm_tiling_fini(&t);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
