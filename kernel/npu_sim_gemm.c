@@ -259,70 +259,106 @@ static size_t npu_gemm_w_index(const struct npu_gemm *g, u32 n, u32 c)
 	       (n % g->tile_n) * WEIGHT_TILE_C + c % WEIGHT_TILE_C;
 }
 
-static void npu_gemm_dot_int8(const struct npu_gemm *g, const s8 *in,
-			      const s8 *w, u32 p, u32 n, void *out)
+/*
+ * The hardware layouts interleave channels; the model first gathers each
+ * pixel's and each kernel's channels into plain rows, so that a dot
+ * product walks memory in order.  Element size 1 or 2.
+ */
+static void npu_gemm_rows(const struct npu_gemm *g, const u8 *src, u8 *dst,
+			  u32 rows, bool weights)
+{
+	/* Channels stay contiguous in runs of 32 (weights) or c2 (input). */
+	u32 run = weights ? WEIGHT_TILE_C : g->c2;
+	size_t bytes = (size_t)run * g->in_size;
+	u32 r, c;
+
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < g->channels; c += run) {
+			size_t i = weights ? npu_gemm_w_index(g, r, c) :
+					     npu_gemm_in_index(g, r, c);
+
+			memcpy(dst + ((size_t)r * g->channels + c) * g->in_size,
+			       src + i * g->in_size, bytes);
+		}
+}
+
+static void npu_gemm_dot_int8(const struct npu_gemm *g, const s8 *x,
+			      const s8 *w, void *out)
 {
 	s32 acc = 0;
 	u32 c;
 
 	for (c = 0; c < g->channels; c++)
-		acc += (s32)in[npu_gemm_in_index(g, p, c)] *
-		       w[npu_gemm_w_index(g, n, c)];
+		acc += (s32)x[c] * w[c];
 	put_unaligned_le32(acc, out);
 }
 
-static void npu_gemm_dot_fp16(const struct npu_gemm *g, const __le16 *in,
-			      const __le16 *w, u32 p, u32 n, void *out)
+static void npu_gemm_dot_fp16(const struct npu_gemm *g, const __le16 *x,
+			      const __le16 *w, void *out)
 {
 	u32 acc = 0;	/* +0.0f */
 	u32 c;
 
 	for (c = 0; c < g->channels; c++)
-		acc = npu_f32_add(acc,
-				  npu_f16_mul_f32(le16_to_cpu(in[npu_gemm_in_index(g, p, c)]),
-						  le16_to_cpu(w[npu_gemm_w_index(g, n, c)])));
+		acc = npu_f32_add(acc, npu_f16_mul_f32(le16_to_cpu(x[c]),
+						       le16_to_cpu(w[c])));
 	if (g->out_prec == PREC_FP16)
 		put_unaligned_le16(npu_f32_to_f16(acc), out);
 	else
 		put_unaligned_le32(acc, out);
 }
 
+/**
+ * struct npu_gemm_bufs - the model's scratch memory for one task
+ * @in: input rows, pixels x channels
+ * @tile: one weight tile group as the device stores it
+ * @w: that group as rows, tile_n x channels
+ * @out: one output channel group, pixels atoms
+ */
+struct npu_gemm_bufs {
+	u8 *in, *tile, *w, *out;
+};
+
 /*
  * One tile group of kernels: read its weights, compute every output of
  * those kernels, write the output channel groups they cover.
  */
 static int npu_gemm_group(struct npu_core *core, struct npu_sim_mem *mem,
-			  const struct npu_gemm *g, const void *in, void *w,
-			  u8 *out, u32 n0, u64 *bad_va)
+			  const struct npu_gemm *g, struct npu_gemm_bufs *b,
+			  u32 n0, u64 *bad_va)
 {
 	size_t w_bytes = (size_t)g->tile_n * g->channels * g->in_size;
+	size_t row = (size_t)g->channels * g->in_size;
 	u32 n_end = min(n0 + g->tile_n, g->kernels);
 	u32 n, p, grp;
 	int ret;
 
 	ret = npu_sim_mem_read(mem, g->w_va + (u64)(n0 / g->tile_n) * w_bytes,
-			       w, w_bytes, bad_va);
+			       b->tile, w_bytes, bad_va);
 	if (ret)
 		return ret;
+	npu_gemm_rows(g, b->tile, b->w, g->tile_n, true);
 
 	/* Output atoms of whole channel groups; lanes past N stay zero. */
 	for (grp = n0 / g->out_c2; grp * g->out_c2 < n_end; grp++) {
-		memset(out, 0, (size_t)g->pixels * ATOM);
+		memset(b->out, 0, (size_t)g->pixels * ATOM);
 		for (p = 0; p < g->pixels; p++) {
 			for (n = grp * g->out_c2;
 			     n < min((grp + 1) * g->out_c2, n_end); n++) {
-				void *dst = out + (size_t)p * ATOM +
+				void *dst = b->out + (size_t)p * ATOM +
 					    (n % g->out_c2) * g->out_size;
+				const void *x = b->in + p * row;
+				const void *w = b->w + (n % g->tile_n) * row;
 
 				if (g->in_size == 1)
-					npu_gemm_dot_int8(g, in, w, p, n, dst);
+					npu_gemm_dot_int8(g, x, w, dst);
 				else
-					npu_gemm_dot_fp16(g, in, w, p, n, dst);
+					npu_gemm_dot_fp16(g, x, w, dst);
 			}
 		}
 		ret = npu_sim_mem_write(mem, g->out_va +
 					grp * g->surf_stride * ATOM,
-					out, (size_t)g->pixels * ATOM, bad_va);
+					b->out, (size_t)g->pixels * ATOM, bad_va);
 		if (ret)
 			return ret;
 		npu_core_progress(core);
@@ -347,8 +383,9 @@ enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 				      u64 *bad_va, u32 *reason)
 {
 	struct npu_gemm g = { };
+	struct npu_gemm_bufs b;
 	size_t in_bytes, w_bytes;
-	void *in, *w, *out;
+	void *raw;
 	u32 n0;
 	int ret = 0;
 
@@ -360,20 +397,26 @@ enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 
 	in_bytes = (size_t)g.pixels * g.channels * g.in_size;
 	w_bytes = (size_t)g.tile_n * g.channels * g.in_size;
-	in = kvmalloc(in_bytes, GFP_KERNEL);
-	w = kvmalloc(w_bytes, GFP_KERNEL);
-	out = kvmalloc((size_t)g.pixels * ATOM, GFP_KERNEL);
-	if (!in || !w || !out) {
+	raw = kvmalloc(in_bytes, GFP_KERNEL);
+	b.in = kvmalloc(in_bytes, GFP_KERNEL);
+	b.tile = kvmalloc(w_bytes, GFP_KERNEL);
+	b.w = kvmalloc(w_bytes, GFP_KERNEL);
+	b.out = kvmalloc((size_t)g.pixels * ATOM, GFP_KERNEL);
+	if (!raw || !b.in || !b.tile || !b.w || !b.out) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = npu_sim_mem_read(mem, g.in_va, in, in_bytes, bad_va);
+	ret = npu_sim_mem_read(mem, g.in_va, raw, in_bytes, bad_va);
+	if (!ret)
+		npu_gemm_rows(&g, raw, b.in, g.pixels, false);
 	for (n0 = 0; !ret && n0 < g.kernels; n0 += g.tile_n)
-		ret = npu_gemm_group(core, mem, &g, in, w, out, n0, bad_va);
+		ret = npu_gemm_group(core, mem, &g, &b, n0, bad_va);
 out:
-	kvfree(out);
-	kvfree(w);
-	kvfree(in);
+	kvfree(b.out);
+	kvfree(b.w);
+	kvfree(b.tile);
+	kvfree(b.in);
+	kvfree(raw);
 	if (ret == -EFAULT)
 		return NPU_TASK_MMU_FAULT;
 	return ret ? NPU_TASK_ERROR : NPU_TASK_OK;
