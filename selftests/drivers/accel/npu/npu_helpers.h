@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,6 +118,160 @@ static inline int64_t npu_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The two words every regcmd stream ends with: version, then op_en. */
+#define NPU_RC_VERSION	0x0041000000000000ull
+#define NPU_RC_OP_EN	((0x0081ull << 48) | (0x0dull << 16) | 0x0008)
+/* A register write the PC accepts: CNA block, register 0x1040. */
+#define NPU_RC_CNA(v)	((0x0201ull << 48) | ((uint64_t)(v) << 16) | 0x1040)
+
+/**
+ * struct npu_bo - a BO of a test, mapped for the CPU and maybe a VM
+ */
+struct npu_bo {
+	uint32_t handle;
+	uint64_t size;
+	void *cpu;
+	uint64_t va;
+};
+
+static inline int npu_bo_new(int fd, uint64_t size, struct npu_bo *bo)
+{
+	struct drm_npu_bo_create c = { .size = size };
+	struct drm_npu_bo_info i = { 0 };
+
+	memset(bo, 0, sizeof(*bo));
+	if (ioctl(fd, DRM_IOCTL_NPU_BO_CREATE, &c))
+		return -errno;
+	i.handle = c.handle;
+	if (ioctl(fd, DRM_IOCTL_NPU_BO_INFO, &i))
+		return -errno;
+	bo->handle = c.handle;
+	bo->size = i.size;
+	bo->cpu = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)i.mmap_offset);
+	if (bo->cpu == MAP_FAILED) {
+		bo->cpu = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static inline int npu_bo_map(int fd, struct npu_bo *bo, uint32_t vm_id,
+			     uint32_t flags)
+{
+	struct drm_npu_vm_map m = {
+		.vm_id = vm_id, .handle = bo->handle, .size = bo->size,
+		.flags = DRM_NPU_MAP_READ | flags,
+	};
+
+	if (ioctl(fd, DRM_IOCTL_NPU_VM_MAP, &m))
+		return -errno;
+	bo->va = m.va;
+	return 0;
+}
+
+static inline void npu_bo_free(int fd, struct npu_bo *bo)
+{
+	struct drm_gem_close c = { .handle = bo->handle };
+
+	if (bo->cpu)
+		munmap(bo->cpu, bo->size);
+	if (bo->handle)
+		ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+	memset(bo, 0, sizeof(*bo));
+}
+
+/* A BO holding a null task (just the tail), mapped read-only in @vm_id. */
+static inline int npu_null_task(int fd, uint32_t vm_id, struct npu_bo *bo)
+{
+	uint64_t *w;
+	int ret = npu_bo_new(fd, 4096, bo);
+
+	if (ret)
+		return ret;
+	w = bo->cpu;
+	w[0] = NPU_RC_CNA(0x12);
+	w[1] = 0;
+	w[2] = NPU_RC_VERSION;
+	w[3] = NPU_RC_OP_EN;
+	return npu_bo_map(fd, bo, vm_id, 0);
+}
+
+/* Submit one job of one task; returns 0 or -errno, *job_id set. */
+static inline int npu_submit_one(int fd, uint32_t vm_id, uint64_t va,
+				 uint32_t words, uint32_t core_mask,
+				 uint64_t *job_id)
+{
+	struct drm_npu_task t = { .regcmd_va = va, .regcmd_count = words };
+	struct drm_npu_job j = {
+		.tasks = (uintptr_t)&t, .task_count = 1, .vm_id = vm_id,
+		.core_mask = core_mask,
+	};
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)&j, .job_count = 1, .job_stride = sizeof(j),
+	};
+
+	if (ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s))
+		return -errno;
+	*job_id = j.job_id;
+	return 0;
+}
+
+/* Wait up to @ms for a job; 0 or -errno, *w filled. */
+static inline int npu_wait(int fd, uint64_t job_id, int64_t ms,
+			   struct drm_npu_job_wait *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->job_id = job_id;
+	w->timeout_ns = ms ? npu_now_ns() + ms * 1000000 : 0;
+	return ioctl(fd, DRM_IOCTL_NPU_JOB_WAIT, w) ? -errno : 0;
+}
+
+/* Write @value to a debugfs or sysfs file; 0 or -1. */
+static inline int npu_write_file(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(value, f) < 0 ? -1 : 0;
+	return fclose(f) ? -1 : ret;
+}
+
+/* Read a number from a sysfs file; -1 on error. */
+static inline long long npu_read_ll(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* fdinfo "drm-engine-core<N>" of @fd, in ns; -1 when absent. */
+static inline long long npu_fdinfo_busy(int fd, unsigned int core)
+{
+	char path[64], line[128], key[32];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(key, sizeof(key), "drm-engine-core%u:", core);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atoll(line + strlen(key));
+	fclose(f);
+	return v;
 }
 
 #endif /* NPU_SELFTEST_HELPERS_H */
