@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The npu scheduler and memory as a user sees them: memory above 4 GiB
+ * reached through 32-bit VAs, more than 4 GiB across VMs, all cores busy
+ * from one process, syncobj chains and timelines, implicit sync, and a
+ * hang: timeout, core reset, ban, and everybody else unaffected.
+ */
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "npu_helpers.h"
+
+#define DBG(die, file)	"/sys/kernel/debug/accel/npu-virtual." #die "/" file
+#define SYS(die, file)	"/sys/bus/platform/devices/npu-virtual." #die "/npu/" file
+
+/* Tests that take longer than the harness's default 30 s budget. */
+FIXTURE(slow) {
+	int unused;
+};
+
+FIXTURE_SETUP(slow)
+{
+}
+
+FIXTURE_TEARDOWN(slow)
+{
+}
+
+static int ioc(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static void set_delay(unsigned int core, const char *us)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DBG(0, "core%u/task_delay_us"), core);
+	npu_write_file(path, us);
+}
+
+/*
+ * A regcmd BO on die 1, whose memory is NUMA node 1 (entirely above
+ * 4 GiB in the test VM), fetched through a 32-bit device address.
+ */
+TEST(regcmd_above_4g_through_32bit_va)
+{
+	unsigned long long va = 0, lo = 0, hi = 0;
+	struct drm_npu_query_device q;
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	char line[256];
+	uint64_t id = 0;
+	FILE *f;
+	int fd;
+
+	if (npu_count() < 2)
+		SKIP(return, "needs a second die");
+	fd = npu_open(1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_query_device(fd, &q));
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	ASSERT_LT(bo.va, 1ull << 32);
+	ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 0, &id));
+	ASSERT_EQ(0, npu_wait(fd, id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	f = fopen(DBG(1, "vms"), "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "  va %llx-%*x %*s phys %llx-%llx", &va, &lo, &hi) == 3 &&
+		    va == bo.va)
+			break;
+	fclose(f);
+	ASSERT_EQ(bo.va, va) TH_LOG("mapping not in debugfs");
+	TH_LOG("die %u (node %d): regcmd at device VA 0x%llx, physical 0x%llx-0x%llx",
+	       q.die_index, q.numa_node, va, lo, hi);
+	EXPECT_GE(lo, 1ull << 32) TH_LOG("pages below 4 GiB: node 1 should be above");
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/* 3 VMs x 1.5 GiB in one process, a job in each. */
+TEST_F_TIMEOUT(slow, more_than_4g_across_vms, 180)
+{
+	struct npu_bo big[3], rc[3];
+	struct drm_npu_job_wait w;
+	uint64_t total = 0, id = 0;
+	int fd = npu_open(0), i;
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++) {
+		struct drm_npu_vm_create c = { 0 };
+
+		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+		ASSERT_EQ(0, npu_bo_new(fd, 3ull << 29, &big[i]));
+		ASSERT_EQ(0, npu_bo_map(fd, &big[i], c.vm_id, DRM_NPU_MAP_WRITE));
+		total += big[i].size;
+		ASSERT_EQ(0, npu_null_task(fd, c.vm_id, &rc[i]));
+		ASSERT_EQ(0, npu_submit_one(fd, c.vm_id, rc[i].va, 4, 0, &id));
+		ASSERT_EQ(0, npu_wait(fd, id, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	}
+	TH_LOG("%.2f GiB mapped across 3 VMs of one process",
+	       total / (double)(1ull << 30));
+	EXPECT_GT(total, 4ull << 30);
+	for (i = 0; i < 3; i++) {
+		npu_bo_free(fd, &big[i]);
+		npu_bo_free(fd, &rc[i]);
+	}
+	close(fd);
+}
+
+/* All three cores at once from one process, seen in fdinfo. */
+TEST(all_cores_busy_from_one_process)
+{
+	struct drm_npu_task t = { .regcmd_count = 4 };
+	struct drm_npu_job js[3];
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)js, .job_count = 3, .job_stride = sizeof(js[0]),
+	};
+	struct drm_npu_job_wait w;
+	long long before[3], after[3];
+	int64_t t0, wall;
+	struct npu_bo bo;
+	int fd = npu_open(0), i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	t.regcmd_va = bo.va;
+	memset(js, 0, sizeof(js));
+	for (i = 0; i < 3; i++) {
+		set_delay(i, "300000");
+		js[i].tasks = (uintptr_t)&t;
+		js[i].task_count = 1;
+		js[i].core_mask = 1u << i;
+		before[i] = npu_fdinfo_busy(fd, i);
+		ASSERT_LE(0, before[i]);
+	}
+	t0 = npu_now_ns();
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, npu_wait(fd, js[i].job_id, 5000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		EXPECT_EQ(i, w.core);
+	}
+	wall = npu_now_ns() - t0;
+	for (i = 0; i < 3; i++) {
+		set_delay(i, "0");
+		after[i] = npu_fdinfo_busy(fd, i);
+		EXPECT_GE(after[i] - before[i], 300000000ll)
+			TH_LOG("core %d busy only %lld ns", i, after[i] - before[i]);
+		TH_LOG("drm-engine-core%d: +%lld ms", i,
+		       (after[i] - before[i]) / 1000000);
+	}
+	/* Three 300 ms jobs in well under 900 ms: they overlapped. */
+	TH_LOG("3 x 300 ms jobs took %lld ms wall", (long long)wall / 1000000);
+	EXPECT_LT(wall, 750000000ll);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/* Job B waits for job A's binary out-syncobj; a timeline point too. */
+TEST(syncobj_chains_and_timelines)
+{
+	struct drm_syncobj_create sc = { 0 }, tl = { 0 };
+	struct drm_npu_task t = { .regcmd_count = 4 };
+	struct drm_npu_sync out_a, in_b, out_tl;
+	struct drm_npu_job ja, jb;
+	struct drm_npu_submit s;
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	uint64_t point;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	t.regcmd_va = bo.va;
+	set_delay(0, "300000");
+
+	memset(&ja, 0, sizeof(ja));
+	ja.tasks = (uintptr_t)&t;
+	ja.task_count = 1;
+	ja.core_mask = 1;
+	out_a = (struct drm_npu_sync){ .handle = sc.handle };
+	ja.out_syncs = (uintptr_t)&out_a;
+	ja.out_sync_count = 1;
+	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&ja, .job_count = 1,
+				     .job_stride = sizeof(ja) };
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+
+	memset(&jb, 0, sizeof(jb));
+	jb.tasks = (uintptr_t)&t;
+	jb.task_count = 1;
+	jb.core_mask = 2;
+	in_b = (struct drm_npu_sync){ .handle = sc.handle };
+	out_tl = (struct drm_npu_sync){ .handle = tl.handle, .point = 5 };
+	jb.in_syncs = (uintptr_t)&in_b;
+	jb.in_sync_count = 1;
+	jb.out_syncs = (uintptr_t)&out_tl;
+	jb.out_sync_count = 1;
+	s.jobs = (uintptr_t)&jb;
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+
+	ASSERT_EQ(0, npu_wait(fd, jb.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	/* B ran after A: A is done by now, without waiting. */
+	EXPECT_EQ(0, npu_wait(fd, ja.job_id, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	/* The timeline reached point 5; point 6 never comes. */
+	{
+		struct drm_syncobj_timeline_wait tw = {
+			.handles = (uintptr_t)&tl.handle,
+			.points = (uintptr_t)&point,
+			.count_handles = 1,
+		};
+
+		point = 5;
+		tw.timeout_nsec = npu_now_ns() + 1000000000;
+		EXPECT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
+		point = 6;
+		tw.timeout_nsec = npu_now_ns() + 50000000;
+		tw.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
+		EXPECT_EQ(-ETIME, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
+	}
+	set_delay(0, "0");
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/* A job writing a BO holds off a CPU reader until it is done. */
+TEST(implicit_sync_on_bo)
+{
+	struct drm_npu_task t = { .regcmd_count = 4 };
+	struct drm_npu_bo_ref ref;
+	struct drm_npu_job j;
+	struct drm_npu_submit s;
+	struct drm_npu_bo_cpu_prep p = { 0 };
+	struct drm_npu_job_wait w;
+	struct npu_bo bo, data;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
+	set_delay(1, "300000");
+	t.regcmd_va = bo.va;
+	memset(&j, 0, sizeof(j));
+	j.tasks = (uintptr_t)&t;
+	j.task_count = 1;
+	j.core_mask = 2;
+	ref = (struct drm_npu_bo_ref){ .handle = data.handle,
+				       .flags = DRM_NPU_BO_REF_WRITE };
+	j.bos = (uintptr_t)&ref;
+	j.bo_count = 1;
+	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&j, .job_count = 1,
+				     .job_stride = sizeof(j) };
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	p.handle = data.handle;
+	p.flags = DRM_NPU_CPU_READ;
+	EXPECT_EQ(-EBUSY, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	p.timeout_ns = npu_now_ns() + 3000000000ll;
+	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_wait(fd, j.job_id, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	set_delay(1, "0");
+	npu_bo_free(fd, &data);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/*
+ * A hang: the job times out, only its core resets, its file is banned,
+ * and another file and another process go on.
+ */
+TEST_F_TIMEOUT(slow, hang_reset_ban, 60)
+{
+	struct drm_npu_job_wait w;
+	struct npu_bo bo, bo2, bo3;
+	long long resets;
+	uint64_t hung = 0, queued = 0, id = 0;
+	int bad = npu_open(0), good = npu_open(0);
+	pid_t child;
+	int status;
+
+	ASSERT_LE(0, bad);
+	ASSERT_LE(0, good);
+	ASSERT_EQ(0, npu_null_task(bad, 0, &bo));
+	ASSERT_EQ(0, npu_null_task(good, 0, &bo2));
+	resets = npu_read_ll(SYS(0, "core0_resets"));
+	ASSERT_LE(0, resets);
+
+	ASSERT_EQ(0, npu_write_file(DBG(0, "core0/hang_next"), "1"));
+	ASSERT_EQ(0, npu_submit_one(bad, 0, bo.va, 4, 1, &hung));
+	ASSERT_EQ(0, npu_submit_one(bad, 0, bo.va, 4, 1, &queued));
+	/* Meanwhile other cores serve the other file. */
+	ASSERT_EQ(0, npu_submit_one(good, 0, bo2.va, 4, 2, &id));
+	ASSERT_EQ(0, npu_wait(good, id, 2000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	ASSERT_EQ(0, npu_wait(bad, hung, 15000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_TIMEOUT, w.status);
+	EXPECT_EQ(-ETIMEDOUT, w.error);
+	ASSERT_EQ(0, npu_wait(bad, queued, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_CANCELLED, w.status);
+	EXPECT_EQ(resets + 1, npu_read_ll(SYS(0, "core0_resets")));
+	EXPECT_EQ(-EBADFD, npu_submit_one(bad, 0, bo.va, 4, 1, &id));
+
+	/* The reset core serves everybody else. */
+	ASSERT_EQ(0, npu_submit_one(good, 0, bo2.va, 4, 1, &id));
+	ASSERT_EQ(0, npu_wait(good, id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	child = fork();
+	if (!child) {
+		int fd = npu_open(0);
+		uint64_t cid = 0;
+
+		if (fd < 0 || npu_null_task(fd, 0, &bo3) ||
+		    npu_submit_one(fd, 0, bo3.va, 4, 1, &cid) ||
+		    npu_wait(fd, cid, 5000, &w))
+			_exit(2);
+		_exit(w.status == DRM_NPU_JOB_DONE ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	npu_bo_free(bad, &bo);
+	npu_bo_free(good, &bo2);
+	close(bad);
+	close(good);
+}
+
+TEST_HARNESS_MAIN
