@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Taking the driver away under load: unbinding a die with files open
+ * and jobs queued, and unloading the module right after the last file
+ * with jobs still running closed.  Nothing hangs, nothing leaks into the
+ * kernel log, and the die comes back.  Run last: it reloads npu.ko.
+ */
+#include "kselftest_harness.h"
+#include "npu_helpers.h"
+
+#define DRV	"/sys/bus/platform/drivers/npu-virtual/"
+#define MODULE	"/npu/npu.ko"
+
+static int ioc(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* Queue @n slow jobs on core 0 of die @die; returns the fd. */
+static int busy_fd(int die, const char *delay_file, int n, uint64_t *ids)
+{
+	struct npu_bo bo;
+	int fd = npu_open(die), i;
+
+	if (fd < 0 || npu_write_file(delay_file, "200000") ||
+	    npu_null_task(fd, 0, &bo))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (npu_submit_one(fd, 0, bo.va, 4, 1, &ids[i]))
+			return -1;
+	/* A CPU mapping would keep the file (and the module) alive. */
+	munmap(bo.cpu, bo.size);
+	return fd;
+}
+
+TEST(unbind_with_jobs_queued)
+{
+	struct drm_npu_bo_create c = { .size = 4096 };
+	struct drm_syncobj_create sc = { 0 };
+	struct drm_npu_job_wait w;
+	uint64_t ids[4];
+	int64_t t0;
+	int fd, fd2;
+
+	fd = busy_fd(1, "/sys/kernel/debug/accel/npu-virtual.1/core0/task_delay_us",
+		     4, ids);
+	ASSERT_LE(0, fd);
+	usleep(50000);
+	t0 = npu_now_ns();
+	ASSERT_EQ(0, npu_write_file(DRV "unbind", "npu-virtual.1"));
+	TH_LOG("unbind with 4 jobs queued took %lld ms",
+	       (long long)(npu_now_ns() - t0) / 1000000);
+	/* The file is dead: every ioctl says so. */
+	EXPECT_EQ(-ENODEV, ioc(fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-ENODEV, npu_wait(fd, ids[3], 1000, &w));
+	EXPECT_EQ(-ENODEV, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	close(fd);
+
+	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.1"));
+	fd2 = npu_open(1);
+	ASSERT_LE(0, fd2);
+	{
+		struct npu_bo bo;
+		uint64_t id = 0;
+
+		ASSERT_EQ(0, npu_null_task(fd2, 0, &bo));
+		ASSERT_EQ(0, npu_submit_one(fd2, 0, bo.va, 4, 0, &id));
+		ASSERT_EQ(0, npu_wait(fd2, id, 5000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		npu_bo_free(fd2, &bo);
+	}
+	close(fd2);
+}
+
+TEST(rmmod_with_jobs_running)
+{
+	uint64_t ids[3];
+	int fd, ret;
+
+	fd = busy_fd(0, "/sys/kernel/debug/accel/npu-virtual.0/core0/task_delay_us",
+		     3, ids);
+	ASSERT_LE(0, fd);
+	usleep(50000);
+	close(fd);	/* the jobs are still queued or running */
+	ret = system("rmmod npu");
+	ASSERT_EQ(0, ret) TH_LOG("rmmod with jobs in flight failed");
+	ret = system("insmod " MODULE);
+	ASSERT_EQ(0, ret) TH_LOG("reloading npu.ko failed");
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	{
+		struct drm_npu_job_wait w;
+		struct npu_bo bo;
+		uint64_t id = 0;
+
+		ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+		ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 0, &id));
+		ASSERT_EQ(0, npu_wait(fd, id, 5000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		npu_bo_free(fd, &bo);
+	}
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
