@@ -52,8 +52,15 @@ static void npu_gem_free(struct drm_gem_object *obj)
 	drm_gem_shmem_free(&bo->base);
 }
 
+/* For fdinfo's drm-resident-memory: a BO's pages exist while it is pinned. */
+static enum drm_gem_object_status npu_gem_status(struct drm_gem_object *obj)
+{
+	return to_npu_bo(obj)->pinned ? DRM_GEM_OBJECT_RESIDENT : 0;
+}
+
 static const struct drm_gem_object_funcs npu_gem_funcs = {
 	.free = npu_gem_free,
+	.status = npu_gem_status,
 	.print_info = drm_gem_shmem_object_print_info,
 	.pin = drm_gem_shmem_object_pin,
 	.unpin = drm_gem_shmem_object_unpin,

@@ -66,6 +66,7 @@ static void npu_job_release(struct kref *ref)
 		dma_fence_chain_free(job->out_syncs[i].chain);
 	}
 	kfree(job->out_syncs);
+	kvfree(job->in_syncs);
 	kvfree(job->tasks);
 	dma_fence_put(job->hw_fence);
 	npu_job_record_put(job->record);
@@ -229,12 +230,16 @@ out:
 	return ret;
 }
 
-static int npu_job_add_in_syncs(struct drm_file *file, struct npu_job *job,
-				const struct drm_npu_job *args)
+/*
+ * In-syncs are checked when the job is created but their fences are only
+ * taken when it is pushed, after the earlier jobs of the same SUBMIT have
+ * installed theirs: so a job may wait for an earlier job of its array.
+ */
+static int npu_job_copy_in_syncs(struct drm_file *file, struct npu_job *job,
+				 const struct drm_npu_job *args)
 {
 	struct drm_npu_sync *syncs;
 	u32 i;
-	int ret = 0;
 
 	if (!args->in_sync_count)
 		return 0;
@@ -242,17 +247,34 @@ static int npu_job_add_in_syncs(struct drm_file *file, struct npu_job *job,
 			       sizeof(*syncs));
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
-	for (i = 0; i < args->in_sync_count && !ret; i++) {
-		if (syncs[i].flags) {
-			ret = -EINVAL;
-			break;
-		}
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
-							   syncs[i].handle,
-							   syncs[i].point);
+	job->in_syncs = syncs;
+	job->in_sync_count = args->in_sync_count;
+	for (i = 0; i < args->in_sync_count; i++) {
+		struct drm_syncobj *syncobj;
+
+		if (syncs[i].flags)
+			return -EINVAL;
+		syncobj = drm_syncobj_find(file, syncs[i].handle);
+		if (!syncobj)
+			return -ENOENT;
+		drm_syncobj_put(syncobj);
 	}
-	kvfree(syncs);
-	return ret;
+	return 0;
+}
+
+static int npu_job_add_in_syncs(struct drm_file *file, struct npu_job *job)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < job->in_sync_count; i++) {
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   job->in_syncs[i].handle,
+							   job->in_syncs[i].point);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int npu_job_get_out_syncs(struct drm_file *file, struct npu_job *job,
@@ -363,6 +385,9 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	ret = npu_job_lookup_bos(file, job, args);
 	if (ret)
 		goto err_put;
+	ret = npu_job_copy_in_syncs(file, job, args);
+	if (ret)
+		goto err_put;
 	ret = npu_job_get_out_syncs(file, job, args);
 	if (ret)
 		goto err_put;
@@ -374,9 +399,6 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 				 file->client_id);
 	if (ret)
 		goto err_put;
-	ret = npu_job_add_in_syncs(file, job, args);
-	if (ret)
-		goto err_cleanup;
 
 	/* A record slot now, so that publishing it cannot fail later. */
 	job->id = nfile->next_job_id;
@@ -433,17 +455,21 @@ static void npu_job_publish_record(struct npu_job *job)
 }
 
 /*
- * Make a created job visible: implicit dependencies, arm, fences into the
- * BOs and syncobjs, push.  Only the dependency step can fail; the job is
- * then not pushed and the caller discards it.
+ * Make a created job visible: explicit and implicit dependencies, arm,
+ * fences into the BOs and syncobjs, push.  Only the dependency steps can
+ * fail (an in-sync with no fence, say); the job is then not pushed and
+ * the caller discards it.
  */
-static int npu_job_push(struct npu_job *job)
+static int npu_job_push(struct drm_file *file, struct npu_job *job)
 {
 	struct ww_acquire_ctx ctx;
 	struct dma_fence *finished;
 	u32 i;
 	int ret;
 
+	ret = npu_job_add_in_syncs(file, job);
+	if (ret)
+		return ret;
 	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ctx);
 	if (ret)
 		return ret;
@@ -563,7 +589,7 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 		goto out_discard;
 
 	for (i = 0; i < args->job_count; i++) {
-		ret = npu_job_push(kjobs[i]);
+		ret = npu_job_push(file, kjobs[i]);
 		if (ret) {
 			drm_dbg(drm, "submit: job %u not pushed: %d\n", i, ret);
 			break;

@@ -61,6 +61,8 @@ struct npu_job_out_sync {
  * @bos: BOs of the job, referenced
  * @bo_flags: DRM_NPU_BO_REF_* per BO
  * @bo_count: number of @bos
+ * @in_syncs: syncobjs to wait for, checked at create, resolved at push
+ * @in_sync_count: number of @in_syncs
  * @out_syncs: syncobjs to signal
  * @out_sync_count: number of @out_syncs
  * @hw_fence: fence the core signals when the job ends
@@ -79,6 +81,8 @@ struct npu_job {
 	struct drm_gem_object **bos;
 	u32 *bo_flags;
 	u32 bo_count;
+	struct drm_npu_sync *in_syncs;
+	u32 in_sync_count;
 	struct npu_job_out_sync *out_syncs;
 	u32 out_sync_count;
 	struct dma_fence *hw_fence;

@@ -359,7 +359,11 @@ struct drm_npu_sync {
  *
  * A job runs its tasks in order on one core, in one VM, once all its
  * in-syncs have signalled and earlier jobs writing (for a written BO:
- * using) its BOs are done.
+ * using) its BOs are done.  In-syncs are resolved when the job is
+ * queued, after the jobs before it in the same SUBMIT: a job may wait for
+ * an out-sync of an earlier job of its array.  An in-sync that names no
+ * fence by then (a binary syncobj never signalled, a timeline point not
+ * yet submitted) fails the job with -EINVAL.
  */
 struct drm_npu_job {
 	/** @tasks: user pointer to @task_count &struct drm_npu_task. */
