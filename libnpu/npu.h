@@ -173,6 +173,606 @@ int npu_device_get_param(struct npu_device *dev, enum npu_param param,
  */
 const char *npu_model_name(uint64_t model);
 
+/**
+ * NPU_FDINFO_MAX_CORES - cores whose busy time &struct npu_fdinfo holds
+ */
+#define NPU_FDINFO_MAX_CORES	16
+
+/**
+ * struct npu_fdinfo - what the kernel accounts to the device's file
+ * @core_count: cores the kernel reported busy time for (the highest
+ *              "drm-engine-core<N>" index plus one, at most
+ *              NPU_FDINFO_MAX_CORES); 0 when it reported none
+ * @pad: zero
+ * @busy_ns: time jobs of this file spent on core N, in ns, since the file
+ *           was opened
+ * @total_memory: bytes of the BOs the file has handles to
+ *                ("drm-total-memory")
+ * @shared_memory: bytes of those shared with other files
+ *                 ("drm-shared-memory")
+ * @resident_memory: bytes of those with pages in memory
+ *                   ("drm-resident-memory")
+ * @reserved: zero; later versions of the library may fill it
+ *
+ * Fields the kernel does not report read as zero.
+ */
+struct npu_fdinfo {
+	uint32_t core_count;
+	uint32_t pad;
+	uint64_t busy_ns[NPU_FDINFO_MAX_CORES];
+	uint64_t total_memory;
+	uint64_t shared_memory;
+	uint64_t resident_memory;
+	uint64_t reserved[8];
+};
+
+/**
+ * npu_device_fdinfo() - read the kernel's accounting of the device's file
+ * @dev: the device
+ * @info: out: busy time per core and memory (zeroed on failure)
+ *
+ * Parses /proc/self/fdinfo/<fd>: "drm-engine-core<N>: <ns> ns" and the
+ * "drm-*-memory" lines (plain bytes, KiB, MiB or GiB).  Each call reads
+ * the file anew, so two calls around some work measure its NPU time.
+ *
+ * Return: 0, -EINVAL for a NULL argument, or the error of reading the file.
+ */
+int npu_device_fdinfo(struct npu_device *dev, struct npu_fdinfo *info);
+
+/*
+ * Buffer objects
+ *
+ * A BO is memory the NPU reaches through a VM mapping and the CPU through
+ * npu_bo_map().  Its pages are zeroed at creation.  A device holds one
+ * &struct npu_bo per GEM handle: importing a buffer the device already
+ * has returns the same object with one more reference.
+ */
+
+/**
+ * struct npu_bo - a buffer object of a device
+ */
+struct npu_bo;
+
+/* Flags of npu_bo_new(). */
+/**
+ * NPU_BO_PLACEMENT_ANY - pages from wherever the kernel finds memory;
+ * without it they come from the die's NUMA node
+ */
+#define NPU_BO_PLACEMENT_ANY	0x1
+
+/**
+ * npu_bo_new() - create a BO
+ * @dev: the device; the BO holds a reference to it
+ * @size: bytes, rounded up by the kernel to its page size; at most 4 GiB
+ * @flags: 0 or NPU_BO_PLACEMENT_ANY
+ * @bo: out: the BO, with one reference
+ *
+ * Return: 0, -EINVAL for a NULL argument, a zero size or unknown @flags,
+ * -ENOMEM, or the kernel's error.
+ */
+int npu_bo_new(struct npu_device *dev, uint64_t size, uint32_t flags,
+	       struct npu_bo **bo);
+
+/**
+ * npu_bo_ref() - take a reference
+ * @bo: the BO, or NULL
+ *
+ * Return: @bo.
+ */
+struct npu_bo *npu_bo_ref(struct npu_bo *bo);
+
+/**
+ * npu_bo_unref() - drop a reference
+ * @bo: the BO, or NULL (then nothing happens)
+ *
+ * The last reference unmaps the CPU mapping and closes the GEM handle.
+ * VM mappings of the BO and jobs that use it keep its memory alive in
+ * the kernel until they are gone.
+ */
+void npu_bo_unref(struct npu_bo *bo);
+
+/**
+ * npu_bo_handle() - the BO's GEM handle, for ioctls of the device's fd
+ * @bo: the BO
+ *
+ * Return: the handle, or 0 when @bo is NULL.
+ */
+uint32_t npu_bo_handle(const struct npu_bo *bo);
+
+/**
+ * npu_bo_size() - the BO's size as the kernel allocated it
+ * @bo: the BO
+ *
+ * Return: the size in bytes (a multiple of the page size), or 0 when @bo
+ * is NULL.
+ */
+uint64_t npu_bo_size(const struct npu_bo *bo);
+
+/**
+ * npu_bo_map() - map the BO into the process
+ * @bo: the BO
+ * @ptr: out: address of its first byte (NULL on failure)
+ *
+ * The whole BO is mapped read-write, once: later calls, from any thread,
+ * return the same address, valid until the last reference is dropped.
+ * Bracket CPU accesses with npu_bo_cpu_prep() and npu_bo_cpu_fini().
+ *
+ * Return: 0, -EINVAL for a NULL argument, or the error of mmap().
+ */
+int npu_bo_map(struct npu_bo *bo, void **ptr);
+
+/* Operations of npu_bo_cpu_prep() and npu_bo_cpu_fini(). */
+/** NPU_BO_CPU_READ - the CPU is going to read the BO */
+#define NPU_BO_CPU_READ		0x1
+/** NPU_BO_CPU_WRITE - the CPU is going to write the BO */
+#define NPU_BO_CPU_WRITE	0x2
+
+/**
+ * npu_bo_cpu_prep() - begin CPU access to a mapped BO
+ * @bo: the BO
+ * @op: NPU_BO_CPU_READ and/or NPU_BO_CPU_WRITE
+ * @timeout_ns: how long to wait, relative; 0 polls, negative waits
+ *              forever
+ *
+ * Waits until jobs that write the BO are done (for NPU_BO_CPU_WRITE, also
+ * jobs that read it) and makes the device's writes visible to the CPU.
+ * Pair each successful call with npu_bo_cpu_fini().
+ *
+ * Return: 0, -EBUSY when polling and the BO is busy, -ETIME when
+ * @timeout_ns passes first, -EINVAL for a NULL @bo or a bad @op, or the
+ * kernel's error.
+ */
+int npu_bo_cpu_prep(struct npu_bo *bo, uint32_t op, int64_t timeout_ns);
+
+/**
+ * npu_bo_cpu_fini() - end CPU access begun by npu_bo_cpu_prep()
+ * @bo: the BO
+ * @op: the @op given to npu_bo_cpu_prep()
+ *
+ * Return: 0, -EINVAL for a NULL @bo or a bad @op, or the kernel's error.
+ */
+int npu_bo_cpu_fini(struct npu_bo *bo, uint32_t op);
+
+/**
+ * npu_bo_export_dmabuf() - share the BO as a dma-buf
+ * @bo: the BO
+ * @fd: out: a new close-on-exec, read-write dma-buf file descriptor,
+ *      owned by the caller (-1 on failure)
+ *
+ * Return: 0, -EINVAL for a NULL argument, or the kernel's error.
+ */
+int npu_bo_export_dmabuf(struct npu_bo *bo, int *fd);
+
+/**
+ * npu_bo_import_dmabuf() - get a BO from a dma-buf
+ * @dev: the device
+ * @fd: the dma-buf; the caller keeps it and may close it at once
+ * @bo: out: the BO, with one reference (NULL on failure)
+ *
+ * A buffer the device already has (exported by one of its BOs, or
+ * imported before) comes back as the same &struct npu_bo with one more
+ * reference.  Buffers of other devices work only where the kernel can
+ * import them; its error is returned otherwise.
+ *
+ * Return: 0, -EINVAL for a NULL argument, -EBADF for a negative @fd,
+ * -ENOMEM, or the kernel's error.
+ */
+int npu_bo_import_dmabuf(struct npu_device *dev, int fd, struct npu_bo **bo);
+
+/*
+ * VMs: device address spaces
+ *
+ * Every device has a default VM, the address space of its file, which
+ * lives as long as the device.  npu_vm_new() makes more, for instance to
+ * hold more memory than one address space can.
+ */
+
+/**
+ * struct npu_vm - a device address space
+ */
+struct npu_vm;
+
+/**
+ * npu_vm_new() - create an address space
+ * @dev: the device; the VM holds a reference to it
+ * @vm: out: the VM, with one reference
+ *
+ * Return: 0, -EINVAL for a NULL argument, -ENOMEM, or the kernel's error.
+ */
+int npu_vm_new(struct npu_device *dev, struct npu_vm **vm);
+
+/**
+ * npu_vm_default() - the device's default address space
+ * @dev: the device
+ * @vm: out: the VM, with one reference (which is one on @dev)
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
+int npu_vm_default(struct npu_device *dev, struct npu_vm **vm);
+
+/**
+ * npu_vm_ref() - take a reference
+ * @vm: the VM, or NULL
+ *
+ * Return: @vm.
+ */
+struct npu_vm *npu_vm_ref(struct npu_vm *vm);
+
+/**
+ * npu_vm_unref() - drop a reference
+ * @vm: the VM, or NULL (then nothing happens)
+ *
+ * The last reference to a VM from npu_vm_new() destroys it; its mappings
+ * go once the jobs that run in it are done.
+ */
+void npu_vm_unref(struct npu_vm *vm);
+
+/**
+ * npu_vm_id() - the kernel's id of the VM
+ * @vm: the VM
+ *
+ * Return: the id (0 for the default VM), or 0 when @vm is NULL.
+ */
+uint32_t npu_vm_id(const struct npu_vm *vm);
+
+/* Flags of npu_vm_map() and npu_vm_map_fixed(). */
+/** NPU_MAP_READ - the device may read the mapping; required */
+#define NPU_MAP_READ		0x1
+/** NPU_MAP_WRITE - the device may write the mapping */
+#define NPU_MAP_WRITE		0x2
+
+/**
+ * npu_vm_map() - map a range of a BO where the kernel picks
+ * @vm: the VM
+ * @bo: a BO of the VM's device
+ * @bo_offset: first byte of @bo to map, a multiple of the page size
+ * @size: bytes to map, a multiple of the page size
+ * @flags: NPU_MAP_READ, optionally with NPU_MAP_WRITE
+ * @va: out: the device address of the mapping (0 on failure)
+ *
+ * Return: 0, -EINVAL for a NULL argument, BO and VM of different devices
+ * or bad @flags, -ENOSPC when no free range is large enough, or the
+ * kernel's error.
+ */
+int npu_vm_map(struct npu_vm *vm, struct npu_bo *bo, uint64_t bo_offset,
+	       uint64_t size, uint32_t flags, uint64_t *va);
+
+/**
+ * npu_vm_map_fixed() - map a range of a BO at a given device address
+ * @vm: the VM
+ * @bo: a BO of the VM's device
+ * @bo_offset: first byte of @bo to map, a multiple of the page size
+ * @size: bytes to map, a multiple of the page size
+ * @flags: NPU_MAP_READ, optionally with NPU_MAP_WRITE
+ * @va: the device address, a multiple of the page size
+ *
+ * Return: 0, -EINVAL as for npu_vm_map(), -ENOSPC when the range is
+ * taken, or the kernel's error.
+ */
+int npu_vm_map_fixed(struct npu_vm *vm, struct npu_bo *bo,
+		     uint64_t bo_offset, uint64_t size, uint32_t flags,
+		     uint64_t va);
+
+/**
+ * npu_vm_unmap() - remove a mapping
+ * @vm: the VM
+ * @va: start of the mapping
+ * @size: its size
+ *
+ * A job running in the VM finishes its current task first.
+ *
+ * Return: 0, -EINVAL for a NULL @vm, or the kernel's error.
+ */
+int npu_vm_unmap(struct npu_vm *vm, uint64_t va, uint64_t size);
+
+/*
+ * Jobs
+ *
+ * A &struct npu_job is a reusable description of work: tasks (regcmd
+ * streams) run in order on one core, in one VM, after their in-syncs
+ * have signalled and earlier jobs using their BOs are done.  Build it
+ * once, submit it, wait for it, and submit it again, or reset it and
+ * build another: a hot loop allocates nothing.  A job is used by one
+ * thread at a time.
+ */
+
+/**
+ * struct npu_job - a job being built, submitted or waited for
+ */
+struct npu_job;
+
+/** NPU_JOB_MAX_TASKS - tasks in one job (the PC task counter has 12 bits) */
+#define NPU_JOB_MAX_TASKS	4095
+/** NPU_JOB_MAX_BOS - BOs one job may list */
+#define NPU_JOB_MAX_BOS		4096
+/** NPU_JOB_MAX_SYNCS - in-syncs, and out-syncs, of one job */
+#define NPU_JOB_MAX_SYNCS	64
+/** NPU_JOB_MAX_TASK_WORDS - regcmd words of one task, tail included */
+#define NPU_JOB_MAX_TASK_WORDS	65536
+/** NPU_SUBMIT_MAX_JOBS - jobs one npu_job_submit() takes */
+#define NPU_SUBMIT_MAX_JOBS	64
+
+/** NPU_JOB_BO_WRITE - flag of npu_job_add_bo(): the job writes the BO */
+#define NPU_JOB_BO_WRITE	0x1
+
+/**
+ * enum npu_job_state - how a job ended (&struct npu_job_status.state)
+ */
+enum npu_job_state {
+	/** @NPU_JOB_PENDING: not finished yet */
+	NPU_JOB_PENDING = 0,
+	/** @NPU_JOB_DONE: every task completed */
+	NPU_JOB_DONE = 1,
+	/** @NPU_JOB_INVALID: the core rejected a regcmd word, at fault_va */
+	NPU_JOB_INVALID = 2,
+	/** @NPU_JOB_MMU_FAULT: an access broke the VM, at fault_va */
+	NPU_JOB_MMU_FAULT = 3,
+	/** @NPU_JOB_TIMEOUT: the job made no progress; its core was reset */
+	NPU_JOB_TIMEOUT = 4,
+	/** @NPU_JOB_CANCELLED: never ran: banned file, or device gone */
+	NPU_JOB_CANCELLED = 5,
+	/** @NPU_JOB_ERROR: any other failure; see error */
+	NPU_JOB_ERROR = 6,
+};
+
+/**
+ * enum npu_job_reason - why a core rejected a job (NPU_JOB_INVALID)
+ */
+enum npu_job_reason {
+	/** @NPU_JOB_REASON_NONE: no rejection */
+	NPU_JOB_REASON_NONE = 0,
+	/** @NPU_JOB_REASON_BAD_WORD: a regcmd word the PC does not take */
+	NPU_JOB_REASON_BAD_WORD = 1,
+	/** @NPU_JOB_REASON_NO_OP_EN: the stream does not end with the tail */
+	NPU_JOB_REASON_NO_OP_EN = 2,
+	/** @NPU_JOB_REASON_UNSUPPORTED: a mode or precision the core lacks */
+	NPU_JOB_REASON_UNSUPPORTED = 3,
+	/** @NPU_JOB_REASON_LIMIT: a size beyond a hardware field or limit */
+	NPU_JOB_REASON_LIMIT = 4,
+	/** @NPU_JOB_REASON_CBUF: data or weights do not fit the CBUF banks */
+	NPU_JOB_REASON_CBUF = 5,
+	/** @NPU_JOB_REASON_INCONSISTENT: registers that must agree do not */
+	NPU_JOB_REASON_INCONSISTENT = 6,
+};
+
+/**
+ * struct npu_job_status - how a job ended, from npu_job_wait()
+ * @state: an &enum npu_job_state
+ * @reason: an &enum npu_job_reason, for NPU_JOB_INVALID
+ * @core: the core the job ran on
+ * @error: negative errno of a failed job, 0 otherwise
+ * @fault_va: device address of the rejected word (NPU_JOB_INVALID) or of
+ *            the faulting access (NPU_JOB_MMU_FAULT)
+ * @busy_ns: time the job spent on its core
+ * @reserved: zero; later versions of the library may fill it
+ */
+struct npu_job_status {
+	uint32_t state;
+	uint32_t reason;
+	uint32_t core;
+	int32_t error;
+	uint64_t fault_va;
+	uint64_t busy_ns;
+	uint64_t reserved[4];
+};
+
+/**
+ * npu_job_new() - create an empty job
+ * @dev: the device
+ * @vm: the VM the job runs in, of @dev; NULL for the default VM.  The job
+ *      holds a reference to it.
+ * @job: out: the job
+ *
+ * Return: 0, -EINVAL for a NULL argument or a VM of another device, or
+ * -ENOMEM.
+ */
+int npu_job_new(struct npu_device *dev, struct npu_vm *vm,
+		struct npu_job **job);
+
+/**
+ * npu_job_destroy() - free a job
+ * @job: the job, or NULL (then nothing happens)
+ *
+ * A submitted job runs to its end all the same.
+ */
+void npu_job_destroy(struct npu_job *job);
+
+/**
+ * npu_job_reset() - empty a job for reuse
+ * @job: the job, or NULL (then nothing happens)
+ *
+ * Drops its tasks, BOs (and their references), in- and out-syncs and its
+ * id; keeps its VM and core mask and the memory of its arrays.
+ */
+void npu_job_reset(struct npu_job *job);
+
+/**
+ * npu_job_add_task() - append a task
+ * @job: the job
+ * @regcmd_va: device address of the task's first regcmd word, 16-byte
+ *             aligned, in the job's VM
+ * @words: number of 64-bit regcmd words, tail included;
+ *         1..NPU_JOB_MAX_TASK_WORDS
+ *
+ * Return: 0, -EINVAL for a NULL @job, a misaligned @regcmd_va or a bad
+ * @words, -E2BIG beyond NPU_JOB_MAX_TASKS, or -ENOMEM.
+ */
+int npu_job_add_task(struct npu_job *job, uint64_t regcmd_va,
+		     uint32_t words);
+
+/**
+ * npu_job_add_bo() - declare a BO the job uses, for implicit sync
+ * @job: the job
+ * @bo: a BO of the job's device; the job holds a reference to it until
+ *      it is reset or destroyed
+ * @flags: 0 when the job only reads @bo, NPU_JOB_BO_WRITE when it writes
+ *
+ * The job waits for earlier jobs writing @bo (for NPU_JOB_BO_WRITE, also
+ * reading it), and npu_bo_cpu_prep() waits for the job.  A BO added twice
+ * is listed once, with the flags of both calls.
+ *
+ * Return: 0, -EINVAL for a NULL argument, a BO of another device or bad
+ * @flags, -E2BIG beyond NPU_JOB_MAX_BOS, or -ENOMEM.
+ */
+int npu_job_add_bo(struct npu_job *job, struct npu_bo *bo, uint32_t flags);
+
+/**
+ * npu_job_add_in_sync() - make the job wait for a syncobj
+ * @job: the job
+ * @syncobj: a syncobj handle of the job's device
+ * @point: timeline point, or 0 for a binary syncobj
+ *
+ * Return: 0, -EINVAL for a NULL @job or a zero @syncobj, -E2BIG beyond
+ * NPU_JOB_MAX_SYNCS, or -ENOMEM.
+ */
+int npu_job_add_in_sync(struct npu_job *job, uint32_t syncobj,
+			uint64_t point);
+
+/**
+ * npu_job_add_out_sync() - make the job signal a syncobj when it ends
+ * @job: the job
+ * @syncobj: a syncobj handle of the job's device
+ * @point: timeline point to add, or 0 to replace a binary syncobj's fence
+ *
+ * Return: as npu_job_add_in_sync().
+ */
+int npu_job_add_out_sync(struct npu_job *job, uint32_t syncobj,
+			 uint64_t point);
+
+/**
+ * npu_job_set_core_mask() - restrict the cores the job may run on
+ * @job: the job
+ * @mask: bit N allows core N (NPU_PARAM_CORE_MASK); 0 allows any core
+ *
+ * Return: 0, or -EINVAL for a NULL @job or a core the die does not have.
+ */
+int npu_job_set_core_mask(struct npu_job *job, uint32_t mask);
+
+/**
+ * npu_job_submit() - queue jobs, in order, with one ioctl
+ * @jobs: @count jobs of one device, each with at least one task
+ * @count: 1..NPU_SUBMIT_MAX_JOBS
+ * @submitted: out, optional: how many of @jobs, from the first, were
+ *             queued; they run whatever the return value says
+ *
+ * Each queued job gets a new id (npu_job_id()), replacing that of an
+ * earlier submission of the same job.  Nothing is queued when an argument
+ * is wrong.
+ *
+ * Return: 0 when all jobs were queued; otherwise the error of the first
+ * job that was not: -EINVAL for bad arguments, -EBADFD when the device's
+ * file is banned after a hang, or another kernel error.
+ */
+int npu_job_submit(struct npu_job *const *jobs, unsigned int count,
+		   unsigned int *submitted);
+
+/**
+ * npu_job_id() - the kernel's id of the job's last submission
+ * @job: the job
+ *
+ * Return: the id, or 0 when @job is NULL or not submitted since its
+ * creation or last reset.
+ */
+uint64_t npu_job_id(const struct npu_job *job);
+
+/**
+ * npu_job_wait() - wait for the job's last submission to end
+ * @job: a submitted job
+ * @timeout_ns: how long to wait, relative; 0 polls, negative waits
+ *              forever
+ * @status: out, optional: how the job ended; state NPU_JOB_PENDING and
+ *          all else zero unless the return value is 0
+ *
+ * Return: 0 once the job has ended (@status says how), -ETIME when
+ * @timeout_ns passes first, -EINVAL for a NULL or unsubmitted @job,
+ * -ENOENT when the kernel no longer has the job's record (it keeps the
+ * last 4096 jobs of a file), or another kernel error.
+ */
+int npu_job_wait(struct npu_job *job, int64_t timeout_ns,
+		 struct npu_job_status *status);
+
+/**
+ * npu_job_state_name() - short name of a job state
+ * @state: an &enum npu_job_state value
+ *
+ * Return: "pending", "done", "invalid", "mmu-fault", "timeout",
+ * "cancelled", "error", or "unknown" for anything else.
+ */
+const char *npu_job_state_name(uint32_t state);
+
+/*
+ * Syncobjs: DRM synchronisation objects of a device, by handle.  Jobs
+ * wait for them and signal them; a sync file exported from one reaches
+ * other devices and processes.
+ */
+
+/** NPU_SYNCOBJ_SIGNALED - flag of npu_syncobj_new(): create it signalled */
+#define NPU_SYNCOBJ_SIGNALED	0x1
+
+/**
+ * npu_syncobj_new() - create a syncobj
+ * @dev: the device
+ * @flags: 0 or NPU_SYNCOBJ_SIGNALED
+ * @handle: out: the syncobj's handle (0 on failure)
+ *
+ * The same syncobj serves as binary (point 0) or timeline.
+ *
+ * Return: 0, -EINVAL for a NULL argument or unknown @flags, or the
+ * kernel's error.
+ */
+int npu_syncobj_new(struct npu_device *dev, uint32_t flags,
+		    uint32_t *handle);
+
+/**
+ * npu_syncobj_destroy() - drop a syncobj handle
+ * @dev: the device
+ * @handle: the syncobj
+ *
+ * Return: 0, -EINVAL for a NULL @dev, or the kernel's error.
+ */
+int npu_syncobj_destroy(struct npu_device *dev, uint32_t handle);
+
+/**
+ * npu_syncobj_wait() - wait for a syncobj or a point of its timeline
+ * @dev: the device
+ * @handle: the syncobj
+ * @point: timeline point, or 0 for the syncobj's current fence
+ * @timeout_ns: how long to wait, relative; 0 polls, negative waits
+ *              forever
+ *
+ * Also waits for a fence to be attached, so that it may be called before
+ * the job that signals the syncobj is submitted.
+ *
+ * Return: 0 once signalled, -ETIME when @timeout_ns passes first, -EINVAL
+ * for a NULL @dev, or the kernel's error.
+ */
+int npu_syncobj_wait(struct npu_device *dev, uint32_t handle, uint64_t point,
+		     int64_t timeout_ns);
+
+/**
+ * npu_syncobj_export_sync_file() - the syncobj's fence as a sync file
+ * @dev: the device
+ * @handle: a syncobj with a fence (point 0)
+ * @fd: out: a new close-on-exec sync file descriptor, owned by the
+ *      caller (-1 on failure)
+ *
+ * Return: 0, -EINVAL for a NULL argument, or the kernel's error.
+ */
+int npu_syncobj_export_sync_file(struct npu_device *dev, uint32_t handle,
+				 int *fd);
+
+/**
+ * npu_syncobj_import_sync_file() - replace the syncobj's fence
+ * @dev: the device
+ * @handle: the syncobj
+ * @fd: a sync file; the caller keeps it
+ *
+ * Return: 0, -EINVAL for a NULL @dev, -EBADF for a negative @fd, or the
+ * kernel's error.
+ */
+int npu_syncobj_import_sync_file(struct npu_device *dev, uint32_t handle,
+				 int fd);
+
 #if defined(__cplusplus)
 }
 #endif

@@ -252,6 +252,7 @@ int npu_device_wrap(int fd, const char *path,
 		    struct npu_device **dev)
 {
 	struct npu_device *d;
+	int ret;
 
 	if (!dev)
 		return -EINVAL;
@@ -269,9 +270,20 @@ int npu_device_wrap(int fd, const char *path,
 			return -ENOMEM;
 		}
 	}
+	ret = pthread_mutex_init(&d->bo_lock, NULL);
+	if (ret) {
+		free(d->path);
+		free(d);
+		return -ret;
+	}
 	atomic_init(&d->refcount, 1);
 	d->fd = fd;
 	d->info = *info;
+	/* Its references are the device's: it lives as long as the device. */
+	atomic_init(&d->default_vm.refcount, 0);
+	d->default_vm.dev = d;
+	d->default_vm.id = DRM_NPU_VM_DEFAULT;
+	d->default_vm.is_default = true;
 	*dev = d;
 	return 0;
 }
@@ -376,6 +388,8 @@ NPU_PUBLIC void npu_device_unref(struct npu_device *dev)
 	/* Everything other threads did before their unref happens before. */
 	atomic_thread_fence(memory_order_acquire);
 
+	/* Every BO holds a reference: the handle table is empty. */
+	pthread_mutex_destroy(&dev->bo_lock);
 	close(dev->fd);
 	free(dev->path);
 	free(dev);
@@ -448,4 +462,197 @@ NPU_PUBLIC int npu_device_get_param(struct npu_device *dev,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Bytes of a "drm-*-memory" unit; 0 for a unit we do not know. */
+static uint64_t npu_fdinfo_unit(const char *unit, size_t len)
+{
+	static const struct {
+		const char *name;
+		uint64_t scale;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
+		{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].name) == len &&
+		    !memcmp(units[i].name, unit, len))
+			return units[i].scale;
+	return 0;
+}
+
+/*
+ * The value of a "key: <number> <unit>" line, in the unit's base unit
+ * (bytes for memory; "ns" only for engines).
+ */
+static bool npu_fdinfo_value(const char *p, const char *end, bool engine,
+			     uint64_t *value)
+{
+	unsigned long long v;
+	uint64_t scale;
+	char *num_end;
+	size_t len;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	v = strtoull(p, &num_end, 10);
+	if (errno || num_end > end)
+		return false;
+	p = num_end;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	len = (size_t)(end - p);
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+		       p[len - 1] == '\r'))
+		len--;
+
+	if (engine) {
+		if (len != 2 || memcmp(p, "ns", 2))
+			return false;
+		*value = v;
+		return true;
+	}
+	scale = npu_fdinfo_unit(p, len);
+	if (!scale || v > UINT64_MAX / scale)
+		return false;
+	*value = v * scale;
+	return true;
+}
+
+/* "drm-engine-core<N>" with N a decimal number: N, or -1. */
+static long npu_fdinfo_core(const char *key, size_t len)
+{
+	static const char prefix[] = "drm-engine-core";
+	size_t plen = sizeof(prefix) - 1, i;
+	long n = 0;
+
+	if (len <= plen || memcmp(key, prefix, plen) || len - plen > 6)
+		return -1;
+	for (i = plen; i < len; i++) {
+		if (key[i] < '0' || key[i] > '9')
+			return -1;
+		n = n * 10 + (key[i] - '0');
+	}
+	return n;
+}
+
+int npu_fdinfo_parse(const char *text, struct npu_fdinfo *info)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} mem_keys[] = {
+		{ "drm-total-memory", offsetof(struct npu_fdinfo, total_memory) },
+		{ "drm-shared-memory", offsetof(struct npu_fdinfo, shared_memory) },
+		{ "drm-resident-memory", offsetof(struct npu_fdinfo, resident_memory) },
+	};
+	const char *line, *next;
+
+	if (!info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	if (!text)
+		return -EINVAL;
+
+	for (line = text; *line; line = next) {
+		const char *end = strchr(line, '\n');
+		const char *colon;
+		uint64_t value;
+		size_t klen, i;
+		long core;
+
+		if (!end)
+			end = line + strlen(line);
+		next = *end ? end + 1 : end;
+		colon = memchr(line, ':', (size_t)(end - line));
+		if (!colon)
+			continue;
+		klen = (size_t)(colon - line);
+
+		core = npu_fdinfo_core(line, klen);
+		if (core >= 0) {
+			if (core >= NPU_FDINFO_MAX_CORES ||
+			    !npu_fdinfo_value(colon + 1, end, true, &value))
+				continue;
+			info->busy_ns[core] = value;
+			if ((uint32_t)core + 1 > info->core_count)
+				info->core_count = (uint32_t)core + 1;
+			continue;
+		}
+		for (i = 0; i < sizeof(mem_keys) / sizeof(mem_keys[0]); i++) {
+			if (strlen(mem_keys[i].key) != klen ||
+			    memcmp(line, mem_keys[i].key, klen))
+				continue;
+			if (npu_fdinfo_value(colon + 1, end, false, &value))
+				memcpy((char *)info + mem_keys[i].offset,
+				       &value, sizeof(value));
+			break;
+		}
+	}
+	return 0;
+}
+
+#define NPU_FDINFO_MAX_SIZE	(1 << 20)
+
+NPU_PUBLIC int npu_device_fdinfo(struct npu_device *dev,
+				 struct npu_fdinfo *info)
+{
+	char path[64], *buf = NULL, *grown;
+	size_t len = 0, cap = 0;
+	int fd, ret = 0;
+
+	if (!info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	if (!dev)
+		return -EINVAL;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", dev->fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		npu_dbg("%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 2) {
+			if (cap >= NPU_FDINFO_MAX_SIZE) {
+				ret = -EFBIG;
+				break;
+			}
+			cap = cap ? 2 * cap : 4096;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			npu_dbg("%s: %s", path, strerror(-ret));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!ret) {
+		buf[len] = '\0';
+		ret = npu_fdinfo_parse(buf, info);
+	}
+	free(buf);
+	return ret;
 }

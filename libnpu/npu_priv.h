@@ -7,8 +7,10 @@
 #ifndef LIBNPU_NPU_PRIV_H
 #define LIBNPU_NPU_PRIV_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <drm/npu_accel.h>
@@ -18,18 +20,92 @@
 /* Marks the definition of a function of the public API. */
 #define NPU_PUBLIC	__attribute__((visibility("default")))
 
+/* Buckets of a device's handle table; GEM handles are small and dense. */
+#define NPU_BO_BUCKETS	64
+
+/**
+ * struct npu_vm - a device address space
+ * @refcount: references; unused for the default VM, whose references are
+ *            references to its device
+ * @dev: the device; a reference unless @is_default
+ * @id: the kernel's VM id
+ * @is_default: the device's embedded default VM (id DRM_NPU_VM_DEFAULT)
+ */
+struct npu_vm {
+	atomic_uint refcount;
+	struct npu_device *dev;
+	uint32_t id;
+	bool is_default;
+};
+
 /**
  * struct npu_device - an open die
  * @refcount: references; the last npu_device_unref() frees the device
  * @fd: the device node, owned
  * @path: the node's path, or NULL when unknown
  * @info: answer of DRM_NPU_QUERY_DEVICE, read once at open
+ * @bo_lock: protects @bo_table, and the last reference of every BO of the
+ *           device (see npu_bo_unref())
+ * @bo_table: the device's BOs by GEM handle, chained through
+ *            &npu_bo.next
+ * @default_vm: the file's own address space
  */
 struct npu_device {
 	atomic_uint refcount;
 	int fd;
 	char *path;
 	struct drm_npu_query_device info;
+	pthread_mutex_t bo_lock;
+	struct npu_bo *bo_table[NPU_BO_BUCKETS];
+	struct npu_vm default_vm;
+};
+
+/**
+ * struct npu_bo - a GEM object behind one handle of a device
+ * @refcount: references; it drops from 1 to 0 only under &npu_device.bo_lock
+ * @dev: the device, a reference
+ * @handle: the GEM handle, closed with the last reference
+ * @size: bytes, from DRM_NPU_BO_INFO
+ * @mmap_offset: offset for mmap() on the device fd
+ * @map: the CPU mapping, set once by npu_bo_map()
+ * @next: next BO of the same &npu_device.bo_table bucket
+ */
+struct npu_bo {
+	atomic_uint refcount;
+	struct npu_device *dev;
+	uint32_t handle;
+	uint64_t size;
+	uint64_t mmap_offset;
+	_Atomic(void *) map;
+	struct npu_bo *next;
+};
+
+/**
+ * struct npu_job - a job being built: what DRM_IOCTL_NPU_SUBMIT takes
+ * @dev: the device (the job holds a reference through @vm)
+ * @vm: the VM the job runs in, a reference
+ * @core_mask: cores the job may run on, 0 for any
+ * @id: kernel id of the last submission, 0 when none
+ * @tasks: @task_count tasks, room for @task_cap
+ * @bo_refs: @bo_count BO handles and flags, room for @bo_cap
+ * @bos: the BOs of @bo_refs, a reference each
+ * @in_syncs: @in_sync_count syncobjs to wait for, room for @in_sync_cap
+ * @out_syncs: @out_sync_count syncobjs to signal, room for @out_sync_cap
+ */
+struct npu_job {
+	struct npu_device *dev;
+	struct npu_vm *vm;
+	uint32_t core_mask;
+	uint64_t id;
+	struct drm_npu_task *tasks;
+	uint32_t task_count, task_cap;
+	struct drm_npu_bo_ref *bo_refs;
+	struct npu_bo **bos;
+	uint32_t bo_count, bo_cap;
+	struct drm_npu_sync *in_syncs;
+	uint32_t in_sync_count, in_sync_cap;
+	struct drm_npu_sync *out_syncs;
+	uint32_t out_sync_count, out_sync_cap;
 };
 
 /**
@@ -72,5 +148,52 @@ int npu_do_ioctl(int fd, unsigned long request, void *arg);
 int npu_device_wrap(int fd, const char *path,
 		    const struct drm_npu_query_device *info,
 		    struct npu_device **dev);
+
+/**
+ * npu_abs_timeout() - turn a relative timeout of the API into a deadline
+ * @timeout_ns: relative ns; 0 polls, negative waits forever
+ *
+ * Return: an absolute CLOCK_MONOTONIC deadline in ns as the ioctls take
+ * it: 0 to poll, INT64_MAX for forever, otherwise now + @timeout_ns
+ * (saturated).  A deadline survives the restart of an interrupted ioctl.
+ */
+int64_t npu_abs_timeout(int64_t timeout_ns);
+
+/**
+ * npu_fdinfo_parse() - parse the text of /proc/<pid>/fdinfo/<fd>
+ * @text: NUL-terminated text
+ * @info: out: what it says (zeroed first)
+ *
+ * Lines it does not know, or whose value or unit it cannot read, are
+ * skipped.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
+int npu_fdinfo_parse(const char *text, struct npu_fdinfo *info);
+
+/**
+ * npu_bo_lookup_locked() - the BO of a handle, with a new reference
+ * @dev: the device, with &npu_device.bo_lock held
+ * @handle: GEM handle
+ *
+ * Return: the BO, or NULL when the device has none for @handle.
+ */
+struct npu_bo *npu_bo_lookup_locked(struct npu_device *dev, uint32_t handle);
+
+/**
+ * npu_bo_wrap_locked() - make the BO of a handle the device does not have
+ * @dev: the device, with &npu_device.bo_lock held
+ * @handle: GEM handle, owned by the new BO on success
+ * @size: the BO's size
+ * @mmap_offset: its mmap offset
+ * @bo: out: the BO with one reference, in the handle table
+ *
+ * No ioctl is made: the unit tests build fake BOs with it.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int npu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
+		       uint64_t size, uint64_t mmap_offset,
+		       struct npu_bo **bo);
 
 #endif /* LIBNPU_NPU_PRIV_H */

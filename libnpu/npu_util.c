@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "npu_priv.h"
 
@@ -55,6 +56,22 @@ int npu_do_ioctl(int fd, unsigned long request, void *arg)
 	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
 
 	return ret == -1 ? -errno : ret;
+}
+
+int64_t npu_abs_timeout(int64_t timeout_ns)
+{
+	struct timespec ts;
+	int64_t now;
+
+	if (timeout_ns < 0)
+		return INT64_MAX;
+	if (timeout_ns == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (timeout_ns > INT64_MAX - now)
+		return INT64_MAX;
+	return now + timeout_ns;
 }
 
 NPU_PUBLIC const char *npu_model_name(uint64_t model)

@@ -1,23 +1,34 @@
 // SPDX-License-Identifier: MIT
 /*
- * npu-bench: the cost of the submission path, from one run.
+ * npu-bench: the cost of the submission path, through libnpu.
  *
- *  - a null job's submit-to-fence round trip next to a device-query
- *    ioctl (the cheapest round trip into the driver);
- *  - the per-job cost of 64 jobs submitted in one ioctl;
- *  - jobs per second with 1, 2 and 3 cores busy, for null jobs and for
- *    jobs whose task takes 2 ms on the (virtual) core.
+ *  (a) a null job's submit-to-fence round trip, next to the cheapest
+ *      round trip into the driver, a DRM_IOCTL_NPU_QUERY;
+ *  (b) the per-job cost of 64 null jobs submitted in one ioctl;
+ *  (c) jobs per second with 1, 2 and 3 cores busy, jobs pinned to their
+ *      core and many in flight: null jobs, then (on the virtual NPU)
+ *      jobs whose task takes a fixed time on the core.
  *
- * Figures only; nothing is asserted.  usage: npu-bench [-d die]
+ * A null job is one task whose regcmd stream is only the tail: the
+ * version word, then PC operation enable.
+ *
+ * Figures only; nothing is asserted.
+ *
+ * usage: npu-bench [-d die] [-t ms] [-w us]
+ *   -d die  the die to use (default 0)
+ *   -t ms   how long each jobs/s figure runs (default 1000)
+ *   -w us   task time of the paced jobs/s run on the virtual NPU
+ *           (default 2000; 0 skips it)
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +36,22 @@
 
 #include "npu.h"
 
-#define ITERS	300
+#define RT_ITERS	200	/* round trips measured */
+#define RT_WARMUP	20
+#define BATCH		64	/* jobs of one SUBMIT in (b) */
+#define BATCH_REPS	20
+#define MAX_CORES	3	/* (c) goes up to this many cores */
+#define PER_CORE	8	/* jobs per core in each of (c)'s two groups */
 
-static int fd;
-static uint64_t task_va;
-static unsigned int die;
+/* The null task: version word, then PC operation enable. */
+static const uint64_t null_stream[2] = {
+	0x0041000000000000ULL,
+	(0x0081ULL << 48) | (0x1dULL << 16) | 0x0008,
+};
+
+static struct npu_device *dev;
+static uint64_t null_va;
+static unsigned int core_count;
 
 static int64_t now_ns(void)
 {
@@ -46,243 +68,431 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double pct(int64_t *v, int n, int p)
+/* Percentile @p of @n sorted samples, in us. */
+static double pct_us(const int64_t *v, int n, int p)
 {
-	qsort(v, n, sizeof(*v), cmp_i64);
 	return v[(n - 1) * p / 100] / 1e3;
 }
 
-static int setup_null_task(void)
+static int fail(const char *what, int ret)
 {
-	struct drm_npu_bo_create c = { .size = 4096 };
-	struct drm_npu_bo_info i = { 0 };
-	struct drm_npu_vm_map m = { 0 };
-	uint64_t *w;
+	fprintf(stderr, "npu-bench: %s: %s\n", what, strerror(-ret));
+	return ret;
+}
 
-	if (ioctl(fd, DRM_IOCTL_NPU_BO_CREATE, &c))
-		return -errno;
-	i.handle = c.handle;
-	if (ioctl(fd, DRM_IOCTL_NPU_BO_INFO, &i))
-		return -errno;
-	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 (off_t)i.mmap_offset);
-	if (w == MAP_FAILED)
-		return -errno;
-	w[0] = 0x0041000000000000ull;				/* version */
-	w[1] = (0x0081ull << 48) | (0x0dull << 16) | 0x0008;	/* op_en */
-	munmap(w, 4096);
-	m.handle = c.handle;
-	m.size = 4096;
-	m.flags = DRM_NPU_MAP_READ;
-	if (ioctl(fd, DRM_IOCTL_NPU_VM_MAP, &m))
-		return -errno;
-	task_va = m.va;
+/* Wait for @job and insist that it ran. */
+static int wait_done(struct npu_job *job, int *core)
+{
+	struct npu_job_status st;
+	int ret;
+
+	ret = npu_job_wait(job, -1, &st);
+	if (ret)
+		return fail("npu_job_wait", ret);
+	if (st.state != NPU_JOB_DONE) {
+		fprintf(stderr, "npu-bench: job %llu ended %s (error %d, va %#llx)\n",
+			(unsigned long long)npu_job_id(job),
+			npu_job_state_name(st.state), st.error,
+			(unsigned long long)st.fault_va);
+		return -EIO;
+	}
+	if (core)
+		*core = (int)st.core;
 	return 0;
 }
 
-static struct drm_npu_task null_task;
-
-static int submit(struct drm_npu_job *jobs, unsigned int n)
+/* The null task's regcmds, in a BO mapped read-only in the default VM. */
+static int setup_null_task(struct npu_bo **bo)
 {
-	struct drm_npu_submit s = {
-		.jobs = (uintptr_t)jobs, .job_count = n,
-		.job_stride = sizeof(*jobs),
-	};
+	struct npu_vm *vm;
+	void *ptr;
+	int ret;
 
-	return ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s) ? -errno : 0;
+	ret = npu_bo_new(dev, 4096, 0, bo);
+	if (ret)
+		return fail("npu_bo_new", ret);
+	ret = npu_bo_map(*bo, &ptr);
+	if (ret)
+		return fail("npu_bo_map", ret);
+	ret = npu_bo_cpu_prep(*bo, NPU_BO_CPU_WRITE, -1);
+	if (ret)
+		return fail("npu_bo_cpu_prep", ret);
+	memcpy(ptr, null_stream, sizeof(null_stream));
+	ret = npu_bo_cpu_fini(*bo, NPU_BO_CPU_WRITE);
+	if (ret)
+		return fail("npu_bo_cpu_fini", ret);
+
+	ret = npu_vm_default(dev, &vm);
+	if (ret)
+		return fail("npu_vm_default", ret);
+	ret = npu_vm_map(vm, *bo, 0, npu_bo_size(*bo), NPU_MAP_READ, &null_va);
+	npu_vm_unref(vm);
+	if (ret)
+		return fail("npu_vm_map", ret);
+	return 0;
 }
 
-static int wait_job(uint64_t id)
+static int null_job_new(uint32_t core_mask, struct npu_job **job)
 {
-	struct drm_npu_job_wait w = { .job_id = id, .timeout_ns = INT64_MAX };
+	int ret;
 
-	if (ioctl(fd, DRM_IOCTL_NPU_JOB_WAIT, &w))
-		return -errno;
-	return w.status == DRM_NPU_JOB_DONE ? 0 : -EIO;
+	ret = npu_job_new(dev, NULL, job);
+	if (ret)
+		return fail("npu_job_new", ret);
+	ret = npu_job_add_task(*job, null_va, 2);
+	if (!ret)
+		ret = npu_job_set_core_mask(*job, core_mask);
+	if (ret) {
+		npu_job_destroy(*job);
+		*job = NULL;
+		return fail("building a null job", ret);
+	}
+	return 0;
 }
 
-static void job_init(struct drm_npu_job *j, uint32_t core_mask)
+/* (a) Round trip of one null job, against a query ioctl. */
+static int bench_round_trip(double *rt_median)
 {
-	memset(j, 0, sizeof(*j));
-	j->tasks = (uintptr_t)&null_task;
-	j->task_count = 1;
-	j->core_mask = core_mask;
-}
-
-static int bench_round_trip(void)
-{
-	static int64_t rt[ITERS], q[ITERS];
+	static int64_t rt[RT_ITERS], q[RT_ITERS];
 	struct drm_npu_query_device info;
-	struct drm_npu_query qa = {
-		.type = DRM_NPU_QUERY_DEVICE, .size = sizeof(info),
+	struct drm_npu_query query = {
+		.type = DRM_NPU_QUERY_DEVICE,
+		.size = sizeof(info),
 		.pointer = (uintptr_t)&info,
 	};
-	struct drm_npu_job j;
-	double rt_med, q_med;
+	int fd = npu_device_fd(dev);
+	struct npu_job *job;
+	double q_med;
 	int i, ret;
 
-	for (i = 0; i < ITERS; i++) {
+	for (i = -RT_WARMUP; i < RT_ITERS; i++) {
 		int64_t t0 = now_ns();
 
-		if (ioctl(fd, DRM_IOCTL_NPU_QUERY, &qa))
-			return -errno;
-		q[i] = now_ns() - t0;
+		if (ioctl(fd, DRM_IOCTL_NPU_QUERY, &query))
+			return fail("DRM_IOCTL_NPU_QUERY", -errno);
+		if (i >= 0)
+			q[i] = now_ns() - t0;
 	}
-	for (i = 0; i < ITERS; i++) {
+
+	ret = null_job_new(0, &job);
+	if (ret)
+		return ret;
+	for (i = -RT_WARMUP; i < RT_ITERS && !ret; i++) {
 		int64_t t0 = now_ns();
 
-		job_init(&j, 1);
-		ret = submit(&j, 1);
-		if (!ret)
-			ret = wait_job(j.job_id);
-		if (ret)
-			return ret;
-		rt[i] = now_ns() - t0;
+		ret = npu_job_submit(&job, 1, NULL);
+		if (ret) {
+			fail("npu_job_submit", ret);
+			break;
+		}
+		ret = wait_done(job, NULL);
+		if (i >= 0)
+			rt[i] = now_ns() - t0;
 	}
-	q_med = pct(q, ITERS, 50);
-	rt_med = pct(rt, ITERS, 50);
-	printf("null job submit-to-fence round trip: median %.1f us, p90 %.1f us\n",
-	       rt_med, pct(rt, ITERS, 90));
-	printf("device query ioctl:                  median %.2f us, p90 %.2f us\n",
-	       q_med, pct(q, ITERS, 90));
-	printf("  round trip / query ioctl:          %.1fx\n", rt_med / q_med);
+	npu_job_destroy(job);
+	if (ret)
+		return ret;
+
+	qsort(q, RT_ITERS, sizeof(q[0]), cmp_i64);
+	qsort(rt, RT_ITERS, sizeof(rt[0]), cmp_i64);
+	q_med = pct_us(q, RT_ITERS, 50);
+	*rt_median = pct_us(rt, RT_ITERS, 50);
+	printf("null job round trip: median %.1f us, p90 %.1f us; "
+	       "query ioctl: median %.2f us, p90 %.2f us; ratio %.1fx  (%d runs)\n",
+	       *rt_median, pct_us(rt, RT_ITERS, 90), q_med,
+	       pct_us(q, RT_ITERS, 90), *rt_median / q_med, RT_ITERS);
 	return 0;
 }
 
-static int bench_batch(void)
+/* (b) 64 null jobs per SUBMIT, then wait for them all. */
+static int bench_batch(double rt_median)
 {
-	static struct drm_npu_job jobs[64];
-	int64_t single = 0, t0;
-	int i, r, ret;
+	struct npu_job *jobs[BATCH] = { 0 };
+	int64_t submit_ns = 0, total_ns = 0;
+	unsigned int submitted;
+	int i, r, ret = 0;
 
-	for (r = 0; r < 10; r++) {
-		t0 = now_ns();
-		job_init(&jobs[0], 0);
-		ret = submit(jobs, 1);
-		if (!ret)
-			ret = wait_job(jobs[0].job_id);
-		if (ret)
-			return ret;
-		single += now_ns() - t0;
+	for (i = 0; i < BATCH && !ret; i++)
+		ret = null_job_new(0, &jobs[i]);
+
+	for (r = -1; r < BATCH_REPS && !ret; r++) {
+		int64_t t0 = now_ns(), t1;
+
+		ret = npu_job_submit(jobs, BATCH, &submitted);
+		t1 = now_ns();
+		if (ret) {
+			fprintf(stderr, "npu-bench: %u of %d jobs queued\n",
+				submitted, BATCH);
+			fail("npu_job_submit", ret);
+		}
+		/* The queued ones run all the same: wait for them. */
+		for (i = 0; i < (int)submitted; i++) {
+			int w = wait_done(jobs[i], NULL);
+
+			if (!ret)
+				ret = w;
+		}
+		if (r >= 0) {	/* the first round warms up */
+			submit_ns += t1 - t0;
+			total_ns += now_ns() - t0;
+		}
 	}
-	single /= 10;
-	t0 = now_ns();
-	for (r = 0; r < 10; r++) {
-		for (i = 0; i < 64; i++)
-			job_init(&jobs[i], 0);
-		ret = submit(jobs, 64);
-		for (i = 0; !ret && i < 64; i++)
-			ret = wait_job(jobs[i].job_id);
-		if (ret)
-			return ret;
-	}
-	printf("64 null jobs in one SUBMIT:           %.1f us per job (one job per SUBMIT: %.1f us, %.1fx)\n",
-	       (now_ns() - t0) / 10.0 / 64 / 1e3, single / 1e3,
-	       (double)single / ((now_ns() - t0) / 10.0 / 64));
+	for (i = 0; i < BATCH; i++)
+		npu_job_destroy(jobs[i]);
+	if (ret)
+		return ret;
+
+	printf("%d null jobs per submit: %.1f us per job (submit ioctl %.1f us per job), "
+	       "%.1fx cheaper than one job per round trip  (%d runs)\n",
+	       BATCH, total_ns / 1e3 / BATCH_REPS / BATCH,
+	       submit_ns / 1e3 / BATCH_REPS / BATCH,
+	       rt_median / (total_ns / 1e3 / BATCH_REPS / BATCH), BATCH_REPS);
 	return 0;
 }
 
-static void set_task_time(unsigned int cores, const char *us)
+/*
+ * Task time of the virtual cores, from debugfs: the die's folder is
+ * named after the parent of its accel device.
+ */
+static int task_delay_path(unsigned int core, char *path, size_t size)
 {
-	char path[128];
+	char sys[PATH_MAX], target[PATH_MAX];
+	const char *node = npu_device_path(dev);
+	ssize_t len;
+
+	if (!node)
+		return -ENOENT;
+	snprintf(sys, sizeof(sys), "/sys/class/%s/%s/device",
+		 strstr(node, "/accel/") ? "accel" : "drm",
+		 strrchr(node, '/') + 1);
+	len = readlink(sys, target, sizeof(target) - 1);
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	snprintf(path, size, "/sys/kernel/debug/%s/%s/core%u/task_delay_us",
+		 strstr(node, "/accel/") ? "accel" : "dri", basename(target),
+		 core);
+	return 0;
+}
+
+/* Set every core's task time; the old value of core 0 in *@old. */
+static int set_task_delay(unsigned int us, unsigned int *old)
+{
+	char path[PATH_MAX];
 	unsigned int c;
+	int ret;
 
-	for (c = 0; c < cores; c++) {
+	for (c = 0; c < core_count; c++) {
 		FILE *f;
 
-		snprintf(path, sizeof(path),
-			 "/sys/kernel/debug/accel/npu-virtual.%u/core%u/task_delay_us",
-			 die, c);
-		f = fopen(path, "w");
-		if (f) {
-			fputs(us, f);
-			fclose(f);
-		}
-	}
-}
-
-/* Keep @cores cores busy with batches of pinned jobs for about a second. */
-static int jobs_per_second(unsigned int cores, double *rate)
-{
-	static struct drm_npu_job jobs[64];
-	unsigned int n = 0, i, per = 60 / cores * cores;
-	int64_t t0 = now_ns(), elapsed;
-	int ret;
-
-	do {
-		for (i = 0; i < per; i++)
-			job_init(&jobs[i], 1u << (i % cores));
-		ret = submit(jobs, per);
-		for (i = 0; !ret && i < per; i++)
-			ret = wait_job(jobs[i].job_id);
+		ret = task_delay_path(c, path, sizeof(path));
 		if (ret)
 			return ret;
-		n += per;
-		elapsed = now_ns() - t0;
-	} while (elapsed < 1000000000);
-	*rate = n / (elapsed / 1e9);
+		if (old && c == 0) {
+			f = fopen(path, "r");
+			if (!f || fscanf(f, "%u", old) != 1) {
+				if (f)
+					fclose(f);
+				return -ENOENT;
+			}
+			fclose(f);
+		}
+		f = fopen(path, "w");
+		if (!f)
+			return -errno;
+		fprintf(f, "%u\n", us);
+		if (fclose(f))
+			return -errno;
+	}
 	return 0;
 }
 
-static int bench_cores(unsigned int max_cores)
+/* Busy ns per core from fdinfo; zeros when unreadable. */
+static void busy_snapshot(uint64_t *busy)
 {
-	static const char *const kinds[] = { "0", "2000" };
-	unsigned int k, c;
+	struct npu_fdinfo fi;
+	unsigned int c;
+
+	npu_device_fdinfo(dev, &fi);
+	for (c = 0; c < MAX_CORES; c++)
+		busy[c] = fi.busy_ns[c];
+}
+
+/*
+ * Keep @cores cores busy for @ms ms: two groups of PER_CORE jobs per
+ * core, pinned round-robin; while one group runs the other is waited for
+ * and submitted again, so the cores never run dry.
+ */
+static int jobs_per_second(unsigned int cores, unsigned int ms, double *rate,
+			   double *busy_pct)
+{
+	unsigned int per_group = PER_CORE * cores, g, i, c;
+	struct npu_job *groups[2][PER_CORE * MAX_CORES] = { { 0 } };
+	uint64_t busy0[MAX_CORES], busy1[MAX_CORES];
+	int64_t t0, elapsed, deadline;
+	unsigned long long done = 0, misplaced = 0;
+	unsigned int queued[2] = { 0, 0 };
+	int ret = 0;
+
+	for (g = 0; g < 2 && !ret; g++)
+		for (i = 0; i < per_group && !ret; i++)
+			ret = null_job_new(1u << (i % cores), &groups[g][i]);
+	if (ret)
+		goto out;
+
+	busy_snapshot(busy0);
+	t0 = now_ns();
+	deadline = t0 + (int64_t)ms * 1000000;
+	for (g = 0; g < 2 && !ret; g++) {
+		ret = npu_job_submit(groups[g], per_group, &queued[g]);
+		if (ret)
+			fail("npu_job_submit", ret);
+	}
+	for (g = 0; ; g ^= 1) {
+		for (i = 0; i < queued[g]; i++) {
+			int core, w = wait_done(groups[g][i], &core);
+
+			if (!ret)
+				ret = w;
+			if (!w && (unsigned int)core != i % cores)
+				misplaced++;
+		}
+		done += queued[g];
+		queued[g] = 0;
+		if (ret || now_ns() >= deadline) {
+			/* Drain the other group. */
+			g ^= 1;
+			for (i = 0; i < queued[g]; i++) {
+				int w = wait_done(groups[g][i], NULL);
+
+				if (!ret)
+					ret = w;
+			}
+			done += queued[g];
+			break;
+		}
+		ret = npu_job_submit(groups[g], per_group, &queued[g]);
+		if (ret)
+			fail("npu_job_submit", ret);
+	}
+	elapsed = now_ns() - t0;
+	busy_snapshot(busy1);
+
+	*rate = done / (elapsed / 1e9);
+	for (c = 0; c < cores; c++)
+		busy_pct[c] = 100.0 * (double)(busy1[c] - busy0[c]) / elapsed;
+	if (misplaced)
+		fprintf(stderr, "npu-bench: %llu jobs ran on another core than pinned\n",
+			misplaced);
+out:
+	for (g = 0; g < 2; g++)
+		for (i = 0; i < per_group; i++)
+			npu_job_destroy(groups[g][i]);
+	return ret;
+}
+
+static int bench_cores(const char *title, unsigned int ms)
+{
+	unsigned int max = core_count < MAX_CORES ? core_count : MAX_CORES;
+	double base = 0, rate, busy[MAX_CORES];
+	unsigned int n, c;
 	int ret;
 
-	for (k = 0; k < 2; k++) {
-		double base = 0, rate;
-
-		set_task_time(max_cores, kinds[k]);
-		printf("jobs/s, %s:\n", k ? "2 ms per task" : "null jobs");
-		for (c = 1; c <= max_cores && c <= 3; c++) {
-			ret = jobs_per_second(c, &rate);
-			if (ret) {
-				set_task_time(max_cores, "0");
-				return ret;
-			}
-			if (c == 1)
-				base = rate;
-			printf("  %u core%s busy: %8.0f jobs/s (%.2fx one core)\n", c,
-			       c > 1 ? "s" : " ", rate, rate / base);
-		}
+	printf("jobs/s, %s, %u ms each:\n", title, ms);
+	for (n = 1; n <= max; n++) {
+		ret = jobs_per_second(n, ms, &rate, busy);
+		if (ret)
+			return ret;
+		if (n == 1)
+			base = rate;
+		printf("  %u core%s busy: %8.0f jobs/s, %.2fx one core; NPU busy",
+		       n, n > 1 ? "s" : " ", rate, rate / base);
+		for (c = 0; c < n; c++)
+			printf(" %3.0f%%", busy[c]);
+		printf("\n");
 	}
-	set_task_time(max_cores, "0");
 	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: npu-bench [-d die] [-t ms] [-w us]\n");
+	exit(2);
+}
+
+static unsigned int parse_uint(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || !*s || *end || v > UINT_MAX)
+		usage();
+	return (unsigned int)v;
 }
 
 int main(int argc, char **argv)
 {
-	struct npu_device *dev;
-	uint64_t cores;
+	unsigned int die = 0, ms = 1000, task_us = 2000, old_delay;
+	struct npu_bo *bo = NULL;
+	uint64_t cores = 0, caps = 0;
+	double rt_median = 0;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "d:")) != -1) {
-		if (opt != 'd') {
-			fprintf(stderr, "usage: npu-bench [-d die]\n");
-			return 2;
+	while ((opt = getopt(argc, argv, "d:t:w:h")) != -1) {
+		switch (opt) {
+		case 'd':
+			die = parse_uint(optarg);
+			break;
+		case 't':
+			ms = parse_uint(optarg);
+			break;
+		case 'w':
+			task_us = parse_uint(optarg);
+			break;
+		default:
+			usage();
 		}
-		die = (unsigned int)strtoul(optarg, NULL, 0);
 	}
+	if (optind != argc || !ms)
+		usage();
+
 	ret = npu_device_open(die, &dev);
 	if (ret) {
 		fprintf(stderr, "npu-bench: no NPU die %u: %s\n", die,
 			strerror(-ret));
 		return 1;
 	}
-	fd = npu_device_fd(dev);
 	npu_device_get_param(dev, NPU_PARAM_CORE_COUNT, &cores);
-	ret = setup_null_task();
-	null_task.regcmd_va = task_va;
-	null_task.regcmd_count = 2;
+	npu_device_get_param(dev, NPU_PARAM_CAPS, &caps);
+	core_count = (unsigned int)cores;
+	printf("npu-bench: %s, die %u, %u cores\n", npu_device_path(dev), die,
+	       core_count);
+
+	ret = setup_null_task(&bo);
 	if (!ret)
-		ret = bench_round_trip();
+		ret = bench_round_trip(&rt_median);
 	if (!ret)
-		ret = bench_batch();
+		ret = bench_batch(rt_median);
 	if (!ret)
-		ret = bench_cores((unsigned int)cores);
-	if (ret)
-		fprintf(stderr, "npu-bench: %s\n", strerror(-ret));
+		ret = bench_cores("null jobs", ms);
+	if (!ret && task_us && (caps & NPU_CAP_VIRTUAL)) {
+		int r = set_task_delay(task_us, &old_delay);
+		char title[64];
+
+		if (r) {
+			printf("jobs/s with %u us tasks: skipped, no debugfs knob (%s)\n",
+			       task_us, strerror(-r));
+		} else {
+			snprintf(title, sizeof(title), "%.3g ms per task",
+				 task_us / 1e3);
+			ret = bench_cores(title, ms);
+			set_task_delay(old_delay, NULL);
+		}
+	}
+
+	npu_bo_unref(bo);
 	npu_device_unref(dev);
 	return ret ? 1 : 0;
 }

@@ -60,6 +60,13 @@ stage "vm splat check" bash tools/tests/vm-splat-check.sh
 # teardown_test unloads and reloads the module: it goes last.
 mapfile -t tests < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' 2>/dev/null |
 	sort | awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
+# libnpu's device test: skipped by meson test on a machine without an NPU,
+# run here on the virtual one (before teardown_test).
+if [ -x "$NPU_BUILD/libnpu/test-device" ]; then
+	tests=("$NPU_BUILD/libnpu/test-device" "${tests[@]}")
+else
+	note "libnpu test-device"; echo "not built"; failed=$((failed + 1)); failures+=(test-device)
+fi
 if [ ${#tests[@]} -eq 0 ]; then
 	note "kselftests"; echo "no kselftest binaries were built"; failed=$((failed + 1)); failures+=(kselftests)
 else

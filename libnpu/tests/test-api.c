@@ -403,6 +403,10 @@ static void test_debug_output(void)
 static int failing_calls(void)
 {
 	struct npu_device *dev;
+	struct npu_job *job;
+	struct npu_bo *bo;
+	struct npu_vm *vm;
+	uint32_t handle;
 	uint64_t value;
 	int fd;
 
@@ -415,6 +419,22 @@ static int failing_calls(void)
 	dev = fake_device(NULL);
 	if (npu_device_get_param(dev, (enum npu_param)1000, &value) != -EINVAL)
 		return 1;
+	/* Failures of the object API, in the kernel and before it. */
+	if (npu_bo_new(dev, 4096, 0, &bo) >= 0 ||
+	    npu_bo_new(dev, 0, 0, &bo) >= 0 ||
+	    npu_vm_new(dev, &vm) >= 0 ||
+	    npu_syncobj_new(dev, 0, &handle) >= 0 ||
+	    npu_syncobj_wait(dev, 1, 0, 0) >= 0)
+		return 1;
+	if (npu_job_new(dev, NULL, &job))
+		return 1;
+	if (npu_job_add_task(job, 0x1004, 2) >= 0 ||
+	    npu_job_set_core_mask(job, 0x100) >= 0 ||
+	    npu_job_submit(&job, 1, NULL) >= 0 ||
+	    npu_job_add_task(job, 0x1000, 2) ||
+	    npu_job_submit(&job, 1, NULL) >= 0)
+		return 1;
+	npu_job_destroy(job);
 	npu_device_unref(dev);
 	return 0;
 }
