@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * npu-llm: a small llama runner in the manner of llama2.c.
+ *
+ * The program is a handful of files, each one readable on its own:
+ *
+ *   model.c       the model in memory; llama2.c checkpoints, dummy weights
+ *   gguf.c        GGUF v3 llama files (F32, F16, Q8_0) and their tokenizer
+ *   tokenizer.c   SentencePiece-style BPE: encode, decode, safe printing
+ *   sampler.c     greedy, temperature, top-p; llama2.c's xorshift RNG
+ *   forward.c     the transformer forward pass, the matmul hook, --verify
+ *   backend_cpu.c the fp32 reference matmul
+ *   npu-llm.c     command line, generate and chat loops, statistics
+ *
+ * The arithmetic is llama2.c's, operation for operation, so that the CPU
+ * path reproduces its output bit for bit.
+ *
+ * Every matrix multiplication of the forward pass goes through one hook,
+ * struct llm_backend, so an accelerator plugs in without touching the
+ * model code.  See "Backends" below.
+ */
+#ifndef NPU_LLM_H
+#define NPU_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------
+ * Model
+ */
+
+/**
+ * struct llm_config - hyperparameters of a llama model
+ * @dim: width of the residual stream
+ * @hidden_dim: width of the feed-forward layer
+ * @n_layers: transformer blocks
+ * @n_heads: query heads; head_size = dim / n_heads
+ * @n_kv_heads: key/value heads (n_heads / n_kv_heads queries share one)
+ * @vocab_size: tokens
+ * @seq_len: context length the model was trained for
+ * @norm_eps: RMSNorm epsilon (llama2.c: 1e-5)
+ * @rope_theta: RoPE base (llama2.c: 10000)
+ */
+struct llm_config {
+	int dim;
+	int hidden_dim;
+	int n_layers;
+	int n_heads;
+	int n_kv_heads;
+	int vocab_size;
+	int seq_len;
+	float norm_eps;
+	float rope_theta;
+};
+
+#define LLM_NAME_MAX	48
+
+/**
+ * struct llm_weight - the matrix W of a linear layer out = W x
+ * @name: GGUF-style name without ".weight", e.g. "blk.3.attn_q"
+ * @rows: output features (length of out)
+ * @cols: input features (length of x)
+ * @data: rows x cols fp32 values, row-major (row i produces out[i]).
+ *        Owned by the model, valid and unchanged until llm_model_free().
+ *        Whatever the file stored (F16, Q8_0), this is the dequantised
+ *        fp32 matrix.
+ * @priv: free for the backend, e.g. the weights packed once at load
+ */
+struct llm_weight {
+	char name[LLM_NAME_MAX];
+	int rows;
+	int cols;
+	const float *data;
+	void *priv;
+};
+
+#define LLM_GROUP_MAX	3
+
+/**
+ * struct llm_group - weights applied to the same input vector
+ * @name: e.g. "blk.3.qkv"
+ * @n: weights in the group, 1 to LLM_GROUP_MAX
+ * @cols: the common input size
+ * @rows: the sum of the weights' rows (the height of a fused matrix)
+ * @w: the weights, in order
+ * @priv: free for the backend, e.g. one plan for all @rows
+ *
+ * Every matmul of the model is a group:
+ *
+ *   blk.N.qkv      attn_q, attn_k, attn_v   (x = attention rmsnorm output)
+ *   blk.N.attn_out attn_output
+ *   blk.N.ffn_in   ffn_gate (w1), ffn_up (w3)   (x = ffn rmsnorm output)
+ *   blk.N.ffn_out  ffn_down (w2)
+ *   output         the classifier (token_embd when tied)
+ *
+ * A backend may treat a group as one matrix of @rows rows (the weights
+ * stacked in order) and run it with one submission.
+ */
+struct llm_group {
+	char name[LLM_NAME_MAX];
+	int n;
+	int cols;
+	int rows;
+	struct llm_weight *w[LLM_GROUP_MAX];
+	void *priv;
+};
+
+/**
+ * struct llm_layer - one transformer block
+ * @attn_norm, @ffn_norm: RMSNorm weights [dim]
+ * @wq: [n_heads * head_size][dim], @wk, @wv: [n_kv_heads * head_size][dim],
+ * @wo: [dim][dim], @w1 (gate), @w3 (up): [hidden][dim], @w2 (down): [dim][hidden]
+ * @qkv, @attn_out, @ffn_in, @ffn_out: the groups the forward pass runs
+ */
+struct llm_layer {
+	const float *attn_norm;
+	const float *ffn_norm;
+	struct llm_weight wq, wk, wv, wo;
+	struct llm_weight w1, w2, w3;
+	struct llm_group qkv, attn_out, ffn_in, ffn_out;
+};
+
+struct llm_tokenizer;
+
+/**
+ * struct llm_model - a model in memory
+ * @cfg: hyperparameters
+ * @format: "llama2.c", "gguf" or "dummy", for messages
+ * @token_embd: [vocab][dim]
+ * @output_norm: [dim]
+ * @output: the classifier [vocab][dim]
+ * @tied_output: @output shares token_embd's data
+ * @classifier: the group of @output
+ * @layers: [n_layers]
+ * @groups: every group, in the order the forward pass runs them
+ * @n_groups: length of @groups
+ * @tokenizer: the tokenizer stored in the model file (GGUF), or NULL
+ *
+ * The rest is storage: the file mapping and the buffers of converted
+ * weights.
+ */
+struct llm_model {
+	struct llm_config cfg;
+	const char *format;
+	const float *token_embd;
+	const float *output_norm;
+	struct llm_weight output;
+	int tied_output;
+	struct llm_group classifier;
+	struct llm_layer *layers;
+	struct llm_group **groups;
+	int n_groups;
+	struct llm_tokenizer *tokenizer;
+
+	void *map;
+	size_t map_size;
+	void **owned;
+	int n_owned;
+};
+
+enum llm_format {
+	LLM_FORMAT_AUTO,	/* by the file's first bytes */
+	LLM_FORMAT_LLAMA2C,
+	LLM_FORMAT_GGUF,
+	LLM_FORMAT_DUMMY,
+};
+
+/*
+ * Loaders check everything and print what is wrong, naming the file,
+ * the tensor or the offset, on stderr.  0 on success, -1 on error; on
+ * error the model holds nothing.
+ */
+int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
+		   int want_tokenizer);
+int llm_model_load_llama2c(struct llm_model *m, const char *path);
+int llm_model_load_gguf(struct llm_model *m, const char *path,
+			int want_tokenizer);
+int llm_model_dummy(struct llm_model *m, const struct llm_config *cfg,
+		    int shared_classifier);
+void llm_model_free(struct llm_model *m);
+
+/* Internal to the loaders (model.c, gguf.c). */
+int llm_config_check(const struct llm_config *c, const char *what);
+int llm_model_layout(struct llm_model *m);
+int llm_model_finish(struct llm_model *m);
+float *llm_model_alloc(struct llm_model *m, size_t n_floats);
+int llm_map_file(const char *path, void **map, size_t *size);
+
+/* ------------------------------------------------------------------------
+ * Backends: the matmul hook
+ *
+ * The forward pass never multiplies a matrix itself; it calls
+ * backend->matmul() with a group.  A backend:
+ *
+ *  1. is set up by its constructor (llm_backend_cpu(), later
+ *     llm_backend_npu()), which fills in struct llm_backend;
+ *  2. gets prepare() once per group of the model, after loading and
+ *     before the first token: the place to convert and pack the weights
+ *     (fp16, int8), plan the GEMMs and upload them, once;
+ *  3. gets matmul() for every group, every token: for i in 0..g->n-1,
+ *     out[i][r] = sum_c g->w[i]->data[r * cols + c] * x[c], r < w[i]->rows.
+ *     x and out[] never overlap; out[i] are distinct.  Returns 0, or a
+ *     negative errno: generation stops with an error (there is no
+ *     silent fallback to the CPU);
+ *  4. reports its counters in get_stats() (NULL: none, e.g. the CPU);
+ *  5. is torn down by destroy(), which frees what prepare() made.
+ *
+ * The CPU backend computes llama2.c's matmul: one float accumulator per
+ * row, columns in natural order.
+ */
+
+/**
+ * struct llm_backend_stats - what a device backend counts, since prepare()
+ * @device: 1 when the figures below mean something (0 on the CPU)
+ * @submits: submissions (SUBMIT ioctls)
+ * @jobs: jobs queued
+ * @busy_ns: device busy time
+ * @wait_ns: time the CPU waited for the device
+ * @weight_bytes: device memory of the packed weights
+ */
+struct llm_backend_stats {
+	int device;
+	uint64_t submits;
+	uint64_t jobs;
+	uint64_t busy_ns;
+	uint64_t wait_ns;
+	uint64_t weight_bytes;
+};
+
+enum llm_dtype {
+	LLM_DTYPE_FP32,		/* the CPU's */
+	LLM_DTYPE_FP16,
+	LLM_DTYPE_INT8,
+};
+
+/**
+ * struct llm_backend - the matmul hook
+ * @name: "cpu", "npu"
+ * @dtype: the precision it multiplies in
+ * @ctx: the backend's own state, passed to every call
+ * @prepare: once per group before the first matmul; may be NULL
+ * @matmul: out[i] = g->w[i] x for every weight of the group
+ * @get_stats: fill in the counters; may be NULL
+ * @destroy: release everything; may be NULL
+ */
+struct llm_backend {
+	const char *name;
+	enum llm_dtype dtype;
+	void *ctx;
+	int (*prepare)(void *ctx, struct llm_group *g);
+	int (*matmul)(void *ctx, const struct llm_group *g, const float *x,
+		      float *const out[]);
+	void (*get_stats)(void *ctx, struct llm_backend_stats *st);
+	void (*destroy)(void *ctx);
+};
+
+int llm_backend_cpu(struct llm_backend *b);
+/* the fp32 reference: out = W x, W [d][n] */
+void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
+
+/* ------------------------------------------------------------------------
+ * Forward pass
+ */
+
+/**
+ * struct llm_run_stats - what the forward pass counts
+ * @forwards: tokens run through the model
+ * @matmuls: backend->matmul() calls
+ * @weights: weights multiplied (a qkv group counts 3)
+ * @flops: 2 * rows * cols summed over the weights
+ * @matmul_ns: wall time inside backend->matmul()
+ * @verified: matmuls compared against the CPU reference (--verify)
+ * @max_abs_err: largest |out - ref|
+ * @max_rel_err: largest |out - ref| / max |ref| of one output vector
+ */
+struct llm_run_stats {
+	uint64_t forwards;
+	uint64_t matmuls;
+	uint64_t weights;
+	uint64_t flops;
+	uint64_t matmul_ns;
+	uint64_t verified;
+	double max_abs_err;
+	double max_rel_err;
+};
+
+/**
+ * struct llm_run - a model, a backend and the activations of one sequence
+ * @n_ctx: positions the KV cache holds
+ * @x, @xb, @xb2: [dim] activations; @hb, @hb2: [hidden_dim]; @q: [dim]
+ * @key_cache, @value_cache: [n_layers][n_ctx][kv_dim]
+ * @att: [n_heads][n_ctx] attention scores
+ * @logits: [vocab_size]
+ * @verify: compare every matmul with the CPU reference
+ * @ref: scratch for --verify
+ */
+struct llm_run {
+	const struct llm_model *model;
+	struct llm_backend *backend;
+	int n_ctx;
+	float *x, *xb, *xb2, *hb, *hb2, *q;
+	float *key_cache, *value_cache;
+	float *att;
+	float *logits;
+	int verify;
+	float *ref;
+	struct llm_run_stats stats;
+};
+
+/* x = exp(x - max) / sum, in place; llama2.c's */
+void llm_softmax(float *x, int n);
+int llm_run_init(struct llm_run *r, const struct llm_model *m,
+		 struct llm_backend *b, int n_ctx, int verify);
+void llm_run_free(struct llm_run *r);
+/* Runs token at pos (0 <= pos < n_ctx); the logits, or NULL on a backend error. */
+float *llm_forward(struct llm_run *r, int token, int pos);
+
+/* ------------------------------------------------------------------------
+ * Tokenizer
+ */
+
+struct llm_token_index {
+	const char *str;
+	int id;
+};
+
+/**
+ * struct llm_tokenizer - a SentencePiece-style BPE vocabulary
+ * @vocab_size: tokens
+ * @vocab: token strings, NUL-terminated, with ' ' for SentencePiece's U+2581
+ * @scores: merge priority, higher merges first
+ * @max_token_length: longest token string, bytes
+ * @bos_id, @eos_id, @unk_id: special tokens
+ * @byte_token: token of "<0xXX>" for each byte, -1 if the vocab has none
+ * @byte_of: for each token, the byte of a "<0xXX>" token, else -1
+ * @sorted: the vocab sorted by string, for lookups
+ * @byte_pieces: the 256 one-byte strings a byte token decodes to
+ */
+struct llm_tokenizer {
+	int vocab_size;
+	char **vocab;
+	float *scores;
+	int max_token_length;
+	int bos_id, eos_id, unk_id;
+	int byte_token[256];
+	int *byte_of;
+	struct llm_token_index *sorted;
+	char byte_pieces[512];
+};
+
+int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size);
+int llm_tokenizer_bytes(struct llm_tokenizer *t, int vocab_size);
+int llm_tokenizer_init(struct llm_tokenizer *t, char **vocab, float *scores,
+		       int vocab_size, int bos_id, int eos_id, int unk_id);
+void llm_tokenizer_free(struct llm_tokenizer *t);
+/* tokens needs room for strlen(text) + 3 */
+int llm_encode(const struct llm_tokenizer *t, const char *text, int bos,
+	       int eos, int *tokens, int *n_tokens);
+const char *llm_decode(const struct llm_tokenizer *t, int prev_token, int token);
+void llm_safe_print(const char *piece);
+
+/* ------------------------------------------------------------------------
+ * Sampler
+ */
+
+struct llm_prob_index {
+	float prob;
+	int index;
+};
+
+struct llm_sampler {
+	int vocab_size;
+	float temperature;
+	float topp;
+	uint64_t rng_state;
+	struct llm_prob_index *probindex;
+};
+
+int llm_sampler_init(struct llm_sampler *s, int vocab_size, float temperature,
+		     float topp, uint64_t seed);
+void llm_sampler_free(struct llm_sampler *s);
+int llm_sample(struct llm_sampler *s, float *logits);
+uint32_t llm_random_u32(uint64_t *state);
+float llm_random_f32(uint64_t *state);
+
+/* ------------------------------------------------------------------------
+ * Utilities
+ */
+
+void llm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t llm_now_ns(void);
+
+#endif /* NPU_LLM_H */

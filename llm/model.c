@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model in memory, llama2.c checkpoints and dummy weights.
+ *
+ * A llama2.c "v0" checkpoint is seven little-endian int32 (dim,
+ * hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a
+ * negative vocab_size means the classifier is stored, not shared with
+ * the embedding) followed by fp32 tensors, each one for all layers:
+ *
+ *   token_embedding [vocab][dim]
+ *   rms_att [layers][dim]
+ *   wq [layers][dim][dim]    wk, wv [layers][kv_dim][dim]    wo [layers][dim][dim]
+ *   rms_ffn [layers][dim]
+ *   w1 [layers][hidden][dim]  w2 [layers][dim][hidden]  w3 [layers][hidden][dim]
+ *   rms_final [dim]
+ *   freq_cis_real, freq_cis_imag [seq_len][head_size / 2] (unused: RoPE is computed)
+ *   wcls [vocab][dim]        (only if vocab_size < 0)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "llm.h"
+
+void llm_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("npu-llm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+uint64_t llm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Maps a whole file read-only; an empty file gives map NULL, size 0. */
+int llm_map_file(const char *path, void **map, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*map = NULL;
+	*size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		llm_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st)) {
+		llm_err("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		llm_err("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		llm_err("%s: mmap: %s", path, strerror(errno));
+		return -1;
+	}
+	*map = p;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+/*
+ * The shape rules every model must follow, whatever it came from.  The
+ * limits keep every element count of a tensor, and of the KV cache, far
+ * from overflowing; allocation failure is reported where it happens.
+ */
+int llm_config_check(const struct llm_config *c, const char *what)
+{
+	const struct { const char *name; int v; int max; } f[] = {
+		{ "dim", c->dim, 1 << 16 },
+		{ "hidden_dim", c->hidden_dim, 1 << 18 },
+		{ "n_layers", c->n_layers, 1 << 10 },
+		{ "n_heads", c->n_heads, 1 << 10 },
+		{ "n_kv_heads", c->n_kv_heads, 1 << 10 },
+		{ "vocab_size", c->vocab_size, 1 << 20 },
+		{ "seq_len", c->seq_len, 1 << 20 },
+	};
+	int head_size;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i].v <= 0 || f[i].v > f[i].max) {
+			llm_err("%s: %s = %d, expected 1..%d", what, f[i].name,
+				f[i].v, f[i].max);
+			return -1;
+		}
+	}
+	if (c->dim % c->n_heads) {
+		llm_err("%s: n_heads %d does not divide dim %d", what,
+			c->n_heads, c->dim);
+		return -1;
+	}
+	head_size = c->dim / c->n_heads;
+	if (head_size % 2) {
+		llm_err("%s: head size %d (dim %d / n_heads %d) is odd; RoPE rotates pairs",
+			what, head_size, c->dim, c->n_heads);
+		return -1;
+	}
+	if (c->n_kv_heads > c->n_heads || c->n_heads % c->n_kv_heads) {
+		llm_err("%s: n_kv_heads %d does not divide n_heads %d", what,
+			c->n_kv_heads, c->n_heads);
+		return -1;
+	}
+	if (!(c->norm_eps > 0.0f && c->norm_eps < 1.0f)) {
+		llm_err("%s: RMSNorm epsilon %g out of range", what,
+			(double)c->norm_eps);
+		return -1;
+	}
+	if (!(c->rope_theta > 1.0f && isfinite(c->rope_theta))) {
+		llm_err("%s: RoPE base %g out of range", what,
+			(double)c->rope_theta);
+		return -1;
+	}
+	return 0;
+}
+
+float *llm_model_alloc(struct llm_model *m, size_t n_floats)
+{
+	void **owned;
+	float *p;
+
+	if (n_floats > SIZE_MAX / sizeof(float)) {
+		llm_err("cannot allocate %zu floats", n_floats);
+		return NULL;
+	}
+	owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof(*owned));
+	if (!owned) {
+		llm_err("out of memory");
+		return NULL;
+	}
+	m->owned = owned;
+	p = malloc(n_floats ? n_floats * sizeof(float) : 1);
+	if (!p) {
+		llm_err("cannot allocate %zu bytes for weights",
+			n_floats * sizeof(float));
+		return NULL;
+	}
+	m->owned[m->n_owned++] = p;
+	return p;
+}
+
+static void set_weight(struct llm_weight *w, const char *name, int rows, int cols)
+{
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->rows = rows;
+	w->cols = cols;
+	w->data = NULL;
+	w->priv = NULL;
+}
+
+static void set_group(struct llm_group *g, const char *name,
+		      struct llm_weight *a, struct llm_weight *b,
+		      struct llm_weight *c)
+{
+	struct llm_weight *ws[LLM_GROUP_MAX] = { a, b, c };
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	for (int i = 0; i < LLM_GROUP_MAX && ws[i]; i++) {
+		g->w[g->n++] = ws[i];
+		g->rows += ws[i]->rows;
+	}
+	g->cols = a->cols;
+}
+
+/*
+ * Names and shapes of every weight and group, from m->cfg (already
+ * checked); the loaders then fill in the data pointers.
+ */
+int llm_model_layout(struct llm_model *m)
+{
+	const struct llm_config *c = &m->cfg;
+	int kv_dim = c->dim / c->n_heads * c->n_kv_heads;
+	char name[LLM_NAME_MAX];
+	int g = 0;
+
+	m->layers = calloc((size_t)c->n_layers, sizeof(*m->layers));
+	m->groups = calloc((size_t)c->n_layers * 4 + 1, sizeof(*m->groups));
+	if (!m->layers || !m->groups) {
+		llm_err("out of memory");
+		return -1;
+	}
+	for (int l = 0; l < c->n_layers; l++) {
+		struct llm_layer *L = &m->layers[l];
+
+#define W(field, suffix, rows, cols) do { \
+		snprintf(name, sizeof(name), "blk.%d." suffix, l); \
+		set_weight(&L->field, name, rows, cols); \
+	} while (0)
+		W(wq, "attn_q", c->dim, c->dim);
+		W(wk, "attn_k", kv_dim, c->dim);
+		W(wv, "attn_v", kv_dim, c->dim);
+		W(wo, "attn_output", c->dim, c->dim);
+		W(w1, "ffn_gate", c->hidden_dim, c->dim);
+		W(w2, "ffn_down", c->dim, c->hidden_dim);
+		W(w3, "ffn_up", c->hidden_dim, c->dim);
+#undef W
+		snprintf(name, sizeof(name), "blk.%d.qkv", l);
+		set_group(&L->qkv, name, &L->wq, &L->wk, &L->wv);
+		snprintf(name, sizeof(name), "blk.%d.attn_out", l);
+		set_group(&L->attn_out, name, &L->wo, NULL, NULL);
+		snprintf(name, sizeof(name), "blk.%d.ffn_in", l);
+		set_group(&L->ffn_in, name, &L->w1, &L->w3, NULL);
+		snprintf(name, sizeof(name), "blk.%d.ffn_out", l);
+		set_group(&L->ffn_out, name, &L->w2, NULL, NULL);
+		m->groups[g++] = &L->qkv;
+		m->groups[g++] = &L->attn_out;
+		m->groups[g++] = &L->ffn_in;
+		m->groups[g++] = &L->ffn_out;
+	}
+	set_weight(&m->output, "output", c->vocab_size, c->dim);
+	set_group(&m->classifier, "output", &m->output, NULL, NULL);
+	m->groups[g++] = &m->classifier;
+	m->n_groups = g;
+	return 0;
+}
+
+/* Every pointer set?  A loader bug otherwise, not a file problem. */
+int llm_model_finish(struct llm_model *m)
+{
+	int ok = m->token_embd && m->output_norm && m->output.data;
+
+	for (int l = 0; ok && l < m->cfg.n_layers; l++) {
+		const struct llm_layer *L = &m->layers[l];
+
+		ok = L->attn_norm && L->ffn_norm && L->wq.data && L->wk.data &&
+		     L->wv.data && L->wo.data && L->w1.data && L->w2.data &&
+		     L->w3.data;
+	}
+	if (!ok) {
+		llm_err("internal error: %s loader left a tensor unset", m->format);
+		return -1;
+	}
+	return 0;
+}
+
+void llm_model_free(struct llm_model *m)
+{
+	if (m->tokenizer) {
+		llm_tokenizer_free(m->tokenizer);
+		free(m->tokenizer);
+	}
+	for (int i = 0; i < m->n_owned; i++)
+		free(m->owned[i]);
+	free(m->owned);
+	free(m->layers);
+	free(m->groups);
+	if (m->map)
+		munmap(m->map, m->map_size);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------------
+ * llama2.c checkpoints
+ */
+
+struct section {
+	const char *name;
+	uint64_t per_layer;	/* floats per layer, or 0 */
+	uint64_t floats;	/* floats in total */
+};
+
+/* The tensors of a v0 checkpoint, in file order. */
+static int llama2c_sections(const struct llm_config *c, int shared,
+			    struct section *s)
+{
+	uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim;
+	uint64_t layers = (uint64_t)c->n_layers, vocab = (uint64_t)c->vocab_size;
+	uint64_t head_size = dim / (uint64_t)c->n_heads;
+	uint64_t kv_dim = head_size * (uint64_t)c->n_kv_heads;
+	int n = 0;
+
+#define S(nm, pl, total) s[n++] = (struct section){ nm, pl, total }
+	S("token_embedding_table", 0, vocab * dim);
+	S("rms_att_weight", dim, layers * dim);
+	S("wq", dim * dim, layers * dim * dim);
+	S("wk", kv_dim * dim, layers * kv_dim * dim);
+	S("wv", kv_dim * dim, layers * kv_dim * dim);
+	S("wo", dim * dim, layers * dim * dim);
+	S("rms_ffn_weight", dim, layers * dim);
+	S("w1", hidden * dim, layers * hidden * dim);
+	S("w2", dim * hidden, layers * dim * hidden);
+	S("w3", hidden * dim, layers * hidden * dim);
+	S("rms_final_weight", 0, dim);
+	S("freq_cis_real", 0, (uint64_t)c->seq_len * head_size / 2);
+	S("freq_cis_imag", 0, (uint64_t)c->seq_len * head_size / 2);
+	if (!shared)
+		S("wcls", 0, vocab * dim);
+#undef S
+	return n;
+}
+
+/*
+ * Points the model's tensors into a buffer in llama2.c order.
+ * with_freq_cis: the buffer has the two (unused) RoPE tables.
+ */
+static void place_llama2c(struct llm_model *m, const float *p, int shared,
+			  int with_freq_cis)
+{
+	const struct llm_config *c = &m->cfg;
+	size_t dim = (size_t)c->dim, hidden = (size_t)c->hidden_dim;
+	size_t layers = (size_t)c->n_layers;
+	size_t kv_dim = dim / (size_t)c->n_heads * (size_t)c->n_kv_heads;
+	const float *rms_att, *wq, *wk, *wv, *wo, *rms_ffn, *w1, *w2, *w3;
+
+	m->token_embd = p;
+	p += (size_t)c->vocab_size * dim;
+	rms_att = p;	p += layers * dim;
+	wq = p;		p += layers * dim * dim;
+	wk = p;		p += layers * kv_dim * dim;
+	wv = p;		p += layers * kv_dim * dim;
+	wo = p;		p += layers * dim * dim;
+	rms_ffn = p;	p += layers * dim;
+	w1 = p;		p += layers * hidden * dim;
+	w2 = p;		p += layers * dim * hidden;
+	w3 = p;		p += layers * hidden * dim;
+	m->output_norm = p;
+	p += dim;
+	if (with_freq_cis)
+		p += (size_t)c->seq_len * (dim / (size_t)c->n_heads);
+	m->output.data = shared ? m->token_embd : p;
+	m->tied_output = shared;
+
+	for (size_t l = 0; l < layers; l++) {
+		struct llm_layer *L = &m->layers[l];
+
+		L->attn_norm = rms_att + l * dim;
+		L->ffn_norm = rms_ffn + l * dim;
+		L->wq.data = wq + l * dim * dim;
+		L->wk.data = wk + l * kv_dim * dim;
+		L->wv.data = wv + l * kv_dim * dim;
+		L->wo.data = wo + l * dim * dim;
+		L->w1.data = w1 + l * hidden * dim;
+		L->w2.data = w2 + l * dim * hidden;
+		L->w3.data = w3 + l * hidden * dim;
+	}
+}
+
+#define LLAMA2C_HEADER	28
+
+static void describe(char *buf, size_t size, const struct llm_config *c,
+		     int shared)
+{
+	snprintf(buf, size,
+		 "dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d%s, seq %d",
+		 c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
+		 c->vocab_size, shared ? "" : " (unshared classifier)",
+		 c->seq_len);
+}
+
+int llm_model_load_llama2c(struct llm_model *m, const char *path)
+{
+	struct section sec[16];
+	uint64_t need, at;
+	int32_t hdr[7];
+	char what[512], cfg[200];
+	int shared, n;
+
+	memset(m, 0, sizeof(*m));
+	m->format = "llama2.c";
+	if (llm_map_file(path, &m->map, &m->map_size))
+		return -1;
+	if (m->map_size < LLAMA2C_HEADER) {
+		llm_err("%s: truncated: %zu bytes, a llama2.c checkpoint header is %d",
+			path, m->map_size, LLAMA2C_HEADER);
+		goto fail;
+	}
+	memcpy(hdr, m->map, sizeof(hdr));
+	if (hdr[5] == INT32_MIN) {
+		llm_err("%s: header: vocab_size %d out of range", path, hdr[5]);
+		goto fail;
+	}
+	shared = hdr[5] > 0;
+	m->cfg = (struct llm_config){
+		.dim = hdr[0], .hidden_dim = hdr[1], .n_layers = hdr[2],
+		.n_heads = hdr[3], .n_kv_heads = hdr[4],
+		.vocab_size = hdr[5] < 0 ? -hdr[5] : hdr[5], .seq_len = hdr[6],
+		.norm_eps = 1e-5f, .rope_theta = 10000.0f,
+	};
+	snprintf(what, sizeof(what), "%s: llama2.c header", path);
+	if (llm_config_check(&m->cfg, what))
+		goto fail;
+	describe(cfg, sizeof(cfg), &m->cfg, shared);
+
+	/* The file must be exactly the header and the tensors it announces. */
+	n = llama2c_sections(&m->cfg, shared, sec);
+	need = LLAMA2C_HEADER;
+	for (int i = 0; i < n; i++)
+		need += sec[i].floats * sizeof(float);
+	if (m->map_size < need) {
+		at = LLAMA2C_HEADER;
+		for (int i = 0; i < n; i++) {
+			uint64_t bytes = sec[i].floats * sizeof(float);
+			uint64_t per_layer = sec[i].per_layer * sizeof(float);
+
+			if (m->map_size >= at + bytes) {
+				at += bytes;
+				continue;
+			}
+			if (per_layer)
+				snprintf(what, sizeof(what), "%s (layer %llu)",
+					 sec[i].name, (unsigned long long)
+					 ((m->map_size - at) / per_layer));
+			else
+				snprintf(what, sizeof(what), "%s", sec[i].name);
+			break;
+		}
+		llm_err("%s: truncated at offset %zu, inside tensor %s: the header (%s) needs %llu bytes",
+			path, m->map_size, what, cfg, (unsigned long long)need);
+		goto fail;
+	}
+	if (m->map_size > need) {
+		llm_err("%s: %llu unexpected bytes after the last tensor (offset %llu): the header (%s) does not describe this file",
+			path, (unsigned long long)(m->map_size - need),
+			(unsigned long long)need, cfg);
+		goto fail;
+	}
+
+	if (llm_model_layout(m))
+		goto fail;
+	place_llama2c(m, (const float *)((const char *)m->map + LLAMA2C_HEADER),
+		      shared, 1);
+	if (llm_model_finish(m))
+		goto fail;
+	return 0;
+fail:
+	llm_model_free(m);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Dummy weights: any shape, deterministic, meaningless
+ */
+
+int llm_model_dummy(struct llm_model *m, const struct llm_config *cfg,
+		    int shared)
+{
+	struct section sec[16];
+	uint64_t rng = 0x5eed5eed5eed5eedull;
+	uint64_t total = 0;
+	size_t at = 0;
+	float *buf;
+	int n;
+
+	memset(m, 0, sizeof(*m));
+	m->format = "dummy";
+	m->cfg = *cfg;
+	if (llm_config_check(&m->cfg, "--config"))
+		return -1;
+	n = llama2c_sections(&m->cfg, shared, sec);
+	for (int i = 0; i < n; i++) {
+		if (strncmp(sec[i].name, "freq_cis", 8))
+			total += sec[i].floats;
+	}
+	if (total > SIZE_MAX / sizeof(float)) {
+		llm_err("--config: %llu weights do not fit in memory",
+			(unsigned long long)total);
+		return -1;
+	}
+	buf = llm_model_alloc(m, (size_t)total);
+	if (!buf || llm_model_layout(m))
+		goto fail;
+
+	/*
+	 * Uniform values in [-1, 1) scaled by 1/sqrt(fan-in) for matrices,
+	 * ones for the RMSNorm weights: activations stay in a sane range.
+	 */
+	for (int i = 0; i < n; i++) {
+		float scale;
+
+		if (!strncmp(sec[i].name, "freq_cis", 8))
+			continue;
+		if (strstr(sec[i].name, "rms")) {
+			for (uint64_t j = 0; j < sec[i].floats; j++)
+				buf[at++] = 1.0f;
+			continue;
+		}
+		if (!strcmp(sec[i].name, "w2"))
+			scale = 1.0f / sqrtf((float)m->cfg.hidden_dim);
+		else if (!strcmp(sec[i].name, "token_embedding_table"))
+			scale = 1.0f;
+		else
+			scale = 1.0f / sqrtf((float)m->cfg.dim);
+		for (uint64_t j = 0; j < sec[i].floats; j++)
+			buf[at++] = (llm_random_f32(&rng) * 2.0f - 1.0f) * scale;
+	}
+	place_llama2c(m, buf, shared, 0);
+	if (llm_model_finish(m))
+		goto fail;
+	return 0;
+fail:
+	llm_model_free(m);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * By format
+ */
+
+int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
+		   int want_tokenizer)
+{
+	size_t size;
+	void *map;
+	int gguf;
+
+	if (fmt == LLM_FORMAT_GGUF)
+		return llm_model_load_gguf(m, path, want_tokenizer);
+	if (fmt == LLM_FORMAT_LLAMA2C)
+		return llm_model_load_llama2c(m, path);
+
+	/* auto: "GGUF" or else a llama2.c checkpoint (which has no magic) */
+	if (llm_map_file(path, &map, &size))
+		return -1;
+	gguf = size >= 4 && !memcmp(map, "GGUF", 4);
+	if (map)
+		munmap(map, size);
+	if (size < 4) {
+		llm_err("%s: truncated: %zu bytes, neither a GGUF file nor a llama2.c checkpoint",
+			path, size);
+		return -1;
+	}
+	if (gguf)
+		return llm_model_load_gguf(m, path, want_tokenizer);
+	if (llm_model_load_llama2c(m, path)) {
+		llm_err("%s: (the file does not start with \"GGUF\", so it was read as a llama2.c checkpoint)",
+			path);
+		return -1;
+	}
+	return 0;
+}

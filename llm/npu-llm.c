@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: MIT
+/*
+ * npu-llm: run a llama model, every matmul through a backend (llm.h).
+ *
+ *   npu-llm model.bin -z tokenizer.bin -i "Once upon a time"
+ *   npu-llm model.gguf -t 0.0 -n 200
+ *   npu-llm --load-format dummy --config 288,768,6,6,6,512,256
+ *
+ * The generated text goes to stdout, everything else to stderr.  The
+ * flags of llama2.c's run work the same; so does the text.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "llm.h"
+
+struct options {
+	const char *checkpoint;
+	const char *tokenizer;
+	const char *prompt;
+	const char *system_prompt;
+	const char *mode;
+	float temperature;
+	float topp;
+	long long seed;
+	int steps;
+	const char *device;
+	enum llm_dtype dtype;
+	int dtype_given;
+	int verify;
+	enum llm_format format;
+	const char *config;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:   npu-llm <checkpoint> [options]\n"
+		"Example: npu-llm model.bin -z tokenizer.bin -n 256 -i \"Once upon a time\"\n"
+		"Options:\n"
+		"  -t <float>  temperature in [0,inf], default 1.0\n"
+		"  -p <float>  p value in top-p (nucleus) sampling in [0,1], default 0.9\n"
+		"  -s <int>    random seed, default time(NULL)\n"
+		"  -n <int>    number of steps to run for, default 256. 0 = context length\n"
+		"  -i <string> input prompt\n"
+		"  -z <string> tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin;\n"
+		"              GGUF files carry their own)\n"
+		"  -m <string> mode: generate|chat, default: generate\n"
+		"  -y <string> (optional) system prompt in chat mode\n"
+		"  --device cpu|npu       where the matmuls run, default cpu\n"
+		"  --dtype fp16|int8      NPU matmul precision, default fp16\n"
+		"  --verify               check every matmul against the CPU reference\n"
+		"  --load-format auto|llama2c|gguf|dummy\n"
+		"                         model file format, default auto (by magic)\n"
+		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
+		"                         shape of --load-format dummy (random weights;\n"
+		"                         vocab < 0: classifier not shared); it always\n"
+		"                         runs all -n steps, for timing\n");
+}
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("npu-llm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(EXIT_FAILURE);
+}
+
+static float parse_float(const char *flag, const char *s)
+{
+	char *end;
+	float v;
+
+	errno = 0;
+	v = strtof(s, &end);
+	if (!*s || *end || errno || isnan(v))
+		usage_error("%s: not a number", flag);
+	return v;
+}
+
+static long long parse_int(const char *flag, const char *s, long long min,
+			   long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		usage_error("%s: not an integer in range", flag);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	*o = (struct options){
+		.temperature = 1.0f, .topp = 0.9f, .steps = 256,
+		.mode = "generate", .device = "cpu", .dtype = LLM_DTYPE_FP16,
+		.format = LLM_FORMAT_AUTO,
+	};
+	for (int i = 1; i < argc; i++) {
+		static const char *const with_value[] = {
+			"-t", "-p", "-s", "-n", "-i", "-z", "-m", "-y", "--device",
+			"--dtype", "--load-format", "--config",
+		};
+		const char *a = argv[i], *eq, *val;
+		char flag[32];
+		size_t len;
+		int known = 0;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		}
+		if (!strcmp(a, "--verify")) {
+			o->verify = 1;
+			continue;
+		}
+		if (a[0] != '-') {
+			if (o->checkpoint)
+				usage_error("%s: more than one checkpoint", a);
+			o->checkpoint = a;
+			continue;
+		}
+		/* the rest take a value: "-x value", "--flag value", "--flag=value" */
+		eq = a[1] == '-' ? strchr(a, '=') : NULL;
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
+		if (!known)
+			usage_error("%s: unknown option", a);
+		memcpy(flag, a, len);
+		flag[len] = '\0';
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			usage_error("%s: missing value", a);
+
+		if (!strcmp(flag, "-t"))
+			o->temperature = parse_float(flag, val);
+		else if (!strcmp(flag, "-p"))
+			o->topp = parse_float(flag, val);
+		else if (!strcmp(flag, "-s"))
+			o->seed = parse_int(flag, val, LLONG_MIN, LLONG_MAX);
+		else if (!strcmp(flag, "-n"))
+			o->steps = (int)parse_int(flag, val, INT_MIN, INT_MAX);
+		else if (!strcmp(flag, "-i"))
+			o->prompt = val;
+		else if (!strcmp(flag, "-z"))
+			o->tokenizer = val;
+		else if (!strcmp(flag, "-m"))
+			o->mode = val;
+		else if (!strcmp(flag, "-y"))
+			o->system_prompt = val;
+		else if (!strcmp(flag, "--device"))
+			o->device = val;
+		else if (!strcmp(flag, "--dtype")) {
+			if (!strcmp(val, "fp16"))
+				o->dtype = LLM_DTYPE_FP16;
+			else if (!strcmp(val, "int8"))
+				o->dtype = LLM_DTYPE_INT8;
+			else
+				usage_error("--dtype %s: expected fp16 or int8", val);
+			o->dtype_given = 1;
+		} else if (!strcmp(flag, "--load-format")) {
+			if (!strcmp(val, "auto"))
+				o->format = LLM_FORMAT_AUTO;
+			else if (!strcmp(val, "llama2c"))
+				o->format = LLM_FORMAT_LLAMA2C;
+			else if (!strcmp(val, "gguf"))
+				o->format = LLM_FORMAT_GGUF;
+			else if (!strcmp(val, "dummy"))
+				o->format = LLM_FORMAT_DUMMY;
+			else
+				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
+		} else if (!strcmp(flag, "--config"))
+			o->config = val;
+		else
+			usage_error("%s: unknown option", flag);
+	}
+
+	if (strcmp(o->mode, "generate") && strcmp(o->mode, "chat"))
+		usage_error("-m %s: expected generate or chat", o->mode);
+	if (strcmp(o->device, "cpu") && strcmp(o->device, "npu"))
+		usage_error("--device %s: expected cpu or npu", o->device);
+	if (o->format == LLM_FORMAT_DUMMY) {
+		if (!o->config)
+			usage_error("--load-format dummy needs --config dim,hidden,layers,heads,kv_heads,vocab,seq");
+		if (o->checkpoint)
+			usage_error("%s: no checkpoint is read with --load-format dummy", o->checkpoint);
+	} else {
+		if (o->config)
+			usage_error("--config %s: only with --load-format dummy", o->config);
+		if (!o->checkpoint)
+			usage_error("no checkpoint given");
+	}
+
+	/* llama2.c's clamps */
+	if (o->temperature < 0.0f)
+		o->temperature = 0.0f;
+	if (o->topp < 0.0f || o->topp > 1.0f)
+		o->topp = 0.9f;
+	if (o->seed <= 0)
+		o->seed = (unsigned int)time(NULL);
+	if (o->steps < 0)
+		o->steps = 0;
+}
+
+/* "dim,hidden,layers,heads,kv_heads,vocab,seq"; vocab < 0: unshared classifier */
+static int parse_config(const char *s, struct llm_config *c, int *shared)
+{
+	long v[7];
+	const char *p = s;
+
+	for (int i = 0; i < 7; i++) {
+		char *end;
+
+		errno = 0;
+		v[i] = strtol(p, &end, 10);
+		if (end == p || errno || v[i] < INT_MIN + 1 || v[i] > INT_MAX ||
+		    *end != (i < 6 ? ',' : '\0')) {
+			llm_err("--config %s: expected 7 integers dim,hidden,layers,heads,kv_heads,vocab,seq",
+				s);
+			return -1;
+		}
+		p = end + 1;
+	}
+	*shared = v[5] > 0;
+	*c = (struct llm_config){
+		.dim = (int)v[0], .hidden_dim = (int)v[1], .n_layers = (int)v[2],
+		.n_heads = (int)v[3], .n_kv_heads = (int)v[4],
+		.vocab_size = (int)(v[5] < 0 ? -v[5] : v[5]), .seq_len = (int)v[6],
+		.norm_eps = 1e-5f, .rope_theta = 10000.0f,
+	};
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Generation
+ */
+
+static double elapsed_s(uint64_t from)
+{
+	return (double)(llm_now_ns() - from) / 1e9;
+}
+
+/* llama2.c's timer: from the end of the first step to the end of the last. */
+struct timing {
+	uint64_t start;		/* 0 until the first token is out */
+	uint64_t end;
+	int pos;
+};
+
+/*
+ * llama2.c's generate loop: the prompt is fed (and echoed), then tokens
+ * are sampled until steps positions are done or, when stop_at_special,
+ * the model emits BOS (a new story) or EOS.
+ */
+static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
+		    struct llm_sampler *sampler, const char *prompt, int steps,
+		    int stop_at_special, struct timing *tm)
+{
+	int *tokens, n_tokens = 0, token, next = 0, pos = 0;
+
+	if (!prompt)
+		prompt = "";
+	tokens = malloc((strlen(prompt) + 3) * sizeof(*tokens));
+	if (!tokens || llm_encode(tok, prompt, 1, 0, tokens, &n_tokens)) {
+		free(tokens);
+		return -1;
+	}
+
+	token = tokens[0];
+	while (pos < steps) {
+		float *logits = llm_forward(r, token, pos);
+
+		if (!logits)
+			goto fail;
+		if (pos < n_tokens - 1)
+			next = tokens[pos + 1];		/* still in the prompt */
+		else
+			next = llm_sample(sampler, logits);
+		pos++;
+
+		/* BOS starts a new sequence, EOS ends this one */
+		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
+			break;
+		llm_safe_print(llm_decode(tok, token, next));
+		fflush(stdout);
+		token = next;
+		if (!tm->start)
+			tm->start = llm_now_ns();
+	}
+	printf("\n");
+	tm->end = llm_now_ns();
+	tm->pos = pos;
+	free(tokens);
+	return 0;
+fail:
+	printf("\n");
+	free(tokens);
+	return -1;
+}
+
+/* A line from stdin without its newline; NULL at end of input. */
+static char *read_line(const char *guide)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	printf("%s", guide);
+	fflush(stdout);
+	len = getline(&line, &cap, stdin);
+	if (len < 0) {
+		free(line);
+		return NULL;
+	}
+	if (len && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	return line;
+}
+
+/*
+ * Llama 2 chat: each user turn is "[INST] <<SYS>>\n{system}\n<</SYS>>\n\n
+ * {user} [/INST]" (the system part only in the first turn) after BOS; the
+ * assistant answers until EOS.
+ */
+static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
+		struct llm_sampler *sampler, const char *cli_user,
+		const char *cli_system, int steps, struct timing *tm)
+{
+	char *system = NULL, *user = NULL, *rendered = NULL;
+	int *tokens = NULL, n_tokens = 0, idx = 0, user_turn = 1;
+	int token, next = 0, pos = 0, ret = -1;
+
+	while (pos < steps) {
+		if (user_turn) {
+			size_t len;
+
+			if (pos == 0) {
+				system = cli_system ? strdup(cli_system) :
+					 read_line("Enter system prompt (optional): ");
+				if (!system)
+					break;
+			}
+			free(user);
+			user = pos == 0 && cli_user ? strdup(cli_user) :
+			       read_line("User: ");
+			if (!user)
+				break;
+			len = strlen(system) + strlen(user) + 64;
+			free(rendered);
+			free(tokens);
+			rendered = malloc(len);
+			tokens = malloc((len + 3) * sizeof(*tokens));
+			if (!rendered || !tokens) {
+				llm_err("out of memory");
+				goto out;
+			}
+			if (pos == 0 && system[0])
+				snprintf(rendered, len,
+					 "[INST] <<SYS>>\n%s\n<</SYS>>\n\n%s [/INST]",
+					 system, user);
+			else
+				snprintf(rendered, len, "[INST] %s [/INST]", user);
+			if (llm_encode(tok, rendered, 1, 0, tokens, &n_tokens))
+				goto out;
+			idx = 0;
+			user_turn = 0;
+			printf("Assistant: ");
+			fflush(stdout);
+		}
+
+		token = idx < n_tokens ? tokens[idx++] : next;
+		if (!llm_forward(r, token, pos))
+			goto out;
+		pos++;
+		if (token == tok->eos_id) {
+			user_turn = 1;		/* the answer is complete, in the cache */
+			continue;
+		}
+		next = llm_sample(sampler, r->logits);
+		if (idx >= n_tokens) {		/* the assistant speaks */
+			if (next == tok->eos_id)
+				printf("\n");
+			else
+				llm_safe_print(llm_decode(tok, token, next));
+			fflush(stdout);
+			if (!tm->start)
+				tm->start = llm_now_ns();
+		}
+	}
+	ret = 0;
+out:
+	printf("\n");
+	tm->end = llm_now_ns();
+	tm->pos = pos;
+	free(system);
+	free(user);
+	free(rendered);
+	free(tokens);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics, on stderr
+ */
+
+static const char *dtype_name(enum llm_dtype d)
+{
+	return d == LLM_DTYPE_FP16 ? "fp16" : d == LLM_DTYPE_INT8 ? "int8" : "fp32";
+}
+
+/* What --verify accepts, as relative error of an output vector. */
+static double verify_tolerance(enum llm_dtype d)
+{
+	return d == LLM_DTYPE_FP32 ? 0.0 : d == LLM_DTYPE_FP16 ? 1e-2 : 5e-2;
+}
+
+static int print_stats(const struct llm_run *r, const struct llm_backend *b,
+		       const struct llm_model *m, const struct timing *tm,
+		       uint64_t t_start)
+{
+	const struct llm_run_stats *s = &r->stats;
+	const struct llm_config *c = &m->cfg;
+	struct llm_backend_stats bs = { 0 };
+	double per = s->forwards ? (double)s->forwards : 1.0;
+	double run_s = elapsed_s(t_start);
+	const char *na = b->name;
+	int ok = 1;
+
+	if (tm->pos > 1 && tm->start)
+		fprintf(stderr, "achieved tok/s: %f\n",
+			(tm->pos - 1) / ((double)(tm->end - tm->start) / 1e9));
+	if (b->get_stats)
+		b->get_stats(b->ctx, &bs);
+
+	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
+		b->name, dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
+		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
+	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
+		(unsigned long long)s->forwards, run_s);
+	fprintf(stderr, "npu-llm: stats: matmuls/token: %.0f calls, %.0f weights, %.3f MFLOP\n",
+		(double)s->matmuls / per, (double)s->weights / per,
+		(double)s->flops / per / 1e6);
+	fprintf(stderr, "npu-llm: stats: matmul time/token: %.1f us (%.0f%% of the run)\n",
+		(double)s->matmul_ns / per / 1e3,
+		run_s > 0 ? (double)s->matmul_ns / 1e9 / run_s * 100.0 : 0.0);
+	if (bs.device) {
+		fprintf(stderr, "npu-llm: stats: submits/token: %.2f\n",
+			(double)bs.submits / per);
+		fprintf(stderr, "npu-llm: stats: jobs/token: %.2f\n",
+			(double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: npu busy: %.3f s (%.0f%% of the run)\n",
+			(double)bs.busy_ns / 1e9,
+			run_s > 0 ? (double)bs.busy_ns / 1e9 / run_s * 100.0 : 0.0);
+		fprintf(stderr, "npu-llm: stats: npu wait/token: %.1f us\n",
+			(double)bs.wait_ns / per / 1e3);
+		fprintf(stderr, "npu-llm: stats: packed weights: %.1f MiB\n",
+			(double)bs.weight_bytes / (1 << 20));
+	} else {
+		fprintf(stderr, "npu-llm: stats: submits/token: n.a. (%s)\n", na);
+		fprintf(stderr, "npu-llm: stats: jobs/token: n.a. (%s)\n", na);
+		fprintf(stderr, "npu-llm: stats: npu busy: n.a. (%s)\n", na);
+		fprintf(stderr, "npu-llm: stats: npu wait/token: n.a. (%s)\n", na);
+		fprintf(stderr, "npu-llm: stats: packed weights: n.a. (%s)\n", na);
+	}
+	if (r->verify) {
+		double tol = verify_tolerance(b->dtype);
+
+		ok = s->max_rel_err <= tol;
+		fprintf(stderr, "npu-llm: stats: verify: %llu matmuls against the cpu reference, max abs err %g, max rel err %g (tolerance %g): %s\n",
+			(unsigned long long)s->verified, s->max_abs_err,
+			s->max_rel_err, tol, ok ? "ok" : "FAILED");
+	} else {
+		fprintf(stderr, "npu-llm: stats: verify: off\n");
+	}
+	return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------
+ * main
+ */
+
+/*
+ * The matmul backend of --device.  The NPU backend goes here: a
+ * llm_backend_npu(b, o->dtype) that opens the device and fills in b like
+ * llm_backend_cpu() does; if it cannot, that is an error, never a silent
+ * fallback to the CPU.
+ */
+static int open_backend(const struct options *o, struct llm_backend *b)
+{
+	int err;
+
+	if (strcmp(o->device, "cpu")) {
+		llm_err("--device %s: not built yet", o->device);
+		return -1;
+	}
+	if (o->dtype_given)
+		fprintf(stderr, "npu-llm: note: --dtype %s is for --device npu; the cpu computes in fp32\n",
+			dtype_name(o->dtype));
+	err = llm_backend_cpu(b);
+	if (err)
+		llm_err("--device %s: %s", o->device, strerror(-err));
+	return err ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct llm_tokenizer own_tok, *tok = NULL;
+	struct llm_model model = { 0 };
+	struct llm_backend backend = { 0 };
+	struct llm_sampler sampler = { 0 };
+	struct llm_run run = { 0 };
+	struct timing tm = { 0 };
+	struct options o;
+	uint64_t t_start;
+	int err = 0, steps, n_ctx, ret = EXIT_FAILURE;
+
+	parse_args(argc, argv, &o);
+
+	/* the backend first: no point loading a model for a missing device */
+	if (open_backend(&o, &backend))
+		return EXIT_FAILURE;
+
+	/* the model */
+	if (o.format == LLM_FORMAT_DUMMY) {
+		struct llm_config cfg;
+		int shared;
+
+		if (parse_config(o.config, &cfg, &shared) ||
+		    llm_model_dummy(&model, &cfg, shared))
+			goto out_backend;
+	} else if (llm_model_load(&model, o.checkpoint, o.format, !o.tokenizer)) {
+		goto out_backend;
+	}
+
+	/* the tokenizer: -z, else the model file's, else llama2.c's default */
+	if (o.tokenizer || (!model.tokenizer && o.format != LLM_FORMAT_DUMMY)) {
+		const char *path = o.tokenizer ? o.tokenizer : "tokenizer.bin";
+
+		if (llm_tokenizer_load(&own_tok, path, model.cfg.vocab_size)) {
+			if (!o.tokenizer)
+				llm_err("a llama2.c checkpoint needs its tokenizer: give it with -z");
+			goto out_model;
+		}
+		tok = &own_tok;
+	} else if (model.tokenizer) {
+		tok = model.tokenizer;
+	} else {
+		if (llm_tokenizer_bytes(&own_tok, model.cfg.vocab_size))
+			goto out_model;
+		tok = &own_tok;
+	}
+	if (tok->vocab_size != model.cfg.vocab_size) {
+		llm_err("the tokenizer has %d tokens, the model %d", tok->vocab_size,
+			model.cfg.vocab_size);
+		goto out_tok;
+	}
+
+	/*
+	 * Steps: llama2.c's default and "0 = the context length".  Beyond
+	 * the context length the KV cache simply grows (RoPE needs no table),
+	 * with a warning: some converters write a smaller context than the
+	 * model was trained with (stories260K.gguf says 128, the .bin 512).
+	 */
+	steps = o.steps ? o.steps : model.cfg.seq_len;
+	if (steps > model.cfg.seq_len)
+		fprintf(stderr, "npu-llm: warning: %d steps exceed the model's context length %d; positions past it are untrained\n",
+			steps, model.cfg.seq_len);
+	n_ctx = steps;
+
+	for (int i = 0; backend.prepare && i < model.n_groups; i++) {
+		err = backend.prepare(backend.ctx, model.groups[i]);
+		if (err) {
+			llm_err("%s backend: cannot prepare %s (%d x %d): %s",
+				backend.name, model.groups[i]->name,
+				model.groups[i]->rows, model.groups[i]->cols,
+				strerror(-err));
+			goto out_tok;
+		}
+	}
+	if (llm_run_init(&run, &model, &backend, n_ctx, o.verify))
+		goto out_tok;
+	if (llm_sampler_init(&sampler, model.cfg.vocab_size, o.temperature,
+			     o.topp, (uint64_t)o.seed))
+		goto out_run;
+
+	if (o.format == LLM_FORMAT_DUMMY)
+		fprintf(stderr, "npu-llm: NOTICE: --load-format dummy: random weights, the output is meaningless\n");
+	t_start = llm_now_ns();
+	if (!strcmp(o.mode, "generate"))
+		err = generate(&run, tok, &sampler, o.prompt, steps,
+			       o.format != LLM_FORMAT_DUMMY, &tm);
+	else
+		err = chat(&run, tok, &sampler, o.prompt, o.system_prompt, steps, &tm);
+	fflush(stdout);
+	if (print_stats(&run, &backend, &model, &tm, t_start) == 0 && !err)
+		ret = EXIT_SUCCESS;
+
+	llm_sampler_free(&sampler);
+out_run:
+	llm_run_free(&run);
+out_tok:
+	if (tok == &own_tok)
+		llm_tokenizer_free(&own_tok);
+out_model:
+	/* the backend's packed weights go before the weights they came from */
+	if (backend.destroy)
+		backend.destroy(backend.ctx);
+	llm_model_free(&model);
+	return ret;
+out_backend:	/* no model */
+	if (backend.destroy)
+		backend.destroy(backend.ctx);
+	return ret;
+}
