@@ -298,7 +298,7 @@ static int npu_gemm_job_error(const struct drm_npu_job_wait *w)
 
 NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, void *c)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, longest = 0;
 	uint32_t i;
 	int ret = 0;
 
@@ -312,8 +312,12 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, void *c)
 		};
 		int r = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, &w);
 
-		if (!r)
+		if (!r) {
 			r = npu_gemm_job_error(&w);
+			p->stats.busy_ns += w.busy_ns;
+			if (w.busy_ns > longest)
+				longest = w.busy_ns;
+		}
 		if (r && !ret) {
 			ret = r;
 			p->last_fail = w;
@@ -324,6 +328,7 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, void *c)
 	}
 	t1 = npu_now_ns();
 	p->stats.wait_ns += t1 - t0;
+	p->stats.device_ns += longest;
 	if (ret)
 		return ret;
 	npu_gemm_unpack_output(&p->t, p->out_cpu, c);

@@ -53,10 +53,14 @@ struct npu_gemm_desc {
  * @runs: completed runs
  * @submits: SUBMIT ioctls
  * @jobs: jobs queued (one per core used per run)
+ * @busy_ns: time the jobs spent on their cores, summed over cores
+ * @device_ns: per run, the time of its longest job: the part of the
+ *             run the device needs however fast the driver is
  */
 struct npu_gemm_stats {
 	uint64_t pack_ns, submit_ns, wait_ns, unpack_ns;
 	uint64_t runs, submits, jobs;
+	uint64_t busy_ns, device_ns;
 };
 
 /**

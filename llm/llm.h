@@ -209,22 +209,43 @@ int llm_map_file(const char *path, void **map, size_t *size);
  * row, columns in natural order.
  */
 
+#define LLM_MAX_CORES	16
+
 /**
  * struct llm_backend_stats - what a device backend counts, since prepare()
  * @device: 1 when the figures below mean something (0 on the CPU)
+ * @node: the device node, e.g. "/dev/accel/accel0"
  * @submits: submissions (SUBMIT ioctls)
  * @jobs: jobs queued
- * @busy_ns: device busy time
+ * @busy_ns: device busy time, all cores (the kernel's fdinfo)
+ * @core_busy_ns: the same per core, @cores of them
+ * @cores: cores of the device
+ * @pack_ns: CPU time converting and packing inputs
+ * @submit_ns: time in the submit ioctl
  * @wait_ns: time the CPU waited for the device
+ * @unpack_ns: CPU time unpacking and scaling outputs
+ * @device_ns: of @wait_ns and @submit_ns, the time the device needed
+ *             (per GEMM, its longest job): the rest is driver overhead
  * @weight_bytes: device memory of the packed weights
+ * @mem_total: device memory the process holds (fdinfo drm-total-memory)
+ * @mem_resident: of which resident (fdinfo drm-resident-memory)
  */
 struct llm_backend_stats {
 	int device;
+	const char *node;
 	uint64_t submits;
 	uint64_t jobs;
 	uint64_t busy_ns;
+	uint64_t core_busy_ns[LLM_MAX_CORES];
+	int cores;
+	uint64_t pack_ns;
+	uint64_t submit_ns;
 	uint64_t wait_ns;
+	uint64_t unpack_ns;
+	uint64_t device_ns;
 	uint64_t weight_bytes;
+	uint64_t mem_total;
+	uint64_t mem_resident;
 };
 
 enum llm_dtype {
@@ -255,6 +276,12 @@ struct llm_backend {
 };
 
 int llm_backend_cpu(struct llm_backend *b);
+/*
+ * The NPU: die @index of libnpu, every matmul a GEMM plan in @dtype
+ * (fp16 or int8) over @cores cores (0: all).  Prints why on failure.
+ */
+int llm_backend_npu(struct llm_backend *b, unsigned int index,
+		    enum llm_dtype dtype, int cores);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
 

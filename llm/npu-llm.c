@@ -33,7 +33,10 @@ struct options {
 	const char *device;
 	enum llm_dtype dtype;
 	int dtype_given;
+	int npu_index;
+	int cores;
 	int verify;
+	int compare;
 	enum llm_format format;
 	const char *config;
 };
@@ -55,7 +58,12 @@ static void usage(FILE *f)
 		"  -y <string> (optional) system prompt in chat mode\n"
 		"  --device cpu|npu       where the matmuls run, default cpu\n"
 		"  --dtype fp16|int8      NPU matmul precision, default fp16\n"
+		"  --npu <int>            NPU die to use, default 0\n"
+		"  --cores <int>          NPU cores each matmul is spread over, default 0 (all)\n"
 		"  --verify               check every matmul against the CPU reference\n"
+		"  --compare              run the CPU reference beside --device npu, both fed\n"
+		"                         the CPU's greedy tokens (teacher forcing): print\n"
+		"                         top-1 agreement and the mean KL divergence\n"
 		"  --load-format auto|llama2c|gguf|dummy\n"
 		"                         model file format, default auto (by magic)\n"
 		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
@@ -114,7 +122,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		static const char *const with_value[] = {
 			"-t", "-p", "-s", "-n", "-i", "-z", "-m", "-y", "--device",
-			"--dtype", "--load-format", "--config",
+			"--dtype", "--load-format", "--config", "--npu", "--cores",
 		};
 		const char *a = argv[i], *eq, *val;
 		char flag[32];
@@ -127,6 +135,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 		if (!strcmp(a, "--verify")) {
 			o->verify = 1;
+			continue;
+		}
+		if (!strcmp(a, "--compare")) {
+			o->compare = 1;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -190,6 +202,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
 		} else if (!strcmp(flag, "--config"))
 			o->config = val;
+		else if (!strcmp(flag, "--npu"))
+			o->npu_index = (int)parse_int(flag, val, 0, 255);
+		else if (!strcmp(flag, "--cores"))
+			o->cores = (int)parse_int(flag, val, 0, LLM_MAX_CORES);
 		else
 			usage_error("%s: unknown option", flag);
 	}
@@ -198,6 +214,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("-m %s: expected generate or chat", o->mode);
 	if (strcmp(o->device, "cpu") && strcmp(o->device, "npu"))
 		usage_error("--device %s: expected cpu or npu", o->device);
+	if (o->compare && strcmp(o->device, "npu"))
+		usage_error("--compare compares --device npu with the cpu");
+	if (o->compare && strcmp(o->mode, "generate"))
+		usage_error("--compare works in -m generate");
 	if (o->format == LLM_FORMAT_DUMMY) {
 		if (!o->config)
 			usage_error("--load-format dummy needs --config dim,hidden,layers,heads,kv_heads,vocab,seq");
@@ -315,6 +335,130 @@ fail:
 	printf("\n");
 	free(tokens);
 	return -1;
+}
+
+static int argmax(const float *v, int n)
+{
+	int best = 0;
+
+	for (int i = 1; i < n; i++) {
+		if (v[i] > v[best])
+			best = i;
+	}
+	return best;
+}
+
+/* The largest logit minus the second largest: how close the choice was. */
+static double margin(const float *v, int n)
+{
+	int a = argmax(v, n);
+	float second = -INFINITY;
+
+	for (int i = 0; i < n; i++) {
+		if (i != a && v[i] > second)
+			second = v[i];
+	}
+	return (double)v[a] - (double)second;
+}
+
+/* log-softmax of n logits into out, in double */
+static void log_softmax(const float *v, int n, double *out)
+{
+	double max = v[0], sum = 0.0;
+
+	for (int i = 1; i < n; i++) {
+		if (v[i] > max)
+			max = v[i];
+	}
+	for (int i = 0; i < n; i++)
+		sum += exp((double)v[i] - max);
+	for (int i = 0; i < n; i++)
+		out[i] = (double)v[i] - max - log(sum);
+}
+
+/* KL(P || Q) of the distributions two logit vectors give, in nats */
+static double kl_divergence(const float *p_logits, const float *q_logits,
+			    int n, double *lp, double *lq)
+{
+	double kl = 0.0;
+
+	log_softmax(p_logits, n, lp);
+	log_softmax(q_logits, n, lq);
+	for (int i = 0; i < n; i++)
+		kl += exp(lp[i]) * (lp[i] - lq[i]);
+	return kl;
+}
+
+/*
+ * --compare: the device and the CPU reference run the same tokens, the
+ * CPU's greedy choices (the reference text), so that one early difference
+ * does not make every later position incomparable.  Per position: whether
+ * both pick the same top token, and KL(cpu || device) of the softmaxed
+ * logits.
+ */
+static int compare(struct llm_run *dev, struct llm_run *cpu,
+		   const struct llm_tokenizer *tok, int steps,
+		   int stop_at_special, struct timing *tm)
+{
+	int n = dev->model->cfg.vocab_size, token = tok->bos_id, pos = 0;
+	int agree = 0, first = -1;
+	double kl_sum = 0.0, kl_max = 0.0, first_margin = 0.0, dev_margin = 0.0;
+	double *lp = malloc((size_t)n * sizeof(*lp));
+	double *lq = malloc((size_t)n * sizeof(*lq));
+	int ret = -1;
+
+	if (!lp || !lq) {
+		llm_err("out of memory");
+		goto out;
+	}
+	while (pos < steps) {
+		float *ld = llm_forward(dev, token, pos);
+		float *lc = ld ? llm_forward(cpu, token, pos) : NULL;
+		int next, dnext;
+		double kl;
+
+		if (!lc)
+			goto out;
+		next = argmax(lc, n);
+		dnext = argmax(ld, n);
+		kl = kl_divergence(lc, ld, n, lp, lq);
+		kl_sum += kl;
+		if (kl > kl_max)
+			kl_max = kl;
+		if (next == dnext) {
+			agree++;
+		} else if (first < 0) {
+			first = pos;
+			first_margin = margin(lc, n);
+			dev_margin = (double)ld[dnext] - (double)ld[next];
+		}
+		pos++;
+		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
+			break;
+		llm_safe_print(llm_decode(tok, token, next));
+		fflush(stdout);
+		token = next;
+		if (!tm->start)
+			tm->start = llm_now_ns();
+	}
+	printf("\n");
+	tm->end = llm_now_ns();
+	tm->pos = pos;
+	fprintf(stderr, "npu-llm: compare: %s %s against cpu fp32, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
+		dev->backend->name,
+		dev->backend->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", pos,
+		agree, pos, pos ? 100.0 * agree / pos : 0.0,
+		pos ? kl_sum / pos : 0.0, kl_max);
+	if (first < 0)
+		fprintf(stderr, "npu-llm: compare: no divergence: the device picks the cpu's token at every position\n");
+	else
+		fprintf(stderr, "npu-llm: compare: first divergence at step %d: cpu margin %.4g (top-1 minus top-2 logit), device prefers its token by %.4g\n",
+			first, first_margin, dev_margin);
+	ret = 0;
+out:
+	free(lp);
+	free(lq);
+	return ret;
 }
 
 /* A line from stdin without its newline; NULL at end of input. */
@@ -463,23 +607,45 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		(double)s->matmul_ns / per / 1e3,
 		run_s > 0 ? (double)s->matmul_ns / 1e9 / run_s * 100.0 : 0.0);
 	if (bs.device) {
-		fprintf(stderr, "npu-llm: stats: submits/token: %.2f\n",
-			(double)bs.submits / per);
-		fprintf(stderr, "npu-llm: stats: jobs/token: %.2f\n",
-			(double)bs.jobs / per);
-		fprintf(stderr, "npu-llm: stats: npu busy: %.3f s (%.0f%% of the run)\n",
-			(double)bs.busy_ns / 1e9,
-			run_s > 0 ? (double)bs.busy_ns / 1e9 / run_s * 100.0 : 0.0);
-		fprintf(stderr, "npu-llm: stats: npu wait/token: %.1f us\n",
-			(double)bs.wait_ns / per / 1e3);
-		fprintf(stderr, "npu-llm: stats: packed weights: %.1f MiB\n",
+		double other = (double)s->matmul_ns - (double)(bs.pack_ns +
+			       bs.submit_ns + bs.wait_ns + bs.unpack_ns);
+		double overhead = (double)(bs.submit_ns + bs.wait_ns) -
+				  (double)bs.device_ns;
+
+		fprintf(stderr, "npu-llm: stats: npu %s, %d cores\n", bs.node,
+			bs.cores);
+		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
+			(double)bs.submits / per, (double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: npu busy (fdinfo):");
+		for (int k = 0; k < bs.cores; k++)
+			fprintf(stderr, " core%d %.1f ms,", k,
+				(double)bs.core_busy_ns[k] / 1e6);
+		fprintf(stderr, " all %.1f ms (%.0f%% of the run, per core)\n",
+			(double)bs.busy_ns / 1e6,
+			run_s > 0 && bs.cores ? (double)bs.busy_ns / 1e9 /
+			run_s / bs.cores * 100.0 : 0.0);
+		fprintf(stderr, "npu-llm: stats: npu memory (fdinfo): %.1f MiB total, %.1f MiB resident; packed weights %.1f MiB\n",
+			(double)bs.mem_total / (1 << 20),
+			(double)bs.mem_resident / (1 << 20),
 			(double)bs.weight_bytes / (1 << 20));
+		fprintf(stderr, "npu-llm: stats: time/token: pack %.1f us, submit %.1f us, wait %.1f us, unpack %.1f us, other matmul %.1f us, cpu ops %.1f us\n",
+			(double)bs.pack_ns / per / 1e3,
+			(double)bs.submit_ns / per / 1e3,
+			(double)bs.wait_ns / per / 1e3,
+			(double)bs.unpack_ns / per / 1e3,
+			(other > 0 ? other : 0.0) / per / 1e3,
+			(run_s * 1e9 - (double)s->matmul_ns) / per / 1e3);
+		fprintf(stderr, "npu-llm: stats: driver overhead: %.1f us/token, %.1f%% of the run (submit + wait beyond the device's own %.1f us/token)\n",
+			(overhead > 0 ? overhead : 0.0) / per / 1e3,
+			run_s > 0 ? (overhead > 0 ? overhead : 0.0) / 1e9 /
+			run_s * 100.0 : 0.0,
+			(double)bs.device_ns / per / 1e3);
 	} else {
 		fprintf(stderr, "npu-llm: stats: submits/token: n.a. (%s)\n", na);
-		fprintf(stderr, "npu-llm: stats: jobs/token: n.a. (%s)\n", na);
 		fprintf(stderr, "npu-llm: stats: npu busy: n.a. (%s)\n", na);
-		fprintf(stderr, "npu-llm: stats: npu wait/token: n.a. (%s)\n", na);
-		fprintf(stderr, "npu-llm: stats: packed weights: n.a. (%s)\n", na);
+		fprintf(stderr, "npu-llm: stats: time/token: cpu matmul %.1f us, cpu ops %.1f us\n",
+			(double)s->matmul_ns / per / 1e3,
+			(run_s * 1e9 - (double)s->matmul_ns) / per / 1e3);
 	}
 	if (r->verify) {
 		double tol = verify_tolerance(b->dtype);
@@ -499,18 +665,17 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
  */
 
 /*
- * The matmul backend of --device.  The NPU backend goes here: a
- * llm_backend_npu(b, o->dtype) that opens the device and fills in b like
- * llm_backend_cpu() does; if it cannot, that is an error, never a silent
- * fallback to the CPU.
+ * The matmul backend of --device.  With --device npu and no usable NPU
+ * this fails: there is no silent fallback to the CPU.
  */
 static int open_backend(const struct options *o, struct llm_backend *b)
 {
 	int err;
 
-	if (strcmp(o->device, "cpu")) {
-		llm_err("--device %s: not built yet", o->device);
-		return -1;
+	if (!strcmp(o->device, "npu")) {
+		err = llm_backend_npu(b, (unsigned int)o->npu_index, o->dtype,
+				      o->cores);
+		return err ? -1 : 0;
 	}
 	if (o->dtype_given)
 		fprintf(stderr, "npu-llm: note: --dtype %s is for --device npu; the cpu computes in fp32\n",
@@ -527,7 +692,8 @@ int main(int argc, char **argv)
 	struct llm_model model = { 0 };
 	struct llm_backend backend = { 0 };
 	struct llm_sampler sampler = { 0 };
-	struct llm_run run = { 0 };
+	struct llm_run run = { 0 }, ref_run = { 0 };
+	struct llm_backend cpu = { 0 };
 	struct timing tm = { 0 };
 	struct options o;
 	uint64_t t_start;
@@ -598,6 +764,9 @@ int main(int argc, char **argv)
 	}
 	if (llm_run_init(&run, &model, &backend, n_ctx, o.verify))
 		goto out_tok;
+	if (o.compare && (llm_backend_cpu(&cpu) ||
+			  llm_run_init(&ref_run, &model, &cpu, n_ctx, 0)))
+		goto out_run;
 	if (llm_sampler_init(&sampler, model.cfg.vocab_size, o.temperature,
 			     o.topp, (uint64_t)o.seed))
 		goto out_run;
@@ -605,7 +774,10 @@ int main(int argc, char **argv)
 	if (o.format == LLM_FORMAT_DUMMY)
 		fprintf(stderr, "npu-llm: NOTICE: --load-format dummy: random weights, the output is meaningless\n");
 	t_start = llm_now_ns();
-	if (!strcmp(o.mode, "generate"))
+	if (o.compare)
+		err = compare(&run, &ref_run, tok, steps,
+			      o.format != LLM_FORMAT_DUMMY, &tm);
+	else if (!strcmp(o.mode, "generate"))
 		err = generate(&run, tok, &sampler, o.prompt, steps,
 			       o.format != LLM_FORMAT_DUMMY, &tm);
 	else
@@ -616,6 +788,7 @@ int main(int argc, char **argv)
 
 	llm_sampler_free(&sampler);
 out_run:
+	llm_run_free(&ref_run);
 	llm_run_free(&run);
 out_tok:
 	if (tok == &own_tok)

@@ -78,6 +78,28 @@ else
 	count_tap "$logdir/kselftests-in-VM.log"
 fi
 
+# npu-llm on the virtual NPU: the accuracy gates against the reference
+# model next to the source tree.
+models=$NPU_TOP/../shared/models
+llm_vm() {
+	local d args=()
+	for d in stories260K.bin stories260K.gguf tok512.bin stories260K.greedy200.txt; do
+		[ -f "$models/$d" ] || { echo "missing $models/$d (see ../shared/models)"; return 1; }
+		args+=(--data "$models/$d")
+	done
+	bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/llm/npu-llm" "${args[@]}" \
+		--data llm/tests/npu-llm-vm.sh -- 'sh npu-llm-vm.sh'
+}
+stage "npu-llm in VM" llm_vm
+count_tap "$logdir/npu-llm-in-VM.log"
+
+# --device npu with no NPU: a clear error and exit 1, never the CPU.
+llm_no_npu() {
+	bash tools/vm-run.sh --no-npu --timeout 300 --bin "$NPU_BUILD/llm/npu-llm" -- \
+		'npu-llm --device npu --load-format dummy --config 64,128,1,4,4,256,32 -n 4 >out 2>err; rc=$?; cat err; [ $rc = 1 ] && [ ! -s out ] && grep -q "no NPU found" err'
+}
+stage "npu-llm without an NPU" llm_no_npu
+
 note "summary ($(( $(date +%s) - t0 )) s)"
 for f in "${failures[@]}"; do echo "failed: $f"; done
 echo "tests: $passed passed, $failed failed"

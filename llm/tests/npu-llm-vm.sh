@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# npu-llm on the (virtual) NPU, in the test VM: the accuracy gates and the
+# proof that the NPU did the work.  Prints TAP.
+#
+# usage (in the guest, in a directory holding npu-llm's model files):
+#   sh npu-llm-vm.sh [npu-llm]
+#
+#   1-2  fp16, greedy, 200 steps, from the .bin and the .gguf: stdout is
+#        byte for byte stories260K.greedy200.txt
+#   3    the statistics show the NPU did it: submits per token > 0 and the
+#        per-core busy counters of fdinfo moved
+#   4    int8, the CPU's greedy tokens teacher-forced for 200 steps: top-1
+#        agreement with the CPU >= 95 %; the mean KL divergence is printed
+#   5    fp16 teacher-forced: the divergence report (first divergent step
+#        and logit margin, or none)
+#   6-7  --verify on a dummy model of odd shapes, fp16 and int8: every GEMM
+#        within the tolerance
+#   8    a classifier wider than one task's 14-bit kernel count (N > 16383)
+set -u
+llm=${1:-npu-llm}
+ref=stories260K.greedy200.txt
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"
+	[ -f err ] && tail -n 15 err | sed 's/^/#   /'
+}
+
+fp16_reference() {	# name, model args...
+	name=$1; shift
+	if "$llm" "$@" --device npu --dtype fp16 -t 0 -n 200 >out 2>err &&
+	   cmp -s out "$ref"; then
+		ok "fp16 greedy from $name equals $ref ($(wc -c <out) bytes)"
+	else
+		not_ok "fp16 greedy from $name differs from $ref"
+		diff "$ref" out 2>/dev/null | head -n 6 | sed 's/^/#   /'
+	fi
+}
+
+for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
+	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
+done
+echo "1..8"
+
+fp16_reference stories260K.bin stories260K.bin -z tok512.bin
+cp err fp16.err
+fp16_reference stories260K.gguf stories260K.gguf
+
+# 3: the NPU did the matmuls (from the .bin run above)
+mv fp16.err err
+submits=$(grep -m1 'submits/token:' err | sed 's|.*submits/token: *\([0-9.]*\).*|\1|')
+busy=$(grep -m1 'npu busy (fdinfo)' err | sed 's/.* all \([0-9.]*\) ms.*/\1/')
+cores_moved=$(grep -m1 'npu busy (fdinfo)' err | grep -o 'core[0-9]* [0-9.]* ms' |
+	awk '$2 > 0 { c++ } END { print c + 0 }')
+if awk "BEGIN { exit !(${submits:-0} > 0 && ${busy:-0} > 0) }" && [ "$cores_moved" -ge 1 ]; then
+	ok "the NPU did the work: $submits submits/token, $busy ms busy on $cores_moved cores"
+else
+	not_ok "no sign of NPU work: submits/token '${submits:-}', busy '${busy:-}' ms"
+fi
+grep 'npu-llm: stats:' err | sed 's/^/# /'
+
+# 4: int8 teacher-forced
+if "$llm" stories260K.bin -z tok512.bin --device npu --dtype int8 --compare \
+	-n 200 >out 2>err; then
+	agree=$(grep -m1 'top-1 agreement' err | sed 's/.*(\([0-9.]*\)%).*/\1/')
+	line=$(grep -m1 'top-1 agreement' err | sed 's/^npu-llm: compare: //')
+	if awk "BEGIN { exit !(${agree:-0} >= 95) }"; then
+		ok "int8: $line"
+	else
+		not_ok "int8 top-1 agreement ${agree:-?}% is below 95%"
+	fi
+	grep 'first divergence\|no divergence' err | sed 's/^/# /'
+else
+	not_ok "int8 --compare failed"
+fi
+
+# 5: fp16 teacher-forced, for the divergence report
+if "$llm" stories260K.bin -z tok512.bin --device npu --dtype fp16 --compare \
+	-n 200 >out 2>err && grep -q 'top-1 agreement' err; then
+	ok "fp16: $(grep -m1 'top-1 agreement' err | sed 's/^npu-llm: compare: //')"
+	grep 'first divergence\|no divergence' err | sed 's/^/# /'
+else
+	not_ok "fp16 --compare failed"
+fi
+
+# 6-7: --verify on odd shapes (dim 72 with 6 heads, hidden 200, vocab 300)
+for dt in fp16 int8; do
+	if "$llm" --load-format dummy --config 72,200,2,6,3,300,64 -n 8 -s 7 \
+		--device npu --dtype $dt --verify >out 2>err &&
+	   grep -q 'verify: .*: ok$' err; then
+		ok "$dt --verify, dummy 72,200,2,6,3,300: $(grep -m1 'verify:' err | sed 's/.*verify: //')"
+	else
+		not_ok "$dt --verify on a dummy model"
+	fi
+done
+
+# 8: a classifier of 20000 rows: more kernels than one task can take
+if "$llm" --load-format dummy --config 32,64,1,2,2,20000,16 -n 3 -s 3 \
+	--device npu --dtype int8 --verify >out 2>err &&
+   grep -q 'verify: .*: ok$' err; then
+	ok "int8 --verify with a 20000-row classifier"
+else
+	not_ok "a 20000-row classifier"
+fi
+
+[ "$failed" -eq 0 ]
