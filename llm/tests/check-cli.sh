@@ -174,7 +174,8 @@ errors)
 	expect_fail "dummy without --config" "needs --config" "$llm" --load-format dummy
 
 	# flags
-	expect_fail "--device npu" "^npu-llm: --device npu: not built yet$" "$llm" t.bin -z t.tok --device npu
+	# die 200 exists nowhere: a clear error, never the CPU
+	expect_fail "--device npu without that NPU" "^npu-llm: npu: no NPU" "$llm" t.bin -z t.tok --device npu --npu 200
 	expect_fail "unknown flag" "--bogus: unknown option" "$llm" t.bin --bogus
 	expect_fail "usage on bad flags" "^Usage: " "$llm" t.bin -x 1
 	expect_fail "long short flag" "-tt: unknown option" "$llm" t.bin -tt 1

@@ -18,6 +18,7 @@
 #   6-7  --verify on a dummy model of odd shapes, fp16 and int8: every GEMM
 #        within the tolerance
 #   8    a classifier wider than one task's 14-bit kernel count (N > 16383)
+#   9    a die that does not exist: exit 1 and a message, nothing run
 set -u
 llm=${1:-npu-llm}
 ref=stories260K.greedy200.txt
@@ -43,7 +44,7 @@ fp16_reference() {	# name, model args...
 for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
-echo "1..8"
+echo "1..9"
 
 fp16_reference stories260K.bin stories260K.bin -z tok512.bin
 cp err fp16.err
@@ -104,6 +105,15 @@ if "$llm" --load-format dummy --config 32,64,1,2,2,20000,16 -n 3 -s 3 \
 	ok "int8 --verify with a 20000-row classifier"
 else
 	not_ok "a 20000-row classifier"
+fi
+
+# 9: --npu 7 on a system of two dies
+"$llm" stories260K.bin -z tok512.bin --device npu --npu 7 -n 4 >out 2>err
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s out ] && grep -q 'no NPU die 7: this system has' err; then
+	ok "a missing die: $(head -n 1 err)"
+else
+	not_ok "--npu 7: exit $rc"
 fi
 
 [ "$failed" -eq 0 ]
