@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# npu-llm throughput, in one run on one machine (the test VM): tokens/s on
+# the CPU (fp32 reference) and on the NPU (fp16, int8), on stories260K
+# and on a dummy model of stories110M's shape, with submits per token and
+# the share of the run spent in driver overhead (submit and wait beyond
+# the time the device itself needed).  Ratios are against the CPU run of
+# the same model in the same run.  Figures only; nothing is asserted.
+#
+# usage (in the guest, next to stories260K.bin and tok512.bin):
+#   sh npu-llm-bench.sh [npu-llm] [steps of stories260K] [steps of 110M]
+set -u
+llm=${1:-npu-llm}
+steps_small=${2:-100}
+steps_big=${3:-4}
+big=768,2048,12,12,12,32000,1024
+
+# one run: label, args...; prints a table row
+row() {
+	label=$1; shift
+	printf '# %s\n' "$*" >&2
+	if ! "$llm" "$@" >/dev/null 2>err; then
+		printf '%-30s  failed: %s\n' "$label" "$(grep -m1 'npu-llm:' err)"
+		return
+	fi
+	tps=$(grep -m1 '^achieved tok/s:' err | sed 's/.*: //')
+	subs=$(grep -m1 'submits/token:' err | sed 's|.*submits/token: \([0-9.]*\).*|\1|')
+	ovh=$(grep -m1 'driver overhead:' err | sed 's|.*us/token, \([0-9.]*\)% of the run.*|\1|')
+	busy=$(grep -m1 'npu busy (fdinfo)' err | sed 's|.*all \([0-9.]*\) ms.*|\1|')
+	case $label in *cpu*) base=$tps ;; esac
+	ratio=$(awk -v a="${tps:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+	printf '%-30s %10s %8s %10s %10s %12s\n' "$label" "${tps:--}" "$ratio" \
+		"${subs:--}" "${ovh:+$ovh%}" "${busy:+$busy ms}"
+}
+
+header() {
+	printf '\n%s\n' "$1"
+	printf '%-30s %10s %8s %10s %10s %12s\n' run tok/s "vs cpu" submits/tok overhead "npu busy"
+}
+
+header "stories260K, greedy, $steps_small steps"
+small="stories260K.bin -z tok512.bin -t 0 -n $steps_small"
+row "cpu fp32" $small --device cpu
+row "npu fp16 (3 cores)" $small --device npu --dtype fp16
+row "npu int8 (3 cores)" $small --device npu --dtype int8
+row "npu int8 (1 core)" $small --device npu --dtype int8 --cores 1
+
+header "dummy stories110M shape ($big), $steps_big steps"
+dummy="--load-format dummy --config $big -n $steps_big -s 1"
+row "cpu fp32 (110M)" $dummy --device cpu
+row "npu fp16 (110M)" $dummy --device npu --dtype fp16
+row "npu int8 (110M)" $dummy --device npu --dtype int8
