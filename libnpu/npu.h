@@ -219,6 +219,58 @@ struct npu_fdinfo {
  */
 int npu_device_fdinfo(struct npu_device *dev, struct npu_fdinfo *info);
 
+/**
+ * struct npu_device_group - every die of one package (one chip)
+ *
+ * Group device i is die i of the package.
+ */
+struct npu_device_group;
+
+/** NPU_GROUP_MAX_DIES - dies a group can hold */
+#define NPU_GROUP_MAX_DIES	8
+
+/**
+ * npu_device_group_open() - open every die of the package of a die
+ * @index: any die of the package, as for npu_device_open()
+ * @group: out: the group, with one reference
+ *
+ * Opens die @index, then every other node of the same
+ * NPU_PARAM_PACKAGE_ID, until the NPU_PARAM_DIE_COUNT dies are open.
+ *
+ * Return: 0; -ENODEV when die @index or a die of its package is missing;
+ * -E2BIG for a package of more than NPU_GROUP_MAX_DIES dies; or the error
+ * of opening a node.
+ */
+int npu_device_group_open(unsigned int index, struct npu_device_group **group);
+
+/** npu_device_group_ref() - take a reference; returns @group (may be NULL) */
+struct npu_device_group *npu_device_group_ref(struct npu_device_group *group);
+
+/**
+ * npu_device_group_unref() - drop a reference; the last closes the dies
+ * @group: the group, or NULL
+ */
+void npu_device_group_unref(struct npu_device_group *group);
+
+/**
+ * npu_device_group_count() - dies of the group
+ * @group: the group
+ *
+ * Return: the number of dies, or -EINVAL when @group is NULL.
+ */
+int npu_device_group_count(const struct npu_device_group *group);
+
+/**
+ * npu_device_group_device() - die @die of the group
+ * @group: the group
+ * @die: 0 .. npu_device_group_count() - 1
+ *
+ * Return: the device, borrowed from the group (npu_device_ref() it to keep
+ * it longer), or NULL when @die is out of range.
+ */
+struct npu_device *npu_device_group_device(const struct npu_device_group *group,
+					   unsigned int die);
+
 /*
  * Buffer objects
  *

@@ -96,6 +96,45 @@ int npu_gemm_plan_last_fault(const struct npu_gemm_plan *plan,
 			     uint64_t *fault_va);
 int npu_gemm_plan_info(const struct npu_gemm_plan *plan,
 		       struct npu_gemm_info *info);
+/*
+ * GEMMs over the dies of a group: N is cut into one slice per die, and
+ * each die holds its slice of B in its own memory and computes its
+ * columns of C.  Every element of C is computed exactly as by a plan on
+ * one die, so the results are identical.  Where the kernel supports it,
+ * the packed input is one BO of die 0 shared with the other dies through
+ * dma-buf; otherwise each die packs its own copy (npu_gemm_split_info()
+ * says which).
+ */
+struct npu_device_group;
+struct npu_gemm_split;
+
+/**
+ * struct npu_gemm_split_info - how a split plan was cut
+ * @dies: dies it runs on
+ * @shared_input: 1 when the dies read one input BO through dma-buf
+ * @n0: first column of C of each die; @n0[@dies] is N
+ * @die: each die's plan, as npu_gemm_plan_info() reports it
+ */
+struct npu_gemm_split_info {
+	uint32_t dies;
+	uint32_t shared_input;
+	uint32_t n0[8 + 1];
+	struct npu_gemm_info die[8];
+};
+
+int npu_gemm_split_new(struct npu_device_group *group,
+		       const struct npu_gemm_desc *desc, uint32_t dies,
+		       uint32_t cores, struct npu_gemm_split **split);
+void npu_gemm_split_destroy(struct npu_gemm_split *split);
+int npu_gemm_split_set_weights(struct npu_gemm_split *split, const void *b);
+int npu_gemm_split_run(struct npu_gemm_split *split, const void *a, void *c);
+int npu_gemm_split_get_stats(const struct npu_gemm_split *split,
+			     unsigned int die, struct npu_gemm_stats *stats);
+int npu_gemm_split_info(const struct npu_gemm_split *split,
+			struct npu_gemm_split_info *info);
+int npu_gemm_split_last_fault(const struct npu_gemm_split *split,
+			      uint32_t *die, uint32_t *status,
+			      uint32_t *reason, uint64_t *fault_va);
 int npu_gemm_reference(const struct npu_gemm_desc *desc, const void *a,
 		       const void *b, void *c);
 uint16_t npu_fp32_to_fp16(float f);
