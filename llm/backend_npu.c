@@ -19,6 +19,12 @@
  * plan's persistent input and output BOs), and writes the result back to
  * the group's outputs: fp32 as it comes, int32 times s_x * s_r.
  *
+ * Peer mode (dies > 1): every group is a libnpu split plan over the dies
+ * of one package instead.  Its rows are cut into one slice per die; each
+ * die holds its slice of the packed weights in its own memory and computes
+ * those outputs; every output is computed as on one die, so the text is
+ * the same.
+ *
  * Nothing here falls back to the CPU: a shape the planner refuses fails
  * prepare(), a value fp16 cannot hold or a job that fails fails matmul(),
  * and the program stops with the reason.
@@ -37,16 +43,20 @@
 
 /* What a group keeps between prepare() and destroy(). */
 struct npu_group_plan {
-	struct npu_gemm_plan *plan;
+	struct npu_gemm_plan *plan;	/* one die */
+	struct npu_gemm_split *split;	/* or split over the dies */
 	float *row_scale;	/* int8: s_r of each row of the group */
 };
 
 struct npu_backend {
-	struct npu_device *dev;
+	struct npu_device_group *group;	/* peer mode only */
+	struct npu_device *dev[LLM_MAX_DIES];	/* references */
+	int dies;
 	enum llm_dtype dtype;
 	unsigned int cores;
-	char node[64];
-	struct npu_fdinfo at_open;	/* fdinfo counts since the open */
+	char node[LLM_MAX_DIES][64];
+	struct npu_fdinfo at_open[LLM_MAX_DIES];	/* counts since the open */
+	uint64_t weight_bytes[LLM_MAX_DIES];
 
 	struct npu_group_plan **plans;	/* for destroy() and the stats */
 	int n_plans;
@@ -57,7 +67,6 @@ struct npu_backend {
 	size_t x_len, y_len;	/* elements */
 
 	uint64_t convert_ns;	/* x in, y out: the backend's own CPU work */
-	uint64_t weight_bytes;
 };
 
 static const char *dtype_str(enum llm_dtype d)
@@ -137,6 +146,7 @@ static void group_plan_free(struct npu_group_plan *gp)
 	if (!gp)
 		return;
 	npu_gemm_plan_destroy(gp->plan);
+	npu_gemm_split_destroy(gp->split);
 	free(gp->row_scale);
 	free(gp);
 }
@@ -152,6 +162,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	};
 	size_t elems = (size_t)g->rows * (size_t)g->cols;
 	struct npu_group_plan *gp;
+	struct npu_gemm_split_info sinfo;
 	struct npu_gemm_info info;
 	void *b = NULL;
 	int ret;
@@ -187,19 +198,28 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	ret = int8 ? pack_int8(g, b, gp->row_scale) : pack_fp16(g, b);
 	if (ret)
 		goto err;
-	ret = npu_gemm_plan_new(nb->dev, &desc, nb->cores, &gp->plan);
+	if (nb->dies == 1)
+		ret = npu_gemm_plan_new(nb->dev[0], &desc, nb->cores, &gp->plan);
+	else
+		ret = npu_gemm_split_new(nb->group, &desc, (uint32_t)nb->dies,
+					 nb->cores, &gp->split);
 	if (ret) {
-		llm_err("npu: %s: cannot plan a 1 x %d x %d %s GEMM: %s",
+		llm_err("npu: %s: cannot plan a 1 x %d x %d %s GEMM on %d die(s): %s",
 			g->name, g->cols, g->rows, dtype_str(nb->dtype),
-			strerror(-ret));
+			nb->dies, strerror(-ret));
 		goto err;
 	}
-	ret = npu_gemm_plan_set_weights(gp->plan, b);
+	ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, b) :
+			 npu_gemm_split_set_weights(gp->split, b);
 	if (ret)
 		goto err;
 	free(b);
-	if (!npu_gemm_plan_info(gp->plan, &info))
-		nb->weight_bytes += info.weight_bytes;
+	if (gp->plan && !npu_gemm_plan_info(gp->plan, &info))
+		nb->weight_bytes[0] += info.weight_bytes;
+	if (gp->split && !npu_gemm_split_info(gp->split, &sinfo)) {
+		for (uint32_t d = 0; d < sinfo.dies && d < LLM_MAX_DIES; d++)
+			nb->weight_bytes[d] += sinfo.die[d].weight_bytes;
+	}
 	nb->plans[nb->n_plans++] = gp;
 	g->priv = gp;
 	return 0;
@@ -249,12 +269,16 @@ static int convert_x(struct npu_backend *nb, const struct llm_group *g,
 static void report_failure(const struct npu_group_plan *gp,
 			   const struct llm_group *g, int err)
 {
-	uint32_t status = 0, reason = 0;
+	uint32_t die = 0, status = 0, reason = 0;
 	uint64_t va = 0;
 
-	npu_gemm_plan_last_fault(gp->plan, &status, &reason, &va);
-	llm_err("npu: %s: GEMM failed: %s (job status %u, reason %u, VA 0x%llx)",
-		g->name, strerror(-err), status, reason,
+	if (gp->plan)
+		npu_gemm_plan_last_fault(gp->plan, &status, &reason, &va);
+	else
+		npu_gemm_split_last_fault(gp->split, &die, &status, &reason,
+					  &va);
+	llm_err("npu: %s: GEMM failed on die %u: %s (job status %u, reason %u, VA 0x%llx)",
+		g->name, die, strerror(-err), status, reason,
 		(unsigned long long)va);
 }
 
@@ -274,7 +298,8 @@ static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
 		return ret;
 	nb->convert_ns += llm_now_ns() - t0;
 
-	ret = npu_gemm_plan_run(gp->plan, nb->x, nb->y);
+	ret = gp->plan ? npu_gemm_plan_run(gp->plan, nb->x, nb->y) :
+			 npu_gemm_split_run(gp->split, nb->x, nb->y);
 	if (ret) {
 		report_failure(gp, g, ret);
 		return ret;
@@ -300,39 +325,61 @@ static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
 	return 0;
 }
 
+static void add_plan_stats(struct llm_backend_stats *st,
+			   const struct npu_gemm_stats *ps)
+{
+	st->submits += ps->submits;
+	st->jobs += ps->jobs;
+	st->pack_ns += ps->pack_ns;
+	st->submit_ns += ps->submit_ns;
+	st->wait_ns += ps->wait_ns;
+	st->unpack_ns += ps->unpack_ns;
+	st->device_ns += ps->device_ns;
+}
+
+static void die_stats(struct npu_backend *nb, int d, struct llm_die_stats *ds)
+{
+	struct npu_fdinfo now;
+
+	ds->node = nb->node[d];
+	ds->weight_bytes = nb->weight_bytes[d];
+	if (npu_device_fdinfo(nb->dev[d], &now))
+		return;
+	ds->cores = (int)(now.core_count < LLM_MAX_CORES ?
+			  now.core_count : LLM_MAX_CORES);
+	for (int c = 0; c < ds->cores; c++) {
+		ds->core_busy_ns[c] = now.busy_ns[c] - nb->at_open[d].busy_ns[c];
+		ds->busy_ns += ds->core_busy_ns[c];
+	}
+	ds->mem_total = now.total_memory;
+	ds->mem_resident = now.resident_memory;
+}
+
 static void npu_get_stats(void *ctx, struct llm_backend_stats *st)
 {
 	struct npu_backend *nb = ctx;
-	struct npu_fdinfo now;
 
 	memset(st, 0, sizeof(*st));
 	st->device = 1;
-	st->node = nb->node;
-	st->weight_bytes = nb->weight_bytes;
+	st->dies = nb->dies;
 	st->pack_ns = nb->convert_ns;
 	for (int i = 0; i < nb->n_plans; i++) {
+		const struct npu_group_plan *gp = nb->plans[i];
 		struct npu_gemm_stats ps;
 
-		if (npu_gemm_plan_get_stats(nb->plans[i]->plan, &ps))
-			continue;
-		st->submits += ps.submits;
-		st->jobs += ps.jobs;
-		st->pack_ns += ps.pack_ns;
-		st->submit_ns += ps.submit_ns;
-		st->wait_ns += ps.wait_ns;
-		st->unpack_ns += ps.unpack_ns;
-		st->device_ns += ps.device_ns;
+		if (gp->plan && !npu_gemm_plan_get_stats(gp->plan, &ps))
+			add_plan_stats(st, &ps);
+		for (int d = 0; gp->split && d < nb->dies; d++) {
+			if (!npu_gemm_split_get_stats(gp->split, (unsigned int)d,
+						      &ps))
+				add_plan_stats(st, &ps);
+		}
 	}
-	if (npu_device_fdinfo(nb->dev, &now))
-		return;
-	st->cores = (int)(now.core_count < LLM_MAX_CORES ?
-			  now.core_count : LLM_MAX_CORES);
-	for (int c = 0; c < st->cores; c++) {
-		st->core_busy_ns[c] = now.busy_ns[c] - nb->at_open.busy_ns[c];
-		st->busy_ns += st->core_busy_ns[c];
+	for (int d = 0; d < nb->dies; d++) {
+		die_stats(nb, d, &st->die[d]);
+		st->busy_ns += st->die[d].busy_ns;
+		st->weight_bytes += st->die[d].weight_bytes;
 	}
-	st->mem_total = now.total_memory;
-	st->mem_resident = now.resident_memory;
 }
 
 static void npu_destroy(void *ctx)
@@ -344,52 +391,99 @@ static void npu_destroy(void *ctx)
 	free(nb->plans);
 	free(nb->x);
 	free(nb->y);
-	npu_device_unref(nb->dev);
+	for (int d = 0; d < LLM_MAX_DIES; d++)
+		npu_device_unref(nb->dev[d]);
+	npu_device_group_unref(nb->group);
 	free(nb);
 }
 
+/* Why die @index cannot be opened, in words. */
+static void explain_open_error(unsigned int index, int ret)
+{
+	int n = npu_device_count();
+
+	if (n > 0 && ret == -ENODEV)
+		llm_err("npu: no NPU die %u: this system has %d", index, n);
+	else if (n == 0 || n == -ENODEV)
+		llm_err("npu: no NPU found (no /dev/accel/accel* or render node of the npu driver): is npu.ko loaded?");
+	else
+		llm_err("npu: cannot open NPU die %u: %s", index, strerror(-ret));
+}
+
+/* Open the dies: one, or the first @dies of @index's package. */
+static int open_dies(struct npu_backend *nb, unsigned int index, int dies)
+{
+	int ret, have;
+
+	if (dies == 1) {
+		ret = npu_device_open(index, &nb->dev[0]);
+		if (ret)
+			explain_open_error(index, ret);
+		return ret;
+	}
+	ret = npu_device_group_open(index, &nb->group);
+	if (ret) {
+		if (ret == -ENODEV && npu_device_count() > 0 &&
+		    (unsigned int)npu_device_count() > index)
+			llm_err("npu: a die of the package of die %u is missing",
+				index);
+		else
+			explain_open_error(index, ret);
+		return ret;
+	}
+	have = npu_device_group_count(nb->group);
+	if (dies > have) {
+		llm_err("npu: --dies %d: the package of die %u has %d", dies,
+			index, have);
+		return -EINVAL;
+	}
+	for (int d = 0; d < dies; d++)
+		nb->dev[d] = npu_device_ref(npu_device_group_device(nb->group,
+								    (unsigned int)d));
+	return 0;
+}
+
 int llm_backend_npu(struct llm_backend *b, unsigned int index,
-		    enum llm_dtype dtype, int cores)
+		    enum llm_dtype dtype, int cores, int dies)
 {
 	struct npu_backend *nb;
-	uint64_t n_cores = 0;
-	int ret, n;
+	int ret;
 
 	memset(b, 0, sizeof(*b));
 	if (dtype != LLM_DTYPE_FP16 && dtype != LLM_DTYPE_INT8) {
 		llm_err("npu: the NPU multiplies in fp16 or int8");
 		return -EINVAL;
 	}
+	if (dies < 1 || dies > LLM_MAX_DIES) {
+		llm_err("npu: --dies %d: 1 to %d", dies, LLM_MAX_DIES);
+		return -EINVAL;
+	}
 	nb = calloc(1, sizeof(*nb));
 	if (!nb)
 		return -ENOMEM;
 	nb->dtype = dtype;
+	nb->dies = dies;
 
-	ret = npu_device_open(index, &nb->dev);
+	ret = open_dies(nb, index, dies);
+	for (int d = 0; !ret && d < dies; d++) {
+		uint64_t n_cores = 0;
+
+		npu_device_get_param(nb->dev[d], NPU_PARAM_CORE_COUNT, &n_cores);
+		if (cores < 0 || (uint64_t)cores > n_cores) {
+			llm_err("npu: --cores %d: die %d has %llu cores", cores,
+				d, (unsigned long long)n_cores);
+			ret = -EINVAL;
+		}
+		snprintf(nb->node[d], sizeof(nb->node[d]), "%s",
+			 npu_device_path(nb->dev[d]) ?
+			 npu_device_path(nb->dev[d]) : "?");
+		npu_device_fdinfo(nb->dev[d], &nb->at_open[d]);
+	}
 	if (ret) {
-		n = npu_device_count();
-		if (n > 0)
-			llm_err("npu: no NPU die %u: this system has %d", index, n);
-		else if (n == 0 || n == -ENODEV)
-			llm_err("npu: no NPU found (no /dev/accel/accel* or render node of the npu driver): is npu.ko loaded?");
-		else
-			llm_err("npu: cannot open NPU die %u: %s", index,
-				strerror(-ret));
-		free(nb);
+		npu_destroy(nb);
 		return ret;
 	}
-	npu_device_get_param(nb->dev, NPU_PARAM_CORE_COUNT, &n_cores);
-	if (cores < 0 || (uint64_t)cores > n_cores) {
-		llm_err("npu: --cores %d: die %u has %llu cores", cores, index,
-			(unsigned long long)n_cores);
-		npu_device_unref(nb->dev);
-		free(nb);
-		return -EINVAL;
-	}
-	nb->cores = cores ? (unsigned int)cores : (unsigned int)n_cores;
-	snprintf(nb->node, sizeof(nb->node), "%s",
-		 npu_device_path(nb->dev) ? npu_device_path(nb->dev) : "?");
-	npu_device_fdinfo(nb->dev, &nb->at_open);
+	nb->cores = (unsigned int)cores;	/* 0: every core */
 
 	*b = (struct llm_backend){
 		.name = "npu",

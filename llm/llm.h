@@ -210,42 +210,59 @@ int llm_map_file(const char *path, void **map, size_t *size);
  */
 
 #define LLM_MAX_CORES	16
+#define LLM_MAX_DIES	8
+
+/**
+ * struct llm_die_stats - one NPU die's share, from its fdinfo
+ * @node: the device node, e.g. "/dev/accel/accel0"
+ * @cores: cores of the die
+ * @core_busy_ns: busy time of each core since the backend opened the die
+ * @busy_ns: the sum of @core_busy_ns
+ * @weight_bytes: device memory of the packed weights on this die
+ * @mem_total: device memory the process holds on the die
+ *             (drm-total-memory)
+ * @mem_resident: of which resident (drm-resident-memory)
+ */
+struct llm_die_stats {
+	const char *node;
+	int cores;
+	uint64_t core_busy_ns[LLM_MAX_CORES];
+	uint64_t busy_ns;
+	uint64_t weight_bytes;
+	uint64_t mem_total;
+	uint64_t mem_resident;
+};
 
 /**
  * struct llm_backend_stats - what a device backend counts, since prepare()
  * @device: 1 when the figures below mean something (0 on the CPU)
- * @node: the device node, e.g. "/dev/accel/accel0"
- * @submits: submissions (SUBMIT ioctls)
- * @jobs: jobs queued
- * @busy_ns: device busy time, all cores (the kernel's fdinfo)
- * @core_busy_ns: the same per core, @cores of them
- * @cores: cores of the device
+ * @dies: dies used, @die[0 .. dies - 1]
+ * @die: per die
+ * @submits: submissions (SUBMIT ioctls), all dies
+ * @jobs: jobs queued, all dies
+ * @busy_ns: device busy time, all cores of all dies (the kernel's fdinfo)
  * @pack_ns: CPU time converting and packing inputs
- * @submit_ns: time in the submit ioctl
+ * @submit_ns: time in the submit ioctls
  * @wait_ns: time the CPU waited for the device
  * @unpack_ns: CPU time unpacking and scaling outputs
  * @device_ns: of @wait_ns and @submit_ns, the time the device needed
- *             (per GEMM, its longest job): the rest is driver overhead
- * @weight_bytes: device memory of the packed weights
- * @mem_total: device memory the process holds (fdinfo drm-total-memory)
- * @mem_resident: of which resident (fdinfo drm-resident-memory)
+ *             (per GEMM and die, its longest job): the rest is driver
+ *             overhead
+ * @weight_bytes: device memory of the packed weights, all dies
  */
 struct llm_backend_stats {
 	int device;
-	const char *node;
+	int dies;
+	struct llm_die_stats die[LLM_MAX_DIES];
 	uint64_t submits;
 	uint64_t jobs;
 	uint64_t busy_ns;
-	uint64_t core_busy_ns[LLM_MAX_CORES];
-	int cores;
 	uint64_t pack_ns;
 	uint64_t submit_ns;
 	uint64_t wait_ns;
 	uint64_t unpack_ns;
 	uint64_t device_ns;
 	uint64_t weight_bytes;
-	uint64_t mem_total;
-	uint64_t mem_resident;
 };
 
 enum llm_dtype {
@@ -278,10 +295,12 @@ struct llm_backend {
 int llm_backend_cpu(struct llm_backend *b);
 /*
  * The NPU: die @index of libnpu, every matmul a GEMM plan in @dtype
- * (fp16 or int8) over @cores cores (0: all).  Prints why on failure.
+ * (fp16 or int8) over @cores cores of each die (0: all).  With @dies > 1,
+ * the first @dies dies of @index's package, each matrix split by rows
+ * over them (peer mode).  Prints why on failure.
  */
 int llm_backend_npu(struct llm_backend *b, unsigned int index,
-		    enum llm_dtype dtype, int cores);
+		    enum llm_dtype dtype, int cores, int dies);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
 

@@ -35,6 +35,7 @@ struct options {
 	int dtype_given;
 	int npu_index;
 	int cores;
+	int dies;
 	int verify;
 	int compare;
 	enum llm_format format;
@@ -60,6 +61,8 @@ static void usage(FILE *f)
 		"  --dtype fp16|int8      NPU matmul precision, default fp16\n"
 		"  --npu <int>            NPU die to use, default 0\n"
 		"  --cores <int>          NPU cores each matmul is spread over, default 0 (all)\n"
+		"  --dies <int>           peer mode: split every matrix over this many dies\n"
+		"                         of the package, default 1\n"
 		"  --verify               check every matmul against the CPU reference\n"
 		"  --compare              run the CPU reference beside --device npu, both fed\n"
 		"                         the CPU's greedy tokens (teacher forcing): print\n"
@@ -117,12 +120,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.temperature = 1.0f, .topp = 0.9f, .steps = 256,
 		.mode = "generate", .device = "cpu", .dtype = LLM_DTYPE_FP16,
+		.dies = 1,
 		.format = LLM_FORMAT_AUTO,
 	};
 	for (int i = 1; i < argc; i++) {
 		static const char *const with_value[] = {
 			"-t", "-p", "-s", "-n", "-i", "-z", "-m", "-y", "--device",
 			"--dtype", "--load-format", "--config", "--npu", "--cores",
+			"--dies",
 		};
 		const char *a = argv[i], *eq, *val;
 		char flag[32];
@@ -206,6 +211,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->npu_index = (int)parse_int(flag, val, 0, 255);
 		else if (!strcmp(flag, "--cores"))
 			o->cores = (int)parse_int(flag, val, 0, LLM_MAX_CORES);
+		else if (!strcmp(flag, "--dies"))
+			o->dies = (int)parse_int(flag, val, 1, LLM_MAX_DIES);
 		else
 			usage_error("%s: unknown option", flag);
 	}
@@ -214,6 +221,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("-m %s: expected generate or chat", o->mode);
 	if (strcmp(o->device, "cpu") && strcmp(o->device, "npu"))
 		usage_error("--device %s: expected cpu or npu", o->device);
+	if (o->dies > 1 && strcmp(o->device, "npu"))
+		usage_error("--dies %d: peer mode is for --device npu", o->dies);
 	if (o->compare && strcmp(o->device, "npu"))
 		usage_error("--compare compares --device npu with the cpu");
 	if (o->compare && strcmp(o->mode, "generate"))
@@ -612,22 +621,25 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		double overhead = (double)(bs.submit_ns + bs.wait_ns) -
 				  (double)bs.device_ns;
 
-		fprintf(stderr, "npu-llm: stats: npu %s, %d cores\n", bs.node,
-			bs.cores);
 		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
 			(double)bs.submits / per, (double)bs.jobs / per);
-		fprintf(stderr, "npu-llm: stats: npu busy (fdinfo):");
-		for (int k = 0; k < bs.cores; k++)
-			fprintf(stderr, " core%d %.1f ms,", k,
-				(double)bs.core_busy_ns[k] / 1e6);
-		fprintf(stderr, " all %.1f ms (%.0f%% of the run, per core)\n",
-			(double)bs.busy_ns / 1e6,
-			run_s > 0 && bs.cores ? (double)bs.busy_ns / 1e9 /
-			run_s / bs.cores * 100.0 : 0.0);
-		fprintf(stderr, "npu-llm: stats: npu memory (fdinfo): %.1f MiB total, %.1f MiB resident; packed weights %.1f MiB\n",
-			(double)bs.mem_total / (1 << 20),
-			(double)bs.mem_resident / (1 << 20),
-			(double)bs.weight_bytes / (1 << 20));
+		for (int d = 0; d < bs.dies; d++) {
+			const struct llm_die_stats *ds = &bs.die[d];
+
+			fprintf(stderr, "npu-llm: stats: die %d %s: busy (fdinfo):",
+				d, ds->node);
+			for (int k = 0; k < ds->cores; k++)
+				fprintf(stderr, " core%d %.1f ms,", k,
+					(double)ds->core_busy_ns[k] / 1e6);
+			fprintf(stderr, " all %.1f ms (%.0f%% of the run, per core)\n",
+				(double)ds->busy_ns / 1e6,
+				run_s > 0 && ds->cores ? (double)ds->busy_ns / 1e9 /
+				run_s / ds->cores * 100.0 : 0.0);
+			fprintf(stderr, "npu-llm: stats: die %d %s: memory (fdinfo): %.1f MiB total, %.1f MiB resident; packed weights %.1f MiB\n",
+				d, ds->node, (double)ds->mem_total / (1 << 20),
+				(double)ds->mem_resident / (1 << 20),
+				(double)ds->weight_bytes / (1 << 20));
+		}
 		fprintf(stderr, "npu-llm: stats: time/token: pack %.1f us, submit %.1f us, wait %.1f us, unpack %.1f us, other matmul %.1f us, cpu ops %.1f us\n",
 			(double)bs.pack_ns / per / 1e3,
 			(double)bs.submit_ns / per / 1e3,
@@ -674,7 +686,7 @@ static int open_backend(const struct options *o, struct llm_backend *b)
 
 	if (!strcmp(o->device, "npu")) {
 		err = llm_backend_npu(b, (unsigned int)o->npu_index, o->dtype,
-				      o->cores);
+				      o->cores, o->dies);
 		return err ? -1 : 0;
 	}
 	if (o->dtype_given)

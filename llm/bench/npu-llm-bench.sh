@@ -27,7 +27,7 @@ row() {
 	tps=$(grep -m1 '^achieved tok/s:' err | sed 's/.*: //')
 	subs=$(grep -m1 'submits/token:' err | sed 's|.*submits/token: \([0-9.]*\).*|\1|')
 	ovh=$(grep -m1 'driver overhead:' err | sed 's|.*us/token, \([0-9.]*\)% of the run.*|\1|')
-	busy=$(grep -m1 'npu busy (fdinfo)' err | sed 's|.*all \([0-9.]*\) ms.*|\1|')
+	busy=$(grep -m1 'busy (fdinfo)' err | sed 's|.*all \([0-9.]*\) ms.*|\1|')
 	case $label in *cpu*) base=$tps ;; esac
 	ratio=$(awk -v a="${tps:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
 	printf '%-30s %10s %8s %10s %10s %12s\n' "$label" "${tps:--}" "$ratio" \

@@ -19,6 +19,9 @@
 #        within the tolerance
 #   8    a classifier wider than one task's 14-bit kernel count (N > 16383)
 #   9    a die that does not exist: exit 1 and a message, nothing run
+#   10   peer mode, --dies 2: fp16 greedy equals the reference; both dies
+#        opened, both dies' memory used about equally, both dies busy
+#   11   peer mode int8 gives the same text as single-die int8
 set -u
 llm=${1:-npu-llm}
 ref=stories260K.greedy200.txt
@@ -44,7 +47,7 @@ fp16_reference() {	# name, model args...
 for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
-echo "1..9"
+echo "1..11"
 
 fp16_reference stories260K.bin stories260K.bin -z tok512.bin
 cp err fp16.err
@@ -53,8 +56,8 @@ fp16_reference stories260K.gguf stories260K.gguf
 # 3: the NPU did the matmuls (from the .bin run above)
 mv fp16.err err
 submits=$(grep -m1 'submits/token:' err | sed 's|.*submits/token: *\([0-9.]*\).*|\1|')
-busy=$(grep -m1 'npu busy (fdinfo)' err | sed 's/.* all \([0-9.]*\) ms.*/\1/')
-cores_moved=$(grep -m1 'npu busy (fdinfo)' err | grep -o 'core[0-9]* [0-9.]* ms' |
+busy=$(grep -m1 'busy (fdinfo)' err | sed 's/.* all \([0-9.]*\) ms.*/\1/')
+cores_moved=$(grep -m1 'busy (fdinfo)' err | grep -o 'core[0-9]* [0-9.]* ms' |
 	awk '$2 > 0 { c++ } END { print c + 0 }')
 if awk "BEGIN { exit !(${submits:-0} > 0 && ${busy:-0} > 0) }" && [ "$cores_moved" -ge 1 ]; then
 	ok "the NPU did the work: $submits submits/token, $busy ms busy on $cores_moved cores"
@@ -114,6 +117,39 @@ if [ $rc -eq 1 ] && [ ! -s out ] && grep -q 'no NPU die 7: this system has' err;
 	ok "a missing die: $(head -n 1 err)"
 else
 	not_ok "--npu 7: exit $rc"
+fi
+
+# 10: peer mode
+if "$llm" stories260K.bin -z tok512.bin --device npu --dies 2 -t 0 -n 200 \
+	>out 2>err && cmp -s out "$ref"; then
+	grep 'stats: die' err | sed 's/^/# /'
+	# per die: "<die> <MiB resident> <busy ms>"
+	dies=$(grep 'stats: die .* memory (fdinfo)' err |
+		sed 's/.*die \([0-9]\) .*, \([0-9.]*\) MiB resident.*/\1 \2/')
+	busy=$(grep 'stats: die .* busy (fdinfo)' err | sed 's/.* all \([0-9.]*\) ms.*/\1/' | tr '\n' ' ')
+	if echo "$dies" | awk -v busy="$busy" '
+		{ mem[$1] = $2; n++ }
+		END {
+			split(busy, b, " ")
+			exit !(n == 2 && mem[0] > 0 && mem[1] > 0 &&
+			       mem[0] < 1.5 * mem[1] && mem[1] < 1.5 * mem[0] &&
+			       b[1] > 0 && b[2] > 0)
+		}'; then
+		ok "--dies 2: reference text; both dies opened, holding $(echo $dies | tr '\n' ' ')MiB, busy $busy ms"
+	else
+		not_ok "--dies 2: dies not both used: '$dies' busy '$busy'"
+	fi
+else
+	not_ok "--dies 2 fp16 greedy differs from $ref"
+fi
+
+# 11: peer int8 = single-die int8
+"$llm" stories260K.bin -z tok512.bin --device npu --dtype int8 -t 0 -n 120 >one 2>err
+"$llm" stories260K.bin -z tok512.bin --device npu --dtype int8 --dies 2 -t 0 -n 120 >two 2>err
+if [ -s one ] && cmp -s one two; then
+	ok "--dies 2 int8 prints what one die prints ($(wc -c <one) bytes)"
+else
+	not_ok "--dies 2 int8 differs from one die"
 fi
 
 [ "$failed" -eq 0 ]
