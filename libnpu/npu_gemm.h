@@ -104,6 +104,15 @@ int npu_gemm_plan_info(const struct npu_gemm_plan *plan,
  * the packed input is one BO of die 0 shared with the other dies through
  * dma-buf; otherwise each die packs its own copy (npu_gemm_split_info()
  * says which).
+ *
+ * npu_gemm_split_cut() is the cut, without a device: N rows of B over
+ * @dies dies, in slices of whole 32-row tiles (the widest weight tile)
+ * spread as evenly as they go, the last slice taking the remainder;
+ * n0[d] is the first row of die d and n0[used] = N.  It returns the number of dies used (a narrow N leaves
+ * trailing dies without rows), or -EINVAL.  A split plan's dies hold
+ * exactly these slices: npu_gemm_split_set_die_weights() takes die
+ * @die's rows n0[die] .. n0[die + 1] - 1 of B, for weights already cut
+ * (a peer package); npu_gemm_split_set_weights() takes all of B.
  */
 struct npu_device_group;
 struct npu_gemm_split;
@@ -127,6 +136,9 @@ int npu_gemm_split_new(struct npu_device_group *group,
 		       uint32_t cores, struct npu_gemm_split **split);
 void npu_gemm_split_destroy(struct npu_gemm_split *split);
 int npu_gemm_split_set_weights(struct npu_gemm_split *split, const void *b);
+int npu_gemm_split_set_die_weights(struct npu_gemm_split *split,
+				   unsigned int die, const void *b);
+int npu_gemm_split_cut(uint32_t n, uint32_t dies, uint32_t *n0);
 int npu_gemm_split_run(struct npu_gemm_split *split, const void *a, void *c);
 int npu_gemm_split_get_stats(const struct npu_gemm_split *split,
 			     unsigned int die, struct npu_gemm_stats *stats);

@@ -60,20 +60,19 @@ NPU_PUBLIC void npu_gemm_split_destroy(struct npu_gemm_split *s)
 	free(s);
 }
 
-/* Cut N into @dies aligned slices; trailing dies may get nothing. */
-static uint32_t npu_split_cut(struct npu_gemm_split *s, uint32_t dies)
+NPU_PUBLIC int npu_gemm_split_cut(uint32_t n, uint32_t dies, uint32_t *n0)
 {
-	uint32_t n = s->desc.n, per, d, used = 0;
+	uint32_t units, used, d;
 
-	per = (n + dies - 1) / dies;
-	per = (per + NPU_SPLIT_ALIGN - 1) / NPU_SPLIT_ALIGN * NPU_SPLIT_ALIGN;
-	for (d = 0; d < dies; d++) {
-		s->n0[d] = d * per < n ? d * per : n;
-		if (s->n0[d] < n)
-			used = d + 1;
-	}
-	s->n0[used] = n;
-	return used;
+	if (!n0 || !n || !dies || dies > NPU_GROUP_MAX_DIES)
+		return -EINVAL;
+	/* Whole tiles of rows, spread as evenly as they go. */
+	units = (n + NPU_SPLIT_ALIGN - 1) / NPU_SPLIT_ALIGN;
+	used = dies < units ? dies : units;
+	for (d = 0; d < used; d++)
+		n0[d] = (uint32_t)((uint64_t)units * d / used) * NPU_SPLIT_ALIGN;
+	n0[used] = n;
+	return (int)used;
 }
 
 NPU_PUBLIC int npu_gemm_split_new(struct npu_device_group *group,
@@ -101,7 +100,7 @@ NPU_PUBLIC int npu_gemm_split_new(struct npu_device_group *group,
 		return -ENOMEM;
 	s->group = npu_device_group_ref(group);
 	s->desc = *desc;
-	s->dies = npu_split_cut(s, dies);
+	s->dies = (uint32_t)npu_gemm_split_cut(desc->n, dies, s->n0);
 	for (d = 0; d < s->dies; d++) {
 		struct npu_gemm_desc part = *desc;
 
@@ -146,6 +145,14 @@ NPU_PUBLIC int npu_gemm_split_set_weights(struct npu_gemm_split *s,
 			return ret;
 	}
 	return 0;
+}
+
+NPU_PUBLIC int npu_gemm_split_set_die_weights(struct npu_gemm_split *s,
+					      unsigned int die, const void *b)
+{
+	if (!s || !b || die >= s->dies)
+		return -EINVAL;
+	return npu_gemm_plan_set_weights(s->plan[die], b);
 }
 
 /* Die @d's columns of C, from its own [m][n_d] result. */

@@ -151,6 +151,46 @@ static void group_plan_free(struct npu_group_plan *gp)
 	free(gp);
 }
 
+/*
+ * A peer package's group: its slices go to the dies as they are, no
+ * conversion, provided they were cut for this run's dies and type.
+ */
+static int set_packed_weights(struct npu_backend *nb,
+			      const struct llm_group *g,
+			      struct npu_group_plan *gp)
+{
+	const struct llm_packed *pk = g->packed;
+	struct npu_gemm_split_info info = { .dies = 1, .n0 = { 0, (uint32_t)g->rows } };
+	int ret = 0;
+
+	if (pk->dtype != nb->dtype) {
+		llm_err("npu: %s: the package holds %s weights, not %s",
+			g->name, dtype_str(pk->dtype), dtype_str(nb->dtype));
+		return -EINVAL;
+	}
+	if (gp->split)
+		npu_gemm_split_info(gp->split, &info);
+	for (uint32_t d = 0; d <= info.dies; d++) {
+		if ((int)info.dies != pk->dies ||
+		    (uint32_t)pk->row0[d] != info.n0[d]) {
+			llm_err("npu: %s: the package cuts its %d rows over %d dies, not as the NPU plan over %u dies does",
+				g->name, g->rows, pk->dies, info.dies);
+			return -EINVAL;
+		}
+	}
+	for (int d = 0; !ret && d < pk->dies; d++) {
+		ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, pk->data[d]) :
+				 npu_gemm_split_set_die_weights(gp->split,
+								(unsigned int)d,
+								pk->data[d]);
+		if (gp->row_scale)
+			memcpy(gp->row_scale + pk->row0[d], pk->scale[d],
+			       (size_t)(pk->row0[d + 1] - pk->row0[d]) *
+			       sizeof(float));
+	}
+	return ret;
+}
+
 static int npu_prepare(void *ctx, struct llm_group *g)
 {
 	struct npu_backend *nb = ctx;
@@ -188,16 +228,12 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		return -ENOMEM;
 
 	gp = calloc(1, sizeof(*gp));
-	b = malloc(elems * (int8 ? 1 : sizeof(uint16_t)));
 	if (int8 && gp)
 		gp->row_scale = malloc((size_t)g->rows * sizeof(float));
-	if (!gp || !b || (int8 && !gp->row_scale)) {
+	if (!gp || (int8 && !gp->row_scale)) {
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = int8 ? pack_int8(g, b, gp->row_scale) : pack_fp16(g, b);
-	if (ret)
-		goto err;
 	if (nb->dies == 1)
 		ret = npu_gemm_plan_new(nb->dev[0], &desc, nb->cores, &gp->plan);
 	else
@@ -209,11 +245,25 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 			nb->dies, strerror(-ret));
 		goto err;
 	}
-	ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, b) :
-			 npu_gemm_split_set_weights(gp->split, b);
-	if (ret)
-		goto err;
-	free(b);
+	if (g->packed) {
+		ret = set_packed_weights(nb, g, gp);
+		if (ret)
+			goto err;
+	} else {
+		b = malloc(elems * (int8 ? 1 : sizeof(uint16_t)));
+		if (!b) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		ret = int8 ? pack_int8(g, b, gp->row_scale) : pack_fp16(g, b);
+		if (!ret)
+			ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, b) :
+					 npu_gemm_split_set_weights(gp->split, b);
+		if (ret)
+			goto err;
+		free(b);
+		b = NULL;
+	}
 	if (gp->plan && !npu_gemm_plan_info(gp->plan, &info))
 		nb->weight_bytes[0] += info.weight_bytes;
 	if (gp->split && !npu_gemm_split_info(gp->split, &sinfo)) {

@@ -75,6 +75,33 @@ struct llm_weight {
 };
 
 #define LLM_GROUP_MAX	3
+#define LLM_MAX_CORES	16
+#define LLM_MAX_DIES	8
+
+enum llm_dtype {
+	LLM_DTYPE_FP32,		/* the CPU's */
+	LLM_DTYPE_FP16,
+	LLM_DTYPE_INT8,
+};
+
+/**
+ * struct llm_packed - a group's weights as a peer package stores them:
+ * converted for the NPU once, when the package was written, and cut by
+ * rows over dies the way libnpu's npu_gemm_split_cut() cuts them
+ * @dtype: LLM_DTYPE_FP16 (IEEE half bit patterns) or LLM_DTYPE_INT8
+ * @dies: slices
+ * @row0: first row of the group in each slice; @row0[@dies] = rows
+ * @data: slice d: rows row0[d] .. row0[d+1]-1 of the stacked group,
+ *        row-major, cols values each (uint16_t or int8_t)
+ * @scale: int8: slice d's row scales s_r (w ~ s_r * q); NULL for fp16
+ */
+struct llm_packed {
+	enum llm_dtype dtype;
+	int dies;
+	int row0[LLM_MAX_DIES + 1];
+	const void *data[LLM_MAX_DIES];
+	const float *scale[LLM_MAX_DIES];
+};
 
 /**
  * struct llm_group - weights applied to the same input vector
@@ -83,6 +110,8 @@ struct llm_weight {
  * @cols: the common input size
  * @rows: the sum of the weights' rows (the height of a fused matrix)
  * @w: the weights, in order
+ * @packed: the weights ready for the NPU, from a peer package; the
+ *          weights' @data are NULL then (no fp32 copy exists)
  * @priv: free for the backend, e.g. one plan for all @rows
  *
  * Every matmul of the model is a group:
@@ -102,6 +131,7 @@ struct llm_group {
 	int cols;
 	int rows;
 	struct llm_weight *w[LLM_GROUP_MAX];
+	const struct llm_packed *packed;
 	void *priv;
 };
 
@@ -125,7 +155,7 @@ struct llm_tokenizer;
 /**
  * struct llm_model - a model in memory
  * @cfg: hyperparameters
- * @format: "llama2.c", "gguf" or "dummy", for messages
+ * @format: "llama2.c", "gguf", "dummy" or "package", for messages
  * @token_embd: [vocab][dim]
  * @output_norm: [dim]
  * @output: the classifier [vocab][dim]
@@ -135,6 +165,9 @@ struct llm_tokenizer;
  * @groups: every group, in the order the forward pass runs them
  * @n_groups: length of @groups
  * @tokenizer: the tokenizer stored in the model file (GGUF), or NULL
+ * @packed_dies: a peer package: the dies its matmul weights are cut for
+ *               (every group has @packed); 0 for any other model
+ * @packed_dtype: a peer package: the type they were converted to
  *
  * The rest is storage: the file mapping and the buffers of converted
  * weights.
@@ -151,6 +184,8 @@ struct llm_model {
 	struct llm_group **groups;
 	int n_groups;
 	struct llm_tokenizer *tokenizer;
+	int packed_dies;
+	enum llm_dtype packed_dtype;
 
 	void *map;
 	size_t map_size;
@@ -163,6 +198,7 @@ enum llm_format {
 	LLM_FORMAT_LLAMA2C,
 	LLM_FORMAT_GGUF,
 	LLM_FORMAT_DUMMY,
+	LLM_FORMAT_PACKAGE,	/* a peer package's manifest */
 };
 
 /*
@@ -208,9 +244,6 @@ int llm_map_file(const char *path, void **map, size_t *size);
  * The CPU backend computes llama2.c's matmul: one float accumulator per
  * row, columns in natural order.
  */
-
-#define LLM_MAX_CORES	16
-#define LLM_MAX_DIES	8
 
 /**
  * struct llm_die_stats - one NPU die's share, from its fdinfo
@@ -263,12 +296,6 @@ struct llm_backend_stats {
 	uint64_t unpack_ns;
 	uint64_t device_ns;
 	uint64_t weight_bytes;
-};
-
-enum llm_dtype {
-	LLM_DTYPE_FP32,		/* the CPU's */
-	LLM_DTYPE_FP16,
-	LLM_DTYPE_INT8,
 };
 
 /**

@@ -247,14 +247,17 @@ int llm_model_layout(struct llm_model *m)
 /* Every pointer set?  A loader bug otherwise, not a file problem. */
 int llm_model_finish(struct llm_model *m)
 {
-	int ok = m->token_embd && m->output_norm && m->output.data;
+	int ok = m->token_embd && m->output_norm &&
+		 (m->output.data || m->classifier.packed);
 
 	for (int l = 0; ok && l < m->cfg.n_layers; l++) {
 		const struct llm_layer *L = &m->layers[l];
 
-		ok = L->attn_norm && L->ffn_norm && L->wq.data && L->wk.data &&
-		     L->wv.data && L->wo.data && L->w1.data && L->w2.data &&
-		     L->w3.data;
+		ok = L->attn_norm && L->ffn_norm &&
+		     ((L->wq.data && L->wk.data && L->wv.data) || L->qkv.packed) &&
+		     (L->wo.data || L->attn_out.packed) &&
+		     ((L->w1.data && L->w3.data) || L->ffn_in.packed) &&
+		     (L->w2.data || L->ffn_out.packed);
 	}
 	if (!ok) {
 		llm_err("internal error: %s loader left a tensor unset", m->format);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "npu_gemm.h"
 #include "npu_priv.h"
 
 static int failures;
@@ -439,6 +440,34 @@ static int failing_calls(void)
 	return 0;
 }
 
+/* The cut of N over dies that split plans and peer packages share. */
+static void test_split_cut(void)
+{
+	uint32_t n0[NPU_GROUP_MAX_DIES + 1];
+
+	check(npu_gemm_split_cut(32000, 2, n0) == 2 && n0[0] == 0 &&
+	      n0[1] == 16000 && n0[2] == 32000,
+	      "32000 rows over 2 dies: 0, 16000, 32000");
+	check(npu_gemm_split_cut(172, 2, n0) == 2 && n0[1] == 96 &&
+	      n0[2] == 172, "172 rows over 2 dies: slices of 96 and 76");
+	check(npu_gemm_split_cut(16, 2, n0) == 1 && n0[0] == 0 && n0[1] == 16,
+	      "16 rows over 2 dies: one die used");
+	check(npu_gemm_split_cut(100, 3, n0) == 3 && n0[1] == 32 &&
+	      n0[2] == 64 && n0[3] == 100, "100 rows over 3 dies: 32, 32, 36");
+	check(npu_gemm_split_cut(64, 8, n0) == 2 && n0[1] == 32 && n0[2] == 64,
+	      "64 rows over 8 dies: two dies of 32");
+	check(npu_gemm_split_cut(0, 2, n0) == -EINVAL &&
+	      npu_gemm_split_cut(64, 0, n0) == -EINVAL &&
+	      npu_gemm_split_cut(64, NPU_GROUP_MAX_DIES + 1, n0) == -EINVAL &&
+	      npu_gemm_split_cut(64, 2, NULL) == -EINVAL,
+	      "a bad cut is -EINVAL");
+	check(npu_device_group_open(0, NULL) == -EINVAL &&
+	      npu_device_group_count(NULL) == -EINVAL &&
+	      !npu_device_group_device(NULL, 0) && !npu_device_group_ref(NULL),
+	      "group calls with NULL");
+	npu_device_group_unref(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--failing-calls"))
@@ -452,6 +481,7 @@ int main(int argc, char **argv)
 	test_params();
 	test_refcount_threads();
 	test_debug_output();
+	test_split_cut();
 
 	printf("1..%d\n", checks);
 	return failures ? 1 : 0;
