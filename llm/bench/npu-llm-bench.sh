@@ -3,7 +3,8 @@
 #
 # npu-llm throughput, in one run on one machine (the test VM): tokens/s on
 # the CPU (fp32 reference) and on the NPU (fp16, int8), on stories260K
-# and on a dummy model of stories110M's shape, with submits per token and
+# and on a dummy model of stories110M's shape, on one die and on two
+# (peer mode), with submits per token and
 # the share of the run spent in driver overhead (submit and wait beyond
 # the time the device itself needed).  Ratios are against the CPU run of
 # the same model in the same run.  Figures only; nothing is asserted.
@@ -45,9 +46,12 @@ row "cpu fp32" $small --device cpu
 row "npu fp16 (3 cores)" $small --device npu --dtype fp16
 row "npu int8 (3 cores)" $small --device npu --dtype int8
 row "npu int8 (1 core)" $small --device npu --dtype int8 --cores 1
+row "npu fp16 (2 dies, peer)" $small --device npu --dtype fp16 --dies 2
+row "npu int8 (2 dies, peer)" $small --device npu --dtype int8 --dies 2
 
 header "dummy stories110M shape ($big), $steps_big steps"
 dummy="--load-format dummy --config $big -n $steps_big -s 1"
 row "cpu fp32 (110M)" $dummy --device cpu
 row "npu fp16 (110M)" $dummy --device npu --dtype fp16
 row "npu int8 (110M)" $dummy --device npu --dtype int8
+row "npu int8 (110M, 2 dies)" $dummy --device npu --dtype int8 --dies 2
