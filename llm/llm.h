@@ -453,6 +453,8 @@ int llm_sampler_init(struct llm_sampler *s, int vocab_size, float temperature,
 		     float topp, uint64_t seed);
 void llm_sampler_free(struct llm_sampler *s);
 int llm_sample(struct llm_sampler *s, float *logits);
+/* the first index of the largest of n values: greedy sampling */
+int llm_argmax(const float *p, int n);
 uint32_t llm_random_u32(uint64_t *state);
 float llm_random_f32(uint64_t *state);
 

@@ -346,21 +346,10 @@ fail:
 	return -1;
 }
 
-static int argmax(const float *v, int n)
-{
-	int best = 0;
-
-	for (int i = 1; i < n; i++) {
-		if (v[i] > v[best])
-			best = i;
-	}
-	return best;
-}
-
 /* The largest logit minus the second largest: how close the choice was. */
 static double margin(const float *v, int n)
 {
-	int a = argmax(v, n);
+	int a = llm_argmax(v, n);
 	float second = -INFINITY;
 
 	for (int i = 0; i < n; i++) {
@@ -428,8 +417,8 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 
 		if (!lc)
 			goto out;
-		next = argmax(lc, n);
-		dnext = argmax(ld, n);
+		next = llm_argmax(lc, n);
+		dnext = llm_argmax(ld, n);
 		kl = kl_divergence(lc, ld, n, lp, lq);
 		kl_sum += kl;
 		if (kl > kl_max)

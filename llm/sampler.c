@@ -46,7 +46,7 @@ void llm_sampler_free(struct llm_sampler *s)
 }
 
 /* The first index of the largest value. */
-static int sample_argmax(const float *p, int n)
+int llm_argmax(const float *p, int n)
 {
 	int best = 0;
 
@@ -125,7 +125,7 @@ int llm_sample(struct llm_sampler *s, float *logits)
 	float coin;
 
 	if (s->temperature == 0.0f)
-		return sample_argmax(logits, s->vocab_size);
+		return llm_argmax(logits, s->vocab_size);
 	for (int i = 0; i < s->vocab_size; i++)
 		logits[i] /= s->temperature;
 	llm_softmax(logits, s->vocab_size);

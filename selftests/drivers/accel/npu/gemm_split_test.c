@@ -14,43 +14,11 @@
 #include "kselftest_harness.h"
 #include "npu.h"
 #include "npu_gemm.h"
+#include "gemm_helpers.h"
 
 /* Work per shape: the shapes of the GEMM shape matrix, within a budget. */
 #define MAX_MACS_INT8	(20u * 1000 * 1000)
 #define MAX_MACS_FP16	(2u * 1000 * 1000)
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
-static size_t in_size(const struct npu_gemm_desc *d)
-{
-	return d->in_type == NPU_DTYPE_INT8 ? 1 : 2;
-}
-
-static size_t out_size(const struct npu_gemm_desc *d)
-{
-	return d->out_type == NPU_DTYPE_FP16 ? 2 : 4;
-}
-
-static void fill(const struct npu_gemm_desc *d, void *buf, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		if (d->in_type == NPU_DTYPE_INT8)
-			((int8_t *)buf)[i] = (int8_t)(rnd() % 255 - 127);
-		else
-			((uint16_t *)buf)[i] =
-				npu_fp32_to_fp16(((int)(rnd() % 4001) - 2000) / 1000.0f);
-	}
-}
 
 /*
  * Run @d split over the group and on die 0 alone.  0 when both equal the
@@ -60,22 +28,22 @@ static int split_vs_single(struct npu_device_group *g,
 			   const struct npu_gemm_desc *d,
 			   struct npu_gemm_split_info *info)
 {
-	size_t cbytes = (size_t)d->m * d->n * out_size(d);
+	size_t cbytes = (size_t)d->m * d->n * gemm_out_size(d);
 	struct npu_gemm_split *split = NULL;
 	struct npu_gemm_plan *one = NULL;
 	void *a, *b, *c2, *c1, *ref;
 	int ret;
 
-	a = malloc((size_t)d->m * d->k * in_size(d));
-	b = malloc((size_t)d->n * d->k * in_size(d));
+	a = malloc((size_t)d->m * d->k * gemm_in_size(d));
+	b = malloc((size_t)d->n * d->k * gemm_in_size(d));
 	c2 = malloc(cbytes);
 	c1 = malloc(cbytes);
 	ref = malloc(cbytes);
 	ret = -ENOMEM;
 	if (!a || !b || !c2 || !c1 || !ref)
 		goto out;
-	fill(d, a, (size_t)d->m * d->k);
-	fill(d, b, (size_t)d->n * d->k);
+	gemm_fill(d, a, (size_t)d->m * d->k);
+	gemm_fill(d, b, (size_t)d->n * d->k);
 	memset(c2, 0xa5, cbytes);
 
 	ret = npu_gemm_split_new(g, d, 0, 0, &split);
@@ -155,34 +123,28 @@ TEST_F(split, group_holds_every_die_in_order)
 static void shape_matrix(struct __test_metadata *_metadata,
 			 struct npu_device_group *g, uint32_t in, uint32_t out)
 {
-	static const uint32_t ms[] = { 1, 4, 64, 384 };
-	static const uint32_t ks[] = { 32, 64, 768, 2048, 4096 };
-	static const uint32_t ns[] = { 16, 768, 2048, 16384, 32000 };
 	uint32_t max_macs = in == NPU_DTYPE_INT8 ? MAX_MACS_INT8 : MAX_MACS_FP16;
-	unsigned int i, j, l, count = 0, two = 0;
+	unsigned int i, count = 0, two = 0;
 
-	for (i = 0; i < 4; i++)
-		for (j = 0; j < 5; j++)
-			for (l = 0; l < 5; l++) {
-				struct npu_gemm_desc d = { ms[i], ks[j], ns[l], in, out };
-				struct npu_gemm_split_info info;
-				int ret;
+	for (i = 0; i < GEMM_SHAPES; i++) {
+		struct npu_gemm_split_info info;
+		struct npu_gemm_desc d;
+		int ret;
 
-				if ((uint64_t)d.m * d.k * d.n > max_macs)
-					continue;
-				ret = split_vs_single(g, &d, &info);
-				ASSERT_EQ(0, ret)
-					TH_LOG("%ux%ux%u: %s", d.m, d.k, d.n,
-					       ret == 1 ? "split differs from one die" :
-					       ret == 2 ? "differs from the reference" :
-					       strerror(-ret));
-				/* N = 16 is too narrow for two slices of 32 */
-				EXPECT_EQ(d.n >= 64 ? 2 : 1, info.dies)
-					TH_LOG("%ux%ux%u on %u dies", d.m, d.k, d.n,
-					       info.dies);
-				count++;
-				two += info.dies == 2;
-			}
+		if (!gemm_shape(i, in, out, max_macs, &d))
+			continue;
+		ret = split_vs_single(g, &d, &info);
+		ASSERT_EQ(0, ret)
+			TH_LOG("%ux%ux%u: %s", d.m, d.k, d.n,
+			       ret == 1 ? "split differs from one die" :
+			       ret == 2 ? "differs from the reference" :
+			       strerror(-ret));
+		/* N = 16 is too narrow for two slices of 32 */
+		EXPECT_EQ(d.n >= 64 ? 2 : 1, info.dies)
+			TH_LOG("%ux%ux%u on %u dies", d.m, d.k, d.n, info.dies);
+		count++;
+		two += info.dies == 2;
+	}
 	TH_LOG("%u shapes (%u over both dies), identical to one die and to the reference",
 	       count, two);
 }
@@ -220,8 +182,8 @@ TEST_F_TIMEOUT(split, both_dies_hold_and_work, 120)
 	b = malloc((size_t)d.n * d.k);
 	c = malloc((size_t)d.n * 4);
 	ASSERT_TRUE(a && b && c);
-	fill(&d, a, d.k);
-	fill(&d, b, (size_t)d.n * d.k);
+	gemm_fill(&d, a, d.k);
+	gemm_fill(&d, b, (size_t)d.n * d.k);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, npu_device_fdinfo(npu_device_group_device(self->group, i),
 					       &before[i]));

@@ -29,6 +29,7 @@
 #include "npu.h"
 #include "npu_gemm.h"
 #include "npu_gemm_priv.h"
+#include "gemm_helpers.h"
 
 /*
  * Work per shape the TCG guest does in about a second (int8) or half a
@@ -37,34 +38,6 @@
  */
 #define MAX_MACS_INT8	(40u * 1000 * 1000)
 #define MAX_MACS_FP16	(4u * 1000 * 1000)
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
-static void fill(const struct npu_gemm_desc *d, void *buf, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		if (d->in_type == NPU_DTYPE_INT8)
-			((int8_t *)buf)[i] = (int8_t)(rnd() % 255 - 127);
-		else
-			((uint16_t *)buf)[i] =
-				npu_fp32_to_fp16(((int)(rnd() % 4001) - 2000) / 1000.0f);
-	}
-}
-
-static size_t out_size(const struct npu_gemm_desc *d)
-{
-	return d->out_type == NPU_DTYPE_FP16 ? 2 : 4;
-}
 
 /* The fp32 error bound of sequential summation against a double sum. */
 static int check_fp32_bound(const struct npu_gemm_desc *d, const uint16_t *a,
@@ -121,14 +94,14 @@ static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
 	memset(r, 0, sizeof(*r));
 	a = malloc((size_t)d->m * d->k * es);
 	b = malloc((size_t)d->n * d->k * es);
-	c = malloc((size_t)d->m * d->n * out_size(d));
-	ref = malloc((size_t)d->m * d->n * out_size(d));
+	c = malloc((size_t)d->m * d->n * gemm_out_size(d));
+	ref = malloc((size_t)d->m * d->n * gemm_out_size(d));
 	if (!a || !b || !c || !ref) {
 		r->ret = -ENOMEM;
 		goto out;
 	}
-	fill(d, a, (size_t)d->m * d->k);
-	fill(d, b, (size_t)d->n * d->k);
+	gemm_fill(d, a, (size_t)d->m * d->k);
+	gemm_fill(d, b, (size_t)d->n * d->k);
 
 	r->ret = npu_gemm_plan_new(dev, d, cores, &plan);
 	if (!r->ret)
@@ -146,7 +119,7 @@ static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	npu_gemm_reference(d, a, b, ref);
 	r->cpu_ms = ms_since(&t0);
-	r->exact = !memcmp(c, ref, (size_t)d->m * d->n * out_size(d));
+	r->exact = !memcmp(c, ref, (size_t)d->m * d->n * gemm_out_size(d));
 	r->bound_ok = 1;
 	if (d->out_type == NPU_DTYPE_FP32)
 		r->bound_ok = !check_fp32_bound(d, a, b, c, &r->worst_rel);
@@ -175,29 +148,24 @@ FIXTURE_TEARDOWN(gemm)
 static void shape_matrix(struct __test_metadata *_metadata,
 			 struct npu_device *dev, uint32_t in, uint32_t out)
 {
-	static const uint32_t ms[] = { 1, 4, 64, 384 };
-	static const uint32_t ks[] = { 32, 64, 768, 2048, 4096 };
-	static const uint32_t ns[] = { 16, 768, 2048, 16384, 32000 };
 	uint32_t max_macs = in == NPU_DTYPE_INT8 ? MAX_MACS_INT8 : MAX_MACS_FP16;
-	unsigned int i, j, l, count = 0;
+	unsigned int i, count = 0;
 
-	for (i = 0; i < 4; i++)
-		for (j = 0; j < 5; j++)
-			for (l = 0; l < 5; l++) {
-				struct npu_gemm_desc d = { ms[i], ks[j], ns[l], in, out };
-				struct gemm_result r;
+	for (i = 0; i < GEMM_SHAPES; i++) {
+		struct npu_gemm_desc d;
+		struct gemm_result r;
 
-				if ((uint64_t)d.m * d.k * d.n > max_macs)
-					continue;
-				run_gemm(dev, &d, 0, &r);
-				ASSERT_EQ(0, r.ret) TH_LOG("%ux%ux%u: %s", d.m, d.k,
-							   d.n, strerror(-r.ret));
-				EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs from the reference",
-							    d.m, d.k, d.n);
-				EXPECT_TRUE(r.bound_ok) TH_LOG("%ux%ux%u outside the fp32 bound",
-							       d.m, d.k, d.n);
-				count++;
-			}
+		if (!gemm_shape(i, in, out, max_macs, &d))
+			continue;
+		run_gemm(dev, &d, 0, &r);
+		ASSERT_EQ(0, r.ret) TH_LOG("%ux%ux%u: %s", d.m, d.k, d.n,
+					   strerror(-r.ret));
+		EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs from the reference",
+					    d.m, d.k, d.n);
+		EXPECT_TRUE(r.bound_ok) TH_LOG("%ux%ux%u outside the fp32 bound",
+					       d.m, d.k, d.n);
+		count++;
+	}
 	TH_LOG("%u shapes within %u MACs each, all exact", count, max_macs);
 }
 
@@ -285,8 +253,8 @@ TEST_F(gemm, three_cores_equal_one)
 	c1 = malloc((size_t)d.m * d.n * 4);
 	c3 = malloc((size_t)d.m * d.n * 4);
 	ASSERT_TRUE(a && b && c1 && c3);
-	fill(&d, a, (size_t)d.m * d.k);
-	fill(&d, b, (size_t)d.n * d.k);
+	gemm_fill(&d, a, (size_t)d.m * d.k);
+	gemm_fill(&d, b, (size_t)d.n * d.k);
 
 	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &one));
 	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 3, &three));
@@ -324,8 +292,8 @@ TEST_F(gemm, mmu_fault_reports_va)
 	char cmd[160];
 	FILE *f;
 
-	fill(&d, a, sizeof(a));
-	fill(&d, b, sizeof(b));
+	gemm_fill(&d, a, sizeof(a));
+	gemm_fill(&d, b, sizeof(b));
 	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &plan));
 	ASSERT_EQ(0, npu_gemm_plan_set_weights(plan, b));
 	ASSERT_EQ(0, npu_gemm_plan_run(plan, a, c));
