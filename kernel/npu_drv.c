@@ -242,6 +242,7 @@ const struct drm_driver npu_drm_driver = {
 	.postclose		= npu_postclose,
 	.show_fdinfo		= npu_show_fdinfo,
 	.gem_create_object	= npu_gem_create_object,
+	.gem_prime_import_sg_table = npu_gem_prime_import_sg_table,
 	.ioctls			= npu_ioctls,
 	.num_ioctls		= ARRAY_SIZE(npu_ioctls),
 	.name			= "npu",
