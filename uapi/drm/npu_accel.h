@@ -276,9 +276,13 @@ struct drm_npu_vm_destroy {
  * struct drm_npu_vm_map - argument of DRM_IOCTL_NPU_VM_MAP
  *
  * Maps @size bytes of a BO from @bo_offset at a device address.  All of
- * @bo_offset, @size and a fixed @va are multiples of the page size.
+ * @bo_offset, @size and a fixed @va are multiples of the page size.  The
+ * BO may be one imported with DRM_IOCTL_PRIME_FD_TO_HANDLE, from another
+ * die or another exporter: the device then uses the exporter's pages,
+ * and the mapping keeps them until it is removed.
  * Errors: -ENOENT unknown VM or BO, -EINVAL bad flags or range,
- * -ENOSPC the fixed range is taken or no free range is large enough.
+ * -ENOSPC the fixed range is taken or no free range is large enough,
+ * -ERANGE pages the device cannot address.
  */
 struct drm_npu_vm_map {
 	/** @vm_id: in: the VM. */
