@@ -21,7 +21,6 @@
 #define _GNU_SOURCE	/* memfd_create */
 #endif
 #include <poll.h>
-#include <sys/stat.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
@@ -31,7 +30,6 @@
 
 #define DBG_ROOT	"/sys/kernel/debug/accel/npu-virtual."
 #define SYS_ROOT	"/sys/bus/platform/devices/npu-virtual."
-#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 #define MIB		(1ull << 20)
 /* What else may come and go in a node's shmem count during a test. */
 #define SHMEM_NOISE	(4ll << 20)
@@ -247,46 +245,6 @@ static int mapping_phys(const struct die *d, uint64_t va,
 }
 
 
-/*
- * Attachments of the dma-buf behind @dmabuf_fd to the device named @dev,
- * from the dma-buf core's own list; -1 when the buffer is not listed.
- */
-static int attachments(int dmabuf_fd, const char *dev)
-{
-	char line[256], name[64];
-	unsigned long ino;
-	int in_buf = 0, in_devs = 0, n = -1;
-	struct stat st;
-	FILE *f;
-
-	if (fstat(dmabuf_fd, &st))
-		return -1;
-	f = fopen(BUFINFO, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!in_buf) {
-			if (sscanf(line, "%*u %*x %*x %*u %*s %lu", &ino) == 1 &&
-			    ino == st.st_ino) {
-				in_buf = 1;
-				n = 0;
-			}
-			continue;
-		}
-		if (!strncmp(line, "Total ", 6))
-			break;
-		if (strstr(line, "Attached Devices:")) {
-			in_devs = 1;
-			continue;
-		}
-		if (in_devs && sscanf(line, " %63s", name) == 1 &&
-		    !strcmp(name, dev))
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static int bo_create(int fd, uint64_t size, uint32_t *handle)
 {
 	struct drm_npu_bo_create c = { .size = size };
@@ -316,25 +274,6 @@ static int gem_close(int fd, uint32_t handle)
 	struct drm_gem_close c = { .handle = handle };
 
 	return ioc(fd, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
-static int export_bo(int fd, uint32_t handle)
-{
-	struct drm_prime_handle p = {
-		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
-	};
-	int ret = ioc(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
-
-	return ret ? ret : p.fd;
-}
-
-static int import_fd(int fd, int dmabuf, uint32_t *handle)
-{
-	struct drm_prime_handle p = { .fd = dmabuf };
-	int ret = ioc(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
-
-	*handle = p.handle;
-	return ret;
 }
 
 static int vm_map(int fd, uint32_t handle, uint64_t offset, uint64_t size,
@@ -586,23 +525,23 @@ TEST_F(peer, self_import_is_the_same_bo)
 	char *p, *p2;
 
 	ASSERT_EQ(0, bo_create(self->d0.fd, 8192, &h));
-	dmabuf = export_bo(self->d0.fd, h);
+	dmabuf = npu_export(self->d0.fd, h);
 	ASSERT_LE(0, dmabuf);
 	imports = dbg_value(&self->d0, "die", "imports");
 	bos = dbg_value(&self->d0, "die", "bos");
 	ASSERT_LE(0, imports);
 
 	/* Same file: the same handle. */
-	ASSERT_EQ(0, import_fd(self->d0.fd, dmabuf, &h2));
+	ASSERT_EQ(0, npu_import(self->d0.fd, dmabuf, &h2));
 	EXPECT_EQ(h, h2);
 
 	/* Another file of the die: another handle, the same object. */
 	fd2 = npu_open(0);
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, import_fd(fd2, dmabuf, &h3));
+	ASSERT_EQ(0, npu_import(fd2, dmabuf, &h3));
 	EXPECT_EQ(imports, dbg_value(&self->d0, "die", "imports"));
 	EXPECT_EQ(bos, dbg_value(&self->d0, "die", "bos"));
-	EXPECT_EQ(0, attachments(dmabuf, "npu-virtual.0"))
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.0"))
 		TH_LOG("a self-import must not attach");
 	p = bo_mmap(self->d0.fd, h, &size);
 	p2 = bo_mmap(fd2, h3, &size2);
@@ -647,9 +586,9 @@ TEST_F(peer, import_lifetime_and_no_leaks)
 	ASSERT_NE(NULL, p);
 	null_stream(p);
 	munmap(p, size);
-	dmabuf = export_bo(self->d0.fd, h);
+	dmabuf = npu_export(self->d0.fd, h);
 	ASSERT_LE(0, dmabuf);
-	EXPECT_EQ(0, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 
 	shared = fdinfo_mem(self->d1.fd, "shared");
 	/* Printed once the file has a BO: none yet is none resident. */
@@ -657,39 +596,39 @@ TEST_F(peer, import_lifetime_and_no_leaks)
 	if (resident < 0)
 		resident = 0;
 	ASSERT_LE(0, shared);
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &hi));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &hi));
 	EXPECT_EQ(imports + 1, dbg_value(&self->d1, "die", "imports"));
-	EXPECT_EQ(1, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	/* Die 1's fdinfo: shared memory, not resident on die 1. */
 	EXPECT_EQ(shared + 4096, fdinfo_mem(self->d1.fd, "shared"));
 	EXPECT_EQ(resident, fdinfo_mem(self->d1.fd, "resident"));
 	/* Importing again into the same file gives the same handle. */
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &hi2));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &hi2));
 	EXPECT_EQ(hi, hi2);
-	EXPECT_EQ(1, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	/* Die 1 does not count die 0's memory as its own. */
 	EXPECT_EQ(mem1, sys_value(&self->d1, "npu/mem_bytes"));
 
 	/* The mapping keeps the import after its handle is closed. */
 	ASSERT_EQ(0, vm_map(self->d1.fd, hi, 0, 4096, 0, &va));
 	ASSERT_EQ(0, gem_close(self->d1.fd, hi));
-	EXPECT_EQ(1, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	js.va = va;
 	ASSERT_EQ(0, submit(self->d1.fd, &js));
 	ASSERT_EQ(0, npu_wait(self->d1.fd, js.job_id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	ASSERT_EQ(0, vm_unmap(self->d1.fd, va, 4096));
-	EXPECT_EQ(0, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	EXPECT_EQ(imports, dbg_value(&self->d1, "die", "imports"));
 
 	/* A file closed with a handle and a mapping of an import. */
 	fd1b = npu_open(1);
 	ASSERT_LE(0, fd1b);
-	ASSERT_EQ(0, import_fd(fd1b, dmabuf, &hi));
+	ASSERT_EQ(0, npu_import(fd1b, dmabuf, &hi));
 	ASSERT_EQ(0, vm_map(fd1b, hi, 0, 4096, 0, &va2));
-	EXPECT_EQ(1, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	close(fd1b);
-	EXPECT_EQ(0, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	EXPECT_EQ(imports, dbg_value(&self->d1, "die", "imports"));
 
 	/*
@@ -698,7 +637,7 @@ TEST_F(peer, import_lifetime_and_no_leaks)
 	 */
 	ASSERT_EQ(0, gem_close(self->d0.fd, h));
 	EXPECT_EQ(bos0 + 1, dbg_value(&self->d0, "die", "bos"));
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &hi));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &hi));
 	ASSERT_EQ(0, vm_map(self->d1.fd, hi, 0, 4096, 0, &va));
 	js.va = va;
 	ASSERT_EQ(0, submit(self->d1.fd, &js));
@@ -734,9 +673,9 @@ TEST_F(peer, die1_runs_a_stream_in_die0_memory)
 	ASSERT_NE(NULL, p);
 	null_stream(p);
 	ASSERT_EQ(0, vm_map(self->d0.fd, h, 0, 4096, 0, &va0));
-	dmabuf = export_bo(self->d0.fd, h);
+	dmabuf = npu_export(self->d0.fd, h);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &hi));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &hi));
 	ASSERT_EQ(0, vm_map(self->d1.fd, hi, 0, 4096, 0, &va1));
 
 	ASSERT_EQ(0, mapping_phys(&self->d0, va0, &lo0, &hi0, &imp));
@@ -894,9 +833,9 @@ TEST_F(peer, die1_matmul_on_die0_buffers)
 	memset(bo + OFF_OUT, 0x5a, OUT_BYTES);
 	ASSERT_NE(0, gemm_check(bo, x, wt));	/* the check can fail */
 
-	dmabuf = export_bo(self->d0.fd, h);
+	dmabuf = npu_export(self->d0.fd, h);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &hi));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &hi));
 	ASSERT_EQ(0, vm_map(self->d1.fd, hi, 0, GEMM_BO, DRM_NPU_MAP_WRITE, &va));
 	ASSERT_GT(1ull << 32, va);
 	js.words = gemm_stream((uint64_t *)(bo + OFF_RC), (uint32_t)va);
@@ -985,9 +924,9 @@ static void run_from_foreign(struct __test_metadata *_metadata,
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
 	ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync);
 
-	ASSERT_EQ(0, import_fd(d1->fd, dmabuf, &h));
+	ASSERT_EQ(0, npu_import(d1->fd, dmabuf, &h));
 	EXPECT_EQ(imports + 1, dbg_value(d1, "die", "imports"));
-	EXPECT_EQ(1, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	ASSERT_EQ(0, vm_map(d1->fd, h, 0, size, 0, &va));
 	ASSERT_EQ(0, mapping_node(d1, va, &lo, &hi, &imp, &node));
 	TH_LOG("%s dma-buf of %llu KiB at phys 0x%llx-0x%llx, die 1 VA 0x%llx",
@@ -1008,7 +947,7 @@ static void run_from_foreign(struct __test_metadata *_metadata,
 
 	EXPECT_EQ(0, vm_unmap(d1->fd, va, size));
 	EXPECT_EQ(0, gem_close(d1->fd, h));
-	EXPECT_EQ(0, attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 	EXPECT_EQ(imports, dbg_value(d1, "die", "imports"));
 }
 
@@ -1071,8 +1010,8 @@ TEST_F(peer, import_rejects_non_dmabufs)
 	int memfd = memfd_create("npu-peer", MFD_CLOEXEC);
 
 	ASSERT_LE(0, memfd);
-	EXPECT_EQ(-EINVAL, import_fd(self->d1.fd, memfd, &h));
-	EXPECT_EQ(-EBADF, import_fd(self->d1.fd, 1000000, &h));
+	EXPECT_EQ(-EINVAL, npu_import(self->d1.fd, memfd, &h));
+	EXPECT_EQ(-EBADF, npu_import(self->d1.fd, 1000000, &h));
 	close(memfd);
 }
 
@@ -1245,9 +1184,9 @@ TEST_F(peer, fence_through_dmabuf_implicit_sync)
 	int dmabuf;
 
 	ASSERT_EQ(0, bo_create(self->d0.fd, 4096, &data));
-	dmabuf = export_bo(self->d0.fd, data);
+	dmabuf = npu_export(self->d0.fd, data);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, import_fd(self->d1.fd, dmabuf, &idata));
+	ASSERT_EQ(0, npu_import(self->d1.fd, dmabuf, &idata));
 	g.bo0 = data;
 	gate_start(_metadata, &g, va0);
 	g.b = (struct jobspec){ .va = va1, .words = 4, .core_mask = 1,
@@ -1267,7 +1206,7 @@ TEST_F(peer, fence_through_dmabuf_export_sync_file)
 	int dmabuf;
 
 	ASSERT_EQ(0, bo_create(self->d0.fd, 4096, &data));
-	dmabuf = export_bo(self->d0.fd, data);
+	dmabuf = npu_export(self->d0.fd, data);
 	ASSERT_LE(0, dmabuf);
 	s1 = syncobj_new(self->d1.fd);
 	ASSERT_NE(0, s1);
