@@ -116,6 +116,12 @@ enum drm_npu_model {
  * caches; DRM_NPU_BO_CPU_PREP/FINI then only wait, they flush nothing
  */
 #define DRM_NPU_CAP_COHERENT		0x4ULL
+/**
+ * define DRM_NPU_CAP_IMPORT - dma-bufs of other devices, the other dies of
+ * the package included, import with DRM_IOCTL_PRIME_FD_TO_HANDLE and map
+ * into VMs: the die's cores then use the exporter's pages, no copy
+ */
+#define DRM_NPU_CAP_IMPORT		0x8ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE

@@ -410,6 +410,7 @@ FIXTURE_SETUP(peer)
 	ASSERT_EQ(0, die_open(&self->d1, 1));
 	ASSERT_EQ(self->d0.q.package_id, self->d1.q.package_id);
 	ASSERT_NE(self->d0.q.die_index, self->d1.q.die_index);
+	ASSERT_TRUE(self->d1.q.caps & DRM_NPU_CAP_IMPORT);
 }
 
 FIXTURE_TEARDOWN(peer)
