@@ -21,6 +21,7 @@
 #define _GNU_SOURCE	/* memfd_create */
 #endif
 #include <poll.h>
+#include <pthread.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
@@ -1014,6 +1015,78 @@ TEST_F(peer, import_rejects_non_dmabufs)
 	EXPECT_EQ(-EINVAL, npu_import(self->d1.fd, memfd, &h));
 	EXPECT_EQ(-EBADF, npu_import(self->d1.fd, 1000000, &h));
 	close(memfd);
+}
+
+/* Each thread: its own die-1 file importing, mapping, running, dropping. */
+struct churn {
+	int dmabuf, rounds, failures;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	struct drm_npu_job_wait w;
+	int fd = npu_open(1), i;
+
+	if (fd < 0) {
+		c->failures = c->rounds;
+		return NULL;
+	}
+	for (i = 0; i < c->rounds; i++) {
+		struct jobspec js = { .words = 4 };
+		uint32_t h;
+
+		if (npu_import(fd, c->dmabuf, &h) ||
+		    vm_map(fd, h, 0, 4096, 0, &js.va)) {
+			c->failures++;
+			continue;
+		}
+		if (submit(fd, &js) || npu_wait(fd, js.job_id, 5000, &w) ||
+		    w.status != DRM_NPU_JOB_DONE)
+			c->failures++;
+		/* Half the rounds drop the handle first, half the mapping. */
+		if (i & 1 ? gem_close(fd, h) || vm_unmap(fd, js.va, 4096) :
+			    vm_unmap(fd, js.va, 4096) || gem_close(fd, h))
+			c->failures++;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Imports from several files at once: no failure, nothing left behind. */
+TEST_F(peer, concurrent_imports_leave_nothing)
+{
+	struct churn c[4];
+	pthread_t t[4];
+	long long imports = dbg_value(&self->d1, "die", "imports");
+	uint64_t size;
+	uint32_t h;
+	int dmabuf, i, failures = 0;
+	void *p;
+
+	ASSERT_LE(0, imports);
+	ASSERT_EQ(0, bo_create(self->d0.fd, 4096, &h));
+	p = bo_mmap(self->d0.fd, h, &size);
+	ASSERT_NE(NULL, p);
+	null_stream(p);
+	munmap(p, size);
+	dmabuf = npu_export(self->d0.fd, h);
+	ASSERT_LE(0, dmabuf);
+	for (i = 0; i < 4; i++) {
+		c[i] = (struct churn){ .dmabuf = dmabuf, .rounds = 50 };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn_thread, &c[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		failures += c[i].failures;
+	}
+	TH_LOG("4 files x 50 import/map/run/unmap/close rounds: %d failures",
+	       failures);
+	EXPECT_EQ(0, failures);
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
+	EXPECT_EQ(imports, dbg_value(&self->d1, "die", "imports"));
+	close(dmabuf);
+	gem_close(self->d0.fd, h);
 }
 
 /* ---- fences across dies -------------------------------------------- */
