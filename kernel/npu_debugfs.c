@@ -4,6 +4,7 @@
 #include <linux/bug.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/nodemask.h>
 #include <linux/seq_file.h>
 
 #include "npu_core.h"
@@ -23,7 +24,10 @@ static int npu_debugfs_die_show(struct seq_file *m, void *unused)
 	seq_printf(m, "numa_node: %d\n", ndev->numa_node);
 	seq_printf(m, "vms: %d\n", atomic_read(&ndev->vm_count));
 	seq_printf(m, "bos: %d\n", atomic_read(&ndev->bo_count));
-	for (nid = 0; nid < NPU_MAX_NODES; nid++) {
+	seq_printf(m, "imports: %d\n", atomic_read(&ndev->import_count));
+	seq_printf(m, "bo_bytes: %llu\n",
+		   npu_device_bo_bytes(ndev, NUMA_NO_NODE));
+	for (nid = 0; nid < nr_node_ids; nid++) {
 		s64 pages = atomic64_read(&ndev->node_pages[nid]);
 
 		if (pages)

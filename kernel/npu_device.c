@@ -56,6 +56,10 @@ struct npu_device *npu_device_create(struct device *parent,
 	ret = drmm_mutex_init(&ndev->drm, &ndev->vm_list_lock);
 	if (ret)
 		return ERR_PTR(ret);
+	ndev->node_pages = drmm_kcalloc(&ndev->drm, nr_node_ids,
+					sizeof(*ndev->node_pages), GFP_KERNEL);
+	if (!ndev->node_pages)
+		return ERR_PTR(-ENOMEM);
 	ndev->cores = drmm_kcalloc(&ndev->drm, info->core_count,
 				   sizeof(*ndev->cores), GFP_KERNEL);
 	if (!ndev->cores)
@@ -126,4 +130,28 @@ u64 npu_device_mem_total(const struct npu_device *ndev)
 	if (ndev->numa_node != NUMA_NO_NODE)
 		return (u64)node_present_pages(ndev->numa_node) << PAGE_SHIFT;
 	return (u64)totalram_pages() << PAGE_SHIFT;
+}
+
+/**
+ * npu_device_bo_bytes() - memory held by the BOs the die allocated
+ * @ndev: the die
+ * @nid: a NUMA node, or %NUMA_NO_NODE for all nodes
+ *
+ * Imported BOs are not counted: their memory belongs to the exporter.
+ *
+ * Return: bytes of live BOs whose pages sit on @nid.
+ */
+u64 npu_device_bo_bytes(struct npu_device *ndev, int nid)
+{
+	s64 pages = 0;
+	int i;
+
+	if (nid != NUMA_NO_NODE) {
+		if (nid < 0 || nid >= nr_node_ids)
+			return 0;
+		return (u64)atomic64_read(&ndev->node_pages[nid]) << PAGE_SHIFT;
+	}
+	for (i = 0; i < nr_node_ids; i++)
+		pages += atomic64_read(&ndev->node_pages[i]);
+	return (u64)pages << PAGE_SHIFT;
 }

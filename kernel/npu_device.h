@@ -22,6 +22,7 @@
 struct npu_device;
 struct npu_job;
 struct npu_vm;
+struct sg_table;
 
 /**
  * struct npu_backend_ops - what differs between hardware targets
@@ -47,9 +48,14 @@ struct npu_backend_ops {
 	int (*vm_init)(struct npu_vm *vm);
 	/** @vm_fini: tear it down; every range is unmapped by then. */
 	void (*vm_fini)(struct npu_vm *vm);
-	/** @vm_map: map @count pages at @va with DRM_NPU_MAP_* @prot. */
-	int (*vm_map)(struct npu_vm *vm, u64 va, struct page **pages,
-		      unsigned long count, u32 prot);
+	/**
+	 * @vm_map: map @size bytes of @sgt, from byte @offset on, at @va
+	 * with DRM_NPU_MAP_* @prot.  @sgt is DMA-mapped for the die's
+	 * device, for our own BOs and imported ones alike: a backend maps
+	 * its DMA addresses and never looks at the pages behind them.
+	 */
+	int (*vm_map)(struct npu_vm *vm, u64 va, struct sg_table *sgt,
+		      u64 offset, u64 size, u32 prot);
 	/** @vm_unmap: unmap @count pages at @va. */
 	void (*vm_unmap)(struct npu_vm *vm, u64 va, unsigned long count);
 	/** @fini: last call before the die goes away (optional). */
@@ -88,8 +94,10 @@ struct npu_device_info {
  * @vm_count: live address spaces, for debugfs
  * @vm_list_lock: protects @vm_list
  * @vm_list: every live VM of the die, for debugfs
- * @bo_count: live BOs, for debugfs
- * @node_pages: pages of live BOs per NUMA node (first %NPU_MAX_NODES)
+ * @bo_count: live BOs allocated by the die
+ * @import_count: live BOs imported from other devices through dma-buf
+ * @node_pages: pages of live BOs allocated by the die, per NUMA node;
+ *              an array of nr_node_ids counters
  */
 struct npu_device {
 	struct drm_device drm;
@@ -103,8 +111,8 @@ struct npu_device {
 	struct mutex vm_list_lock;	/* @vm_list */
 	struct list_head vm_list;
 	atomic_t bo_count;
-#define NPU_MAX_NODES	8
-	atomic64_t node_pages[NPU_MAX_NODES];
+	atomic_t import_count;
+	atomic64_t *node_pages;
 };
 
 static inline struct npu_device *to_npu_device(struct drm_device *drm)
@@ -118,6 +126,7 @@ struct npu_device *npu_device_create(struct device *parent,
 int npu_device_register(struct npu_device *ndev);
 void npu_device_unregister(struct npu_device *ndev);
 u64 npu_device_mem_total(const struct npu_device *ndev);
+u64 npu_device_bo_bytes(struct npu_device *ndev, int nid);
 
 void npu_debugfs_init(struct npu_device *ndev);
 int npu_sysfs_init(struct npu_device *ndev);

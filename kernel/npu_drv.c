@@ -57,7 +57,8 @@ static void npu_query_device_fill(struct npu_device *ndev,
 	q->va_end = 1ULL << info->va_bits;
 	q->page_size = NPU_PAGE_SIZE;
 	q->mem_total = npu_device_mem_total(ndev);
-	q->caps = info->caps;
+	/* Every backend maps imported BOs like its own (npu_gem.c). */
+	q->caps = info->caps | DRM_NPU_CAP_IMPORT;
 }
 
 static void npu_file_release(struct kref *ref)
@@ -242,6 +243,7 @@ const struct drm_driver npu_drm_driver = {
 	.postclose		= npu_postclose,
 	.show_fdinfo		= npu_show_fdinfo,
 	.gem_create_object	= npu_gem_create_object,
+	.gem_prime_import_sg_table = npu_gem_prime_import_sg_table,
 	.ioctls			= npu_ioctls,
 	.num_ioctls		= ARRAY_SIZE(npu_ioctls),
 	.name			= "npu",

@@ -2,8 +2,11 @@
 /* Copyright 2026 The NPU stack authors */
 
 #include <linux/cpumask.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/ktime.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
@@ -19,24 +22,54 @@
 /* A BO must fit one VM; 4 GiB is the whole 32-bit address space. */
 #define NPU_BO_MAX_SIZE		(4ULL << 30)
 
-static void npu_gem_count_pages(struct npu_bo *bo, int sign)
+/*
+ * Per-node accounting of a BO's pages, for debugfs and sysfs: added once
+ * the pages are pinned, removed before they are unpinned.  The pages do
+ * not move in between, so both walks see the same nodes.
+ */
+static int npu_gem_account(struct npu_bo *bo)
 {
 	struct npu_device *ndev = to_npu_device(bo->base.base.dev);
 	size_t i, n = bo->base.base.size >> PAGE_SHIFT;
-	long count[NPU_MAX_NODES] = { };
 	int nid, best = 0;
+	long *count;
 
-	for (i = 0; i < n; i++) {
-		nid = page_to_nid(bo->base.pages[i]);
-		if (nid < NPU_MAX_NODES)
-			count[nid]++;
-	}
-	for (nid = 0; nid < NPU_MAX_NODES; nid++) {
-		atomic64_add(sign * count[nid], &ndev->node_pages[nid]);
+	count = kcalloc(nr_node_ids, sizeof(*count), GFP_KERNEL);
+	if (!count)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		count[page_to_nid(bo->base.pages[i])]++;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		atomic64_add(count[nid], &ndev->node_pages[nid]);
 		if (count[nid] > count[best])
 			best = nid;
 	}
+	kfree(count);
 	bo->nid = best;
+	bo->accounted = true;
+	return 0;
+}
+
+static void npu_gem_unaccount(struct npu_bo *bo)
+{
+	struct npu_device *ndev = to_npu_device(bo->base.base.dev);
+	size_t i, n = bo->base.base.size >> PAGE_SHIFT;
+	int nid, run_nid = NUMA_NO_NODE;
+	long run = 0;
+
+	/* Runs of pages on one node: one atomic per run, no allocation. */
+	for (i = 0; i <= n; i++) {
+		nid = i < n ? page_to_nid(bo->base.pages[i]) : NUMA_NO_NODE;
+		if (nid == run_nid) {
+			run++;
+			continue;
+		}
+		if (run)
+			atomic64_sub(run, &ndev->node_pages[run_nid]);
+		run_nid = nid;
+		run = 1;
+	}
+	bo->accounted = false;
 }
 
 static void npu_gem_free(struct drm_gem_object *obj)
@@ -44,11 +77,15 @@ static void npu_gem_free(struct drm_gem_object *obj)
 	struct npu_bo *bo = to_npu_bo(obj);
 	struct npu_device *ndev = to_npu_device(obj->dev);
 
+	if (bo->accounted)
+		npu_gem_unaccount(bo);
 	if (bo->pinned) {
-		npu_gem_count_pages(bo, -1);
 		drm_gem_shmem_unpin(&bo->base);
 		atomic_dec(&ndev->bo_count);
 	}
+	if (bo->imported)
+		atomic_dec(&ndev->import_count);
+	/* Unmaps the sg table; an import also detaches from its dma-buf. */
 	drm_gem_shmem_free(&bo->base);
 }
 
@@ -92,14 +129,95 @@ struct drm_gem_object *npu_gem_create_object(struct drm_device *drm,
 }
 
 /**
- * npu_gem_is_npu_bo() - whether a GEM object is one of ours with pages
+ * npu_gem_sgt() - the DMA-mapped pages of a BO a VM can map
  * @obj: any object found by handle
  *
- * Return: true for BOs made by npu_gem_create(), which a VM can map.
+ * BOs made by BO_CREATE and BOs imported from a dma-buf both have a table
+ * mapped for the die's device, set before the object got a handle and
+ * unchanged until it is freed; a mapping holds a reference to the object,
+ * and so keeps the pages (or the dma-buf attachment) for as long as it
+ * exists.
+ *
+ * Return: the table, or NULL for an object a VM cannot map.
  */
-bool npu_gem_is_npu_bo(struct drm_gem_object *obj)
+struct sg_table *npu_gem_sgt(struct drm_gem_object *obj)
 {
-	return obj->funcs == &npu_gem_funcs && to_npu_bo(obj)->pinned;
+	struct npu_bo *bo;
+
+	if (obj->funcs != &npu_gem_funcs)
+		return NULL;
+	bo = to_npu_bo(obj);
+	return bo->pinned || bo->imported ? bo->base.sgt : NULL;
+}
+
+/*
+ * An imported table must map to whole device pages: every DMA segment
+ * starts on a page and is whole pages long, and together they cover the
+ * BO.  Exporters of system memory (shmem BOs, udmabuf, dma-heaps) give
+ * page-sized or larger segments.
+ */
+static bool npu_gem_sgt_ok(const struct sg_table *sgt, size_t size)
+{
+	struct scatterlist *sg;
+	u64 total = 0;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (!PAGE_ALIGNED(sg_dma_address(sg)) ||
+		    !PAGE_ALIGNED(sg_dma_len(sg)))
+			return false;
+		total += sg_dma_len(sg);
+	}
+	return total >= size;
+}
+
+/*
+ * A dma-buf another die of this driver exported carries that die's BO:
+ * its pages' node is known.  Any other exporter's is not.
+ */
+static int npu_gem_peer_nid(const struct dma_buf *dmabuf)
+{
+	const struct drm_gem_object *peer = dmabuf->priv;
+
+	if (dmabuf->owner != THIS_MODULE || peer->funcs != &npu_gem_funcs)
+		return NUMA_NO_NODE;
+	return to_npu_bo((struct drm_gem_object *)peer)->nid;
+}
+
+/**
+ * npu_gem_prime_import_sg_table() - &drm_driver.gem_prime_import_sg_table
+ * @drm: the importing die
+ * @attach: the attachment of the die's device to the dma-buf
+ * @sgt: the dma-buf's pages, DMA-mapped for the die's device
+ *
+ * Called for dma-bufs of other devices: another die, or any exporter of
+ * memory.  A dma-buf of this die's own BO never gets here, the DRM core
+ * hands back the BO itself.  The new object holds the attachment and the
+ * mapping until it is freed; VM mappings hold the object.
+ *
+ * Return: the new object or an ERR_PTR().
+ */
+struct drm_gem_object *
+npu_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt)
+{
+	struct npu_device *ndev = to_npu_device(drm);
+	struct drm_gem_object *obj;
+	size_t size = PAGE_ALIGN(attach->dmabuf->size);
+
+	if (!size || size > NPU_BO_MAX_SIZE || !npu_gem_sgt_ok(sgt, size)) {
+		drm_dbg(drm, "import: %zu byte dma-buf of %s not mappable\n",
+			attach->dmabuf->size, attach->dmabuf->exp_name);
+		return ERR_PTR(-EINVAL);
+	}
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (IS_ERR(obj))
+		return obj;
+	to_npu_bo(obj)->imported = true;
+	to_npu_bo(obj)->nid = npu_gem_peer_nid(attach->dmabuf);
+	atomic_inc(&ndev->import_count);
+	return obj;
 }
 
 static long npu_gem_pin_fn(void *arg)
@@ -129,6 +247,7 @@ static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
 				     u32 placement)
 {
 	struct drm_gem_shmem_object *shmem;
+	struct sg_table *sgt;
 	struct npu_bo *bo;
 	int nid, ret;
 
@@ -146,8 +265,20 @@ static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
 	}
 	bo->pinned = true;
 	atomic_inc(&ndev->bo_count);
-	npu_gem_count_pages(bo, 1);
+	ret = npu_gem_account(bo);
+	if (ret)
+		goto err_put;
+	/* Mapped once for the die's device; VMs map its DMA addresses. */
+	sgt = drm_gem_shmem_get_pages_sgt(shmem);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_put;
+	}
 	return bo;
+
+err_put:
+	drm_gem_object_put(&shmem->base);
+	return ERR_PTR(ret);
 }
 
 int npu_ioctl_bo_create(struct drm_device *drm, void *data,

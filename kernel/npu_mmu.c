@@ -6,6 +6,7 @@
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
 
 #include "npu_mmu.h"
 
@@ -160,35 +161,69 @@ void npu_mmu_pt_unmap(struct npu_mmu_pt *pt, u32 va, unsigned long count)
 }
 
 /**
- * npu_mmu_pt_map() - write the PTEs of a range
+ * npu_mmu_pt_map() - write the PTEs of a range from a DMA-mapped table
  * @pt: tables of the address space
  * @va: first address, page aligned; the range must be unmapped
- * @pages: the pages, one per 4 KiB
+ * @sgt: the buffer, DMA-mapped for the device; every DMA segment starts
+ *       on a page boundary and is a whole number of pages long
+ * @offset: first byte of the buffer to map, page aligned
  * @count: number of pages
  * @writable: whether the device may write
  *
- * Return: 0, -ENOMEM (nothing stays mapped) or -ERANGE for a page above
- * the 40-bit physical limit.
+ * The entries hold the DMA addresses of the pages: what the device puts
+ * on its bus.  Only DMA addresses are used, never the pages behind them,
+ * so buffers imported from another device map the same way as our own.
+ *
+ * Return: 0, -ENOMEM (nothing stays mapped), -ERANGE for an address above
+ * the 40-bit limit or -EINVAL when @sgt is shorter than the range or not
+ * page aligned.
  */
-int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct page **pages,
-		   unsigned long count, bool writable)
+int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct sg_table *sgt,
+		   u64 offset, unsigned long count, bool writable)
 {
 	u32 flags = NPU_MMU_PTE_READABLE | (writable ? NPU_MMU_PTE_WRITABLE : 0);
-	unsigned long i;
+	struct scatterlist *sg;
+	unsigned long done = 0;
+	unsigned int i;
 	u32 addr = va;
+	int ret = -EINVAL;
 
-	for (i = 0; i < count; i++, addr += PAGE_SIZE) {
-		phys_addr_t pa = page_to_phys(pages[i]);
-		u32 *ptes = npu_mmu_table(pt, addr, true);
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma_addr_t dma = sg_dma_address(sg);
+		u64 len = sg_dma_len(sg);
 
-		if (!ptes || !npu_mmu_pa_ok(pa)) {
-			npu_mmu_pt_unmap(pt, va, i);
-			return ptes ? -ERANGE : -ENOMEM;
+		if (!PAGE_ALIGNED(dma) || !PAGE_ALIGNED(len))
+			goto fail;
+		if (offset >= len) {
+			offset -= len;
+			continue;
 		}
-		WRITE_ONCE(ptes[NPU_MMU_PTE_INDEX(addr)],
-			   npu_mmu_mk_entry(pa) | flags);
+		dma += offset;
+		len -= offset;
+		offset = 0;
+		for (; len && done < count; len -= PAGE_SIZE, dma += PAGE_SIZE) {
+			u32 *ptes = npu_mmu_table(pt, addr, true);
+
+			if (!ptes) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			if (!npu_mmu_pa_ok(dma) ||
+			    !npu_mmu_pa_ok(dma + PAGE_SIZE - 1)) {
+				ret = -ERANGE;
+				goto fail;
+			}
+			WRITE_ONCE(ptes[NPU_MMU_PTE_INDEX(addr)],
+				   npu_mmu_mk_entry(dma) | flags);
+			addr += PAGE_SIZE;
+			done++;
+		}
+		if (done == count)
+			return 0;
 	}
-	return 0;
+fail:
+	npu_mmu_pt_unmap(pt, va, done);
+	return ret;
 }
 
 static u32 npu_mmu_read_entry(phys_addr_t table, unsigned int index)

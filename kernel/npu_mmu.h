@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 struct page;
+struct sg_table;
 
 #define NPU_MMU_ENTRIES		1024
 
@@ -30,8 +31,8 @@ struct npu_mmu_pt {
 
 int npu_mmu_pt_init(struct npu_mmu_pt *pt, int nid);
 void npu_mmu_pt_fini(struct npu_mmu_pt *pt);
-int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct page **pages,
-		   unsigned long count, bool writable);
+int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct sg_table *sgt,
+		   u64 offset, unsigned long count, bool writable);
 void npu_mmu_pt_unmap(struct npu_mmu_pt *pt, u32 va, unsigned long count);
 phys_addr_t npu_mmu_pt_dir_phys(const struct npu_mmu_pt *pt);
 

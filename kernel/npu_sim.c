@@ -11,6 +11,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
@@ -280,10 +281,15 @@ static void npu_sim_vm_fini(struct npu_vm *vm)
 	kfree(vm->priv);
 }
 
-static int npu_sim_vm_map(struct npu_vm *vm, u64 va, struct page **pages,
-			  unsigned long count, u32 prot)
+/*
+ * The virtual NPU is a bus master with no IOMMU in front of it (a 40-bit
+ * DMA mask, dma-direct): the DMA address of a page is the physical
+ * address its MMU walk ends at.
+ */
+static int npu_sim_vm_map(struct npu_vm *vm, u64 va, struct sg_table *sgt,
+			  u64 offset, u64 size, u32 prot)
 {
-	return npu_mmu_pt_map(vm->priv, va, pages, count,
+	return npu_mmu_pt_map(vm->priv, va, sgt, offset, size >> PAGE_SHIFT,
 			      prot & DRM_NPU_MAP_WRITE);
 }
 
@@ -376,6 +382,14 @@ static int npu_sim_probe(struct platform_device *pdev)
 	info.die_index = pdata->die_index;
 	info.die_count = pdata->die_count;
 	info.core_count = pdata->core_count;
+
+	/*
+	 * Its page tables hold 40-bit addresses: pages anywhere in memory,
+	 * its own and those of dma-bufs it imports, need no bounce buffer.
+	 */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(40));
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret, "no 40-bit DMA\n");
 
 	ndev = npu_device_create(&pdev->dev, &info, &npu_sim_ops);
 	if (IS_ERR(ndev))

@@ -2,6 +2,8 @@
 /* Copyright 2026 The NPU stack authors */
 
 #include <linux/cleanup.h>
+#include <linux/minmax.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -250,6 +252,7 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 	struct drm_npu_vm_map *args = data;
 	struct npu_vm_mapping *map;
 	struct drm_gem_object *obj;
+	struct sg_table *sgt;
 	struct npu_vm *vm;
 	int ret;
 
@@ -267,8 +270,9 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 		ret = -ENOENT;
 		goto out_vm;
 	}
-	if (!npu_gem_is_npu_bo(obj)) {
-		drm_dbg(drm, "vm_map: not a BO of this die\n");
+	sgt = npu_gem_sgt(obj);
+	if (!sgt) {
+		drm_dbg(drm, "vm_map: not a mappable BO\n");
 		ret = -EINVAL;
 		goto out_obj;
 	}
@@ -291,10 +295,8 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
-	ret = ndev->ops->vm_map(vm, map->node.start,
-				to_npu_bo(obj)->base.pages +
-				(args->bo_offset >> PAGE_SHIFT),
-				args->size >> NPU_PAGE_SHIFT, map->prot);
+	ret = ndev->ops->vm_map(vm, map->node.start, sgt, args->bo_offset,
+				args->size, map->prot);
 	if (ret) {
 		drm_mm_remove_node(&map->node);
 		goto out_unlock;
@@ -352,24 +354,45 @@ int npu_ioctl_vm_unmap(struct drm_device *drm, void *data,
 	return ret;
 }
 
+/* Lowest and highest device (DMA) address behind a mapping. */
+static void npu_vm_mapping_range(struct npu_vm_mapping *map, dma_addr_t *lo,
+				 dma_addr_t *hi)
+{
+	struct sg_table *sgt = npu_gem_sgt(map->obj);
+	u64 skip = map->bo_offset, left = map->node.size;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	*lo = ~(dma_addr_t)0;
+	*hi = 0;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 len = sg_dma_len(sg), n;
+
+		if (!left)
+			break;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		n = min(len - skip, left);
+		*lo = min(*lo, sg_dma_address(sg) + skip);
+		*hi = max(*hi, sg_dma_address(sg) + skip + n - 1);
+		left -= n;
+		skip = 0;
+	}
+}
+
 static void npu_vm_show_mapping(struct seq_file *m, struct npu_vm_mapping *map)
 {
-	struct page **pages = to_npu_bo(map->obj)->base.pages +
-			      (map->bo_offset >> PAGE_SHIFT);
-	unsigned long i, n = map->node.size >> PAGE_SHIFT;
-	phys_addr_t lo = ~(phys_addr_t)0, hi = 0;
+	struct npu_bo *bo = to_npu_bo(map->obj);
+	dma_addr_t lo, hi;
 
-	for (i = 0; i < n; i++) {
-		phys_addr_t pa = page_to_phys(pages[i]);
-
-		lo = min(lo, pa);
-		hi = max(hi, pa + PAGE_SIZE - 1);
-	}
-	seq_printf(m, "  va %#010llx-%#010llx %c%c phys %pa-%pa node %d\n",
+	npu_vm_mapping_range(map, &lo, &hi);
+	seq_printf(m, "  va %#010llx-%#010llx %c%c phys %pad-%pad node %d%s\n",
 		   map->node.start, map->node.start + map->node.size - 1,
 		   map->prot & DRM_NPU_MAP_READ ? 'r' : '-',
 		   map->prot & DRM_NPU_MAP_WRITE ? 'w' : '-', &lo, &hi,
-		   to_npu_bo(map->obj)->nid);
+		   bo->nid, bo->imported ? " imported" : "");
 }
 
 /**
@@ -378,7 +401,11 @@ static void npu_vm_show_mapping(struct seq_file *m, struct npu_vm_mapping *map)
  * @ndev: the die
  *
  * For each mapping: device range, permissions, and the lowest and highest
- * physical address behind it, which shows where the pages really sit.
+ * bus address behind it (the DMA addresses the device's page tables hold;
+ * physical addresses on the virtual NPU, which has no IOMMU in front of
+ * it), which shows where the pages really sit, and the BO's node.  An
+ * imported BO is marked; its node is the exporting die's, or -1 when the
+ * exporter is not a die.
  */
 void npu_vm_debugfs_show(struct seq_file *m, struct npu_device *ndev)
 {

@@ -116,6 +116,12 @@ enum drm_npu_model {
  * caches; DRM_NPU_BO_CPU_PREP/FINI then only wait, they flush nothing
  */
 #define DRM_NPU_CAP_COHERENT		0x4ULL
+/**
+ * define DRM_NPU_CAP_IMPORT - dma-bufs of other devices, the other dies of
+ * the package included, import with DRM_IOCTL_PRIME_FD_TO_HANDLE and map
+ * into VMs: the die's cores then use the exporter's pages, no copy
+ */
+#define DRM_NPU_CAP_IMPORT		0x8ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE
@@ -276,9 +282,13 @@ struct drm_npu_vm_destroy {
  * struct drm_npu_vm_map - argument of DRM_IOCTL_NPU_VM_MAP
  *
  * Maps @size bytes of a BO from @bo_offset at a device address.  All of
- * @bo_offset, @size and a fixed @va are multiples of the page size.
+ * @bo_offset, @size and a fixed @va are multiples of the page size.  The
+ * BO may be one imported with DRM_IOCTL_PRIME_FD_TO_HANDLE, from another
+ * die or another exporter: the device then uses the exporter's pages,
+ * and the mapping keeps them until it is removed.
  * Errors: -ENOENT unknown VM or BO, -EINVAL bad flags or range,
- * -ENOSPC the fixed range is taken or no free range is large enough.
+ * -ENOSPC the fixed range is taken or no free range is large enough,
+ * -ERANGE pages the device cannot address.
  */
 struct drm_npu_vm_map {
 	/** @vm_id: in: the VM. */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -272,6 +273,67 @@ static inline long long npu_fdinfo_busy(int fd, unsigned int core)
 			v = atoll(line + strlen(key));
 	fclose(f);
 	return v;
+}
+
+/* Export a BO as a dma-buf (read-write, close-on-exec); fd or -errno. */
+static inline int npu_export(int fd, uint32_t handle)
+{
+	struct drm_prime_handle p = {
+		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
+	};
+
+	return ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) ? -errno : p.fd;
+}
+
+/* Import a dma-buf; 0 or -errno, *handle set. */
+static inline int npu_import(int fd, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int ret = ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) ? -errno : 0;
+
+	*handle = p.handle;
+	return ret;
+}
+
+/*
+ * Attachments of the dma-buf behind @dmabuf to the device named @dev,
+ * from the dma-buf core's list in debugfs; -1 when it is not listed.
+ */
+static inline int npu_dmabuf_attachments(int dmabuf, const char *dev)
+{
+	char line[256], name[64];
+	int in_buf = 0, in_devs = 0, n = -1;
+	unsigned long ino;
+	struct stat st;
+	FILE *f;
+
+	if (fstat(dmabuf, &st))
+		return -1;
+	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!in_buf) {
+			/* size flags mode count exp_name ino name */
+			if (sscanf(line, "%*u %*x %*x %*u %*s %lu", &ino) == 1 &&
+			    ino == st.st_ino) {
+				in_buf = 1;
+				n = 0;
+			}
+			continue;
+		}
+		if (!strncmp(line, "Total ", 6))
+			break;
+		if (strstr(line, "Attached Devices:")) {
+			in_devs = 1;
+			continue;
+		}
+		if (in_devs && sscanf(line, " %63s", name) == 1 &&
+		    !strcmp(name, dev))
+			n++;
+	}
+	fclose(f);
+	return n;
 }
 
 #endif /* NPU_SELFTEST_HELPERS_H */

@@ -72,6 +72,84 @@ TEST(unbind_with_jobs_queued)
 	close(fd2);
 }
 
+/* A BO of @fd holding the null stream, exported: the dma-buf fd. */
+static int shared_stream(int fd, uint32_t *handle)
+{
+	struct npu_bo bo;
+
+	if (npu_bo_new(fd, 4096, &bo))
+		return -1;
+	((uint64_t *)bo.cpu)[0] = NPU_RC_CNA(0x12);
+	((uint64_t *)bo.cpu)[1] = 0;
+	((uint64_t *)bo.cpu)[2] = NPU_RC_VERSION;
+	((uint64_t *)bo.cpu)[3] = NPU_RC_OP_EN;
+	munmap(bo.cpu, bo.size);
+	*handle = bo.handle;
+	return npu_export(fd, bo.handle);
+}
+
+/*
+ * Dies that share a BO go away one after the other: the exporter first
+ * (the importer keeps running from its pages), then the importer with
+ * the import still mapped (its attachment goes when its file closes).
+ */
+TEST(unbind_dies_sharing_a_buffer)
+{
+	struct drm_npu_vm_map m = { .size = 4096, .flags = DRM_NPU_MAP_READ };
+	struct drm_npu_job_wait w;
+	uint32_t h0, h1;
+	uint64_t id = 0;
+	int fd0, fd1, dmabuf;
+
+	if (npu_count() < 2)
+		SKIP(return, "needs two dies");
+	fd0 = npu_open(0);
+	fd1 = npu_open(1);
+	ASSERT_LE(0, fd0);
+	ASSERT_LE(0, fd1);
+	dmabuf = shared_stream(fd0, &h0);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, npu_import(fd1, dmabuf, &h1));
+	m.handle = h1;
+	ASSERT_EQ(0, ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
+
+	/* The exporter goes; its BO stays for die 1, which runs from it. */
+	ASSERT_EQ(0, npu_write_file(DRV "unbind", "npu-virtual.0"));
+	EXPECT_EQ(-ENODEV, npu_export(fd0, h0));
+	close(fd0);
+	ASSERT_EQ(0, npu_submit_one(fd1, 0, m.va, 4, 0, &id));
+	ASSERT_EQ(0, npu_wait(fd1, id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	/* Then the importer, with the import mapped and a job done. */
+	ASSERT_EQ(0, npu_write_file(DRV "unbind", "npu-virtual.1"));
+	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
+	close(fd1);
+	EXPECT_EQ(0, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
+	/* The last reference: die 0's BO is freed after its die left. */
+	close(dmabuf);
+
+	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.0"));
+	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.1"));
+	fd0 = npu_open(0);
+	fd1 = npu_open(1);
+	ASSERT_LE(0, fd0);
+	ASSERT_LE(0, fd1);
+	dmabuf = shared_stream(fd0, &h0);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, npu_import(fd1, dmabuf, &h1));
+	m = (struct drm_npu_vm_map){ .handle = h1, .size = 4096,
+				     .flags = DRM_NPU_MAP_READ };
+	ASSERT_EQ(0, ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
+	ASSERT_EQ(0, npu_submit_one(fd1, 0, m.va, 4, 0, &id));
+	ASSERT_EQ(0, npu_wait(fd1, id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	close(dmabuf);
+	close(fd1);
+	close(fd0);
+}
+
 TEST(rmmod_with_jobs_running)
 {
 	uint64_t ids[3];
