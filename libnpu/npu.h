@@ -48,6 +48,8 @@ enum npu_model {
 #define NPU_CAP_MMU		0x2ULL
 /** NPU_CAP_COHERENT - device accesses are coherent with the CPU caches */
 #define NPU_CAP_COHERENT	0x4ULL
+/** NPU_CAP_IMPORT - dma-bufs of other dies and devices import and map */
+#define NPU_CAP_IMPORT		0x8ULL
 
 /**
  * enum npu_param - properties of a die, for npu_device_get_param()

@@ -25,6 +25,7 @@ static const struct {
 	{ NPU_CAP_VIRTUAL, "virtual" },
 	{ NPU_CAP_MMU, "mmu" },
 	{ NPU_CAP_COHERENT, "coherent" },
+	{ NPU_CAP_IMPORT, "import" },
 };
 
 static void usage(FILE *f)
