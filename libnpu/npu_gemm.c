@@ -9,11 +9,13 @@
  * unpacks C.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "npu_gemm_priv.h"
 #include "npu_priv.h"
@@ -46,6 +48,7 @@ struct npu_gemm_plan {
 	struct drm_npu_task *tasks;
 	struct drm_npu_job jobs[NPU_MAX_CORES];
 	bool weights_set;
+	bool input_shared;	/* @in is another plan's, imported */
 	struct npu_gemm_stats stats;
 	struct drm_npu_job_wait last_fail;
 };
@@ -185,6 +188,64 @@ static void npu_gemm_emit_all(struct npu_gemm_plan *p)
 	}
 }
 
+/**
+ * npu_gemm_plan_share_input() - read the input of another plan
+ * @p: the plan, typically on another die
+ * @src: the plan whose packed input @p reads
+ *
+ * @src's input BO is exported as a dma-buf and imported into @p's device,
+ * mapped read-only in @p's VM in place of @p's own input, and @p's
+ * command streams are emitted again for it.  From then on @p's submit
+ * does not pack: @src's submit must pack the input first, and @src must
+ * outlive @p.  Both plans must lay the input out alike (same M, K, type
+ * and row tiling).
+ *
+ * Return: 0; -EINVAL when the layouts differ; or the error of the export,
+ * import or mapping, and @p keeps its own input.
+ */
+int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
+			      const struct npu_gemm_plan *src)
+{
+	struct drm_prime_handle exp = {
+		.handle = src->in.handle, .flags = DRM_CLOEXEC | DRM_RDWR,
+	};
+	struct drm_prime_handle imp = { 0 };
+	struct drm_npu_vm_map map = { 0 };
+	struct npu_gemm_buf own = p->in;
+	int ret;
+
+	if (p->t.mt != src->t.mt || p->t.g.kp != src->t.g.kp ||
+	    p->t.in_bytes != src->t.in_bytes ||
+	    p->t.desc.in_type != src->t.desc.in_type)
+		return -EINVAL;
+	ret = npu_do_ioctl(src->dev->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
+	if (ret)
+		return ret;
+	imp.fd = exp.fd;
+	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
+	close(exp.fd);
+	if (ret)
+		return ret;
+	map.vm_id = p->vm_id;
+	map.handle = imp.handle;
+	map.size = src->in.size;
+	map.flags = DRM_NPU_MAP_READ;
+	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_MAP, &map);
+	if (ret) {
+		struct drm_gem_close gc = { .handle = imp.handle };
+
+		npu_do_ioctl(p->dev->fd, DRM_IOCTL_GEM_CLOSE, &gc);
+		return ret;
+	}
+	p->in = (struct npu_gemm_buf){
+		.handle = imp.handle, .size = src->in.size, .va = map.va,
+	};
+	npu_gemm_buf_free(p, &own);
+	npu_gemm_emit_all(p);
+	p->input_shared = true;
+	return 0;
+}
+
 NPU_PUBLIC void npu_gemm_plan_destroy(struct npu_gemm_plan *p)
 {
 	if (!p)
@@ -262,7 +323,8 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p, const void *a)
 	if (!p || !a || !p->weights_set)
 		return -EINVAL;
 	t0 = npu_now_ns();
-	npu_gemm_pack_input(&p->t, a, p->in.cpu);
+	if (!p->input_shared)
+		npu_gemm_pack_input(&p->t, a, p->in.cpu);
 	t1 = npu_now_ns();
 	submit.jobs = (uintptr_t)p->jobs;
 	submit.job_count = p->t.cores;

@@ -84,4 +84,8 @@ size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 
 int npu_regcmd_decode(uint64_t word, char *buf, size_t len);
 
+struct npu_gemm_plan;
+int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
+			      const struct npu_gemm_plan *src);
+
 #endif /* LIBNPU_NPU_GEMM_PRIV_H */

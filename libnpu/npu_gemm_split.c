@@ -32,6 +32,7 @@ struct npu_gemm_split {
 	struct npu_gemm_plan *plan[NPU_GROUP_MAX_DIES];
 	void *c_part[NPU_GROUP_MAX_DIES];	/* [m][n_d]; NULL when m == 1 */
 	uint32_t fault_die;
+	bool shared_input;	/* dies 1.. read die 0's input BO */
 };
 
 static size_t npu_type_size(uint32_t type)
@@ -73,6 +74,24 @@ NPU_PUBLIC int npu_gemm_split_cut(uint32_t n, uint32_t dies, uint32_t *n0)
 		n0[d] = (uint32_t)((uint64_t)units * d / used) * NPU_SPLIT_ALIGN;
 	n0[used] = n;
 	return (int)used;
+}
+
+/*
+ * One packed input for all dies: die 0's input BO, imported by the others
+ * through dma-buf.  Where the kernel or the layouts do not allow it, each
+ * die keeps packing its own copy.
+ */
+static void npu_split_share_input(struct npu_gemm_split *s)
+{
+	uint32_t d;
+	int ret = 0;
+
+	for (d = 1; !ret && d < s->dies; d++)
+		ret = npu_gemm_plan_share_input(s->plan[d], s->plan[0]);
+	s->shared_input = s->dies > 1 && !ret;
+	if (ret)
+		npu_dbg("gemm split: die %u packs its own input: %s", d - 1,
+			strerror(-ret));
 }
 
 NPU_PUBLIC int npu_gemm_split_new(struct npu_device_group *group,
@@ -121,6 +140,7 @@ NPU_PUBLIC int npu_gemm_split_new(struct npu_device_group *group,
 			}
 		}
 	}
+	npu_split_share_input(s);
 	*split = s;
 	return 0;
 err:
@@ -221,6 +241,7 @@ NPU_PUBLIC int npu_gemm_split_info(const struct npu_gemm_split *s,
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->dies = s->dies;
+	info->shared_input = s->shared_input;
 	for (d = 0; d <= s->dies; d++)
 		info->n0[d] = s->n0[d];
 	for (d = 0; d < s->dies; d++)

@@ -192,6 +192,8 @@ TEST_F_TIMEOUT(split, both_dies_hold_and_work, 120)
 	ASSERT_EQ(0, npu_gemm_split_run(split, a, c));
 	ASSERT_EQ(0, npu_gemm_split_info(split, &info));
 	ASSERT_EQ(2, info.dies);
+	/* One packed input, die 0's, read by die 1 through dma-buf. */
+	EXPECT_EQ(1, info.shared_input);
 	for (i = 0; i < 2; i++) {
 		uint64_t busy = 0;
 
