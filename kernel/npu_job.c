@@ -775,3 +775,7 @@ void npu_job_file_close(struct npu_file *nfile)
 		npu_job_record_put(rec);
 	}
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "npu_job_test.c"
+#endif

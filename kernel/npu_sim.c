@@ -530,3 +530,7 @@ void npu_sim_exit(void)
 	npu_sim_destroy_dies();
 	platform_driver_unregister(&npu_sim_driver);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "npu_sim_test.c"
+#endif

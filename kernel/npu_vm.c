@@ -423,3 +423,7 @@ void npu_vm_debugfs_show(struct seq_file *m, struct npu_device *ndev)
 		up_read(&vm->lock);
 	}
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "npu_vm_test.c"
+#endif

@@ -386,7 +386,7 @@ struct drm_npu_job {
 	__u64 out_syncs;
 	/** @task_count: 1..DRM_NPU_MAX_TASKS. */
 	__u32 task_count;
-	/** @bo_count: 0..4096. */
+	/** @bo_count: 0..256. */
 	__u32 bo_count;
 	/** @in_sync_count: 0..64. */
 	__u32 in_sync_count;
