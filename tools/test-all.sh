@@ -74,6 +74,10 @@ else
 	for t in "${tests[@]}"; do args+=(--bin "$t"); done
 	names=()
 	for t in "${tests[@]}"; do names+=("$(basename "$t")"); done
+	# the ioctl fuzzer, briefly, before teardown_test (the debug lane
+	# runs it for a minute)
+	args+=(--bin "$NPU_BUILD/selftests/fuzz_ioctl")
+	names=("${names[@]:0:${#names[@]}-1}" "fuzz_ioctl -s 1 -t 15" "${names[@]: -1}")
 	stage "kselftests in VM" bash tools/vm-run.sh --timeout 900 "${args[@]}" -- "${names[@]}"
 	count_tap "$logdir/kselftests-in-VM.log"
 fi
@@ -99,6 +103,17 @@ llm_no_npu() {
 		'npu-llm --device npu --load-format dummy --config 64,128,1,4,4,256,32 -n 4 >out 2>err; rc=$?; cat err; [ $rc = 1 ] && [ ! -s out ] && grep -q "no NPU found" err'
 }
 stage "npu-llm without an NPU" llm_no_npu
+
+# The debug-kernel lane: KASAN, lockdep, kmemleak, fault injection, KUnit
+# (a cold run builds the debug kernel first, about 20 minutes).
+# NPU_SKIP_DEBUG_LANE=1 leaves it out, for quick local runs only.
+if [ "${NPU_SKIP_DEBUG_LANE:-0}" = 1 ]; then
+	note "debug-kernel lane"; echo "left out (NPU_SKIP_DEBUG_LANE=1): this run is not a full one"
+	failed=$((failed + 1)); failures+=("debug-kernel lane (left out)")
+else
+	stage "debug-kernel lane" bash tools/lane-debug.sh
+	count_tap "$logdir/debug-kernel-lane.log"
+fi
 
 note "summary ($(( $(date +%s) - t0 )) s)"
 for f in "${failures[@]}"; do echo "failed: $f"; done

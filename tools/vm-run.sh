@@ -14,6 +14,12 @@
 #   --timeout SEC   whole-run limit (default 600)
 #   --log FILE      keep the full serial log there
 #   --no-npu        do not insmod npu.ko (harness self-checks only)
+#   --kernel K      debian (default): Debian's 6.12 kernel and npu.ko built
+#                   against its headers; debug: the lane's debug kernel
+#                   (tools/debug-kernel.sh: KASAN, lockdep, kmemleak, KUnit,
+#                   CMA) and npu.ko built against it (tools/lane-debug.sh);
+#                   the guest scans kmemleak after rmmod and any report
+#                   fails the run
 #
 # Exit status: 0 all commands passed and the log is clean; 1 a command
 # failed; 2 the guest kernel log has a splat or rmmod failed; 3 the guest
@@ -23,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
 bins=() datas=() params=() cmds=()
-timeout_s=600 logfile= load_npu=1
+timeout_s=600 logfile= load_npu=1 kernel=debian
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) logfile=$2; shift 2 ;;
 	--no-npu) load_npu=0; shift ;;
+	--kernel) kernel=$2; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; cmds+=("$@"); break ;;
 	-*) echo "vm-run: unknown option $1" >&2; usage ;;
@@ -43,9 +50,22 @@ done
 
 arch=${ARCH:-amd64}
 npu_kernel_paths "$arch"
-vmlinuz=$KIMAGE/boot/vmlinuz-$KREL
-[ -f "$vmlinuz" ] || { echo "vm-run: no kernel at $vmlinuz; run tools/setup.sh" >&2; exit 64; }
-ko=$NPU_TOP/kernel/npu.ko
+extra_append=
+case $kernel in
+debian)
+	vmlinuz=$KIMAGE/boot/vmlinuz-$KREL
+	[ -f "$vmlinuz" ] || { echo "vm-run: no kernel at $vmlinuz; run tools/setup.sh" >&2; exit 64; }
+	ko=$NPU_TOP/kernel/npu.ko ;;
+debug)
+	[ "$arch" = amd64 ] || { echo "vm-run: the debug kernel is amd64 only" >&2; exit 64; }
+	ddir=$(bash "$here/debug-kernel.sh" --print-dir)
+	[ -n "$ddir" ] || { echo "vm-run: no debug kernel; run tools/debug-kernel.sh" >&2; exit 64; }
+	vmlinuz=$ddir/arch/x86/boot/bzImage
+	ko=$NPU_BUILD/debug-module/kernel/npu.ko
+	# a CMA area for the contiguous-allocation paths; KASAN reports all
+	extra_append="cma=256M kasan_multi_shot" ;;
+*) echo "vm-run: --kernel $kernel: debian or debug" >&2; exit 64 ;;
+esac
 if [ $load_npu = 1 ] && [ ! -f "$ko" ]; then
 	echo "vm-run: $ko not built; run tools/build-module.sh" >&2; exit 64
 fi
@@ -66,11 +86,15 @@ for a in $("$bb" --list-full); do
 	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
 done
 
-# Modules npu.ko needs, in dependency order, decompressed for insmod.
-deps=$(for m in drm_shmem_helper gpu-sched; do
-		modprobe -d "$KIMAGE" -S "$KREL" --show-depends "$m"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-[ -n "$deps" ] || { echo "vm-run: cannot resolve module dependencies" >&2; exit 64; }
+# Modules npu.ko needs, in dependency order, decompressed for insmod
+# (the debug kernel has them built in).
+deps=
+if [ "$kernel" = debian ]; then
+	deps=$(for m in drm_shmem_helper gpu-sched; do
+			modprobe -d "$KIMAGE" -S "$KREL" --show-depends "$m"
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
+	[ -n "$deps" ] || { echo "vm-run: cannot resolve module dependencies" >&2; exit 64; }
+fi
 : > "$root/modules/order"
 for m in $deps; do
 	n=$(basename "$m"); n=${n%.xz}; n=${n%.zst}
@@ -121,6 +145,14 @@ fi
 if [ -f /npu/npu.ko ] && grep -q '^npu ' /proc/modules; then
 	rmmod npu || { echo "NPU-VM: rmmod npu failed"; [ $rc = 0 ] && rc=2; }
 fi
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# twice: an object is reported once two scans found it unreferenced
+	echo scan > /sys/kernel/debug/kmemleak; sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	echo "NPU-VM: kmemleak begin"
+	cat /sys/kernel/debug/kmemleak
+	echo "NPU-VM: kmemleak end"
+fi
 echo "NPU-VM: kernel log begin"
 dmesg
 echo "NPU-VM: kernel log end"
@@ -146,13 +178,13 @@ qemu+=(-m 8G -smp 2,sockets=2,cores=1,threads=1
 	-numa node,nodeid=1,cpus=1,memdev=m1
 	-display none -monitor none -serial stdio -no-reboot
 	-kernel "$vmlinuz" -initrd "$work/initramfs.cpio"
-	-append "console=$console panic=-1 loglevel=4")
+	-append "console=$console panic=-1 loglevel=4 $extra_append")
 
 log=${logfile:-$work/serial.log}
 start=$(date +%s.%N)
 set +e
 timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$log" |
-	sed -u '/^NPU-VM: kernel log begin/,/^NPU-VM: kernel log end/d' 
+	sed -u '/^NPU-VM: kernel log begin/,/^NPU-VM: kernel log end/d; /^NPU-VM: kmemleak begin/,/^NPU-VM: kmemleak end/d' 
 qrc=${PIPESTATUS[0]}
 set -e
 secs=$(echo "$(date +%s.%N) - $start" | bc)
@@ -166,6 +198,11 @@ tr -d '\r' < "$log" > "$work/clean.log"
 } > "$work/kernel.log"
 bad='WARNING:|BUG:|Oops|KASAN|kernel BUG|general protection fault|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|sleeping function called from invalid context|Kernel panic|kmemleak: [0-9]+ new suspected'
 splats=$(grep -E "$bad" "$work/kernel.log" | sort -u || true)
+leaks=$(sed -n '/^NPU-VM: kmemleak begin$/,/^NPU-VM: kmemleak end$/p' "$work/clean.log" |
+	sed '1d;$d')
+if [ -n "$leaks" ]; then
+	splats+=${splats:+$'\n'}"kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") unreferenced objects"
+fi
 result=$(sed -n 's/^NPU-VM: result \([0-9]*\)$/\1/p' "$work/clean.log" | tail -n1)
 
 printf 'vm-run: %.1f s, ' "$secs"
@@ -174,6 +211,7 @@ if [ -n "$splats" ]; then
 	echo "$splats" | sed 's/^/vm-run:   /'
 	echo "vm-run: ---- guest kernel log ----"
 	sed -n '/^NPU-VM: kernel log begin$/,/^NPU-VM: kernel log end$/p' "$work/clean.log"
+	[ -z "$leaks" ] || { echo "vm-run: ---- kmemleak ----"; echo "$leaks"; }
 	exit 2
 fi
 if [ -z "$result" ]; then

@@ -12,10 +12,16 @@
  * return 0 or a clean errno; the kernel log (checked by the harness) must
  * stay free of splats; at the end a valid job must still run.
  *
+ * With -f, the worker threads mark themselves for fault injection
+ * (/proc/thread-self/make-it-fail): with failslab and fail_page_alloc
+ * armed in debugfs for marked tasks only, the driver's allocations fail
+ * under the storm, and every ioctl must still answer cleanly (ENOMEM
+ * included).  The final check runs unmarked.
+ *
  * Prints the calls made and an errno histogram.  Exit status 1 when an
  * errno outside the documented ones came back, or the final job failed.
  *
- * usage: fuzz_ioctl [-s seed] [-t seconds] [-n calls] [-j threads]
+ * usage: fuzz_ioctl [-s seed] [-t seconds] [-n calls] [-j threads] [-f]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +40,7 @@ static atomic_ulong odd;			/* errno not expected */
 static int64_t deadline;
 static unsigned long max_calls;
 static void *ro_page, *rw_page;
+static int inject;
 
 struct fuzzer {
 	int fd;
@@ -354,6 +361,18 @@ static int budget_left(void)
 	       atomic_load(&calls) < max_calls;
 }
 
+/* Mark or unmark the calling thread for fault injection. */
+static void make_it_fail(int on)
+{
+	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+
+	if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1)
+		fprintf(stderr, "fuzz: cannot %s fault injection\n",
+			on ? "enable" : "disable");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void *worker(void *arg)
 {
 	struct fuzzer *f = arg;
@@ -361,12 +380,16 @@ static void *worker(void *arg)
 
 	if (!scratch)
 		return NULL;
+	if (inject)
+		make_it_fail(1);
 	while (budget_left()) {
 		if (!pick(f, 8))
 			valid_ops(f);
 		else
 			random_op(f, scratch);
 	}
+	if (inject)
+		make_it_fail(0);
 	free(scratch);
 	return NULL;
 }
@@ -389,21 +412,26 @@ static int run(uint64_t seed, int threads, const char *who)
 {
 	struct fuzzer f[8];
 	pthread_t tid[8];
-	int fd, i, e;
+	int fd, i, e, started;
 
 	fd = npu_open(0);
 	if (fd < 0 || npu_null_task(fd, 0, &null_bo)) {
 		fprintf(stderr, "fuzz: %s: no npu device\n", who);
 		return 1;
 	}
-	for (i = 0; i < threads; i++) {
-		memset(&f[i], 0, sizeof(f[i]));
-		f[i].fd = fd;
-		f[i].rng = seed * 0x9e3779b97f4a7c15ull + (uint64_t)i + 1;
-		pthread_create(&tid[i], NULL, worker, &f[i]);
+	for (started = 0; started < threads; started++) {
+		memset(&f[started], 0, sizeof(f[started]));
+		f[started].fd = fd;
+		f[started].rng = seed * 0x9e3779b97f4a7c15ull + (uint64_t)started + 1;
+		if (pthread_create(&tid[started], NULL, worker, &f[started]))
+			break;
 	}
-	for (i = 0; i < threads; i++)
+	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+	if (!started) {
+		fprintf(stderr, "fuzz: %s: no thread started\n", who);
+		return 1;
+	}
 	e = device_works(fd);
 	npu_bo_free(fd, &null_bo);
 	close(fd);
@@ -426,7 +454,7 @@ int main(int argc, char **argv)
 	pid_t child;
 
 	max_calls = ~0ul;
-	while ((opt = getopt(argc, argv, "s:t:n:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:j:f")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -440,8 +468,11 @@ int main(int argc, char **argv)
 		case 'j':
 			threads = atoi(optarg);
 			break;
+		case 'f':
+			inject = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n calls] [-j threads]\n",
+			fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n calls] [-j threads] [-f]\n",
 				argv[0]);
 			return 2;
 		}
@@ -456,8 +487,9 @@ int main(int argc, char **argv)
 	if (ro_page == MAP_FAILED || rw_page == MAP_FAILED)
 		return 1;
 	deadline = npu_now_ns() + (int64_t)seconds * 1000000000;
-	printf("1..1\n# fuzz_ioctl: seed %llu, %d s, %d threads in each of 2 processes\n",
-	       (unsigned long long)seed, seconds, threads);
+	printf("1..1\n# fuzz_ioctl: seed %llu, %d s, %d threads in each of 2 processes%s\n",
+	       (unsigned long long)seed, seconds, threads,
+	       inject ? ", allocations failing" : "");
 	fflush(stdout);
 
 	child = fork();

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The debug-kernel lane: the driver under KASAN, lockdep, kmemleak, fault
+# injection and KUnit, on Debian's 6.12 source built as a debug kernel.
+#
+#  1. build the debug kernel, or take it from the cache (tools/debug-kernel.sh)
+#  2. build npu.ko against it, W=1, warnings are errors (KUnit suites in)
+#  3. one guest boot: the KUnit suites run as npu.ko loads; every kselftest,
+#     libnpu's device test, the fuzzer (60 s, fixed seed), the fault-
+#     injection storm and the npu-llm demo run; after rmmod the guest scans
+#     kmemleak.  Any KASAN, lockdep, sleep-in-atomic, list-corruption or
+#     kmemleak report fails the lane (tools/vm-run.sh).
+#
+# Prints TAP lines for the KUnit cases, and the times.  Needs the
+# userspace build (meson) of tools/test-all.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+cd "$NPU_TOP"
+t0=$SECONDS
+
+bash tools/debug-kernel.sh
+kdir=$(bash tools/debug-kernel.sh --print-dir)
+echo "lane: debug kernel ready after $((SECONDS - t0)) s"
+
+# npu.ko for the debug kernel, built apart from the Debian one.
+mod=$NPU_BUILD/debug-module
+rm -rf "$mod"
+mkdir -p "$mod/kernel" "$mod/uapi"
+cp kernel/*.c kernel/*.h kernel/Makefile kernel/Kconfig "$mod/kernel/"
+cp -r uapi/. "$mod/uapi/"
+make -s -C "$kdir" M="$mod/kernel" W=1 KCFLAGS=-Werror modules
+echo "lane: npu.ko built against the debug kernel"
+
+models=$NPU_TOP/../shared/models
+bins=() datas=() cmds=()
+while IFS= read -r t; do
+	bins+=(--bin "$t"); cmds+=("$(basename "$t")")
+done < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' | sort |
+	awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
+# teardown_test reloads the module: the KUnit suites run a second time.
+bins+=(--bin "$NPU_BUILD/libnpu/test-device" --bin "$NPU_BUILD/selftests/fuzz_ioctl"
+	--bin "$NPU_BUILD/llm/npu-llm" --data tools/tests/fault-storm.sh)
+for f in stories260K.bin tok512.bin stories260K.greedy200.txt; do
+	[ -f "$models/$f" ] || { echo "lane: missing $models/$f" >&2; exit 1; }
+	datas+=(--data "$models/$f")
+done
+last=${cmds[${#cmds[@]}-1]}
+unset 'cmds[${#cmds[@]}-1]'
+cmds=(test-device "${cmds[@]}"
+	"fuzz_ioctl -s 1 -t ${FUZZ_SECONDS:-60}"
+	"sh fault-storm.sh"
+	"npu-llm stories260K.bin -z tok512.bin --device npu -t 0 -n 200 > story.txt && cmp story.txt stories260K.greedy200.txt && echo 'ok 1 - npu-llm on the debug kernel: the reference story'"
+	"$last")
+
+log=$NPU_BUILD/lane-debug-serial.log
+set +e
+bash tools/vm-run.sh --kernel debug --timeout 3000 --log "$log" "${bins[@]}" \
+	"${datas[@]}" -- "${cmds[@]}"
+rc=$?
+set -e
+
+# KUnit: its KTAP lines are in the kernel log.  Cases are indented.
+tr -d '\r' < "$log" | sed 's/^\[ *[0-9.]*\] //' |
+	grep -E '^ +(not )?ok [0-9]+ npu_' | sort | uniq > "$NPU_BUILD/lane-kunit.txt" || true
+kpass=$(grep -cE '^ +ok ' "$NPU_BUILD/lane-kunit.txt" || true)
+kfail=$(grep -cE '^ +not ok ' "$NPU_BUILD/lane-kunit.txt" || true)
+suites=$(tr -d '\r' < "$log" | grep -cE '^(\[ *[0-9.]*\] )?ok [0-9]+ npu_' || true)
+sed 's/^ *//' "$NPU_BUILD/lane-kunit.txt"
+echo "lane: KUnit: $kpass cases passed, $kfail failed, in $suites suite runs"
+if [ "$kpass" -eq 0 ] || [ "$kfail" -ne 0 ]; then
+	echo "lane: KUnit did not pass (no cases ran, or a case failed)"
+	[ $rc -ne 0 ] || rc=1
+fi
+echo "lane: $((SECONDS - t0)) s in all"
+exit $rc
