@@ -20,26 +20,7 @@
 
 #include "npu_gemm.h"
 #include "npu_priv.h"
-
-static int failures;
-static int checks;
-
-static void check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	checks++;
-	printf("%sok %d - ", cond ? "" : "not ", checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 /* A pointer no successful or failed call may leave behind. */
 #define POISON	((struct npu_device *)(uintptr_t)0x5a5a5a5a)

@@ -27,26 +27,7 @@
 /* Bounded waits: a lost fence fails the test instead of hanging the VM. */
 #define LONG_WAIT	(20 * 1000000000LL)
 
-static int failures;
-static int checks;
-
-static void check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	checks++;
-	printf("%sok %d - ", cond ? "" : "not ", checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static void bail(const char *what, int ret)
 {

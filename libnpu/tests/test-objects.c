@@ -18,26 +18,7 @@
 #include <unistd.h>
 
 #include "npu_priv.h"
-
-static int failures;
-static int checks;
-
-static void check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	checks++;
-	printf("%sok %d - ", cond ? "" : "not ", checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 #define POISON(type)	((type *)(uintptr_t)0x5a5a5a5a)
 
