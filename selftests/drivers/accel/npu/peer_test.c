@@ -173,6 +173,40 @@ static long long node_shmem(int nid)
  * Physical span of a node: lowest and highest memory block it owns
  * (/sys/devices/system/node/nodeN/memoryM, blocks of block_size_bytes).
  */
+/*
+ * Without memory hotplug there are no memory blocks in sysfs: the zones of
+ * /proc/zoneinfo give the node's span (start_pfn, spanned pages).
+ */
+static int node_span_zoneinfo(int nid, unsigned long long *lo,
+			      unsigned long long *hi)
+{
+	unsigned long long start = 0, spanned = 0;
+	char line[256];
+	int cur = -1, n;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	*lo = ~0ull;
+	*hi = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d,", &n) == 1) {
+			cur = n;
+			spanned = 0;
+		} else if (cur == nid && sscanf(line, " spanned %llu", &spanned) == 1) {
+			continue;
+		} else if (cur == nid && spanned &&
+			   sscanf(line, " start_pfn: %llu", &start) == 1) {
+			if (start * 4096 < *lo)
+				*lo = start * 4096;
+			if ((start + spanned) * 4096 - 1 > *hi)
+				*hi = (start + spanned) * 4096 - 1;
+		}
+	}
+	fclose(f);
+	return *hi ? 0 : -1;
+}
+
 static int node_span(int nid, unsigned long long *lo, unsigned long long *hi)
 {
 	unsigned long long bs = 0, b;
@@ -183,7 +217,7 @@ static int node_span(int nid, unsigned long long *lo, unsigned long long *hi)
 
 	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
 	if (!f)
-		return -1;
+		return node_span_zoneinfo(nid, lo, hi);
 	if (fscanf(f, "%llx", &bs) != 1)
 		bs = 0;
 	fclose(f);
