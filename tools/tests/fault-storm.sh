@@ -37,7 +37,7 @@ else
 fi
 sed 's/^/# /' storm.out | grep -v '^# ok 1\|^# 1\.\.1'
 for f in failslab fail_page_alloc; do echo 0 > $d/$f/probability; done
-grep -q ENOMEM storm.out && ok "allocations did fail: $(grep -h 'ENOMEM' storm.out | tr -s ' ' | tr '\n' ';')" ||
+grep -q ENOMEM storm.out && ok "allocations did fail: ENOMEM $(grep -h 'ENOMEM' storm.out | tr -s ' ' | cut -d' ' -f3 | tr '\n' ' ')times" ||
 	not_ok "no ENOMEM came back: the injection did not reach the driver"
 
 # Every file is closed: nothing of it may remain.

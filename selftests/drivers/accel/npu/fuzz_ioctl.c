@@ -497,8 +497,10 @@ int main(int argc, char **argv)
 		return 1;
 	ret = run(child ? seed : seed + 1000, threads,
 		  child ? "parent" : "child");
-	if (!child)
+	if (!child) {
+		fflush(stdout);
 		_exit(ret);
+	}
 	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		ret = 1;
