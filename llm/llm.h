@@ -10,6 +10,8 @@
  *   sampler.c     greedy, temperature, top-p; llama2.c's xorshift RNG
  *   forward.c     the transformer forward pass, the matmul hook, --verify
  *   backend_cpu.c the fp32 reference matmul
+ *   backend_npu.c every matmul a libnpu GEMM plan
+ *   quant.c       weights converted for the NPU (fp16, int8 + row scales)
  *   npu-llm.c     command line, generate and chat loops, statistics
  *
  * The arithmetic is llama2.c's, operation for operation, so that the CPU
@@ -330,6 +332,14 @@ int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		    enum llm_dtype dtype, int cores, int dies);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
+/*
+ * quant.c: rows r0 .. r1 - 1 of a group's stacked weights converted for
+ * the NPU (fp16; int8 with one scale per row).  0, or -ERANGE with a
+ * message for a value the type cannot hold.
+ */
+int llm_quant_fp16(const struct llm_group *g, int r0, int r1, uint16_t *b);
+int llm_quant_int8(const struct llm_group *g, int r0, int r1, int8_t *b,
+		   float *scale);
 
 /* ------------------------------------------------------------------------
  * Forward pass
