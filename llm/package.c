@@ -183,6 +183,7 @@ static void text_add(struct text *t, const char *fmt, ...)
 static void text_add(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 	int n;
 
 	if (t->oom)
@@ -200,12 +201,13 @@ static void text_add(struct text *t, const char *fmt, ...)
 			t->len += (size_t)n;
 			return;
 		}
-		t->cap = (t->cap + (size_t)n + 1) * 2;
-		t->p = realloc(t->p, t->cap);
-		if (!t->p) {
+		p = realloc(t->p, (t->cap + (size_t)n + 1) * 2);
+		if (!p) {
 			t->oom = 1;
 			return;
 		}
+		t->p = p;
+		t->cap = (t->cap + (size_t)n + 1) * 2;
 	}
 }
 
@@ -370,13 +372,13 @@ static uint64_t planned_bytes(const struct llm_model *m, size_t tok_bytes,
 	return total;
 }
 
-/* Source names go on one manifest line: no control characters. */
+/* Source names are one word of a manifest line: no blanks, no control characters. */
 static void clean_name(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
 	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
+		dst[i] = (unsigned char)src[i] <= 0x20 || src[i] == 0x7f ? '_' : src[i];
 	dst[i] = '\0';
 }
 
@@ -500,7 +502,7 @@ int llm_package_write(const struct llm_model *cm, const struct llm_tokenizer *to
 		llm_err("cannot write %s: %s", manifest, strerror(errno));
 		goto out;
 	}
-	clean_name(source, sizeof(source), base_name(o->source));
+	clean_name(source, sizeof(source), o->source ? base_name(o->source) : "?");
 	fprintf(mf, "%s %d\n", LLM_PACKAGE_MAGIC, LLM_PACKAGE_VERSION);
 	fprintf(mf, "# A peer model package for npu-llm, written by npu-llm-pack: one shard\n"
 		    "# per NPU die, every matmul cut by rows.  Format and rules:\n"
