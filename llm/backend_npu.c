@@ -4,11 +4,14 @@
  *
  * prepare() turns each group into one plan.  The group's weights are
  * stacked into one matrix of g->rows rows (q, k and v fused; w1 and w3
- * fused), converted once and packed into the plan's weight BO:
+ * fused), converted once (quant.c) and packed into the plan's weight BO:
  *
  *   fp16: each weight rounded to IEEE half (round to nearest even);
  *   int8: each row r scaled by s_r = max |w_r| / 127 and rounded, so that
  *         w[r][c] ~ s_r * q[r][c].
+ *
+ * A group of a peer package (g->packed) was converted by npu-llm-pack
+ * with the same code; its slices go to the dies as they are.
  *
  * The classifier is one plan too: the planner cuts its 32000 rows into
  * tasks of at most what the CBUF holds and the 14-bit kernel count allows,
@@ -85,59 +88,6 @@ static int grow(void **buf, size_t *len, size_t want, size_t elem)
 		return -ENOMEM;
 	*buf = p;
 	*len = want;
-	return 0;
-}
-
-/* The group's weights, stacked: row r of the group is row r' of w[i]. */
-static const float *group_row(const struct llm_group *g, int r)
-{
-	for (int i = 0; i < g->n; i++) {
-		if (r < g->w[i]->rows)
-			return g->w[i]->data + (size_t)r * (size_t)g->cols;
-		r -= g->w[i]->rows;
-	}
-	return NULL;
-}
-
-static int pack_fp16(const struct llm_group *g, uint16_t *b)
-{
-	for (int r = 0; r < g->rows; r++) {
-		const float *row = group_row(g, r);
-
-		for (int c = 0; c < g->cols; c++) {
-			if (!(fabsf(row[c]) <= FP16_MAX)) {
-				llm_err("npu: %s: weight [%d][%d] = %g does not fit in fp16",
-					g->name, r, c, (double)row[c]);
-				return -ERANGE;
-			}
-			b[(size_t)r * (size_t)g->cols + (size_t)c] =
-				npu_fp32_to_fp16(row[c]);
-		}
-	}
-	return 0;
-}
-
-/* Symmetric per-row int8: q = round(w / s_r), s_r = max |w_r| / 127. */
-static int pack_int8(const struct llm_group *g, int8_t *b, float *scale)
-{
-	for (int r = 0; r < g->rows; r++) {
-		const float *row = group_row(g, r);
-		int8_t *q = b + (size_t)r * (size_t)g->cols;
-		float amax = 0.0f;
-
-		for (int c = 0; c < g->cols; c++) {
-			if (!isfinite(row[c])) {
-				llm_err("npu: %s: weight [%d][%d] is not finite",
-					g->name, r, c);
-				return -ERANGE;
-			}
-			if (fabsf(row[c]) > amax)
-				amax = fabsf(row[c]);
-		}
-		scale[r] = amax > 0.0f ? amax / 127.0f : 1.0f;
-		for (int c = 0; c < g->cols; c++)
-			q[c] = (int8_t)lrintf(row[c] / scale[r]);
-	}
 	return 0;
 }
 
@@ -255,7 +205,8 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 			ret = -ENOMEM;
 			goto err;
 		}
-		ret = int8 ? pack_int8(g, b, gp->row_scale) : pack_fp16(g, b);
+		ret = int8 ? llm_quant_int8(g, 0, g->rows, b, gp->row_scale) :
+			     llm_quant_fp16(g, 0, g->rows, b);
 		if (!ret)
 			ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, b) :
 					 npu_gemm_split_set_weights(gp->split, b);

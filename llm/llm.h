@@ -10,7 +10,12 @@
  *   sampler.c     greedy, temperature, top-p; llama2.c's xorshift RNG
  *   forward.c     the transformer forward pass, the matmul hook, --verify
  *   backend_cpu.c the fp32 reference matmul
+ *   backend_npu.c every matmul a libnpu GEMM plan
+ *   quant.c       weights converted for the NPU (fp16, int8 + row scales)
+ *   package.c     peer packages: a manifest and one shard per die
+ *   sha256.c      SHA-256 (FIPS 180-4) for the shards' checksums
  *   npu-llm.c     command line, generate and chat loops, statistics
+ *   npu-llm-pack.c  the converter: a model to a peer package
  *
  * The arithmetic is llama2.c's, operation for operation, so that the CPU
  * path reproduces its output bit for bit.
@@ -169,8 +174,8 @@ struct llm_tokenizer;
  *               (every group has @packed); 0 for any other model
  * @packed_dtype: a peer package: the type they were converted to
  *
- * The rest is storage: the file mapping and the buffers of converted
- * weights.
+ * The rest is storage: the file mapping (a package: each shard's) and
+ * the buffers of converted weights.
  */
 struct llm_model {
 	struct llm_config cfg;
@@ -189,6 +194,8 @@ struct llm_model {
 
 	void *map;
 	size_t map_size;
+	void *shard_map[LLM_MAX_DIES];
+	size_t shard_size[LLM_MAX_DIES];
 	void **owned;
 	int n_owned;
 };
@@ -330,6 +337,14 @@ int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		    enum llm_dtype dtype, int cores, int dies);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
+/*
+ * quant.c: rows r0 .. r1 - 1 of a group's stacked weights converted for
+ * the NPU (fp16; int8 with one scale per row).  0, or -ERANGE with a
+ * message for a value the type cannot hold.
+ */
+int llm_quant_fp16(const struct llm_group *g, int r0, int r1, uint16_t *b);
+int llm_quant_int8(const struct llm_group *g, int r0, int r1, int8_t *b,
+		   float *scale);
 
 /* ------------------------------------------------------------------------
  * Forward pass
@@ -422,6 +437,13 @@ struct llm_tokenizer {
 };
 
 int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size);
+/* A tokenizer.bin image in memory; @what names it in messages. */
+int llm_tokenizer_parse(struct llm_tokenizer *t, const void *data, size_t size,
+			const char *what, int vocab_size, int bos_id,
+			int eos_id, int unk_id);
+/* The tokenizer as a llama2.c tokenizer.bin image, malloc()ed. */
+int llm_tokenizer_save(const struct llm_tokenizer *t, void **data,
+		       size_t *size);
 int llm_tokenizer_bytes(struct llm_tokenizer *t, int vocab_size);
 int llm_tokenizer_init(struct llm_tokenizer *t, char **vocab, float *scores,
 		       int vocab_size, int bos_id, int eos_id, int unk_id);
@@ -459,9 +481,78 @@ uint32_t llm_random_u32(uint64_t *state);
 float llm_random_f32(uint64_t *state);
 
 /* ------------------------------------------------------------------------
+ * Peer packages
+ *
+ * A model converted for the NPU once and cut by rows over N dies: a text
+ * manifest (<prefix>.manifest) and one shard file per die
+ * (<prefix>_d<N>.shard).  Documentation/npu/peer-package.rst has the
+ * format; npu-llm-pack writes packages, npu-llm runs them.
+ */
+
+/* sha256.c */
+#define LLM_SHA256_SIZE	32
+
+struct llm_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
+};
+
+void llm_sha256_init(struct llm_sha256 *s);
+void llm_sha256_update(struct llm_sha256 *s, const void *data, size_t len);
+void llm_sha256_final(struct llm_sha256 *s, uint8_t digest[LLM_SHA256_SIZE]);
+void llm_sha256_hex(const uint8_t digest[LLM_SHA256_SIZE],
+		    char hex[2 * LLM_SHA256_SIZE + 1]);
+
+#define LLM_PACKAGE_MAGIC	"npu-llm-package"
+#define LLM_PACKAGE_VERSION	1
+
+/**
+ * struct llm_package_info - a package's manifest header
+ * @dies: the dies its matmul weights are cut for
+ * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
+ * @source: the model it was converted from, "<format> <file name>"
+ */
+struct llm_package_info {
+	int dies;
+	enum llm_dtype dtype;
+	char source[256];
+};
+
+/**
+ * struct llm_pack_options - what npu-llm-pack writes
+ * @prefix: <prefix>.manifest and <prefix>_d<N>.shard
+ * @dies: shards, 1 to LLM_MAX_DIES
+ * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
+ * @source: the model file, named in the manifest
+ * @progress: print a line per tensor on stderr
+ */
+struct llm_pack_options {
+	const char *prefix;
+	int dies;
+	enum llm_dtype dtype;
+	const char *source;
+	int progress;
+};
+
+/* 1 if @path starts like a manifest; 0 if not, or if it cannot be read */
+int llm_package_detect(const char *path);
+/* The header of a manifest, checked; 0 or -1 (message) */
+int llm_package_peek(const char *path, struct llm_package_info *info);
+/* Whether every group of @m can be cut over @dies dies; -1 (message) if not */
+int llm_package_check_cut(const struct llm_model *m, int dies);
+int llm_package_write(const struct llm_model *m, const struct llm_tokenizer *tok,
+		      const struct llm_pack_options *o);
+int llm_model_load_package(struct llm_model *m, const char *path,
+			   int want_tokenizer);
+
+/* ------------------------------------------------------------------------
  * Utilities
  */
 
+/* the program named in front of every message, "npu-llm" by default */
+extern const char *llm_program;
 void llm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t llm_now_ns(void);
 

@@ -31,11 +31,13 @@
 
 #include "llm.h"
 
+const char *llm_program = "npu-llm";
+
 void llm_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("npu-llm: ", stderr);
+	fprintf(stderr, "%s: ", llm_program);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -279,6 +281,10 @@ void llm_model_free(struct llm_model *m)
 	free(m->groups);
 	if (m->map)
 		munmap(m->map, m->map_size);
+	for (int d = 0; d < LLM_MAX_DIES; d++) {
+		if (m->shard_map[d])
+			munmap(m->shard_map[d], m->shard_size[d]);
+	}
 	memset(m, 0, sizeof(*m));
 }
 
@@ -540,13 +546,20 @@ int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
 		return llm_model_load_gguf(m, path, want_tokenizer);
 	if (fmt == LLM_FORMAT_LLAMA2C)
 		return llm_model_load_llama2c(m, path);
+	if (fmt == LLM_FORMAT_PACKAGE)
+		return llm_model_load_package(m, path, want_tokenizer);
 
-	/* auto: "GGUF" or else a llama2.c checkpoint (which has no magic) */
+	/*
+	 * auto: "GGUF", a peer package's manifest, or else a llama2.c
+	 * checkpoint (which has no magic)
+	 */
 	if (llm_map_file(path, &map, &size))
 		return -1;
 	gguf = size >= 4 && !memcmp(map, "GGUF", 4);
 	if (map)
 		munmap(map, size);
+	if (!gguf && llm_package_detect(path) == 1)
+		return llm_model_load_package(m, path, want_tokenizer);
 	if (size < 4) {
 		llm_err("%s: truncated: %zu bytes, neither a GGUF file nor a llama2.c checkpoint",
 			path, size);

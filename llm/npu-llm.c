@@ -5,6 +5,7 @@
  *   npu-llm model.bin -z tokenizer.bin -i "Once upon a time"
  *   npu-llm model.gguf -t 0.0 -n 200
  *   npu-llm --load-format dummy --config 288,768,6,6,6,512,256
+ *   npu-llm model-peer.manifest -n 200          (a package of npu-llm-pack)
  *
  * The generated text goes to stdout, everything else to stderr.  The
  * flags of llama2.c's run work the same; so does the text.
@@ -31,11 +32,13 @@ struct options {
 	long long seed;
 	int steps;
 	const char *device;
+	int device_given;
 	enum llm_dtype dtype;
 	int dtype_given;
 	int npu_index;
 	int cores;
 	int dies;
+	int dies_given;
 	int verify;
 	int compare;
 	enum llm_format format;
@@ -47,6 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage:   npu-llm <checkpoint> [options]\n"
 		"Example: npu-llm model.bin -z tokenizer.bin -n 256 -i \"Once upon a time\"\n"
+		"         npu-llm model-peer.manifest -n 256   (a peer package: npu-llm-pack)\n"
 		"Options:\n"
 		"  -t <float>  temperature in [0,inf], default 1.0\n"
 		"  -p <float>  p value in top-p (nucleus) sampling in [0,1], default 0.9\n"
@@ -57,18 +61,19 @@ static void usage(FILE *f)
 		"              GGUF files carry their own)\n"
 		"  -m <string> mode: generate|chat, default: generate\n"
 		"  -y <string> (optional) system prompt in chat mode\n"
-		"  --device cpu|npu       where the matmuls run, default cpu\n"
-		"  --dtype fp16|int8      NPU matmul precision, default fp16\n"
+		"  --device cpu|npu       where the matmuls run, default cpu (npu for a package)\n"
+		"  --dtype fp16|int8      NPU matmul precision, default fp16 (a package's own)\n"
 		"  --npu <int>            NPU die to use, default 0\n"
 		"  --cores <int>          NPU cores each matmul is spread over, default 0 (all)\n"
 		"  --dies <int>           peer mode: split every matrix over this many dies\n"
-		"                         of the package, default 1\n"
+		"                         of the package, default 1 (a peer package's own)\n"
 		"  --verify               check every matmul against the CPU reference\n"
 		"  --compare              run the CPU reference beside --device npu, both fed\n"
 		"                         the CPU's greedy tokens (teacher forcing): print\n"
 		"                         top-1 agreement and the mean KL divergence\n"
-		"  --load-format auto|llama2c|gguf|dummy\n"
-		"                         model file format, default auto (by magic)\n"
+		"  --load-format auto|llama2c|gguf|package|dummy\n"
+		"                         model file format, default auto (by magic);\n"
+		"                         package: a peer package's .manifest\n"
 		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
 		"                         shape of --load-format dummy (random weights;\n"
 		"                         vocab < 0: classifier not shared); it always\n"
@@ -184,8 +189,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->mode = val;
 		else if (!strcmp(flag, "-y"))
 			o->system_prompt = val;
-		else if (!strcmp(flag, "--device"))
+		else if (!strcmp(flag, "--device")) {
 			o->device = val;
+			o->device_given = 1;
+		}
 		else if (!strcmp(flag, "--dtype")) {
 			if (!strcmp(val, "fp16"))
 				o->dtype = LLM_DTYPE_FP16;
@@ -201,19 +208,22 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->format = LLM_FORMAT_LLAMA2C;
 			else if (!strcmp(val, "gguf"))
 				o->format = LLM_FORMAT_GGUF;
+			else if (!strcmp(val, "package"))
+				o->format = LLM_FORMAT_PACKAGE;
 			else if (!strcmp(val, "dummy"))
 				o->format = LLM_FORMAT_DUMMY;
 			else
-				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
+				usage_error("--load-format %s: expected auto, llama2c, gguf, package or dummy", val);
 		} else if (!strcmp(flag, "--config"))
 			o->config = val;
 		else if (!strcmp(flag, "--npu"))
 			o->npu_index = (int)parse_int(flag, val, 0, 255);
 		else if (!strcmp(flag, "--cores"))
 			o->cores = (int)parse_int(flag, val, 0, LLM_MAX_CORES);
-		else if (!strcmp(flag, "--dies"))
+		else if (!strcmp(flag, "--dies")) {
 			o->dies = (int)parse_int(flag, val, 1, LLM_MAX_DIES);
-		else
+			o->dies_given = 1;
+		} else
 			usage_error("%s: unknown option", flag);
 	}
 
@@ -221,10 +231,6 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("-m %s: expected generate or chat", o->mode);
 	if (strcmp(o->device, "cpu") && strcmp(o->device, "npu"))
 		usage_error("--device %s: expected cpu or npu", o->device);
-	if (o->dies > 1 && strcmp(o->device, "npu"))
-		usage_error("--dies %d: peer mode is for --device npu", o->dies);
-	if (o->compare && strcmp(o->device, "npu"))
-		usage_error("--compare compares --device npu with the cpu");
 	if (o->compare && strcmp(o->mode, "generate"))
 		usage_error("--compare works in -m generate");
 	if (o->format == LLM_FORMAT_DUMMY) {
@@ -248,6 +254,49 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->seed = (unsigned int)time(NULL);
 	if (o->steps < 0)
 		o->steps = 0;
+}
+
+/*
+ * A peer package (npu-llm-pack): its weights exist only as the NPU takes
+ * them, cut for a number of dies, so it runs on --device npu with its own
+ * --dies and --dtype.  The CPU reference (--device cpu, --verify,
+ * --compare) needs the fp32 weights of the model it was made from.
+ */
+static int use_package(struct options *o)
+{
+	struct llm_package_info pi;
+	const char *dt;
+
+	if (llm_package_peek(o->checkpoint, &pi))
+		return -1;
+	dt = pi.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16";
+	if (o->device_given && strcmp(o->device, "npu")) {
+		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the source model (%s)",
+			o->checkpoint, dt, pi.dies, o->device, pi.source);
+		return -1;
+	}
+	if (o->verify || o->compare) {
+		llm_err("%s is a peer package: %s checks the NPU against the cpu reference, which needs the source model's fp32 weights (%s)",
+			o->checkpoint, o->verify ? "--verify" : "--compare",
+			pi.source);
+		return -1;
+	}
+	if (o->dies_given && o->dies != pi.dies) {
+		llm_err("--dies %d: %s is cut for %d die(s); write one for %d with npu-llm-pack --dies %d",
+			o->dies, o->checkpoint, pi.dies, o->dies, o->dies);
+		return -1;
+	}
+	if (o->dtype_given && o->dtype != pi.dtype) {
+		llm_err("--dtype %s: %s holds %s weights; write one with npu-llm-pack --dtype %s",
+			o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", o->checkpoint,
+			dt, o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16");
+		return -1;
+	}
+	o->format = LLM_FORMAT_PACKAGE;
+	o->device = "npu";
+	o->dies = pi.dies;
+	o->dtype = pi.dtype;
+	return 0;
 }
 
 /* "dim,hidden,layers,heads,kv_heads,vocab,seq"; vocab < 0: unshared classifier */
@@ -701,6 +750,14 @@ int main(int argc, char **argv)
 	int err = 0, steps, n_ctx, ret = EXIT_FAILURE;
 
 	parse_args(argc, argv, &o);
+	if ((o.format == LLM_FORMAT_PACKAGE ||
+	     (o.format == LLM_FORMAT_AUTO && llm_package_detect(o.checkpoint) == 1)) &&
+	    use_package(&o))
+		return EXIT_FAILURE;
+	if (o.dies > 1 && strcmp(o.device, "npu"))
+		usage_error("--dies %d: peer mode is for --device npu", o.dies);
+	if (o.compare && strcmp(o.device, "npu"))
+		usage_error("--compare compares --device npu with the cpu");
 
 	/* the backend first: no point loading a model for a missing device */
 	if (open_backend(&o, &backend))

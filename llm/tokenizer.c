@@ -126,13 +126,19 @@ void llm_tokenizer_free(struct llm_tokenizer *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size)
+/*
+ * A tokenizer.bin image: the file, or a copy of it in a peer package's
+ * shard.  Special tokens: llama2.c's files have BOS 1, EOS 2, unknown 0;
+ * a package states its own.
+ */
+int llm_tokenizer_parse(struct llm_tokenizer *t, const void *data, size_t size,
+			const char *what, int vocab_size, int bos_id,
+			int eos_id, int unk_id)
 {
 	char **vocab = calloc((size_t)vocab_size, sizeof(*vocab));
 	float *scores = malloc((size_t)vocab_size * sizeof(*scores));
-	const unsigned char *p;
-	size_t size, off = 4;
-	void *map = NULL;
+	const unsigned char *p = data;
+	size_t off = 4;
 	int32_t max_len;
 	int i;
 
@@ -141,17 +147,14 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 		llm_err("out of memory");
 		goto fail;
 	}
-	if (llm_map_file(path, &map, &size))
-		goto fail;
-	p = map;
 	if (size < 4) {
-		llm_err("%s: truncated: %zu bytes, not a llama2.c tokenizer", path, size);
+		llm_err("%s: truncated: %zu bytes, not a llama2.c tokenizer", what, size);
 		goto fail;
 	}
 	memcpy(&max_len, p, 4);
 	if (max_len <= 0 || max_len > 1 << 16) {
 		llm_err("%s: offset 0: max_token_length %d out of range: not a llama2.c tokenizer",
-			path, max_len);
+			what, max_len);
 		goto fail;
 	}
 	for (i = 0; i < vocab_size; i++) {
@@ -159,14 +162,14 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 
 		if (size - off < 8) {
 			llm_err("%s: truncated at offset %zu reading token %d of %d (the model's vocab_size)",
-				path, off, i, vocab_size);
+				what, off, i, vocab_size);
 			goto fail;
 		}
 		memcpy(&scores[i], p + off, 4);
 		memcpy(&len, p + off + 4, 4);
 		if (len < 0 || (size_t)len > size - off - 8) {
 			llm_err("%s: offset %zu: token %d of %d: length %d %s",
-				path, off + 4, i, vocab_size, len,
+				what, off + 4, i, vocab_size, len,
 				len < 0 ? "is negative" : "runs past the end of the file (truncated)");
 			goto fail;
 		}
@@ -182,17 +185,57 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 	}
 	if (off != size) {
 		llm_err("%s: %zu bytes after token %d (offset %zu): the tokenizer has more tokens than the model's vocab_size %d",
-			path, size - off, vocab_size - 1, off, vocab_size);
+			what, size - off, vocab_size - 1, off, vocab_size);
 		goto fail;
 	}
-	munmap(map, size);
-	return llm_tokenizer_init(t, vocab, scores, vocab_size, 1, 2, 0);
+	return llm_tokenizer_init(t, vocab, scores, vocab_size, bos_id, eos_id,
+				  unk_id);
 fail:
-	if (map)
-		munmap(map, size);
 	free_strings(vocab, vocab_size);
 	free(scores);
 	return -1;
+}
+
+int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size)
+{
+	size_t size;
+	void *map;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	if (llm_map_file(path, &map, &size))
+		return -1;
+	ret = llm_tokenizer_parse(t, map, size, path, vocab_size, 1, 2, 0);
+	if (map)
+		munmap(map, size);
+	return ret;
+}
+
+int llm_tokenizer_save(const struct llm_tokenizer *t, void **data, size_t *size)
+{
+	size_t n = 4, off = 4;
+	int32_t max_len = t->max_token_length > 0 ? t->max_token_length : 1;
+	unsigned char *p;
+
+	for (int i = 0; i < t->vocab_size; i++)
+		n += 8 + strlen(t->vocab[i]);
+	p = malloc(n);
+	if (!p) {
+		llm_err("out of memory");
+		return -1;
+	}
+	memcpy(p, &max_len, 4);
+	for (int i = 0; i < t->vocab_size; i++) {
+		int32_t len = (int32_t)strlen(t->vocab[i]);
+
+		memcpy(p + off, &t->scores[i], 4);
+		memcpy(p + off + 4, &len, 4);
+		memcpy(p + off + 8, t->vocab[i], (size_t)len);
+		off += 8 + (size_t)len;
+	}
+	*data = p;
+	*size = n;
+	return 0;
 }
 
 /*

@@ -91,7 +91,7 @@ llm_vm() {
 		[ -f "$models/$d" ] || { echo "missing $models/$d (see ../shared/models)"; return 1; }
 		args+=(--data "$models/$d")
 	done
-	bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/llm/npu-llm" "${args[@]}" \
+	bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/llm/npu-llm" --bin "$NPU_BUILD/llm/npu-llm-pack" "${args[@]}" \
 		--data llm/tests/npu-llm-vm.sh -- 'sh npu-llm-vm.sh'
 }
 stage "npu-llm in VM" llm_vm

@@ -22,8 +22,19 @@
 #   10   peer mode, --dies 2: fp16 greedy equals the reference; both dies
 #        opened, both dies' memory used about equally, both dies busy
 #   11   peer mode int8 gives the same text as single-die int8
+#   12   npu-llm-pack packs stories260K.bin for 2 dies, fp16, in the guest;
+#        sha256sum agrees with the manifest's checksums
+#   13   the package runs: fp16 greedy equals the reference; both dies
+#        opened, both dies' memory in use and both busy (the stats)
+#   14   the same seen from outside, while the package is loaded:
+#        /proc/<pid>/fd holds both /dev/accel nodes, and both fds' fdinfo
+#        show resident memory
+#   15   a 1-die int8 package prints what the direct int8 load prints
+#   16-17 bad packages: a changed byte (checksum) and a missing shard:
+#        exit 1 and a message naming the shard, nothing on stdout
 set -u
 llm=${1:-npu-llm}
+pack=${2:-npu-llm-pack}
 ref=stories260K.greedy200.txt
 n=0 failed=0
 
@@ -47,10 +58,11 @@ fp16_reference() {	# name, model args...
 for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
-echo "1..11"
+echo "1..17"
 
 fp16_reference stories260K.bin stories260K.bin -z tok512.bin
 cp err fp16.err
+tps_one=$(sed -n 's/^achieved tok\/s: //p' err)
 fp16_reference stories260K.gguf stories260K.gguf
 
 # 3: the NPU did the matmuls (from the .bin run above)
@@ -123,6 +135,7 @@ fi
 if "$llm" stories260K.bin -z tok512.bin --device npu --dies 2 -t 0 -n 200 \
 	>out 2>err && cmp -s out "$ref"; then
 	grep 'stats: die' err | sed 's/^/# /'
+	tps_peer=$(sed -n 's/^achieved tok\/s: //p' err)
 	# per die: "<die> <MiB resident> <busy ms>"
 	dies=$(grep 'stats: die .* memory (fdinfo)' err |
 		sed 's/.*die \([0-9]\) .*, \([0-9.]*\) MiB resident.*/\1 \2/')
@@ -150,6 +163,117 @@ if [ -s one ] && cmp -s one two; then
 	ok "--dies 2 int8 prints what one die prints ($(wc -c <one) bytes)"
 else
 	not_ok "--dies 2 int8 differs from one die"
+fi
+
+# "<die> <MiB resident> <busy ms>" of each die in the stats of file $1:
+# both dies there, both holding memory, both busy
+both_dies_used() {
+	mem=$(grep 'stats: die .* memory (fdinfo)' "$1" |
+		sed 's/.*die \([0-9]\) .*, \([0-9.]*\) MiB resident.*/\1 \2/')
+	busy=$(grep 'stats: die .* busy (fdinfo)' "$1" | sed 's/.* all \([0-9.]*\) ms.*/\1/' | tr '\n' ' ')
+	echo "$mem" | awk -v busy="$busy" '
+		{ mem[$1] = $2; n++ }
+		END {
+			split(busy, b, " ")
+			exit !(n == 2 && mem[0] > 0 && mem[1] > 0 && b[1] > 0 && b[2] > 0)
+		}'
+}
+
+# 12: the package, written in the guest
+if "$pack" stories260K.bin -z tok512.bin --dies 2 --dtype fp16 -o s260k-peer \
+	>out 2>err; then
+	sums=0
+	for d in 0 1; do
+		want=$(sed -n "s/^shard die=$d .*sha256=\([0-9a-f]*\)$/\1/p" s260k-peer.manifest)
+		have=$(sha256sum s260k-peer_d$d.shard | cut -d' ' -f1)
+		[ -n "$want" ] && [ "$want" = "$have" ] && sums=$((sums + 1))
+	done
+	if [ $sums -eq 2 ]; then
+		ok "npu-llm-pack: 2-die fp16 package of stories260K.bin, sha256sum agrees with the manifest ($(wc -c <s260k-peer_d0.shard) + $(wc -c <s260k-peer_d1.shard) bytes)"
+	else
+		not_ok "npu-llm-pack: shard checksums do not match the manifest"
+	fi
+	tail -n 1 err | sed 's/^/# /'
+else
+	not_ok "npu-llm-pack --dies 2 failed"
+fi
+
+# 13: run it
+if "$llm" s260k-peer.manifest -t 0 -n 200 >out 2>err && cmp -s out "$ref"; then
+	grep 'peer package of\|stats: die' err | sed 's/^/# /'
+	tps_pkg=$(sed -n 's/^achieved tok\/s: //p' err)
+	if grep -q '2 shard checksum(s) verified' err && both_dies_used err; then
+		ok "package, 2 dies: reference text; checksums verified; both dies opened, holding memory and busy"
+	else
+		not_ok "package, 2 dies: the dies are not both in use"
+	fi
+else
+	not_ok "package, 2 dies: fp16 greedy differs from $ref"
+	diff "$ref" out 2>/dev/null | head -n 6 | sed 's/^/#   /'
+fi
+echo "# tok/s: one die ${tps_one:-?}, --dies 2 ${tps_peer:-?}, 2-die package ${tps_pkg:-?}"
+
+# 14: from outside: chat mode waits for its system prompt once the weights
+# are on the dies; look at its fds then, and end it with end of input
+rm -f in.fifo chat.out
+mkfifo in.fifo
+"$llm" s260k-peer.manifest -m chat -n 64 <in.fifo >chat.out 2>chat.err &
+pid=$!
+exec 3>in.fifo
+i=0
+while [ $i -lt 120 ] && ! grep -q 'Enter system prompt' chat.out 2>/dev/null; do
+	sleep 1; i=$((i + 1))
+done
+nodes="" mems=""
+for fd in /proc/$pid/fd/*; do
+	node=$(readlink "$fd" 2>/dev/null) || continue
+	case $node in /dev/accel/accel*) ;; *) continue ;; esac
+	mem=$(sed -n 's/^drm-resident-memory:[[:space:]]*//p' \
+		"/proc/$pid/fdinfo/${fd##*/}" | head -n 1 | tr -d ' ')
+	nodes="$nodes $node"
+	mems="$mems ${mem:-0}"
+done
+exec 3>&-
+wait $pid
+rc=$?
+n_nodes=$(echo $nodes | wc -w)
+n_mem=$(echo $mems | tr ' ' '\n' | awk '$1 + 0 > 0 { c++ } END { print c + 0 }')
+if [ $rc -eq 0 ] && [ "$n_nodes" -eq 2 ] && [ "$n_mem" -eq 2 ] &&
+   [ "$(echo $nodes | tr ' ' '\n' | sort -u | wc -l)" -eq 2 ]; then
+	ok "/proc/$pid/fd of the loaded package:$nodes; fdinfo drm-resident-memory:$mems"
+else
+	not_ok "/proc/<pid>/fd: nodes '$nodes', resident '$mems', exit $rc"
+	tail -n 5 chat.err | sed 's/^/#   /'
+fi
+
+# 15: one die, int8, pre-packed
+if "$pack" stories260K.bin -z tok512.bin --dies 1 --dtype int8 -q -o s260k-int8 2>err &&
+   "$llm" s260k-int8.manifest -t 0 -n 120 >pkg1 2>err && [ -s one ] && cmp -s one pkg1; then
+	ok "1-die int8 package prints what the direct int8 load prints ($(wc -c <pkg1) bytes)"
+else
+	not_ok "1-die int8 package differs from the direct int8 load"
+fi
+
+# 16-17: bad packages
+mkdir -p bad
+cp s260k-peer.manifest s260k-peer_d0.shard s260k-peer_d1.shard bad/
+printf 'X' | dd of=bad/s260k-peer_d1.shard bs=1 seek=150000 conv=notrunc 2>/dev/null
+"$llm" bad/s260k-peer.manifest -t 0 -n 8 >out 2>err
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s out ] &&
+   grep -q 'shard 1: bad/s260k-peer_d1.shard: checksum mismatch' err; then
+	ok "a changed byte: $(grep -m1 checksum err | cut -c1-150)..."
+else
+	not_ok "a changed byte in a shard: exit $rc"
+fi
+rm bad/s260k-peer_d1.shard
+"$llm" bad/s260k-peer.manifest -t 0 -n 8 >out 2>err
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s out ] &&
+   grep -q 'shard 1: bad/s260k-peer_d1.shard: No such file' err; then
+	ok "a missing shard: $(grep -m1 'No such' err)"
+else
+	not_ok "a missing shard: exit $rc"
 fi
 
 [ "$failed" -eq 0 ]
