@@ -422,7 +422,6 @@ static void test_busy(void)
 	ret = npu_job_submit(&job, 1, NULL);
 	if (!ret)
 		ret = npu_job_submit(&reader, 1, NULL);
-	write_file(path, "0");
 	check(!ret, "a 200 ms job writing a BO, then one reading it: %d", ret);
 
 	memset(&st, 0xff, sizeof(st));
@@ -440,6 +439,8 @@ static void test_busy(void)
 	      "cpu_prep without timeout returns after the job: %d, %.0f ms",
 	      ret, (now_ns() - t0) / 1e6);
 	npu_bo_cpu_fini(bo, NPU_BO_CPU_READ);
+	/* Only now: the core reads the delay when it runs the task. */
+	write_file(path, "0");
 	ret = npu_job_wait(job, 0, &st);
 	check(!ret && st.state == NPU_JOB_DONE && st.busy_ns >= 150 * 1000000ULL,
 	      "the job is done, busy %.0f ms", st.busy_ns / 1e6);
