@@ -254,12 +254,21 @@ const struct drm_driver npu_drm_driver = {
 
 static int __init npu_init(void)
 {
-	return npu_sim_init();
+	int ret;
+
+	ret = npu_rk3588_init();
+	if (ret)
+		return ret;
+	ret = npu_sim_init();
+	if (ret)
+		npu_rk3588_exit();
+	return ret;
 }
 
 static void __exit npu_exit(void)
 {
 	npu_sim_exit();
+	npu_rk3588_exit();
 }
 
 module_init(npu_init);
