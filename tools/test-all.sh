@@ -54,6 +54,7 @@ stage "unit tests" meson test -C "$NPU_BUILD" --print-errorlogs
 module_build() { bash tools/build-module.sh clean >/dev/null && bash tools/build-module.sh; }
 stage "module build W=1" module_build
 stage "checkpatch" bash tools/checkpatch.sh
+stage "dt-schema" bash tools/dt-check.sh
 stage "vm splat check" bash tools/tests/vm-splat-check.sh
 
 # Every kselftest binary, in one guest boot.
