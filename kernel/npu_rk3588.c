@@ -54,7 +54,7 @@
 #define NPU_RK_COMPATIBLE	"rockchip,rk3588-rknn-core"
 #define NPU_RK_NAME		"npu-rk3588"
 #define NPU_RK_PACKAGE_ID	0x3588u
-/* Idle time before a core's clocks and supplies go off. */
+/* Idle time before a core's clocks and power domain go off. */
 #define NPU_RK_AUTOSUSPEND_MS	100
 /* Completion interrupts the kernel unmasks: the DPU write-back ends a task. */
 #define NPU_RK_IRQ_DONE		(NPU_PC_IRQ_DPU_0 | NPU_PC_IRQ_DPU_1)
@@ -77,7 +77,7 @@ struct npu_rk_vm;
  * @clks: aclk, hclk, npu, pclk
  * @num_clks: entries in @clks
  * @resets: srst_a, srst_h
- * @supplies: npu, sram
+ * @supplies: npu, sram; on while the core is bound
  * @group: the core's IOMMU group
  * @attached: VM whose domain the core's IOMMU uses; under the core's job
  *            lock.  A core holds a runtime PM reference while attached.
@@ -551,21 +551,14 @@ static int npu_rk_runtime_suspend(struct device *dev)
 	struct npu_rk_core *rc = dev_get_drvdata(dev);
 
 	clk_bulk_disable_unprepare(rc->num_clks, rc->clks);
-	return regulator_bulk_disable(ARRAY_SIZE(rc->supplies), rc->supplies);
+	return 0;
 }
 
 static int npu_rk_runtime_resume(struct device *dev)
 {
 	struct npu_rk_core *rc = dev_get_drvdata(dev);
-	int ret;
 
-	ret = regulator_bulk_enable(ARRAY_SIZE(rc->supplies), rc->supplies);
-	if (ret)
-		return ret;
-	ret = clk_bulk_prepare_enable(rc->num_clks, rc->clks);
-	if (ret)
-		regulator_bulk_disable(ARRAY_SIZE(rc->supplies), rc->supplies);
-	return ret;
+	return clk_bulk_prepare_enable(rc->num_clks, rc->clks);
 }
 
 static const struct dev_pm_ops npu_rk_core_pm_ops = {
@@ -576,6 +569,13 @@ static const struct dev_pm_ops npu_rk_core_pm_ops = {
 static void npu_rk_put_group(void *group)
 {
 	iommu_group_put(group);
+}
+
+static void npu_rk_supplies_off(void *data)
+{
+	struct npu_rk_core *rc = data;
+
+	regulator_bulk_disable(ARRAY_SIZE(rc->supplies), rc->supplies);
 }
 
 static int npu_rk_core_probe(struct platform_device *pdev)
@@ -615,8 +615,12 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 	if (ret)
 		return dev_err_probe(dev, ret, "cannot get resets\n");
 	/*
-	 * Claimed now, not at first use: a module loaded late must not find
-	 * them switched off as unused by the regulator core.
+	 * Claimed and switched on at probe, and kept on while bound: the
+	 * power domain can only power up with them on, and on a kernel whose
+	 * power domain driver does not handle its supply, genpd powers the
+	 * domain before any runtime PM callback of ours could enable them.
+	 * A module loaded after the regulator core switched unused supplies
+	 * off turns them back on here.
 	 */
 	rc->supplies[0].supply = "npu";
 	rc->supplies[1].supply = "sram";
@@ -624,6 +628,12 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 				      rc->supplies);
 	if (ret)
 		return dev_err_probe(dev, ret, "cannot get supplies\n");
+	ret = regulator_bulk_enable(ARRAY_SIZE(rc->supplies), rc->supplies);
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot enable supplies\n");
+	ret = devm_add_action_or_reset(dev, npu_rk_supplies_off, rc);
+	if (ret)
+		return ret;
 
 	/* Page table entries of the core IOMMUs hold 40-bit addresses. */
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(40));
@@ -659,7 +669,12 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 
 static void npu_rk_core_remove(struct platform_device *pdev)
 {
-	component_del(&pdev->dev, &npu_rk_core_component_ops);
+	struct device *dev = &pdev->dev;
+
+	component_del(dev, &npu_rk_core_component_ops);
+	/* Power down now, not after the autosuspend delay. */
+	pm_runtime_get_noresume(dev);
+	pm_runtime_put_sync_suspend(dev);
 }
 
 static const struct of_device_id npu_rk_core_of_match[] = {
