@@ -55,6 +55,10 @@ module_build() { bash tools/build-module.sh clean >/dev/null && bash tools/build
 stage "module build W=1" module_build
 stage "checkpatch" bash tools/checkpatch.sh
 stage "dt-schema" bash tools/dt-check.sh
+# arm64: Debian's arm64 kernel and headers, the cross-built module
+stage "arm64 setup" bash tools/lane-arm64.sh setup
+stage "module build arm64 W=1" bash tools/lane-arm64.sh build
+stage "sparse" bash tools/sparse.sh
 stage "vm splat check" bash tools/tests/vm-splat-check.sh
 
 # Every kselftest binary, in one guest boot.
