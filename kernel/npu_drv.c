@@ -231,8 +231,16 @@ static const struct file_operations npu_fops = {
 
 #define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_COMPUTE_ACCEL)
 #else
-/* No accel core (Debian arm64): a render node keeps the driver usable. */
-DEFINE_DRM_GEM_FOPS(npu_fops);
+/*
+ * No accel core (Debian arm64): a render node keeps the driver usable.
+ * DEFINE_DRM_GEM_FOPS() of 6.12 has no show_fdinfo: spell it out, or
+ * the render node's fdinfo lacks the engine and memory keys.
+ */
+static const struct file_operations npu_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 #define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_RENDER)
 #endif
 

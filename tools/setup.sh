@@ -29,7 +29,7 @@ PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
 # conflict with the amd64 toolchain), so dpkg only needs to know the
 # architecture for apt to find them.
 if [ "$ARCH" = arm64 ]; then
-	PKGS+=(gcc-aarch64-linux-gnu qemu-system-arm)
+	PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		log "adding the arm64 architecture to dpkg"
 		as_root dpkg --add-architecture arm64
