@@ -241,6 +241,7 @@ static const struct file_operations npu_fops = {
 	DRM_GEM_FOPS,
 	.show_fdinfo = drm_show_fdinfo,
 };
+
 #define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_RENDER)
 #endif
 
