@@ -73,7 +73,7 @@ INI
 		args+=(--bin "$t"); names+=("$(basename "$t")")
 	done
 	# The render node is what the tests reach the die through here.
-	names=("ls /dev/dri /dev/accel 2>&1; cat /sys/class/drm/renderD*/device/uevent 2>/dev/null | grep -i driver; ls /dev/dri | grep -q renderD" "${names[@]}")
+	names=('for r in /sys/class/drm/renderD*; do echo "${r##*/}: $(basename "$(readlink "$r/device/driver")")"; done | tee /tmp/nodes; [ ! -e /dev/accel ] && grep -q ": npu-virtual$" /tmp/nodes' "${names[@]}")
 	ARCH=arm64 exec bash "$here/vm-run.sh" --timeout 1800 "${args[@]}" -- "${names[@]}" ;;
 *)
 	echo "usage: lane-arm64.sh setup|build|vm" >&2; exit 64 ;;

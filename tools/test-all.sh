@@ -86,6 +86,10 @@ else
 	stage "kselftests in VM" bash tools/vm-run.sh --timeout 900 "${args[@]}" -- "${names[@]}"
 	count_tap "$logdir/kselftests-in-VM.log"
 fi
+# The same kselftests on Debian's arm64 kernel (qemu-system-aarch64, TCG),
+# which has no DRM accel core: the dies are render nodes there.
+stage "kselftests in arm64 VM" bash tools/lane-arm64.sh vm
+count_tap "$logdir/kselftests-in-arm64-VM.log"
 
 # npu-llm on the virtual NPU: the accuracy gates against the reference
 # model next to the source tree.
