@@ -853,3 +853,7 @@ void npu_rk3588_exit(void)
 	platform_driver_unregister(&npu_rk_driver);
 	platform_driver_unregister(&npu_rk_core_driver);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "npu_rk3588_test.c"
+#endif
