@@ -231,8 +231,17 @@ static const struct file_operations npu_fops = {
 
 #define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_COMPUTE_ACCEL)
 #else
-/* No accel core (Debian arm64): a render node keeps the driver usable. */
-DEFINE_DRM_GEM_FOPS(npu_fops);
+/*
+ * No accel core (Debian arm64): a render node keeps the driver usable.
+ * DEFINE_DRM_GEM_FOPS() of 6.12 has no show_fdinfo: spell it out, or
+ * the render node's fdinfo lacks the engine and memory keys.
+ */
+static const struct file_operations npu_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
+
 #define NPU_DRIVER_FEATURES	(NPU_FEATURES | DRIVER_RENDER)
 #endif
 
@@ -254,12 +263,21 @@ const struct drm_driver npu_drm_driver = {
 
 static int __init npu_init(void)
 {
-	return npu_sim_init();
+	int ret;
+
+	ret = npu_rk3588_init();
+	if (ret)
+		return ret;
+	ret = npu_sim_init();
+	if (ret)
+		npu_rk3588_exit();
+	return ret;
 }
 
 static void __exit npu_exit(void)
 {
 	npu_sim_exit();
+	npu_rk3588_exit();
 }
 
 module_init(npu_init);

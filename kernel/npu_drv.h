@@ -55,4 +55,12 @@ static inline int npu_sim_init(void) { return 0; }
 static inline void npu_sim_exit(void) { }
 #endif
 
+#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_RK3588)
+int npu_rk3588_init(void);
+void npu_rk3588_exit(void);
+#else
+static inline int npu_rk3588_init(void) { return 0; }
+static inline void npu_rk3588_exit(void) { }
+#endif
+
 #endif /* __NPU_DRV_H__ */

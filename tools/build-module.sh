@@ -3,13 +3,31 @@
 #
 # Build kernel/npu.ko out of tree against the cached Debian headers, at
 # W=1 with every warning an error.  Extra make arguments (C=1, clean)
-# are passed on.  ARCH=arm64 cross-builds.
+# are passed on.
+#
+# ARCH=arm64 cross-builds (gcc-aarch64-linux-gnu, headers from
+# ARCH=arm64 tools/setup.sh) in a mirror of the sources under
+# build/module-arm64, so that kernel/npu.ko stays the amd64 module the
+# VM tests load; the result is build/module-arm64/kernel/npu.ko.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 arch=${ARCH:-amd64}
 npu_kernel_paths "$arch"
 make_args=()
-[ "$arch" = arm64 ] && make_args+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-exec make -C "$KDIR" M="$NPU_TOP/kernel" W=1 KCFLAGS=-Werror \
+mdir=$NPU_TOP/kernel
+if [ "$arch" != amd64 ]; then
+	case $arch in
+	arm64) make_args+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
+	*) echo "build-module: unknown ARCH $arch" >&2; exit 64 ;;
+	esac
+	mirror=$NPU_BUILD/module-$arch
+	mkdir -p "$mirror/kernel" "$mirror/uapi"
+	# Sources only, times kept: the mirror keeps its own objects
+	# between builds and make rebuilds what changed.
+	(cd "$NPU_TOP" && git ls-files -co --exclude-standard kernel uapi |
+		tar -cf - -T -) | tar -xf - -C "$mirror"
+	mdir=$mirror/kernel
+fi
+exec make -C "$KDIR" M="$mdir" W=1 KCFLAGS=-Werror \
 	"${make_args[@]}" "$@"

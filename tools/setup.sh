@@ -24,6 +24,18 @@ as_root() {
 PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd dwarves bc
       device-tree-compiler dt-schema libelf-dev libdrm-dev)
+# arm64: a cross compiler and QEMU; the arm64 kernel, headers and
+# busybox are downloaded and extracted, never installed (arm64 headers
+# conflict with the amd64 toolchain), so dpkg only needs to know the
+# architecture for apt to find them.
+if [ "$ARCH" = arm64 ]; then
+	PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "adding the arm64 architecture to dpkg"
+		as_root dpkg --add-architecture arm64
+		rm -f "$NPU_CACHE/apt-updated"
+	fi
+fi
 
 missing_pkgs() {
 	local p
@@ -48,13 +60,16 @@ if [ -n "$need" ]; then
 fi
 
 # The newest 6.12 kernel is whatever the meta-package points at today.
-krel=$(apt-cache depends "linux-image-6.12-$ARCH" 2>/dev/null |
-	sed -n "s/.*Depends: linux-image-\(6\.12\.[0-9]*+deb12-$ARCH\)$/\1/p" | head -n1)
+resolve_krel() {
+	apt-cache depends "linux-image-6.12-$ARCH:$ARCH" 2>/dev/null |
+		sed -n "s/.*Depends: linux-image-\(6\.12\.[0-9]*+deb12-$ARCH\)\(:$ARCH\)\{0,1\}$/\1/p" |
+		head -n1
+}
+krel=$(resolve_krel)
 if [ -z "$krel" ]; then
 	# The index may be stale or missing on a fresh machine.
 	as_root apt-get update -qq
-	krel=$(apt-cache depends "linux-image-6.12-$ARCH" |
-		sed -n "s/.*Depends: linux-image-\(6\.12\.[0-9]*+deb12-$ARCH\)$/\1/p" | head -n1)
+	krel=$(resolve_krel)
 fi
 [ -n "$krel" ] || { log "cannot resolve linux-image-6.12-$ARCH"; exit 1; }
 kver=${krel%%+*}                       # 6.12.N
@@ -70,7 +85,7 @@ fetch_debs() {
 # Kernel image + modules, extracted only.
 if [ ! -f "$kroot/.image-done" ]; then
 	rm -rf "$kroot/image" "$kroot/debs-image"
-	fetch_debs "$kroot/debs-image" "linux-image-$krel"
+	fetch_debs "$kroot/debs-image" "linux-image-$krel:$ARCH"
 	for d in "$kroot"/debs-image/*.deb; do dpkg-deb -x "$d" "$kroot/image"; done
 	[ -f "$kroot/image/lib/modules/$krel/modules.dep" ] ||
 		depmod -b "$kroot/image" "$krel"
@@ -82,7 +97,8 @@ fi
 # the common tree by absolute path, so repoint it at our copy.
 if [ ! -f "$kroot/.headers-done" ]; then
 	rm -rf "$kroot/headers" "$kroot/debs-headers"
-	fetch_debs "$kroot/debs-headers" "linux-headers-$krel" \
+	# kbuild is the build machine's (its scripts are host programs).
+	fetch_debs "$kroot/debs-headers" "linux-headers-$krel:$ARCH" \
 		"linux-headers-$kver+deb12-common" "linux-kbuild-$kver+deb12"
 	for d in "$kroot"/debs-headers/*.deb; do dpkg-deb -x "$d" "$kroot/headers"; done
 	hdir=$kroot/headers/usr/src/linux-headers-$krel
@@ -95,6 +111,12 @@ fi
 # A few files from the kernel source tarball: checkpatch and its data,
 # the kselftest harness, the DT bindings.
 src=$kroot/src
+amd64_src=$NPU_CACHE/kernel-amd64/src
+if [ ! -f "$kroot/.src-done" ] && [ "$ARCH" != amd64 ] && [ -f "$amd64_src/scripts/checkpatch.pl" ]; then
+	# Same source tree whatever the architecture.
+	rm -rf "$src"; ln -s "$(readlink -f "$amd64_src")" "$src"
+	touch "$kroot/.src-done"
+fi
 if [ ! -f "$kroot/.src-done" ]; then
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n1)
 	[ -n "$tarball" ] || { log "linux-source-6.12 tarball missing"; exit 1; }
@@ -109,6 +131,15 @@ if [ ! -f "$kroot/.src-done" ]; then
 		'*/Documentation/devicetree/bindings' 2>/dev/null || true
 	[ -f "$src/scripts/checkpatch.pl" ] || { log "checkpatch.pl not found in source"; exit 1; }
 	touch "$kroot/.src-done"
+fi
+
+# A static busybox of the guest's architecture for the VM's initramfs;
+# the build machine's own serves amd64.
+if [ "$ARCH" != amd64 ] && [ ! -x "$kroot/busybox/bin/busybox" ]; then
+	rm -rf "$kroot/busybox" "$kroot/debs-busybox"
+	fetch_debs "$kroot/debs-busybox" "busybox-static:$ARCH"
+	for d in "$kroot"/debs-busybox/*.deb; do dpkg-deb -x "$d" "$kroot/busybox"; done
+	rm -rf "$kroot/debs-busybox"
 fi
 
 ln -sfn "kernel-$krel" "$NPU_CACHE/kernel-$ARCH"

@@ -54,6 +54,11 @@ stage "unit tests" meson test -C "$NPU_BUILD" --print-errorlogs
 module_build() { bash tools/build-module.sh clean >/dev/null && bash tools/build-module.sh; }
 stage "module build W=1" module_build
 stage "checkpatch" bash tools/checkpatch.sh
+stage "dt-schema" bash tools/dt-check.sh
+# arm64: Debian's arm64 kernel and headers, the cross-built module
+stage "arm64 setup" bash tools/lane-arm64.sh setup
+stage "module build arm64 W=1" bash tools/lane-arm64.sh build
+stage "sparse" bash tools/sparse.sh
 stage "vm splat check" bash tools/tests/vm-splat-check.sh
 
 # Every kselftest binary, in one guest boot.
@@ -81,6 +86,10 @@ else
 	stage "kselftests in VM" bash tools/vm-run.sh --timeout 900 "${args[@]}" -- "${names[@]}"
 	count_tap "$logdir/kselftests-in-VM.log"
 fi
+# The same kselftests on Debian's arm64 kernel (qemu-system-aarch64, TCG),
+# which has no DRM accel core: the dies are render nodes there.
+stage "kselftests in arm64 VM" bash tools/lane-arm64.sh vm
+count_tap "$logdir/kselftests-in-arm64-VM.log"
 
 # npu-llm on the virtual NPU: the accuracy gates against the reference
 # model next to the source tree.

@@ -55,7 +55,11 @@ case $kernel in
 debian)
 	vmlinuz=$KIMAGE/boot/vmlinuz-$KREL
 	[ -f "$vmlinuz" ] || { echo "vm-run: no kernel at $vmlinuz; run tools/setup.sh" >&2; exit 64; }
-	ko=$NPU_TOP/kernel/npu.ko ;;
+	if [ "$arch" = amd64 ]; then
+		ko=$NPU_TOP/kernel/npu.ko
+	else	# ARCH=arm64 tools/build-module.sh
+		ko=$NPU_BUILD/module-$arch/kernel/npu.ko
+	fi ;;
 debug)
 	[ "$arch" = amd64 ] || { echo "vm-run: the debug kernel is amd64 only" >&2; exit 64; }
 	ddir=$(bash "$here/debug-kernel.sh" --print-dir)
@@ -78,9 +82,17 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,data,modules,npu}
 
-# busybox and its applets; never link busybox to itself.
+# busybox and its applets; never link busybox to itself.  Another
+# architecture's static busybox comes from tools/setup.sh (the same
+# Debian version: the build machine's lists the applets).
 bb=$(command -v busybox || echo /bin/busybox)
-cp "$bb" "$root/bin/busybox"
+if [ "$arch" = amd64 ]; then
+	cp "$bb" "$root/bin/busybox"
+else
+	gbb=$KROOT/busybox/bin/busybox
+	[ -x "$gbb" ] || { echo "vm-run: no $arch busybox; run ARCH=$arch tools/setup.sh" >&2; exit 64; }
+	cp "$gbb" "$root/bin/busybox"
+fi
 for a in $("$bb" --list-full); do
 	[ "$(basename "$a")" = busybox ] && continue
 	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"

@@ -368,18 +368,27 @@ static int task_delay_path(char *path, size_t size)
 {
 	char sys[PATH_MAX], target[PATH_MAX];
 	const char *node = npu_device_path(dev);
+	const char *class, *dbg;
 	ssize_t len;
 
-	if (!node || !strstr(node, "/accel/"))
+	/* An accel node, or a render node where the kernel has no accel. */
+	if (node && strstr(node, "/accel/")) {
+		class = "accel";
+		dbg = "accel";
+	} else if (node && strstr(node, "/dri/renderD")) {
+		class = "drm";
+		dbg = "dri";
+	} else {
 		return -1;
-	snprintf(sys, sizeof(sys), "/sys/class/accel/%s/device",
+	}
+	snprintf(sys, sizeof(sys), "/sys/class/%s/%s/device", class,
 		 strrchr(node, '/') + 1);
 	len = readlink(sys, target, sizeof(target) - 1);
 	if (len < 0)
 		return -1;
 	target[len] = '\0';
-	snprintf(path, size, "/sys/kernel/debug/accel/%s/core0/task_delay_us",
-		 basename(target));
+	snprintf(path, size, "/sys/kernel/debug/%s/%s/core0/task_delay_us",
+		 dbg, basename(target));
 	return access(path, W_OK) ? -1 : 0;
 }
 

@@ -31,6 +31,14 @@
 #include "npu_gemm_priv.h"
 #include "gemm_helpers.h"
 
+/* debugfs of virtual die 0: accel/, or dri/ with render nodes. */
+static const char *dbg_die0(void)
+{
+	return access("/sys/kernel/debug/accel/npu-virtual.0", F_OK) ?
+	       "/sys/kernel/debug/dri/npu-virtual.0" :
+	       "/sys/kernel/debug/accel/npu-virtual.0";
+}
+
 /*
  * Work per shape the TCG guest does in about a second (int8) or half a
  * second (fp16, soft-float on both sides): larger shapes of the matrix
@@ -298,7 +306,12 @@ TEST_F(gemm, mmu_fault_reports_va)
 	ASSERT_EQ(0, npu_gemm_plan_set_weights(plan, b));
 	ASSERT_EQ(0, npu_gemm_plan_run(plan, a, c));
 	/* Fault the page the first output lands on: read it from the plan. */
-	f = fopen("/sys/kernel/debug/accel/npu-virtual.0/vms", "r");
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/vms", dbg_die0());
+		f = fopen(path, "r");
+	}
 	ASSERT_NE(NULL, f);
 	{
 		char line[256];
@@ -311,8 +324,7 @@ TEST_F(gemm, mmu_fault_reports_va)
 		fclose(f);
 		ASSERT_NE(0, lo);
 		snprintf(cmd, sizeof(cmd),
-			 "echo 0x%llx > /sys/kernel/debug/accel/npu-virtual.0/core0/fault_va",
-			 lo);
+			 "echo 0x%llx > %s/core0/fault_va", lo, dbg_die0());
 		va = lo;
 	}
 	ASSERT_EQ(0, system(cmd));
@@ -391,7 +403,17 @@ TEST(malformed_and_over_limit_streams)
 	unsigned int i;
 	int fd;
 
-	fd = open("/dev/accel/accel0", O_RDWR);
+	/*
+	 * libnpu finds the die: the accel node, or the render node where the
+	 * kernel has no accel core.
+	 */
+	{
+		struct npu_device *dev;
+
+		ASSERT_EQ(0, npu_device_open(0, &dev));
+		fd = dup(npu_device_fd(dev));
+		npu_device_unref(dev);
+	}
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_gemm_tile(&d, 1, &t));
 	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));

@@ -69,6 +69,25 @@ static inline int npu_list(const char *dir, const char *prefix, int *minors)
 	return n;
 }
 
+/*
+ * debugfs folder prefix of the virtual dies ("...npu-virtual." + die):
+ * under accel/ where the kernel has the DRM accel core, under dri/ where
+ * the driver registered render nodes instead (Debian arm64).
+ */
+static inline const char *npu_dbg_root(void)
+{
+	return access("/sys/kernel/debug/accel/npu-virtual.0", F_OK) ?
+	       "/sys/kernel/debug/dri/npu-virtual." :
+	       "/sys/kernel/debug/accel/npu-virtual.";
+}
+
+/* debugfs file @file of virtual die @die. */
+static inline void npu_dbg_path(char *buf, size_t len, unsigned int die,
+				const char *file)
+{
+	snprintf(buf, len, "%s%u/%s", npu_dbg_root(), die, file);
+}
+
 /* Number of npu dies. */
 static inline int npu_count(void)
 {

@@ -29,7 +29,8 @@
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
 
-#define DBG_ROOT	"/sys/kernel/debug/accel/npu-virtual."
+/* accel/ or, with render nodes, dri/ */
+#define DBG_ROOT	npu_dbg_root()
 #define SYS_ROOT	"/sys/bus/platform/devices/npu-virtual."
 #define MIB		(1ull << 20)
 /* What else may come and go in a node's shmem count during a test. */

@@ -10,7 +10,6 @@
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
 
-#define DBG(die, file)	"/sys/kernel/debug/accel/npu-virtual." #die "/" file
 #define SYS(die, file)	"/sys/bus/platform/devices/npu-virtual." #die "/npu/" file
 
 /* Tests that take longer than the harness's default 30 s budget. */
@@ -33,9 +32,10 @@ static int ioc(int fd, unsigned long req, void *arg)
 
 static void set_delay(unsigned int core, const char *us)
 {
-	char path[128];
+	char path[128], file[32];
 
-	snprintf(path, sizeof(path), DBG(0, "core%u/task_delay_us"), core);
+	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
+	npu_dbg_path(path, sizeof(path), 0, file);
 	npu_write_file(path, us);
 }
 
@@ -49,7 +49,7 @@ TEST(regcmd_above_4g_through_32bit_va)
 	struct drm_npu_query_device q;
 	struct drm_npu_job_wait w;
 	struct npu_bo bo;
-	char line[256];
+	char line[256], path[128];
 	uint64_t id = 0;
 	FILE *f;
 	int fd;
@@ -65,7 +65,8 @@ TEST(regcmd_above_4g_through_32bit_va)
 	ASSERT_EQ(0, npu_wait(fd, id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 
-	f = fopen(DBG(1, "vms"), "r");
+	npu_dbg_path(path, sizeof(path), 1, "vms");
+	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "  va %llx-%*x %*s phys %llx-%llx", &va, &lo, &hi) == 3 &&
@@ -281,6 +282,7 @@ TEST(implicit_sync_on_bo)
  */
 TEST_F_TIMEOUT(slow, hang_reset_ban, 60)
 {
+	char path[128];
 	struct drm_npu_job_wait w;
 	struct npu_bo bo, bo2, bo3;
 	long long resets;
@@ -296,7 +298,8 @@ TEST_F_TIMEOUT(slow, hang_reset_ban, 60)
 	resets = npu_read_ll(SYS(0, "core0_resets"));
 	ASSERT_LE(0, resets);
 
-	ASSERT_EQ(0, npu_write_file(DBG(0, "core0/hang_next"), "1"));
+	npu_dbg_path(path, sizeof(path), 0, "core0/hang_next");
+	ASSERT_EQ(0, npu_write_file(path, "1"));
 	ASSERT_EQ(0, npu_submit_one(bad, 0, bo.va, 4, 1, &hung));
 	ASSERT_EQ(0, npu_submit_one(bad, 0, bo.va, 4, 1, &queued));
 	/* Meanwhile other cores serve the other file. */

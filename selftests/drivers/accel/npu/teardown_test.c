@@ -17,11 +17,14 @@ static int ioc(int fd, unsigned long req, void *arg)
 }
 
 /* Queue @n slow jobs on core 0 of die @die; returns the fd. */
-static int busy_fd(int die, const char *delay_file, int n, uint64_t *ids)
+static int busy_fd(int die, int n, uint64_t *ids)
 {
+	char delay_file[128];
 	struct npu_bo bo;
 	int fd = npu_open(die), i;
 
+	npu_dbg_path(delay_file, sizeof(delay_file), die,
+		     "core0/task_delay_us");
 	if (fd < 0 || npu_write_file(delay_file, "200000") ||
 	    npu_null_task(fd, 0, &bo))
 		return -1;
@@ -42,8 +45,7 @@ TEST(unbind_with_jobs_queued)
 	int64_t t0;
 	int fd, fd2;
 
-	fd = busy_fd(1, "/sys/kernel/debug/accel/npu-virtual.1/core0/task_delay_us",
-		     4, ids);
+	fd = busy_fd(1, 4, ids);
 	ASSERT_LE(0, fd);
 	usleep(50000);
 	t0 = npu_now_ns();
@@ -155,8 +157,7 @@ TEST(rmmod_with_jobs_running)
 	uint64_t ids[3];
 	int fd, ret;
 
-	fd = busy_fd(0, "/sys/kernel/debug/accel/npu-virtual.0/core0/task_delay_us",
-		     3, ids);
+	fd = busy_fd(0, 3, ids);
 	ASSERT_LE(0, fd);
 	usleep(50000);
 	close(fd);	/* the jobs are still queued or running */

@@ -425,11 +425,12 @@ TEST_F(uapi, job_wait_bad)
 /* A running job polled with timeout 0: -ETIME and PENDING. */
 TEST_F(uapi, job_wait_pending)
 {
-	const char *knob = "/sys/kernel/debug/accel/npu-virtual.0/core2/task_delay_us";
 	struct drm_npu_job_wait w;
+	char knob[128];
 	struct npu_bo bo;
 	uint64_t id = 0;
 
+	npu_dbg_path(knob, sizeof(knob), 0, "core2/task_delay_us");
 	ASSERT_EQ(0, npu_write_file(knob, "300000"));
 	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
 	ASSERT_EQ(0, npu_submit_one(self->fd, 0, bo.va, 4, 1u << 2, &id));
@@ -480,14 +481,13 @@ TEST_F(uapi, bad_streams_and_faults)
 	EXPECT_EQ(-EFAULT, w.error);
 
 	/* Injected: the next access to this page faults, once. */
-	ASSERT_EQ(0, npu_write_file("/sys/kernel/debug/accel/npu-virtual.0/core0/fault_va",
-				    "0x0"));
 	{
-		char va[32];
+		char knob[128], va[32];
 
+		npu_dbg_path(knob, sizeof(knob), 0, "core0/fault_va");
+		ASSERT_EQ(0, npu_write_file(knob, "0x0"));
 		snprintf(va, sizeof(va), "0x%llx", (unsigned long long)bo.va);
-		ASSERT_EQ(0, npu_write_file("/sys/kernel/debug/accel/npu-virtual.0/core0/fault_va",
-					    va));
+		ASSERT_EQ(0, npu_write_file(knob, va));
 	}
 	ASSERT_EQ(0, npu_submit_one(self->fd, 0, bo.va, 4, 1, &id));
 	ASSERT_EQ(0, npu_wait(self->fd, id, 5000, &w));

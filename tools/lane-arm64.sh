@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The arm64 lane, one step per call so that test-all.sh counts each:
+#   setup  ARCH=arm64 tools/setup.sh: cross compiler, QEMU, and Debian's
+#          arm64 6.12 kernel, headers and static busybox, extracted
+#   build  cross-build npu.ko against the arm64 headers, W=1, warnings
+#          are errors (build/module-arm64/kernel/npu.ko)
+#   vm     cross-build the kselftests and libnpu's device test (static,
+#          meson cross file), boot Debian's arm64 kernel in
+#          qemu-system-aarch64 (TCG) with the arm64 npu.ko and run them
+#          on the virtual NPU, through its render node
+# Debian's arm64 kernel has no DRM_ACCEL: there the module registers a
+# render node (npu_drv.c), which libnpu finds.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+
+case ${1:-} in
+setup)
+	ARCH=arm64 bash "$here/setup.sh" ;;
+build)
+	ARCH=arm64 bash "$here/build-module.sh" clean >/dev/null
+	ARCH=arm64 bash "$here/build-module.sh"
+	npu_kernel_paths arm64
+	ko=$NPU_BUILD/module-arm64/kernel/npu.ko
+	file "$ko" | grep -q 'ARM aarch64' || { echo "lane-arm64: $ko is not an arm64 module"; exit 1; }
+	grep -q '^CONFIG_DRM_ACCEL=y' "$KDIR/.config" ||
+		echo "lane-arm64: $KREL has no DRM_ACCEL: npu.ko registers a render node there"
+	echo "lane-arm64: $ko for $KREL" ;;
+vm)
+	npu_kernel_paths amd64
+	ksel=$KSRC/tools/testing/selftests
+	bdir=$NPU_BUILD/arm64
+	cross=$NPU_BUILD/arm64-cross.ini
+	mkdir -p "$NPU_BUILD"
+	# libdrm is used for its (architecture-independent) headers only:
+	# the build machine's pkg-config file serves.
+	drm_pc=$(dirname "$(pkg-config --path libdrm)")
+	cat > "$cross.new" <<INI
+[binaries]
+c = 'aarch64-linux-gnu-gcc'
+ar = 'aarch64-linux-gnu-ar'
+strip = 'aarch64-linux-gnu-strip'
+pkgconfig = 'pkg-config'
+
+[properties]
+pkg_config_libdir = '$drm_pc'
+
+[host_machine]
+system = 'linux'
+cpu_family = 'aarch64'
+cpu = 'cortex-a76'
+endian = 'little'
+INI
+	cmp -s "$cross.new" "$cross" && rm "$cross.new" || mv "$cross.new" "$cross"
+	if [ -f "$bdir/build.ninja" ]; then
+		meson configure "$bdir" -Dkselftest_dir="$ksel" >/dev/null
+	else
+		meson setup "$bdir" --cross-file "$cross" -Dkselftest_dir="$ksel" >/dev/null
+	fi
+	ninja -C "$bdir" >/dev/null
+	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] || ARCH=arm64 bash "$here/build-module.sh" >/dev/null
+
+	# As in test-all.sh: libnpu's device test first, teardown_test last.
+	mapfile -t tests < <(find "$bdir/selftests" -type f -perm -u+x -name '*_test' | sort |
+		awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
+	tests=("$bdir/libnpu/test-device" "${tests[@]}")
+	args=() names=()
+	for t in "${tests[@]}"; do
+		file "$t" | grep -q 'ARM aarch64.*statically linked' ||
+			{ echo "lane-arm64: $t is not a static arm64 program"; exit 1; }
+		args+=(--bin "$t"); names+=("$(basename "$t")")
+	done
+	# The render node is what the tests reach the die through here.
+	names=('for r in /sys/class/drm/renderD*; do echo "${r##*/}: $(basename "$(readlink "$r/device/driver")")"; done | tee /tmp/nodes; [ ! -e /dev/accel ] && grep -q ": npu-virtual$" /tmp/nodes' "${names[@]}")
+	ARCH=arm64 exec bash "$here/vm-run.sh" --timeout 1800 "${args[@]}" -- "${names[@]}" ;;
+*)
+	echo "usage: lane-arm64.sh setup|build|vm" >&2; exit 64 ;;
+esac
