@@ -30,44 +30,9 @@
 #include "npu_gemm.h"
 #include "../llm.h"
 #include "testmodel.h"
+#include "testutil.h"
 
 static const char *dir;
-static int failures;
-static int saved_stderr = -1;
-
-static void quiet(int on)
-{
-	if (on) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		fflush(stderr);
-		saved_stderr = dup(2);
-		dup2(fd, 2);
-		close(fd);
-	} else if (saved_stderr >= 0) {
-		fflush(stderr);
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
-}
-
-static void result(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static char *path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
