@@ -555,5 +555,15 @@ int llm_model_load_package(struct llm_model *m, const char *path,
 extern const char *llm_program;
 void llm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t llm_now_ns(void);
+/*
+ * Command lines: argv[*i] is an option that takes a value, as "-x value",
+ * "--flag value" or "--flag=value", if it is one of the n names in
+ * with_value.  Then its name goes to flag (size bytes), *val points to
+ * its value, *i moves past a separate value and the result is 0; -1 for
+ * an option not in the list, -2 for a missing value.
+ */
+int llm_option_value(int argc, char **argv, int *i,
+		     const char *const *with_value, size_t n, char *flag,
+		     size_t size, const char **val);
 
 #endif /* NPU_LLM_H */

@@ -44,6 +44,30 @@ void llm_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int llm_option_value(int argc, char **argv, int *i,
+		     const char *const *with_value, size_t n, char *flag,
+		     size_t size, const char **val)
+{
+	const char *a = argv[*i];
+	const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
+	size_t len = eq ? (size_t)(eq - a) : strlen(a);
+	int known = 0;
+
+	for (size_t k = 0; k < n; k++)
+		known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
+	if (!known || len >= size)
+		return -1;
+	memcpy(flag, a, len);
+	flag[len] = '\0';
+	if (eq)
+		*val = eq + 1;
+	else if (*i + 1 < argc)
+		*val = argv[++*i];
+	else
+		return -2;
+	return 0;
+}
+
 uint64_t llm_now_ns(void)
 {
 	struct timespec ts;

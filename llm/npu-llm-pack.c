@@ -76,10 +76,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		static const char *const with_value[] = {
 			"-o", "-z", "--dies", "--dtype", "--load-format", "--check",
 		};
-		const char *a = argv[i], *eq, *val;
+		const char *a = argv[i], *val = NULL;
 		char flag[32];
-		size_t len;
-		int known = 0;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
@@ -95,20 +93,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->model = a;
 			continue;
 		}
-		eq = a[1] == '-' ? strchr(a, '=') : NULL;
-		len = eq ? (size_t)(eq - a) : strlen(a);
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-			known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
-		if (!known)
+		switch (llm_option_value(argc, argv, &i, with_value,
+					 sizeof(with_value) / sizeof(with_value[0]),
+					 flag, sizeof(flag), &val)) {
+		case -1:
 			usage_error("%s: unknown option", a);
-		memcpy(flag, a, len);
-		flag[len] = '\0';
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
+		case -2:
 			usage_error("%s: missing value", a);
+		default:
+			break;
+		}
 
 		if (!strcmp(flag, "-o")) {
 			o->pack.prefix = val;

@@ -134,10 +134,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			"--dtype", "--load-format", "--config", "--npu", "--cores",
 			"--dies",
 		};
-		const char *a = argv[i], *eq, *val;
+		const char *a = argv[i], *val = NULL;
 		char flag[32];
-		size_t len;
-		int known = 0;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
@@ -158,20 +156,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		/* the rest take a value: "-x value", "--flag value", "--flag=value" */
-		eq = a[1] == '-' ? strchr(a, '=') : NULL;
-		len = eq ? (size_t)(eq - a) : strlen(a);
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-			known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
-		if (!known)
+		switch (llm_option_value(argc, argv, &i, with_value,
+					 sizeof(with_value) / sizeof(with_value[0]),
+					 flag, sizeof(flag), &val)) {
+		case -1:
 			usage_error("%s: unknown option", a);
-		memcpy(flag, a, len);
-		flag[len] = '\0';
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
+		case -2:
 			usage_error("%s: missing value", a);
+		default:
+			break;
+		}
 
 		if (!strcmp(flag, "-t"))
 			o->temperature = parse_float(flag, val);
