@@ -166,20 +166,17 @@ static int npu_gemm_map_all(struct npu_gemm_plan *p)
 static void npu_gemm_emit_all(struct npu_gemm_plan *p)
 {
 	const struct npu_gemm_tiling *t = &p->t;
-	uint64_t *words = p->regcmd.cpu;
-	uint32_t i, c;
+	struct npu_gemm_bufs bufs = {
+		.in = { p->in.handle, p->in.va },
+		.w = { p->w.handle, p->w.va },
+		.regcmd = { p->regcmd.handle, p->regcmd.va },
+	};
+	uint32_t c;
 
-	for (i = 0; i < t->task_count; i++) {
-		const struct npu_gemm_task *task = &t->tasks[i];
-		uint64_t *w = words + (size_t)i * NPU_TASK_WORDS;
-
-		p->tasks[i].regcmd_va = p->regcmd.va +
-					(uint64_t)i * NPU_TASK_WORDS * 8;
-		p->tasks[i].regcmd_count =
-			(uint32_t)npu_rk3588_emit_matmul(t, task, p->in.va,
-							 p->w.va,
-							 p->out[task->core].va, w);
-	}
+	for (c = 0; c < t->cores; c++)
+		bufs.out[c] = (struct npu_emit_bo){ p->out[c].handle,
+						    p->out[c].va };
+	npu_gemm_emit(t, &bufs, p->regcmd.cpu, p->tasks);
 	for (c = 0; c < t->cores; c++) {
 		p->jobs[c].tasks = (uintptr_t)&p->tasks[t->core_first[c]];
 		p->jobs[c].task_count = t->core_tasks[c];

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <drm/npu_accel.h>
+
 #include "npu.h"
 #include "npu_gemm.h"
 
@@ -83,6 +85,33 @@ size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 			      uint64_t *words);
 
 int npu_regcmd_decode(uint64_t word, char *buf, size_t len);
+void npu_regcmd_dump(const char *title, const uint64_t *words, size_t count);
+
+/**
+ * struct npu_emit_bo - a buffer as the emitter sees it
+ * @handle: GEM handle, 0 when there is none (CPU-only tests)
+ * @va: device address in the job's VM
+ */
+struct npu_emit_bo {
+	uint32_t handle;
+	uint64_t va;
+};
+
+/**
+ * struct npu_gemm_bufs - the buffers of a GEMM plan
+ * @in: packed input, read
+ * @w: packed weights, read
+ * @regcmd: the command streams, read by the PC
+ * @out: per core, the core's output, written
+ */
+struct npu_gemm_bufs {
+	struct npu_emit_bo in, w, regcmd;
+	struct npu_emit_bo out[NPU_MAX_CORES];
+};
+
+void npu_gemm_emit(const struct npu_gemm_tiling *t,
+		   const struct npu_gemm_bufs *bufs, uint64_t *words,
+		   struct drm_npu_task *tasks);
 
 struct npu_gemm_plan;
 int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
