@@ -13,12 +13,12 @@
 
 #include "npu.h"
 #include "npu_gemm.h"
+#include "npu_rk3588_regs.h"
 
-/* Hardware facts (Documentation/npu/rk3588-regcmd.rst). */
-#define NPU_CBUF_BANKS		12
-#define NPU_CBUF_BANK_SIZE	(32 * 1024)
-#define NPU_ATOM		16	/* bytes of one channel group */
-#define NPU_WEIGHT_TILE_C	32	/* channels per weight tile */
+/*
+ * Hardware facts (Documentation/npu/rk3588-regcmd.rst); the CBUF, atom
+ * and weight tile sizes are in the register database.
+ */
 #define NPU_MAX_HEIGHT		2047	/* CNA_DATA_SIZE0 height, 11 bits */
 #define NPU_MAX_KERNELS		8192	/* DPU channel fields, 13 bits */
 #define NPU_MAX_CHANNELS	65535	/* CNA_DATA_SIZE1 channel, 16 bits */
