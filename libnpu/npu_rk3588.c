@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "npu_gemm_priv.h"
 #include "npu_priv.h"
@@ -177,10 +179,65 @@ static uint64_t npu_word(uint16_t target, uint32_t value, uint16_t reg)
 	       (uint64_t)value << NPU_REGCMD_VALUE_SHIFT | reg;
 }
 
-struct npu_emit {
-	uint64_t *words;
-	size_t count;
-};
+/**
+ * npu_emit_init() - start a task's stream
+ * @e: the emitter
+ * @words: where the words go
+ */
+void npu_emit_init(struct npu_emit *e, uint64_t *words)
+{
+	memset(e, 0, sizeof(*e));
+	e->words = words;
+}
+
+/**
+ * npu_emit_use() - record that the task uses a BO
+ * @e: the emitter
+ * @bo: the BO; one without a handle is not recorded
+ * @flags: DRM_NPU_BO_REF_WRITE when the task writes it, else 0
+ *
+ * A BO used several times is recorded once, written if any use writes.
+ */
+void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
+		  uint32_t flags)
+{
+	uint32_t i;
+
+	if (!bo->handle)
+		return;
+	for (i = 0; i < e->bo_count; i++)
+		if (e->bos[i].handle == bo->handle) {
+			e->bos[i].flags |= flags;
+			return;
+		}
+	if (e->bo_count == NPU_EMIT_MAX_BOS) {
+		e->overflow = true;
+		return;
+	}
+	e->bos[e->bo_count++] = (struct drm_npu_bo_ref){
+		.handle = bo->handle, .flags = flags,
+	};
+}
+
+/**
+ * npu_emit_addr() - the device address of a place in a BO, for a register
+ * @e: the emitter
+ * @bo: the BO
+ * @offset: bytes into it
+ * @flags: DRM_NPU_BO_REF_WRITE when the task writes there, else 0
+ *
+ * Every address a task's registers hold goes through here, so the task's
+ * BO list is complete by construction.
+ *
+ * Return: the low 32 bits of the address, what the address registers
+ * hold (device address spaces are 4 GiB).
+ */
+uint32_t npu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
+		       uint64_t offset, uint32_t flags)
+{
+	npu_emit_use(e, bo, flags);
+	return (uint32_t)(bo->va + offset);
+}
 
 static void emit(struct npu_emit *e, uint16_t reg, uint32_t value)
 {
@@ -211,7 +268,7 @@ static uint32_t npu_out_precision(const struct npu_gemm_tiling *t)
 
 static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 		     const struct npu_gemm_task *task, uint32_t prec,
-		     uint64_t in_va, uint64_t w_va)
+		     const struct npu_gemm_bufs *bufs)
 {
 	const struct npu_gemm_geom *g = &t->g;
 	uint32_t kernel_bytes = g->kp * g->in_size;
@@ -254,7 +311,8 @@ static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	emit(e, NPU_CNA_FC_CON0, 0);
 	emit(e, NPU_CNA_FC_CON1, 0);
 	emit(e, NPU_CNA_PAD_CON0, 0);
-	emit(e, NPU_CNA_FEATURE_DATA_ADDR, (uint32_t)(in_va + task->in_off));
+	emit(e, NPU_CNA_FEATURE_DATA_ADDR,
+	     npu_emit_addr(e, &bufs->in, task->in_off, 0));
 	emit(e, NPU_CNA_FC_CON2, 0);
 	emit(e, NPU_CNA_DMA_CON0, F(CNA_DMA_CON0_WEIGHT_BURST_LEN, 15) |
 				  F(CNA_DMA_CON0_DATA_BURST_LEN, 15));
@@ -267,7 +325,7 @@ static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	/* No weight decompression: DCOMP_ADDR0 is the weights. */
 	emit(e, NPU_CNA_DCOMP_CTRL, 0);
 	emit(e, NPU_CNA_DCOMP_REGNUM, 0);
-	emit(e, NPU_CNA_DCOMP_ADDR0, (uint32_t)(w_va + task->w_off));
+	emit(e, NPU_CNA_DCOMP_ADDR0, npu_emit_addr(e, &bufs->w, task->w_off, 0));
 	emit_zeros(e, NPU_CNA_DCOMP_AMOUNT0, NPU_CNA_DCOMP_AMOUNTS);
 	emit(e, NPU_CNA_CVT_CON5, 0);
 	emit(e, NPU_CNA_PAD_CON1, 0);
@@ -290,7 +348,7 @@ static void emit_core(struct npu_emit *e, const struct npu_gemm_task *task,
 
 static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 		     const struct npu_gemm_task *task, uint32_t prec,
-		     uint64_t out_va)
+		     const struct npu_gemm_bufs *bufs)
 {
 	uint32_t out = npu_out_precision(t);
 	/* Element size code of the BS output writer: int32 7, fp32 3, fp16 1. */
@@ -308,7 +366,9 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 				     F(DPU_DATA_FORMAT_IN_PRECISION, prec) |
 				     F(DPU_DATA_FORMAT_PROC_PRECISION, prec));
 	emit(e, NPU_DPU_OFFSET_PEND, 0);
-	emit(e, NPU_DPU_DST_BASE_ADDR, (uint32_t)(out_va + task->out_off));
+	emit(e, NPU_DPU_DST_BASE_ADDR,
+	     npu_emit_addr(e, &bufs->out[task->core], task->out_off,
+			   DRM_NPU_BO_REF_WRITE));
 	emit(e, NPU_DPU_DST_SURF_STRIDE,
 	     F(DPU_DST_SURF_STRIDE_DST_SURF_STRIDE, task->mt));
 	emit(e, NPU_DPU_DATA_CUBE_WIDTH, F(DPU_DATA_CUBE_WIDTH_WIDTH, 0));
@@ -358,6 +418,44 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 }
 
 /**
+ * npu_rk3588_emit_task() - the regcmd stream of one matmul task
+ * @e: the emitter, started on NPU_TASK_WORDS words
+ * @t: the tiling
+ * @task: the task
+ * @bufs: the plan's buffers; the task reads the input, the weights and
+ *        its stream (in @bufs->regcmd) and writes its core's output
+ *
+ * Writes an even number of words, so the next stream stays 16-byte
+ * aligned, and records the BOs the task uses.
+ */
+void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
+			  const struct npu_gemm_task *task,
+			  const struct npu_gemm_bufs *bufs)
+{
+	uint32_t prec = t->g.in_size == 1 ? NPU_PRECISION_INT8 :
+					    NPU_PRECISION_FP16;
+
+	/* The PC fetches the stream itself from the regcmd BO. */
+	npu_emit_use(e, &bufs->regcmd, 0);
+	emit(e, NPU_DPU_S_POINTER, NPU_DPU_S_POINTER_POINTER_PP_MODE |
+				   NPU_DPU_S_POINTER_EXECUTER_PP_EN |
+				   NPU_DPU_S_POINTER_POINTER_PP_EN);
+	emit_cna(e, t, task, prec, bufs);
+	emit_core(e, task, prec);
+	emit_dpu(e, t, task, prec, bufs);
+	/* Tail: no chained task, no amounts, version word, op_en. */
+	e->words[e->count++] = 0;
+	emit(e, NPU_PC_REGISTER_AMOUNTS, 0);
+	e->words[e->count++] = npu_word(NPU_TGT_VERSION, 0, 0);
+	/* Enable the PC with the CNA and DPU blocks. */
+	e->words[e->count++] = npu_word(NPU_TGT_PC_OP,
+					NPU_PC_OPERATION_ENABLE_DPU |
+					NPU_PC_OPERATION_ENABLE_CNA |
+					NPU_PC_OPERATION_ENABLE_OP_EN,
+					NPU_PC_OPERATION_ENABLE);
+}
+
+/**
  * npu_rk3588_emit_matmul() - the regcmd stream of one matmul task
  * @t: the tiling
  * @task: the task
@@ -366,34 +464,23 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
  * @out_va: device address of the task's core's output BO
  * @words: out: NPU_TASK_WORDS words
  *
- * Return: the number of words written (even, so the next stream stays
- * 16-byte aligned).
+ * npu_rk3588_emit_task() for buffers known by address only.
+ *
+ * Return: the number of words written.
  */
 size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 			      const struct npu_gemm_task *task,
 			      uint64_t in_va, uint64_t w_va, uint64_t out_va,
 			      uint64_t *words)
 {
-	uint32_t prec = t->g.in_size == 1 ? NPU_PRECISION_INT8 :
-					    NPU_PRECISION_FP16;
-	struct npu_emit e = { .words = words };
+	struct npu_gemm_bufs bufs = {
+		.in = { .va = in_va }, .w = { .va = w_va },
+	};
+	struct npu_emit e;
 
-	emit(&e, NPU_DPU_S_POINTER, NPU_DPU_S_POINTER_POINTER_PP_MODE |
-				    NPU_DPU_S_POINTER_EXECUTER_PP_EN |
-				    NPU_DPU_S_POINTER_POINTER_PP_EN);
-	emit_cna(&e, t, task, prec, in_va, w_va);
-	emit_core(&e, task, prec);
-	emit_dpu(&e, t, task, prec, out_va);
-	/* Tail: no chained task, no amounts, version word, op_en. */
-	words[e.count++] = 0;
-	emit(&e, NPU_PC_REGISTER_AMOUNTS, 0);
-	words[e.count++] = npu_word(NPU_TGT_VERSION, 0, 0);
-	/* Enable the PC with the CNA and DPU blocks. */
-	words[e.count++] = npu_word(NPU_TGT_PC_OP,
-				    NPU_PC_OPERATION_ENABLE_DPU |
-				    NPU_PC_OPERATION_ENABLE_CNA |
-				    NPU_PC_OPERATION_ENABLE_OP_EN,
-				    NPU_PC_OPERATION_ENABLE);
+	bufs.out[task->core].va = out_va;
+	npu_emit_init(&e, words);
+	npu_rk3588_emit_task(&e, t, task, &bufs);
 	return e.count;
 }
 
@@ -451,15 +538,83 @@ int npu_regcmd_decode(uint64_t word, char *buf, size_t len)
 }
 
 /**
+ * npu_bo_list_add() - add a BO to a job's list
+ * @l: the list
+ * @handle: the BO
+ * @flags: DRM_NPU_BO_REF_WRITE or 0; a BO already listed keeps one entry,
+ *         written if either use writes
+ *
+ * Return: 0, -E2BIG beyond what the kernel takes, or -ENOMEM.
+ */
+int npu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->count; i++)
+		if (l->refs[i].handle == handle) {
+			l->refs[i].flags |= flags;
+			return 0;
+		}
+	if (l->count == NPU_KERNEL_JOB_MAX_BOS)
+		return -E2BIG;
+	if (l->count == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 4;
+		struct drm_npu_bo_ref *refs = realloc(l->refs,
+						      cap * sizeof(*refs));
+
+		if (!refs)
+			return -ENOMEM;
+		l->refs = refs;
+		l->cap = cap;
+	}
+	l->refs[l->count++] = (struct drm_npu_bo_ref){
+		.handle = handle, .flags = flags,
+	};
+	return 0;
+}
+
+/**
+ * npu_bo_list_merge() - add the BOs a task uses to its job's list
+ * @l: the job's list
+ * @e: the task's emitter
+ *
+ * Return: 0, -E2BIG when the task or the job uses too many BOs, or
+ * -ENOMEM.
+ */
+int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e)
+{
+	uint32_t i;
+	int ret;
+
+	if (e->overflow)
+		return -E2BIG;
+	for (i = 0; i < e->bo_count; i++) {
+		ret = npu_bo_list_add(l, e->bos[i].handle, e->bos[i].flags);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * npu_bo_list_fini() - free a list
+ * @l: the list, empty afterwards
+ */
+void npu_bo_list_fini(struct npu_bo_list *l)
+{
+	free(l->refs);
+	memset(l, 0, sizeof(*l));
+}
+
+/**
  * npu_regcmd_dump() - write a task's stream to stderr, decoded
  * @title: first line, without "libnpu: "
- * @words: the stream
- * @count: its words
+ * @e: the task's emitter: its words and the BOs it uses
  *
  * Does nothing unless NPU_DEBUG has "dump_regcmd".  The lines of one
  * stream are not interleaved with other output of the process's threads.
  */
-void npu_regcmd_dump(const char *title, const uint64_t *words, size_t count)
+void npu_regcmd_dump(const char *title, const struct npu_emit *e)
 {
 	char line[160];
 	size_t i;
@@ -467,11 +622,16 @@ void npu_regcmd_dump(const char *title, const uint64_t *words, size_t count)
 	if (!npu_debug_dump_regcmd())
 		return;
 	flockfile(stderr);
-	fprintf(stderr, "libnpu: regcmd %s: %zu words\n", title, count);
-	for (i = 0; i < count; i++) {
-		npu_regcmd_decode(words[i], line, sizeof(line));
+	fprintf(stderr, "libnpu: regcmd %s: %zu words\n", title, e->count);
+	fprintf(stderr, "libnpu:   bos:");
+	for (i = 0; i < e->bo_count; i++)
+		fprintf(stderr, " %u%s", e->bos[i].handle,
+			e->bos[i].flags & DRM_NPU_BO_REF_WRITE ? "(w)" : "(r)");
+	fprintf(stderr, "%s\n", e->bo_count ? "" : " none");
+	for (i = 0; i < e->count; i++) {
+		npu_regcmd_decode(e->words[i], line, sizeof(line));
 		fprintf(stderr, "libnpu:   %4zu %016" PRIx64 "  %s\n", i,
-			words[i], line);
+			e->words[i], line);
 	}
 	funlockfile(stderr);
 }
@@ -479,32 +639,42 @@ void npu_regcmd_dump(const char *title, const uint64_t *words, size_t count)
 /**
  * npu_gemm_emit() - the command streams of every task of a tiling
  * @t: the tiling
- * @bufs: the buffers the tasks use, with their device addresses
+ * @bufs: the buffers the tasks use, with their handles and addresses
  * @words: out: NPU_TASK_WORDS words per task, at @bufs->regcmd.va on the
  *         device
  * @tasks: out: the kernel's view of each task
+ * @core_bos: out, may be NULL: per core of @t, the BO list of the core's
+ *            job, built from what its tasks use (emptied first)
  *
  * With NPU_DEBUG=dump_regcmd, each stream is also written to stderr.
+ *
+ * Return: 0, or the error of npu_bo_list_merge().
  */
-void npu_gemm_emit(const struct npu_gemm_tiling *t,
-		   const struct npu_gemm_bufs *bufs, uint64_t *words,
-		   struct drm_npu_task *tasks)
+int npu_gemm_emit(const struct npu_gemm_tiling *t,
+		  const struct npu_gemm_bufs *bufs, uint64_t *words,
+		  struct drm_npu_task *tasks, struct npu_bo_list *core_bos)
 {
 	const struct npu_gemm_desc *d = &t->desc;
 	uint32_t i;
+	int ret;
 
+	for (i = 0; core_bos && i < t->cores; i++)
+		core_bos[i].count = 0;
 	for (i = 0; i < t->task_count; i++) {
 		const struct npu_gemm_task *task = &t->tasks[i];
-		uint64_t *w = words + (size_t)i * NPU_TASK_WORDS;
+		struct npu_emit e;
 		char title[160];
 
+		npu_emit_init(&e, words + (size_t)i * NPU_TASK_WORDS);
+		npu_rk3588_emit_task(&e, t, task, bufs);
 		tasks[i].regcmd_va = bufs->regcmd.va +
 				     (uint64_t)i * NPU_TASK_WORDS * 8;
-		tasks[i].regcmd_count =
-			(uint32_t)npu_rk3588_emit_matmul(t, task, bufs->in.va,
-							 bufs->w.va,
-							 bufs->out[task->core].va,
-							 w);
+		tasks[i].regcmd_count = (uint32_t)e.count;
+		if (core_bos) {
+			ret = npu_bo_list_merge(&core_bos[task->core], &e);
+			if (ret)
+				return ret;
+		}
 		if (!npu_debug_dump_regcmd())
 			continue;
 		snprintf(title, sizeof(title),
@@ -512,6 +682,7 @@ void npu_gemm_emit(const struct npu_gemm_tiling *t,
 			 "kernels %u+%u, at 0x%" PRIx64, d->m, d->k, d->n, i,
 			 t->task_count, task->core, task->m0, task->mt,
 			 task->n0, task->nt, (uint64_t)tasks[i].regcmd_va);
-		npu_regcmd_dump(title, w, tasks[i].regcmd_count);
+		npu_regcmd_dump(title, &e);
 	}
+	return 0;
 }

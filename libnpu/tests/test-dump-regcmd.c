@@ -64,7 +64,10 @@ static uint32_t emit_all(void)
 			printf("Bail out! oom\n");
 			exit(1);
 		}
-		npu_gemm_emit(&t, &bufs, words, tasks);
+		if (npu_gemm_emit(&t, &bufs, words, tasks, NULL)) {
+			printf("Bail out! emit\n");
+			exit(1);
+		}
 		total += t.task_count;
 		free(words);
 		free(tasks);
@@ -101,7 +104,7 @@ static void check_dump(char *text, uint32_t tasks)
 		"CNA_DCOMP_ADDR0", "CORE_MISC_CFG", "CORE_DATAOUT_SIZE_1",
 		"DPU_DATA_FORMAT", "DPU_DST_BASE_ADDR", "DPU_OUT_CVT_SCALE",
 	};
-	uint32_t headers = 0, words = 0, tails = 0, prefixed = 1;
+	uint32_t headers = 0, words = 0, tails = 0, prefixed = 1, bos = 0;
 	uint32_t seen[sizeof(names) / sizeof(names[0])] = { 0 };
 	char *line, *save = NULL;
 	/* The tail: the last 4 words of each stream, in this order. */
@@ -132,6 +135,16 @@ static void check_dump(char *text, uint32_t tasks)
 			headers++;
 			continue;
 		}
+		/* Input, weights and stream read, the output written. */
+		if (!strncmp(line, "  bos: ", 7)) {
+			unsigned int r1, r2, r3, w;
+
+			if (sscanf(line, "  bos: %u(r) %u(r) %u(r) %u(w)", &r1,
+				   &r2, &r3, &w) == 4 && r1 == 3 && r2 == 1 &&
+			    r3 == 2 && w >= 4)
+				bos++;
+			continue;
+		}
 		if (sscanf(line, "  %u %16llx  %n", &index, &word, &off) != 2 ||
 		    !off)
 			continue;
@@ -154,6 +167,7 @@ static void check_dump(char *text, uint32_t tasks)
 	check(prefixed, "every line starts with \"libnpu: \"");
 	check(headers == tasks, "one stream per task");
 	check(words == tasks * NPU_TASK_WORDS, "every word of every stream");
+	check(bos == tasks, "each stream lists the BOs it reads and writes");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (seen[i] != tasks) {
 			printf("# %s seen %u times, %u tasks\n", names[i],
