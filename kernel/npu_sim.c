@@ -35,8 +35,6 @@
 #define NPU_SIM_MAX_DIES	8u
 /* The dies of the virtual package; hardware derives this from DT. */
 #define NPU_SIM_PACKAGE_ID	0x5e1u
-/* DPU destination address: a task that sets it computes something. */
-#define NPU_SIM_DPU_DST_BASE_ADDR	0x4020
 
 static int sim_enable = -1;
 module_param(sim_enable, int, 0444);
@@ -160,7 +158,8 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 	    !IS_ALIGNED(reg, 4))
 		return NPU_SIM_WORD_BAD;
 	sc->regs[reg / 4] = value;
-	if (reg == NPU_SIM_DPU_DST_BASE_ADDR)
+	/* A task that sets the DPU destination computes something. */
+	if (reg == NPU_DPU_DST_BASE_ADDR)
 		sc->has_output = true;
 	return NPU_SIM_WORD_OK;
 }

@@ -17,6 +17,7 @@
  *    fp16 output is the fp32 sum rounded to nearest even.
  */
 
+#include <linux/bitfield.h>
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -28,47 +29,14 @@
 
 #include "npu_core.h"
 #include "npu_mmu.h"
+#include "npu_rk3588_regs.h"
 #include "npu_sim_gemm.h"
 #include "npu_softfloat.h"
 
-/* Register offsets and fields the model reads. */
-#define CNA_CONV_CON1		0x100c	/* conv_mode 3:0, in 6:4, proc 9:7 */
-#define CNA_CONV_CON3		0x1014	/* x_stride 2:0, y_stride 5:3 */
-#define CNA_DATA_SIZE0		0x1020	/* height 10:0, width 26:16 */
-#define CNA_DATA_SIZE1		0x1024	/* channel 15:0 */
-#define CNA_WEIGHT_SIZE0	0x1030	/* bytes of all kernels */
-#define CNA_WEIGHT_SIZE1	0x1034	/* bytes per kernel, 18:0 */
-#define CNA_WEIGHT_SIZE2	0x1038	/* kernels 13:0, h 20:16, w 28:24 */
-#define CNA_CBUF_CON0		0x1040	/* data banks 3:0, weight banks 7:4 */
-#define CNA_PAD_CON0		0x1068	/* top 3:0, left 7:4 */
-#define CNA_FEATURE_DATA_ADDR	0x1070
-#define CNA_DCOMP_ADDR0		0x1110
-#define CORE_MISC_CFG		0x3010	/* proc 10:8 */
-#define CORE_DATAOUT_SIZE_0	0x3014	/* width-1 15:0, height-1 31:16 */
-#define CORE_DATAOUT_SIZE_1	0x3018	/* channel-1 15:0 */
-#define DPU_FEATURE_MODE_CFG	0x400c	/* conv_mode 4:3 */
-#define DPU_DATA_FORMAT		0x4010	/* proc 2:0, in 28:26, out 31:29 */
-#define DPU_DST_BASE_ADDR	0x4020
-#define DPU_DST_SURF_STRIDE	0x4024	/* atoms, 31:4 */
-#define DPU_DATA_CUBE_CHANNEL	0x403c	/* channel-1 12:0 */
-#define DPU_BS_CFG		0x4040	/* bypass bit 0 */
-#define DPU_BN_CFG		0x4060	/* bypass bit 0 */
-#define DPU_EW_CFG		0x4070	/* bypass bit 0 */
-#define DPU_OUT_CVT_SCALE	0x4084	/* fp32 -> fp16 bit 16 */
-
-#define PREC_INT8		0
-#define PREC_FP16		2
-#define PREC_INT32		4
-#define PREC_FP32		5
-
-#define CBUF_BANKS		12
-#define CBUF_BANK_SIZE		(32 * 1024)
-#define ATOM			16	/* bytes of one channel group */
-#define WEIGHT_TILE_C		32	/* channels per weight tile */
-
-static u32 field(const u32 *regs, u32 reg, unsigned int lo, unsigned int bits)
+/* The register file: one u32 per 4-byte register offset. */
+static u32 npu_reg(const u32 *regs, u32 reg)
 {
-	return (regs[reg / 4] >> lo) & ((1u << bits) - 1);
+	return regs[reg / 4];
 }
 
 /**
@@ -79,7 +47,7 @@ static u32 field(const u32 *regs, u32 reg, unsigned int lo, unsigned int bits)
  * @in_size: bytes per input and weight element (1 int8, 2 fp16)
  * @c2: input elements per 16-byte channel group
  * @tile_n: kernels per weight tile (32 int8, 16 fp16)
- * @out_prec: PREC_INT32, PREC_FP32 or PREC_FP16
+ * @out_prec: NPU_PRECISION_INT32, _FP32 or _FP16
  * @out_size: bytes per output element
  * @out_c2: output elements per 16-byte channel group
  * @surf_stride: output atoms between two output channel groups
@@ -156,93 +124,116 @@ static int npu_sim_mem_write(struct npu_sim_mem *mem, u64 va,
 /* Precisions, modes and bypasses: what the model (and a matmul) uses. */
 static u32 npu_gemm_check_modes(const u32 *regs, struct npu_gemm *g)
 {
-	u32 in = field(regs, CNA_CONV_CON1, 4, 3);
-	u32 out = field(regs, DPU_DATA_FORMAT, 29, 3);
-	bool to_fp16 = field(regs, DPU_OUT_CVT_SCALE, 16, 1);
+	u32 con1 = npu_reg(regs, NPU_CNA_CONV_CON1);
+	u32 con3 = npu_reg(regs, NPU_CNA_CONV_CON3);
+	u32 wsize2 = npu_reg(regs, NPU_CNA_WEIGHT_SIZE2);
+	u32 pad = npu_reg(regs, NPU_CNA_PAD_CON0);
+	u32 format = npu_reg(regs, NPU_DPU_DATA_FORMAT);
+	u32 in = FIELD_GET(NPU_CNA_CONV_CON1_IN_PRECISION, con1);
+	u32 out = FIELD_GET(NPU_DPU_DATA_FORMAT_OUT_PRECISION, format);
+	bool to_fp16 = FIELD_GET(NPU_DPU_OUT_CVT_SCALE_FP32TOFP16_EN,
+				 npu_reg(regs, NPU_DPU_OUT_CVT_SCALE));
 
-	if (field(regs, CNA_CONV_CON1, 0, 4) ||
-	    field(regs, DPU_FEATURE_MODE_CFG, 3, 2))
+	if (FIELD_GET(NPU_CNA_CONV_CON1_CONV_MODE, con1) ||
+	    FIELD_GET(NPU_DPU_FEATURE_MODE_CFG_CONV_MODE,
+		      npu_reg(regs, NPU_DPU_FEATURE_MODE_CFG)))
 		return DRM_NPU_REASON_UNSUPPORTED;	/* not direct conv */
-	if (field(regs, CNA_CONV_CON3, 0, 3) > 1 ||
-	    field(regs, CNA_CONV_CON3, 3, 3) > 1 ||
-	    field(regs, CNA_PAD_CON0, 0, 8) ||
-	    field(regs, CNA_WEIGHT_SIZE2, 16, 5) != 1 ||
-	    field(regs, CNA_WEIGHT_SIZE2, 24, 5) != 1)
+	if (FIELD_GET(NPU_CNA_CONV_CON3_CONV_X_STRIDE, con3) > 1 ||
+	    FIELD_GET(NPU_CNA_CONV_CON3_CONV_Y_STRIDE, con3) > 1 ||
+	    FIELD_GET(NPU_CNA_PAD_CON0_PAD_TOP, pad) ||
+	    FIELD_GET(NPU_CNA_PAD_CON0_PAD_LEFT, pad) ||
+	    FIELD_GET(NPU_CNA_WEIGHT_SIZE2_WEIGHT_HEIGHT, wsize2) != 1 ||
+	    FIELD_GET(NPU_CNA_WEIGHT_SIZE2_WEIGHT_WIDTH, wsize2) != 1)
 		return DRM_NPU_REASON_UNSUPPORTED;	/* not 1x1, stride 1 */
-	if (!field(regs, DPU_BS_CFG, 0, 1) || !field(regs, DPU_BN_CFG, 0, 1) ||
-	    !field(regs, DPU_EW_CFG, 0, 1))
+	if (!(npu_reg(regs, NPU_DPU_BS_CFG) & NPU_DPU_BX_CFG_BYPASS) ||
+	    !(npu_reg(regs, NPU_DPU_BN_CFG) & NPU_DPU_BX_CFG_BYPASS) ||
+	    !(npu_reg(regs, NPU_DPU_EW_CFG) & NPU_DPU_EW_CFG_EW_BYPASS))
 		return DRM_NPU_REASON_UNSUPPORTED;	/* post-ops not modelled */
 
-	if (in != PREC_INT8 && in != PREC_FP16)
+	if (in != NPU_PRECISION_INT8 && in != NPU_PRECISION_FP16)
 		return DRM_NPU_REASON_UNSUPPORTED;
-	if (field(regs, CNA_CONV_CON1, 7, 3) != in ||
-	    field(regs, CORE_MISC_CFG, 8, 3) != in ||
-	    field(regs, DPU_DATA_FORMAT, 0, 3) != in ||
-	    field(regs, DPU_DATA_FORMAT, 26, 3) != in)
+	if (FIELD_GET(NPU_CNA_CONV_CON1_PROC_PRECISION, con1) != in ||
+	    FIELD_GET(NPU_CORE_MISC_CFG_PROC_PRECISION,
+		      npu_reg(regs, NPU_CORE_MISC_CFG)) != in ||
+	    FIELD_GET(NPU_DPU_DATA_FORMAT_PROC_PRECISION, format) != in ||
+	    FIELD_GET(NPU_DPU_DATA_FORMAT_IN_PRECISION, format) != in)
 		return DRM_NPU_REASON_INCONSISTENT;
 
-	g->in_size = in == PREC_INT8 ? 1 : 2;
-	g->c2 = ATOM / g->in_size;
-	g->tile_n = in == PREC_INT8 ? 32 : 16;
-	if (in == PREC_INT8 && out == PREC_INT32 && !to_fp16) {
+	g->in_size = in == NPU_PRECISION_INT8 ? 1 : 2;
+	g->c2 = NPU_ATOM / g->in_size;
+	g->tile_n = in == NPU_PRECISION_INT8 ? 32 : 16;
+	if (in == NPU_PRECISION_INT8 && out == NPU_PRECISION_INT32 && !to_fp16) {
 		g->out_size = 4;
-	} else if (in == PREC_FP16 && out == PREC_FP32 && !to_fp16) {
+	} else if (in == NPU_PRECISION_FP16 && out == NPU_PRECISION_FP32 &&
+		   !to_fp16) {
 		g->out_size = 4;
-	} else if (in == PREC_FP16 && out == PREC_FP16 && to_fp16) {
+	} else if (in == NPU_PRECISION_FP16 && out == NPU_PRECISION_FP16 &&
+		   to_fp16) {
 		g->out_size = 2;
 	} else {
-		return in == PREC_FP16 && (out == PREC_FP16 || out == PREC_FP32) ?
+		return in == NPU_PRECISION_FP16 &&
+		       (out == NPU_PRECISION_FP16 || out == NPU_PRECISION_FP32) ?
 		       DRM_NPU_REASON_INCONSISTENT : DRM_NPU_REASON_UNSUPPORTED;
 	}
 	g->out_prec = out;
-	g->out_c2 = ATOM / g->out_size;
+	g->out_c2 = NPU_ATOM / g->out_size;
 	return DRM_NPU_REASON_NONE;
 }
 
 /* Sizes, agreement between blocks, and the CBUF. */
 static u32 npu_gemm_check_sizes(const u32 *regs, struct npu_gemm *g)
 {
-	u32 h = field(regs, CNA_DATA_SIZE0, 0, 11);
-	u32 w = field(regs, CNA_DATA_SIZE0, 16, 11);
-	u32 data_banks = field(regs, CNA_CBUF_CON0, 0, 4);
-	u32 weight_banks = field(regs, CNA_CBUF_CON0, 4, 4);
+	u32 size0 = npu_reg(regs, NPU_CNA_DATA_SIZE0);
+	u32 cbuf = npu_reg(regs, NPU_CNA_CBUF_CON0);
+	u32 out0 = npu_reg(regs, NPU_CORE_DATAOUT_SIZE_0);
+	u32 h = FIELD_GET(NPU_CNA_DATA_SIZE0_DATAIN_HEIGHT, size0);
+	u32 w = FIELD_GET(NPU_CNA_DATA_SIZE0_DATAIN_WIDTH, size0);
+	u32 data_banks = FIELD_GET(NPU_CNA_CBUF_CON0_DATA_BANK, cbuf);
+	u32 weight_banks = FIELD_GET(NPU_CNA_CBUF_CON0_WEIGHT_BANK, cbuf);
 	u64 kernel_bytes;
 
-	g->channels = field(regs, CNA_DATA_SIZE1, 0, 16);
-	g->kernels = field(regs, CNA_WEIGHT_SIZE2, 0, 14);
+	g->channels = FIELD_GET(NPU_CNA_DATA_SIZE1_DATAIN_CHANNEL,
+				npu_reg(regs, NPU_CNA_DATA_SIZE1));
+	g->kernels = FIELD_GET(NPU_CNA_WEIGHT_SIZE2_WEIGHT_KERNELS,
+			       npu_reg(regs, NPU_CNA_WEIGHT_SIZE2));
 	g->pixels = h * w;
 	if (!g->pixels || !g->channels || !g->kernels)
 		return DRM_NPU_REASON_INCONSISTENT;
 	/* Weight tiles are 32 channels deep; input groups are 16 bytes. */
-	if (g->channels % WEIGHT_TILE_C)
+	if (g->channels % NPU_WEIGHT_TILE_C)
 		return DRM_NPU_REASON_UNSUPPORTED;
-	if (g->kernels - 1 > 0x1fff)
-		return DRM_NPU_REASON_LIMIT;	/* DPU channel field: 13 bits */
+	/* The DPU channel fields are narrower than the CNA kernel count. */
+	if (g->kernels - 1 > FIELD_MAX(NPU_DPU_DATA_CUBE_CHANNEL_CHANNEL))
+		return DRM_NPU_REASON_LIMIT;
 
-	if (field(regs, CORE_DATAOUT_SIZE_0, 0, 16) + 1 != w ||
-	    field(regs, CORE_DATAOUT_SIZE_0, 16, 16) + 1 != h ||
-	    field(regs, CORE_DATAOUT_SIZE_1, 0, 16) + 1 != g->kernels ||
-	    field(regs, DPU_DATA_CUBE_CHANNEL, 0, 13) + 1 != g->kernels)
+	if (FIELD_GET(NPU_CORE_DATAOUT_SIZE_0_DATAOUT_WIDTH, out0) + 1 != w ||
+	    FIELD_GET(NPU_CORE_DATAOUT_SIZE_0_DATAOUT_HEIGHT, out0) + 1 != h ||
+	    FIELD_GET(NPU_CORE_DATAOUT_SIZE_1_DATAOUT_CHANNEL,
+		      npu_reg(regs, NPU_CORE_DATAOUT_SIZE_1)) + 1 != g->kernels ||
+	    FIELD_GET(NPU_DPU_DATA_CUBE_CHANNEL_CHANNEL,
+		      npu_reg(regs, NPU_DPU_DATA_CUBE_CHANNEL)) + 1 != g->kernels)
 		return DRM_NPU_REASON_INCONSISTENT;
 
 	kernel_bytes = (u64)g->channels * g->in_size;
-	if (regs[CNA_WEIGHT_SIZE1 / 4] != kernel_bytes ||
-	    regs[CNA_WEIGHT_SIZE0 / 4] != kernel_bytes * g->kernels)
+	if (npu_reg(regs, NPU_CNA_WEIGHT_SIZE1) != kernel_bytes ||
+	    npu_reg(regs, NPU_CNA_WEIGHT_SIZE0) != kernel_bytes * g->kernels)
 		return DRM_NPU_REASON_INCONSISTENT;
 
 	if (!data_banks || !weight_banks ||
-	    data_banks + weight_banks > CBUF_BANKS ||
-	    (u64)g->pixels * kernel_bytes > (u64)data_banks * CBUF_BANK_SIZE ||
-	    kernel_bytes > (u64)weight_banks * CBUF_BANK_SIZE)
+	    data_banks + weight_banks > NPU_CBUF_BANKS ||
+	    (u64)g->pixels * kernel_bytes >
+	    (u64)data_banks * NPU_CBUF_BANK_SIZE ||
+	    kernel_bytes > (u64)weight_banks * NPU_CBUF_BANK_SIZE)
 		return DRM_NPU_REASON_CBUF;
 
-	g->surf_stride = field(regs, DPU_DST_SURF_STRIDE, 4, 28);
+	g->surf_stride = FIELD_GET(NPU_DPU_DST_SURF_STRIDE_DST_SURF_STRIDE,
+				   npu_reg(regs, NPU_DPU_DST_SURF_STRIDE));
 	if (g->surf_stride < g->pixels)
 		return DRM_NPU_REASON_INCONSISTENT;	/* groups would overlap */
 
-	g->in_va = regs[CNA_FEATURE_DATA_ADDR / 4];
-	g->w_va = regs[CNA_DCOMP_ADDR0 / 4];
-	g->out_va = regs[DPU_DST_BASE_ADDR / 4];
+	g->in_va = npu_reg(regs, NPU_CNA_FEATURE_DATA_ADDR);
+	g->w_va = npu_reg(regs, NPU_CNA_DCOMP_ADDR0);
+	g->out_va = npu_reg(regs, NPU_DPU_DST_BASE_ADDR);
 	return DRM_NPU_REASON_NONE;
 }
 
@@ -255,8 +246,8 @@ static size_t npu_gemm_in_index(const struct npu_gemm *g, u32 p, u32 c)
 /* Element (n, c) of a weight tile group of tile_n kernels x all channels. */
 static size_t npu_gemm_w_index(const struct npu_gemm *g, u32 n, u32 c)
 {
-	return (size_t)(c / WEIGHT_TILE_C) * WEIGHT_TILE_C * g->tile_n +
-	       (n % g->tile_n) * WEIGHT_TILE_C + c % WEIGHT_TILE_C;
+	return (size_t)(c / NPU_WEIGHT_TILE_C) * NPU_WEIGHT_TILE_C * g->tile_n +
+	       (n % g->tile_n) * NPU_WEIGHT_TILE_C + c % NPU_WEIGHT_TILE_C;
 }
 
 /*
@@ -268,7 +259,7 @@ static void npu_gemm_rows(const struct npu_gemm *g, const u8 *src, u8 *dst,
 			  u32 rows, bool weights)
 {
 	/* Channels stay contiguous in runs of 32 (weights) or c2 (input). */
-	u32 run = weights ? WEIGHT_TILE_C : g->c2;
+	u32 run = weights ? NPU_WEIGHT_TILE_C : g->c2;
 	size_t bytes = (size_t)run * g->in_size;
 	u32 r, c;
 
@@ -302,7 +293,7 @@ static void npu_gemm_dot_fp16(const struct npu_gemm *g, const __le16 *x,
 	for (c = 0; c < g->channels; c++)
 		acc = npu_f32_add(acc, npu_f16_mul_f32(le16_to_cpu(x[c]),
 						       le16_to_cpu(w[c])));
-	if (g->out_prec == PREC_FP16)
+	if (g->out_prec == NPU_PRECISION_FP16)
 		put_unaligned_le16(npu_f32_to_f16(acc), out);
 	else
 		put_unaligned_le32(acc, out);
@@ -341,11 +332,11 @@ static int npu_gemm_group(struct npu_core *core, struct npu_sim_mem *mem,
 
 	/* Output atoms of whole channel groups; lanes past N stay zero. */
 	for (grp = n0 / g->out_c2; grp * g->out_c2 < n_end; grp++) {
-		memset(b->out, 0, (size_t)g->pixels * ATOM);
+		memset(b->out, 0, (size_t)g->pixels * NPU_ATOM);
 		for (p = 0; p < g->pixels; p++) {
 			for (n = grp * g->out_c2;
 			     n < min((grp + 1) * g->out_c2, n_end); n++) {
-				void *dst = b->out + (size_t)p * ATOM +
+				void *dst = b->out + (size_t)p * NPU_ATOM +
 					    (n % g->out_c2) * g->out_size;
 				const void *x = b->in + p * row;
 				const void *w = b->w + (n % g->tile_n) * row;
@@ -357,8 +348,8 @@ static int npu_gemm_group(struct npu_core *core, struct npu_sim_mem *mem,
 			}
 		}
 		ret = npu_sim_mem_write(mem, g->out_va +
-					grp * g->surf_stride * ATOM,
-					b->out, (size_t)g->pixels * ATOM, bad_va);
+					grp * g->surf_stride * NPU_ATOM,
+					b->out, (size_t)g->pixels * NPU_ATOM, bad_va);
 		if (ret)
 			return ret;
 		npu_core_progress(core);
@@ -401,7 +392,7 @@ enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 	b.in = kvmalloc(in_bytes, GFP_KERNEL);
 	b.tile = kvmalloc(w_bytes, GFP_KERNEL);
 	b.w = kvmalloc(w_bytes, GFP_KERNEL);
-	b.out = kvmalloc((size_t)g.pixels * ATOM, GFP_KERNEL);
+	b.out = kvmalloc((size_t)g.pixels * NPU_ATOM, GFP_KERNEL);
 	if (!raw || !b.in || !b.tile || !b.w || !b.out) {
 		ret = -ENOMEM;
 		goto out;

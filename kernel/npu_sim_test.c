@@ -49,7 +49,7 @@ static void npu_regcmd_test_words(struct kunit *test)
 
 	/* only a written output address makes op_en run a convolution */
 	KUNIT_EXPECT_FALSE(test, sc->has_output);
-	npu_sim_apply(sc, T_WORD(NPU_TGT_DPU, NPU_SIM_DPU_DST_BASE_ADDR, 0x4000));
+	npu_sim_apply(sc, T_WORD(NPU_TGT_DPU, NPU_DPU_DST_BASE_ADDR, 0x4000));
 	KUNIT_EXPECT_TRUE(test, sc->has_output);
 }
 

@@ -10,8 +10,10 @@
  *   whenever the pointer itself is valid;
  * - objects are opaque and reference counted; references may be taken and
  *   dropped from any thread;
- * - the library never prints.  With NPU_DEBUG=msgs in the environment it
- *   explains its failures on stderr, each line prefixed "libnpu: ".
+ * - the library never prints.  NPU_DEBUG in the environment is a
+ *   comma-separated list of words: with "msgs" it explains its failures
+ *   on stderr, with "dump_regcmd" it writes every command stream a GEMM
+ *   plan emits there, decoded; each line is prefixed "libnpu: ".
  */
 #ifndef LIBNPU_NPU_H
 #define LIBNPU_NPU_H

@@ -47,6 +47,7 @@ struct npu_gemm_plan {
 	void *out_cpu[NPU_MAX_CORES];
 	struct drm_npu_task *tasks;
 	struct drm_npu_job jobs[NPU_MAX_CORES];
+	struct npu_bo_list bos[NPU_MAX_CORES];	/* of each job */
 	bool weights_set;
 	bool input_shared;	/* @in is another plan's, imported */
 	struct npu_gemm_stats stats;
@@ -163,29 +164,38 @@ static int npu_gemm_map_all(struct npu_gemm_plan *p)
 	return npu_gemm_bufs_new(p);
 }
 
-static void npu_gemm_emit_all(struct npu_gemm_plan *p)
+/*
+ * Emit every task's stream.  Each core's job lists the BOs its tasks
+ * use, as the emitter recorded them: the input, the weights and the
+ * streams are read, the core's output is written, and the kernel orders
+ * the job after earlier jobs of the same BOs (implicit sync).
+ */
+static int npu_gemm_emit_all(struct npu_gemm_plan *p)
 {
 	const struct npu_gemm_tiling *t = &p->t;
-	uint64_t *words = p->regcmd.cpu;
-	uint32_t i, c;
+	struct npu_gemm_bufs bufs = {
+		.in = { p->in.handle, p->in.va },
+		.w = { p->w.handle, p->w.va },
+		.regcmd = { p->regcmd.handle, p->regcmd.va },
+	};
+	uint32_t c;
+	int ret;
 
-	for (i = 0; i < t->task_count; i++) {
-		const struct npu_gemm_task *task = &t->tasks[i];
-		uint64_t *w = words + (size_t)i * NPU_TASK_WORDS;
-
-		p->tasks[i].regcmd_va = p->regcmd.va +
-					(uint64_t)i * NPU_TASK_WORDS * 8;
-		p->tasks[i].regcmd_count =
-			(uint32_t)npu_rk3588_emit_matmul(t, task, p->in.va,
-							 p->w.va,
-							 p->out[task->core].va, w);
-	}
+	for (c = 0; c < t->cores; c++)
+		bufs.out[c] = (struct npu_emit_bo){ p->out[c].handle,
+						    p->out[c].va };
+	ret = npu_gemm_emit(t, &bufs, p->regcmd.cpu, p->tasks, p->bos);
+	if (ret)
+		return ret;
 	for (c = 0; c < t->cores; c++) {
 		p->jobs[c].tasks = (uintptr_t)&p->tasks[t->core_first[c]];
 		p->jobs[c].task_count = t->core_tasks[c];
+		p->jobs[c].bos = (uintptr_t)p->bos[c].refs;
+		p->jobs[c].bo_count = p->bos[c].count;
 		p->jobs[c].vm_id = p->vm_id;
 		p->jobs[c].core_mask = 1u << c;
 	}
+	return 0;
 }
 
 /**
@@ -240,14 +250,23 @@ int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
 	p->in = (struct npu_gemm_buf){
 		.handle = imp.handle, .size = src->in.size, .va = map.va,
 	};
+	/* The jobs' BO lists have room: the same number of BOs as before. */
+	ret = npu_gemm_emit_all(p);
+	if (ret) {
+		npu_gemm_buf_free(p, &p->in);
+		p->in = own;
+		npu_gemm_emit_all(p);
+		return ret;
+	}
 	npu_gemm_buf_free(p, &own);
-	npu_gemm_emit_all(p);
 	p->input_shared = true;
 	return 0;
 }
 
 NPU_PUBLIC void npu_gemm_plan_destroy(struct npu_gemm_plan *p)
 {
+	uint32_t c;
+
 	if (!p)
 		return;
 	npu_gemm_bufs_free(p);
@@ -258,6 +277,8 @@ NPU_PUBLIC void npu_gemm_plan_destroy(struct npu_gemm_plan *p)
 	}
 	npu_gemm_tiling_fini(&p->t);
 	free(p->tasks);
+	for (c = 0; c < NPU_MAX_CORES; c++)
+		npu_bo_list_fini(&p->bos[c]);
 	npu_device_unref(p->dev);
 	free(p);
 }
@@ -290,9 +311,10 @@ NPU_PUBLIC int npu_gemm_plan_new(struct npu_device *dev,
 		goto err;
 	}
 	ret = npu_gemm_map_all(p);
+	if (!ret)
+		ret = npu_gemm_emit_all(p);
 	if (ret)
 		goto err;
-	npu_gemm_emit_all(p);
 	for (c = 0; c < p->t.cores; c++)
 		p->out_cpu[c] = p->out[c].cpu;
 	*plan = p;

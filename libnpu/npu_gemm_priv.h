@@ -6,17 +6,20 @@
 #ifndef LIBNPU_NPU_GEMM_PRIV_H
 #define LIBNPU_NPU_GEMM_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <drm/npu_accel.h>
+
 #include "npu.h"
 #include "npu_gemm.h"
+#include "npu_rk3588_regs.h"
 
-/* Hardware facts (Documentation/npu/rk3588-regcmd.rst). */
-#define NPU_CBUF_BANKS		12
-#define NPU_CBUF_BANK_SIZE	(32 * 1024)
-#define NPU_ATOM		16	/* bytes of one channel group */
-#define NPU_WEIGHT_TILE_C	32	/* channels per weight tile */
+/*
+ * Hardware facts (Documentation/npu/rk3588-regcmd.rst); the CBUF, atom
+ * and weight tile sizes are in the register database.
+ */
 #define NPU_MAX_HEIGHT		2047	/* CNA_DATA_SIZE0 height, 11 bits */
 #define NPU_MAX_KERNELS		8192	/* DPU channel fields, 13 bits */
 #define NPU_MAX_CHANNELS	65535	/* CNA_DATA_SIZE1 channel, 16 bits */
@@ -77,12 +80,92 @@ void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 			    void *const *core_out, void *c);
 
+/*
+ * Command emission.  An emitter writes a task's regcmd words through a
+ * struct npu_emit, which also records every BO the task's registers
+ * point into, read or written: the kernel's BO list of a job (implicit
+ * synchronisation) is built from those records, never by hand.
+ */
+
+/**
+ * struct npu_emit_bo - a buffer as the emitter sees it
+ * @handle: GEM handle, 0 when there is none (CPU-only tests): not recorded
+ * @va: device address in the job's VM
+ */
+struct npu_emit_bo {
+	uint32_t handle;
+	uint64_t va;
+};
+
+/* Distinct BOs one task may use. */
+#define NPU_EMIT_MAX_BOS	8
+/* BOs the kernel takes in one job (DRM_IOCTL_NPU_SUBMIT). */
+#define NPU_KERNEL_JOB_MAX_BOS	256
+
+/**
+ * struct npu_emit - one task's command stream being built
+ * @words: the stream; the emitter knows its size
+ * @count: words written
+ * @bos: the BOs the task uses, each once, DRM_NPU_BO_REF_WRITE when the
+ *       task writes it
+ * @bo_count: entries of @bos
+ * @overflow: more than NPU_EMIT_MAX_BOS BOs were used
+ */
+struct npu_emit {
+	uint64_t *words;
+	size_t count;
+	struct drm_npu_bo_ref bos[NPU_EMIT_MAX_BOS];
+	uint32_t bo_count;
+	bool overflow;
+};
+
+void npu_emit_init(struct npu_emit *e, uint64_t *words);
+void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
+		  uint32_t flags);
+uint32_t npu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
+		       uint64_t offset, uint32_t flags);
+
+/**
+ * struct npu_bo_list - the BO list of a job, merged from its tasks
+ * @refs: @count entries, room for @cap; each handle once
+ * @count: entries
+ * @cap: allocated entries
+ */
+struct npu_bo_list {
+	struct drm_npu_bo_ref *refs;
+	uint32_t count, cap;
+};
+
+int npu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags);
+int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e);
+void npu_bo_list_fini(struct npu_bo_list *l);
+
+/**
+ * struct npu_gemm_bufs - the buffers of a GEMM plan
+ * @in: packed input, read
+ * @w: packed weights, read
+ * @regcmd: the command streams, read by the PC
+ * @out: per core, the core's output, written
+ */
+struct npu_gemm_bufs {
+	struct npu_emit_bo in, w, regcmd;
+	struct npu_emit_bo out[NPU_MAX_CORES];
+};
+
+void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
+			  const struct npu_gemm_task *task,
+			  const struct npu_gemm_bufs *bufs);
 size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 			      const struct npu_gemm_task *task,
 			      uint64_t in_va, uint64_t w_va, uint64_t out_va,
 			      uint64_t *words);
 
 int npu_regcmd_decode(uint64_t word, char *buf, size_t len);
+void npu_regcmd_dump(const char *title, const struct npu_emit *e);
+
+int npu_gemm_emit(const struct npu_gemm_tiling *t,
+		  const struct npu_gemm_bufs *bufs, uint64_t *words,
+		  struct drm_npu_task *tasks, struct npu_bo_list *core_bos);
 
 struct npu_gemm_plan;
 int npu_gemm_plan_share_input(struct npu_gemm_plan *p,

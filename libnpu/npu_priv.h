@@ -111,12 +111,22 @@ struct npu_job {
 /**
  * npu_debug_msgs() - whether NPU_DEBUG asks for messages
  *
- * Return: true when the NPU_DEBUG environment variable contains "msgs".
+ * NPU_DEBUG is a comma-separated list of words, read once per process.
+ *
+ * Return: true when the NPU_DEBUG environment variable has the word "msgs".
  */
 bool npu_debug_msgs(void);
 
 /**
- * npu_dbg() - print a debug line to stderr when NPU_DEBUG contains "msgs"
+ * npu_debug_dump_regcmd() - whether NPU_DEBUG asks for regcmd dumps
+ *
+ * Return: true when NPU_DEBUG has the word "dump_regcmd": every command
+ * stream a GEMM plan emits is then written to stderr, decoded.
+ */
+bool npu_debug_dump_regcmd(void);
+
+/**
+ * npu_dbg() - print a debug line to stderr when NPU_DEBUG has "msgs"
  * @fmt: printf format, without the trailing newline
  *
  * Keeps errno unchanged.

@@ -14,19 +14,46 @@
 #include "npu_priv.h"
 
 static pthread_once_t npu_debug_once = PTHREAD_ONCE_INIT;
-static bool npu_debug_msgs_on;
+static unsigned int npu_debug_flags;
 
+#define NPU_DEBUG_MSGS		(1u << 0)
+#define NPU_DEBUG_DUMP_REGCMD	(1u << 1)
+
+/* NPU_DEBUG: comma-separated words; unknown words are ignored. */
 static void npu_debug_init(void)
 {
+	static const struct {
+		const char *name;
+		unsigned int flag;
+	} words[] = {
+		{ "msgs", NPU_DEBUG_MSGS },
+		{ "dump_regcmd", NPU_DEBUG_DUMP_REGCMD },
+	};
 	const char *env = secure_getenv("NPU_DEBUG");
+	size_t i, len;
 
-	npu_debug_msgs_on = env && strstr(env, "msgs");
+	while (env && *env) {
+		len = strcspn(env, ",");
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (len == strlen(words[i].name) &&
+			    !strncmp(env, words[i].name, len))
+				npu_debug_flags |= words[i].flag;
+		env += len;
+		if (*env)
+			env++;
+	}
 }
 
 bool npu_debug_msgs(void)
 {
 	pthread_once(&npu_debug_once, npu_debug_init);
-	return npu_debug_msgs_on;
+	return npu_debug_flags & NPU_DEBUG_MSGS;
+}
+
+bool npu_debug_dump_regcmd(void)
+{
+	pthread_once(&npu_debug_once, npu_debug_init);
+	return npu_debug_flags & NPU_DEBUG_DUMP_REGCMD;
 }
 
 void npu_dbg(const char *fmt, ...)

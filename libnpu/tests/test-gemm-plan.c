@@ -244,6 +244,105 @@ static int test_reference(void)
 	return 0;
 }
 
+/* Find @handle in a BO list: its flags, or -1. */
+static int bo_flags(const struct npu_bo_list *l, uint32_t handle)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->count; i++)
+		if (l->refs[i].handle == handle)
+			return (int)l->refs[i].flags;
+	return -1;
+}
+
+/*
+ * The emitter records the BOs each task uses; every core's job lists
+ * the input, weights and streams as read and its own output as written,
+ * each once, and nothing else.
+ */
+static int test_bo_lists(void)
+{
+	/* Two row tiles: two tasks per core. */
+	struct npu_gemm_desc d = { 3000, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_bufs bufs = {
+		.in = { 1, 0x100000 }, .w = { 2, 0x200000 },
+		.regcmd = { 3, 0x300000 },
+	};
+	struct npu_bo_list lists[NPU_MAX_CORES] = { { 0 } };
+	struct npu_gemm_tiling t;
+	struct drm_npu_task *tasks;
+	uint64_t *words;
+	uint32_t c, pass;
+
+	CHECK(npu_gemm_tile(&d, 3, &t) == 0, "tile");
+	CHECK(t.cores == 3 && t.task_count == 6, "%u cores, %u tasks", t.cores,
+	      t.task_count);
+	for (c = 0; c < NPU_MAX_CORES; c++)
+		bufs.out[c] = (struct npu_emit_bo){ 10 + c, 0x400000 + c * 0x100000 };
+	words = calloc((size_t)t.task_count * NPU_TASK_WORDS, 8);
+	tasks = calloc(t.task_count, sizeof(*tasks));
+	CHECK(words && tasks, "oom");
+	/* Twice: a second emission (a shared input) rebuilds the lists. */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			bufs.in.handle = 7;
+		CHECK(npu_gemm_emit(&t, &bufs, words, tasks, lists) == 0, "emit");
+		for (c = 0; c < t.cores; c++) {
+			CHECK(lists[c].count == 4, "core %u: %u BOs", c,
+			      lists[c].count);
+			CHECK(bo_flags(&lists[c], bufs.in.handle) == 0 &&
+			      bo_flags(&lists[c], 2) == 0 &&
+			      bo_flags(&lists[c], 3) == 0,
+			      "core %u: input, weights, streams read", c);
+			CHECK(bo_flags(&lists[c], 10 + c) == DRM_NPU_BO_REF_WRITE,
+			      "core %u: its output written", c);
+		}
+	}
+	for (c = 0; c < NPU_MAX_CORES; c++)
+		npu_bo_list_fini(&lists[c]);
+	free(words);
+	free(tasks);
+	npu_gemm_tiling_fini(&t);
+	return 0;
+}
+
+/* Merging: one entry per BO, written if any use writes; limits. */
+static int test_bo_list_merge(void)
+{
+	struct npu_emit_bo bo[NPU_EMIT_MAX_BOS + 1], none = { 0, 0x1000 };
+	struct npu_bo_list l = { 0 };
+	struct npu_emit e;
+	uint64_t words[4];
+	uint32_t i;
+
+	npu_emit_init(&e, words);
+	for (i = 0; i <= NPU_EMIT_MAX_BOS; i++)
+		bo[i] = (struct npu_emit_bo){ 100 + i, 0x10000 * (i + 1) };
+	CHECK(npu_emit_addr(&e, &bo[0], 0x10, 0) == 0x10010, "address");
+	npu_emit_addr(&e, &bo[0], 0x20, DRM_NPU_BO_REF_WRITE);
+	npu_emit_addr(&e, &bo[0], 0x30, 0);
+	npu_emit_addr(&e, &none, 0, DRM_NPU_BO_REF_WRITE);
+	CHECK(e.bo_count == 1 && e.bos[0].handle == 100 &&
+	      e.bos[0].flags == DRM_NPU_BO_REF_WRITE,
+	      "a BO read and written is one written entry; no handle, no entry");
+	CHECK(npu_bo_list_add(&l, 200, 0) == 0 &&
+	      npu_bo_list_merge(&l, &e) == 0 && npu_bo_list_merge(&l, &e) == 0 &&
+	      l.count == 2 && bo_flags(&l, 100) == DRM_NPU_BO_REF_WRITE &&
+	      bo_flags(&l, 200) == 0, "job list merges tasks");
+	for (i = 1; i <= NPU_EMIT_MAX_BOS; i++)
+		npu_emit_use(&e, &bo[i], 0);
+	CHECK(e.overflow && npu_bo_list_merge(&l, &e) == -E2BIG,
+	      "a task with too many BOs is refused, not truncated");
+	npu_bo_list_fini(&l);
+	for (i = 0; i < NPU_KERNEL_JOB_MAX_BOS; i++)
+		CHECK(npu_bo_list_add(&l, 1000 + i, 0) == 0, "add %u", i);
+	CHECK(npu_bo_list_add(&l, 999, 0) == -E2BIG &&
+	      npu_bo_list_add(&l, 1000, DRM_NPU_BO_REF_WRITE) == 0,
+	      "the kernel's limit");
+	npu_bo_list_fini(&l);
+	return 0;
+}
+
 /* The stream of one task, decoded, against the golden dump. */
 static int test_golden_regcmd(const char *golden)
 {
@@ -300,6 +399,8 @@ int main(int argc, char **argv)
 	result(test_pack_round_trip(), "input and weight packing layouts");
 	result(test_unpack(), "output unpacking from task layouts");
 	result(test_reference(), "reference GEMM values");
+	result(test_bo_lists(), "each core's job lists the BOs its tasks use");
+	result(test_bo_list_merge(), "BO lists merge uses and keep the limits");
 	result(test_golden_regcmd(argc > 1 ? argv[1] : "matmul-4x64x32-fp16.txt"),
 	       "regcmd of a 4x64x32 fp16 task matches the golden dump");
 	printf("1..%d\n", tests);
