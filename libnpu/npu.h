@@ -540,7 +540,7 @@ struct npu_job;
 /** NPU_JOB_MAX_TASKS - tasks in one job (the PC task counter has 12 bits) */
 #define NPU_JOB_MAX_TASKS	4095
 /** NPU_JOB_MAX_BOS - BOs one job may list */
-#define NPU_JOB_MAX_BOS		4096
+#define NPU_JOB_MAX_BOS		256
 /** NPU_JOB_MAX_SYNCS - in-syncs, and out-syncs, of one job */
 #define NPU_JOB_MAX_SYNCS	64
 /** NPU_JOB_MAX_TASK_WORDS - regcmd words of one task, tail included */
