@@ -132,6 +132,9 @@ void npu_core_task_done(struct npu_core *core, struct npu_job *job,
 		mutex_unlock(&core->job_lock);
 		return;
 	}
+	/* The UAPI gives a reason only to a rejected job, whatever the backend left. */
+	if (result != NPU_TASK_INVALID)
+		reason = DRM_NPU_REASON_NONE;
 	fence = npu_core_end_job(core, npu_task_results[result].status,
 				 npu_task_results[result].error, va, reason);
 	mutex_unlock(&core->job_lock);

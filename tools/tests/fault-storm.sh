@@ -54,7 +54,7 @@ done
 [ -z "$left" ] && ok "nothing left in debugfs once the files are closed" ||
 	not_ok "left behind:$left"
 
-if fuzz_ioctl -s 8 -t 1 -j 1 > after.out 2>&1 && grep -q 'null job ran' after.out; then
+if fuzz_ioctl -s 8 -t 1 -j 1 > after.out 2>&1 && grep -q 'null jobs ran' after.out; then
 	ok "the device still runs jobs"
 else
 	not_ok "the device does not run jobs after the storm"

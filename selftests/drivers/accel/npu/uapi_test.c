@@ -479,6 +479,7 @@ TEST_F(uapi, bad_streams_and_faults)
 	EXPECT_EQ(DRM_NPU_JOB_MMU_FAULT, w.status);
 	EXPECT_EQ(bo.va + 4096, w.fault_va);
 	EXPECT_EQ(-EFAULT, w.error);
+	EXPECT_EQ(DRM_NPU_REASON_NONE, w.reason);	/* only INVALID has one */
 
 	/* Injected: the next access to this page faults, once. */
 	{
