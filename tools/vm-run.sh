@@ -147,9 +147,11 @@ if [ $rc = 0 ]; then
 	cd /data
 	while IFS= read -r cmd; do
 		echo "NPU-VM: run: $cmd"
+		t=$(cut -d' ' -f1 /proc/uptime)
 		sh -c "$cmd" </dev/null
 		r=$?
-		echo "NPU-VM: exit $r: $cmd"
+		t=$(awk -v t="$t" '{ printf "%.1f", $1 - t }' /proc/uptime)
+		echo "NPU-VM: exit $r after $t s: $cmd"
 		[ $r = 0 ] || rc=1
 	done < /commands
 	cd /

@@ -362,16 +362,24 @@ static int budget_left(void)
 	       atomic_load(&calls) < max_calls;
 }
 
-/* Mark or unmark the calling thread for fault injection. */
+/*
+ * Mark or unmark the calling thread for fault injection.  A marked thread's
+ * own open and write may fail by injection: unmarking tries again.
+ */
 static void make_it_fail(int on)
 {
-	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	int tries, fd, ok = 0;
 
-	if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1)
+	for (tries = 0; !ok && tries < 100; tries++) {
+		fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+		if (fd < 0)
+			continue;
+		ok = write(fd, on ? "1" : "0", 1) == 1;
+		close(fd);
+	}
+	if (!ok)
 		fprintf(stderr, "fuzz: cannot %s fault injection\n",
 			on ? "enable" : "disable");
-	if (fd >= 0)
-		close(fd);
 }
 
 static void *worker(void *arg)
