@@ -23,7 +23,8 @@ as_root() {
 
 PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd dwarves bc
-      device-tree-compiler dt-schema libelf-dev libdrm-dev)
+      device-tree-compiler dt-schema libelf-dev libdrm-dev procps
+      flex bison libssl-dev)	# the last three: the debug kernel's build
 # arm64: a cross compiler and QEMU; the arm64 kernel, headers and
 # busybox are downloaded and extracted, never installed (arm64 headers
 # conflict with the amd64 toolchain), so dpkg only needs to know the

@@ -459,9 +459,10 @@ static int device_works(int fd, const char *who)
 		printf("# %s: a null job after the storm FAILED: %s\n", who, why);
 	fresh = npu_open(0);
 	if (fresh < 0) {
+		ret = -errno;
 		printf("# %s: cannot open the device again: %s\n", who,
-		       strerror(errno));
-		return -errno;
+		       strerror(-ret));
+		return ret;
 	}
 	if (null_job_runs(fresh, why, sizeof(why))) {
 		printf("# %s: a null job in a new file FAILED: %s\n", who, why);
