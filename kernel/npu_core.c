@@ -132,7 +132,7 @@ void npu_core_task_done(struct npu_core *core, struct npu_job *job,
 		mutex_unlock(&core->job_lock);
 		return;
 	}
-	/* The UAPI gives a reason only to a rejected job, whatever the backend left. */
+	/* Only a rejected job has a reason, whatever the backend left. */
 	if (result != NPU_TASK_INVALID)
 		reason = DRM_NPU_REASON_NONE;
 	fence = npu_core_end_job(core, npu_task_results[result].status,

@@ -95,9 +95,10 @@ touch "$tmp/.npu-done"
 rm -rf "$out"
 mv "$tmp" "$out"
 echo "debug kernel: cached in $out"
-# Builds for another source version or configuration are ~2 GiB each.
-for old in "$NPU_CACHE"/debug-kernel/*; do
-	[ "$old" = "$out" ] && continue
-	echo "debug kernel: removing the stale $(basename "$old")"
+# Builds are ~2 GiB each: keep this one and the newest other (another
+# branch's configuration, say); never touch a build under way (*.tmp).
+ls -dt "$NPU_CACHE"/debug-kernel/*/ | sed 's:/$::' | grep -v '\.tmp$' |
+	grep -vxF "$out" | tail -n +2 | while IFS= read -r old; do
+	echo "debug kernel: removing the older $(basename "$old")"
 	rm -rf "$old"
-done
+done || true	# grep finds nothing to remove: fine

@@ -31,7 +31,8 @@ rm -rf "$mod"
 mkdir -p "$mod"
 # Sources only: the Debian module build may be writing objects in kernel/
 # at the same time (tools/test-all.sh runs this lane beside it).
-git ls-files -co --exclude-standard kernel uapi | tar -cf - -T - | tar -xf - -C "$mod"
+git ls-files -co --exclude-standard -- 'kernel/*.[ch]' kernel/Makefile kernel/Kconfig uapi |
+	tar -cf - -T - | tar -xf - -C "$mod"
 make -s -C "$kdir" M="$mod/kernel" W=1 KCFLAGS=-Werror modules
 echo "lane: npu.ko built against the debug kernel"
 

@@ -140,7 +140,12 @@ if [ -z "$lane_pid" ]; then
 	echo "left out (NPU_SKIP_DEBUG_LANE=1): this run is not a full one"
 	failed=$((failed + 1)); failures+=("debug-kernel lane (left out)")
 else
-	tail -n +1 -f --pid="$lane_pid" "$logdir/debug-kernel-lane.log"
+	# Followed only while it runs: a finished lane's pid may be reused.
+	if jobs -rp | grep -qx "$lane_pid"; then
+		tail -n +1 -f --pid="$lane_pid" "$logdir/debug-kernel-lane.log"
+	else
+		cat "$logdir/debug-kernel-lane.log"
+	fi
 	wait "$lane_pid"
 	lane_rc=$? lane_pid=
 	if [ $lane_rc = 0 ]; then

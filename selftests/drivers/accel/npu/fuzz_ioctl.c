@@ -11,7 +11,8 @@
  * VA ranges across 4 GiB, syncobj points out of order.  Every call must
  * return 0 or a clean errno; the kernel log (checked by the harness) must
  * stay free of splats; at the end a valid job must still run, in the
- * file that took the storm and in a new one.
+ * file that took the storm (unless a hung job got it banned) and in a new
+ * one.
  *
  * With -f, the worker threads mark themselves for fault injection
  * (/proc/thread-self/make-it-fail): with failslab and fail_page_alloc
