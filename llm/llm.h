@@ -27,6 +27,7 @@
 #ifndef NPU_LLM_H
 #define NPU_LLM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -554,6 +555,7 @@ int llm_model_load_package(struct llm_model *m, const char *path,
 /* the program named in front of every message, "npu-llm" by default */
 extern const char *llm_program;
 void llm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void llm_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 uint64_t llm_now_ns(void);
 /*
  * Command lines: argv[*i] is an option that takes a value, as "-x value",

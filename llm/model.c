@@ -33,15 +33,20 @@
 
 const char *llm_program = "npu-llm";
 
+void llm_verr(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", llm_program);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void llm_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", llm_program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	llm_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int llm_option_value(int argc, char **argv, int *i,

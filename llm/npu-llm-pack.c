@@ -49,11 +49,9 @@ static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", llm_program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	llm_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	exit(EXIT_FAILURE);
 }

@@ -86,11 +86,9 @@ static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("npu-llm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	llm_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	exit(EXIT_FAILURE);
 }
