@@ -12,41 +12,11 @@
 #   errors   broken files, bad --config and bad flags: exit code 1 and a
 #            message that names the problem
 set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+. "$(dirname "$0")/tap.sh"
 mode=$1 llm=$(abs "$2") gen=$(abs "$3") work=$(abs "$4")/$1
-failed=0 passed=0
 
 mkdir -p "$work" || exit 1
 cd "$work" || exit 1
-
-ok() { passed=$((passed + 1)); echo "ok $passed $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok $* "; sed 's/^/#   /' err; }
-
-# run NAME CMD...: must exit 0
-run() {
-	name=$1; shift
-	"$@" >out 2>err
-	rc=$?
-	if [ $rc -ne 0 ]; then not_ok "$name: exit code $rc"; return 1; fi
-	ok "$name"
-}
-
-# expect_fail NAME REGEX CMD...: must exit 1, print nothing on stdout
-# and a message matching REGEX on stderr
-expect_fail() {
-	name=$1 pat=$2; shift 2
-	"$@" >out 2>err
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		not_ok "$name: exit code $rc, expected 1"
-	elif [ -s out ]; then
-		not_ok "$name: output on stdout"
-	elif ! grep -qE -- "$pat" err; then
-		not_ok "$name: no /$pat/ on stderr"
-	else
-		ok "$name: $(head -n 1 err)"
-	fi
-}
 
 # same NAME A B: files A and B are identical and not empty
 same() {
@@ -195,6 +165,4 @@ errors)
 	;;
 esac
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[ $failed -eq 0 ]
+tap_done

@@ -15,47 +15,12 @@
 #   run   npu-llm on a package, on a host without NPU: clear errors, never
 #         the cpu (the package's weights exist only converted for the NPU)
 set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+. "$(dirname "$0")/tap.sh"
 mode=$1 llm=$(abs "$2") pack=$(abs "$3") gen=$(abs "$4") work=$(abs "$5")/package-$1
-failed=0 passed=0
 
 rm -rf "$work"
 mkdir -p "$work" || exit 1
 cd "$work" || exit 1
-
-ok() { passed=$((passed + 1)); echo "ok $passed $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok $* "; sed 's/^/#   /' err; }
-
-# run NAME CMD...: must exit 0
-run() {
-	name=$1; shift
-	"$@" >out 2>err
-	rc=$?
-	if [ $rc -ne 0 ]; then not_ok "$name: exit code $rc"; return 1; fi
-	ok "$name"
-}
-
-# expect_fail NAME REGEX CMD...: exit 1, nothing on stdout, REGEX on stderr
-expect_fail() {
-	name=$1 pat=$2; shift 2
-	"$@" >out 2>err
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		not_ok "$name: exit code $rc, expected 1"
-	elif [ -s out ]; then
-		not_ok "$name: output on stdout"
-	elif ! grep -qE -- "$pat" err; then
-		not_ok "$name: no /$pat/ on stderr"
-	else
-		ok "$name: $(grep -E -m1 -- "$pat" err)"
-	fi
-}
-
-# check NAME COND...: a shell condition
-check() {
-	name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 
 gen() { "$gen" "$@" >/dev/null || { echo "Bail out! gen-model $*"; exit 1; }; }
 mkpack() { "$pack" -q "$@" 2>err || { cat err; echo "Bail out! npu-llm-pack $*"; exit 1; }; }
@@ -270,6 +235,4 @@ run)
 	;;
 esac
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[ $failed -eq 0 ]
+tap_done

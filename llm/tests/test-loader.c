@@ -38,39 +38,6 @@ static char *path(const char *name)
 	return buf[i];
 }
 
-static int slurp(const char *p, unsigned char **data, size_t *size)
-{
-	FILE *f = fopen(p, "rb");
-	long n;
-
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*data = malloc(n > 0 ? (size_t)n : 1);
-	*size = (size_t)n;
-	if (!*data || fread(*data, 1, *size, f) != *size) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	return 0;
-}
-
-static int spill(const char *p, const unsigned char *data, size_t size)
-{
-	FILE *f = fopen(p, "wb");
-
-	if (!f)
-		return -1;
-	if (fwrite(data, 1, size, f) != size) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
 /* ------------------------------------------------------------------------
  * 1. formats agree
  */

@@ -51,42 +51,6 @@ static char *path(const char *fmt, ...)
 	return buf[i];
 }
 
-static int slurp(const char *p, unsigned char **data, size_t *size)
-{
-	FILE *f = fopen(p, "rb");
-	long n;
-
-	*data = NULL;
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	*data = malloc((size_t)n + 1);
-	if (!*data || fread(*data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(*data);
-		*data = NULL;
-		return -1;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return 0;
-}
-
-static int spill(const char *p, const unsigned char *data, size_t size)
-{
-	FILE *f = fopen(p, "wb");
-
-	if (!f)
-		return -1;
-	if (fwrite(data, 1, size, f) != size) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
 /* ------------------------------------------------------------------------
  * 1. SHA-256
  */
