@@ -204,6 +204,20 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 	return NPU_TASK_INVALID;
 }
 
+/*
+ * Take @us of the core's time, by the clock busy time is measured with.
+ * A jiffies-based sleep can end short of it in ktime when an emulated
+ * machine catches up on lost ticks, so sleep again until it has passed.
+ */
+static void npu_sim_busy_for(u32 us)
+{
+	u64 end = ktime_get_ns() + (u64)us * NSEC_PER_USEC, now;
+
+	fsleep(us);
+	while ((now = ktime_get_ns()) < end)
+		fsleep(DIV_ROUND_UP(end - now, NSEC_PER_USEC));
+}
+
 static void npu_sim_work(struct work_struct *work)
 {
 	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
@@ -229,7 +243,7 @@ static void npu_sim_work(struct work_struct *work)
 		va = 0;
 		reason = DRM_NPU_REASON_NONE;
 		if (delay)
-			fsleep(delay);
+			npu_sim_busy_for(delay);
 	}
 	npu_core_task_done(sc->core, job, result, va, reason);
 }
