@@ -24,6 +24,31 @@
 extern "C" {
 #endif
 
+/*
+ * Version of this header.  The minor number grows with every addition to
+ * the API, the major one with a change that breaks callers (the
+ * soversion follows it).
+ */
+#define LIBNPU_VERSION_MAJOR	1
+#define LIBNPU_VERSION_MINOR	0
+#define LIBNPU_VERSION_MICRO	0
+/** LIBNPU_VERSION - the version as one number, for comparisons */
+#define LIBNPU_VERSION \
+	(LIBNPU_VERSION_MAJOR * 10000 + LIBNPU_VERSION_MINOR * 100 + \
+	 LIBNPU_VERSION_MICRO)
+
+/**
+ * npu_version() - the version of the library that runs
+ * @major: out, optional
+ * @minor: out, optional
+ * @micro: out, optional
+ *
+ * Return: the version as LIBNPU_VERSION computes it: compare it with the
+ * header's to learn whether the library is older than the program.
+ */
+int npu_version(unsigned int *major, unsigned int *minor,
+		unsigned int *micro);
+
 /**
  * struct npu_device - one NPU die, opened through its device node
  *
@@ -246,6 +271,21 @@ struct npu_device_group;
  * of opening a node.
  */
 int npu_device_group_open(unsigned int index, struct npu_device_group **group);
+
+/**
+ * npu_device_group_new() - a group of given dies
+ * @devs: @count open devices, distinct; group device i is @devs[i]
+ * @count: 1..NPU_GROUP_MAX_DIES
+ * @group: out: the group, with one reference (and one on each device)
+ *
+ * A group of one die is how the single-die case uses the API families
+ * that take a group (the GEMM helper).
+ *
+ * Return: 0; -EINVAL for a NULL argument, a bad @count or a device
+ * given twice; -ENOMEM.
+ */
+int npu_device_group_new(struct npu_device *const *devs, unsigned int count,
+			 struct npu_device_group **group);
 
 /** npu_device_group_ref() - take a reference; returns @group (may be NULL) */
 struct npu_device_group *npu_device_group_ref(struct npu_device_group *group);

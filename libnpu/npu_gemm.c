@@ -1,466 +1,782 @@
 // SPDX-License-Identifier: MIT
 /*
- * GEMM plans: the device half of the GEMM helper.
+ * GEMM plans: the device half of the GEMM helper, built on the library's
+ * own BOs, VMs, jobs and syncobjs.
  *
- * A plan owns its buffers: the packed input (read by every core), the
- * packed weights, one output buffer per core and the command streams of
- * every task, all mapped once into a VM of the plan's device.  A run packs
- * A, submits one job per core in a single SUBMIT, waits for each job and
- * unpacks C.
+ * Per die a plan owns, in the VM of the die's weights:
+ *  - a regcmd BO with room for the streams of m_max rows;
+ *  - for the host-pointer path, a packed-input BO of m_max rows (die 0's,
+ *    imported by the other dies through dma-buf where the kernel can) and
+ *    one output BO per core;
+ *  - one reusable job per core used, rebuilt only when the streams are
+ *    emitted anew (a new M, or other BOs), which a decode loop of M = 1
+ *    never does.
+ *
+ * A run queues every die's jobs (one SUBMIT per die) before it waits for
+ * any, so that dies and cores work at the same time.  The jobs of one die
+ * signal consecutive points of a timeline syncobj of the plan: a point is
+ * signalled once its job and every earlier one are, so the last point of
+ * a run is the run's out-fence, handed to the caller's syncobj with one
+ * transfer.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "npu_gemm_priv.h"
 #include "npu_priv.h"
 
 /**
- * struct npu_gemm_buf - a BO mapped for the CPU and into the plan's VM
- * @handle: GEM handle
- * @size: bytes
- * @cpu: CPU mapping
- * @va: device address
+ * struct npu_gemm_buf - a BO mapped in the plan's VM (and for the CPU)
+ * @bo: the BO, a reference
+ * @cpu: CPU mapping, NULL for a caller's BO
+ * @va: device address, 0 when not mapped
+ * @size: bytes mapped
  */
 struct npu_gemm_buf {
-	uint32_t handle;
-	uint64_t size;
+	struct npu_bo *bo;
 	void *cpu;
 	uint64_t va;
+	uint64_t size;
 };
 
 /**
- * struct npu_gemm_plan - a planned GEMM
+ * struct npu_gemm_pdie - a plan's work on one die
+ * @dev: the die
+ * @vm: the VM of the die's weights, a reference
+ * @w: the die's weights
+ * @tmax: the tiling at m_max (buffer sizes)
+ * @t: the tiling of the streams last emitted
+ * @in: the host path's packed input, own or imported from die 0
+ * @regcmd: the streams
+ * @out: the host path's outputs, one per core
+ * @ext_a: the caller's input BO, as last used
+ * @ext_c: the caller's output BO, as last used
+ * @emit_m: M of the streams in @regcmd, 0 when none
+ * @emit_in_va: input address they read
+ * @emit_out_va: output address they write (the caller's), 0 for @out
+ * @jobs: one per core of @t
+ * @timeline: the die's timeline syncobj, 0 until an out-sync is asked
+ * @point: its last point
+ * @submitted: jobs of the run in flight queued on this die
+ * @waited: of those, the ones waited for
+ * @shared_input: @in is die 0's, imported
+ * @tasks: scratch for npu_gemm_emit(), room for @tmax's tasks
+ * @bos: scratch: per core, the BO list of its tasks
+ * @stats: accumulated statistics
  */
-struct npu_gemm_plan {
+struct npu_gemm_pdie {
 	struct npu_device *dev;
-	struct npu_gemm_tiling t;
-	uint32_t vm_id;
-	bool own_vm;
-	struct npu_gemm_buf in, w, regcmd;
-	struct npu_gemm_buf out[NPU_MAX_CORES];
-	void *out_cpu[NPU_MAX_CORES];
+	struct npu_vm *vm;
+	const struct npu_gemm_wdie *w;
+	struct npu_gemm_tiling tmax, t;
+	struct npu_gemm_buf in, regcmd, out[NPU_MAX_CORES];
+	struct npu_gemm_buf ext_a, ext_c;
+	uint32_t emit_m;
+	uint64_t emit_in_va, emit_out_va;
+	struct npu_job *jobs[NPU_MAX_CORES];
+	uint32_t timeline;
+	uint64_t point;
+	uint32_t submitted, waited;
+	bool shared_input;
 	struct drm_npu_task *tasks;
-	struct drm_npu_job jobs[NPU_MAX_CORES];
-	struct npu_bo_list bos[NPU_MAX_CORES];	/* of each job */
-	bool weights_set;
-	bool input_shared;	/* @in is another plan's, imported */
+	struct npu_bo_list bos[NPU_MAX_CORES];
 	struct npu_gemm_stats stats;
-	struct drm_npu_job_wait last_fail;
 };
 
-static uint64_t npu_now_ns(void)
+/**
+ * struct npu_gemm_plan - GEMMs on a weights object
+ * @w: the weights, a reference
+ * @desc: how it runs
+ * @dies: dies it runs on (those of the weights)
+ * @cores: cores asked per die (0: all)
+ * @die: the work of each die
+ * @in_flight: a run was submitted and not waited for
+ * @run_m: M of the run in flight
+ * @run_c: where it unpacks C, NULL for a caller's BO
+ * @run_failed: a job of the run in flight failed
+ * @fault_die: die of the first failed job of the last failed run
+ * @fault: that job's status
+ */
+struct npu_gemm_plan {
+	struct npu_gemm_weights *w;
+	struct npu_gemm_plan_desc desc;
+	uint32_t dies;
+	struct npu_gemm_pdie die[NPU_GROUP_MAX_DIES];
+	bool in_flight;
+	uint32_t run_m;
+	void *run_c;
+	bool run_failed;
+	uint32_t fault_die;
+	struct npu_job_status fault;
+};
+
+static void npu_gemm_buf_put(struct npu_gemm_pdie *pd, struct npu_gemm_buf *b)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void npu_gemm_buf_free(struct npu_gemm_plan *p, struct npu_gemm_buf *b)
-{
-	struct drm_gem_close close_args = { .handle = b->handle };
-
-	if (b->va) {
-		struct drm_npu_vm_unmap u = {
-			.vm_id = p->vm_id, .va = b->va, .size = b->size,
-		};
-
-		npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
-	}
-	if (b->cpu)
-		munmap(b->cpu, b->size);
-	if (b->handle)
-		npu_do_ioctl(p->dev->fd, DRM_IOCTL_GEM_CLOSE, &close_args);
+	if (b->va)
+		npu_vm_unmap(pd->vm, b->va, b->size);
+	npu_bo_unref(b->bo);
 	memset(b, 0, sizeof(*b));
 }
 
-static int npu_gemm_buf_new(struct npu_gemm_plan *p, struct npu_gemm_buf *b,
-			    uint64_t size, uint32_t map_flags)
+/* Map @bo (with a new reference) into the die's VM as @b. */
+static int npu_gemm_buf_map(struct npu_gemm_pdie *pd, struct npu_gemm_buf *b,
+			    struct npu_bo *bo, uint32_t flags)
 {
-	struct drm_npu_bo_create create = { .size = size ? size : 1 };
-	struct drm_npu_bo_info info = { 0 };
-	struct drm_npu_vm_map map = { 0 };
-	int ret;
-
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_BO_CREATE, &create);
-	if (ret)
-		return ret;
-	b->handle = create.handle;
-	info.handle = b->handle;
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_BO_INFO, &info);
-	if (ret)
-		return ret;
-	b->size = info.size;
-	b->cpu = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      p->dev->fd, (off_t)info.mmap_offset);
-	if (b->cpu == MAP_FAILED) {
-		b->cpu = NULL;
-		return -errno;
-	}
-	map.vm_id = p->vm_id;
-	map.handle = b->handle;
-	map.size = b->size;
-	map.flags = DRM_NPU_MAP_READ | map_flags;
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_MAP, &map);
-	if (ret)
-		return ret;
-	b->va = map.va;
-	return 0;
+	b->bo = npu_bo_ref(bo);
+	b->size = npu_bo_size(bo);
+	return npu_vm_map(pd->vm, bo, 0, b->size, NPU_MAP_READ | flags, &b->va);
 }
 
-static void npu_gemm_bufs_free(struct npu_gemm_plan *p)
+/* A new BO of the die, mapped for the CPU and the device. */
+static int npu_gemm_buf_new(struct npu_gemm_pdie *pd, struct npu_gemm_buf *b,
+			    uint64_t size, uint32_t flags)
 {
-	uint32_t i;
-
-	npu_gemm_buf_free(p, &p->in);
-	npu_gemm_buf_free(p, &p->w);
-	npu_gemm_buf_free(p, &p->regcmd);
-	for (i = 0; i < NPU_MAX_CORES; i++)
-		npu_gemm_buf_free(p, &p->out[i]);
-}
-
-static int npu_gemm_bufs_new(struct npu_gemm_plan *p)
-{
-	const struct npu_gemm_tiling *t = &p->t;
-	uint32_t i;
+	struct npu_bo *bo;
 	int ret;
 
-	ret = npu_gemm_buf_new(p, &p->in, t->in_bytes, 0);
+	ret = npu_bo_new(pd->dev, size ? size : 1, 0, &bo);
+	if (ret)
+		return ret;
+	ret = npu_bo_map(bo, &b->cpu);
 	if (!ret)
-		ret = npu_gemm_buf_new(p, &p->w, t->w_bytes, 0);
-	if (!ret)
-		ret = npu_gemm_buf_new(p, &p->regcmd, (uint64_t)t->task_count *
-				       NPU_TASK_WORDS * 8, 0);
-	for (i = 0; !ret && i < t->cores; i++)
-		ret = npu_gemm_buf_new(p, &p->out[i], t->out_bytes[i],
-				       DRM_NPU_MAP_WRITE);
+		ret = npu_gemm_buf_map(pd, b, bo, flags);
+	npu_bo_unref(bo);
 	return ret;
 }
 
-/* The plan's buffers go into the file's VM, or a VM of their own when
- * that one is full: so plans together can exceed one 4 GiB space. */
-static int npu_gemm_map_all(struct npu_gemm_plan *p)
-{
-	struct drm_npu_vm_create vc = { 0 };
-	int ret;
-
-	p->vm_id = DRM_NPU_VM_DEFAULT;
-	ret = npu_gemm_bufs_new(p);
-	if (ret != -ENOSPC)
-		return ret;
-	npu_gemm_bufs_free(p);
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_CREATE, &vc);
-	if (ret)
-		return ret;
-	p->vm_id = vc.vm_id;
-	p->own_vm = true;
-	npu_dbg("gemm: default VM full, plan uses VM %u", vc.vm_id);
-	return npu_gemm_bufs_new(p);
-}
-
 /*
- * Emit every task's stream.  Each core's job lists the BOs its tasks
- * use, as the emitter recorded them: the input, the weights and the
- * streams are read, the core's output is written, and the kernel orders
- * the job after earlier jobs of the same BOs (implicit sync).
+ * Read die 0's packed input instead of packing one's own: its BO,
+ * exported as a dma-buf and imported into this die.  Both dies lay the
+ * input out alike (same M, K and type).
  */
-static int npu_gemm_emit_all(struct npu_gemm_plan *p)
+static int npu_gemm_share_input(struct npu_gemm_pdie *pd,
+				const struct npu_gemm_pdie *src)
 {
-	const struct npu_gemm_tiling *t = &p->t;
-	struct npu_gemm_bufs bufs = {
-		.in = { p->in.handle, p->in.va },
-		.w = { p->w.handle, p->w.va },
-		.regcmd = { p->regcmd.handle, p->regcmd.va },
-	};
-	uint32_t c;
-	int ret;
+	struct npu_gemm_buf own = pd->in;
+	struct npu_bo *bo;
+	int fd, ret;
 
-	for (c = 0; c < t->cores; c++)
-		bufs.out[c] = (struct npu_emit_bo){ p->out[c].handle,
-						    p->out[c].va };
-	ret = npu_gemm_emit(t, &bufs, p->regcmd.cpu, p->tasks, p->bos);
+	ret = npu_bo_export_dmabuf(src->in.bo, &fd);
 	if (ret)
 		return ret;
-	for (c = 0; c < t->cores; c++) {
-		p->jobs[c].tasks = (uintptr_t)&p->tasks[t->core_first[c]];
-		p->jobs[c].task_count = t->core_tasks[c];
-		p->jobs[c].bos = (uintptr_t)p->bos[c].refs;
-		p->jobs[c].bo_count = p->bos[c].count;
-		p->jobs[c].vm_id = p->vm_id;
-		p->jobs[c].core_mask = 1u << c;
+	ret = npu_bo_import_dmabuf(pd->dev, fd, &bo);
+	close(fd);
+	if (ret)
+		return ret;
+	memset(&pd->in, 0, sizeof(pd->in));
+	ret = npu_gemm_buf_map(pd, &pd->in, bo, 0);
+	npu_bo_unref(bo);
+	if (ret) {
+		npu_gemm_buf_put(pd, &pd->in);
+		pd->in = own;
+		return ret;
 	}
+	npu_gemm_buf_put(pd, &own);
+	pd->shared_input = true;
 	return 0;
 }
 
-/**
- * npu_gemm_plan_share_input() - read the input of another plan
- * @p: the plan, typically on another die
- * @src: the plan whose packed input @p reads
- *
- * @src's input BO is exported as a dma-buf and imported into @p's device,
- * mapped read-only in @p's VM in place of @p's own input, and @p's
- * command streams are emitted again for it.  From then on @p's submit
- * does not pack: @src's submit must pack the input first, and @src must
- * outlive @p.  Both plans must lay the input out alike (same M, K, type
- * and row tiling).
- *
- * Return: 0; -EINVAL when the layouts differ; or the error of the export,
- * import or mapping, and @p keeps its own input.
- */
-int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
-			      const struct npu_gemm_plan *src)
+static void npu_gemm_pdie_fini(struct npu_gemm_pdie *pd)
 {
-	struct drm_prime_handle exp = {
-		.handle = src->in.handle, .flags = DRM_CLOEXEC | DRM_RDWR,
-	};
-	struct drm_prime_handle imp = { 0 };
-	struct drm_npu_vm_map map = { 0 };
-	struct npu_gemm_buf own = p->in;
+	uint32_t c;
+
+	for (c = 0; c < NPU_MAX_CORES; c++) {
+		npu_job_destroy(pd->jobs[c]);
+		npu_gemm_buf_put(pd, &pd->out[c]);
+		npu_bo_list_fini(&pd->bos[c]);
+	}
+	npu_gemm_buf_put(pd, &pd->in);
+	npu_gemm_buf_put(pd, &pd->regcmd);
+	npu_gemm_buf_put(pd, &pd->ext_a);
+	npu_gemm_buf_put(pd, &pd->ext_c);
+	if (pd->timeline)
+		npu_syncobj_destroy(pd->dev, pd->timeline);
+	npu_gemm_tiling_fini(&pd->tmax);
+	npu_gemm_tiling_fini(&pd->t);
+	free(pd->tasks);
+	npu_vm_unref(pd->vm);
+	memset(pd, 0, sizeof(*pd));
+}
+
+static int npu_gemm_pdie_init(struct npu_gemm_plan *p, uint32_t d)
+{
+	struct npu_gemm_pdie *pd = &p->die[d];
+	const struct npu_gemm_wdie *wd = &p->w->die[d];
+	struct npu_gemm_desc shape = wd->t.desc;
+	uint32_t cores = p->desc.cores, c;
 	int ret;
 
-	if (p->t.mt != src->t.mt || p->t.g.kp != src->t.g.kp ||
-	    p->t.in_bytes != src->t.in_bytes ||
-	    p->t.desc.in_type != src->t.desc.in_type)
-		return -EINVAL;
-	ret = npu_do_ioctl(src->dev->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
+	pd->dev = wd->dev;
+	pd->w = wd;
+	pd->vm = npu_vm_ref(wd->vm);
+	if (!cores)
+		cores = pd->dev->info.core_count;
+	shape.m = p->desc.m_max;
+	shape.out_type = p->desc.out_type;
+	ret = npu_gemm_tile(&shape, cores, 0, &pd->tmax);
 	if (ret)
 		return ret;
-	imp.fd = exp.fd;
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
-	close(exp.fd);
+	/* The global output layout may add a task per core: room for both. */
+	pd->tasks = calloc((size_t)pd->tmax.task_count + pd->tmax.cores,
+			   sizeof(*pd->tasks));
+	if (!pd->tasks)
+		return -ENOMEM;
+	ret = npu_gemm_buf_new(pd, &pd->regcmd, ((uint64_t)pd->tmax.task_count +
+				pd->tmax.cores) * NPU_TASK_WORDS * 8, 0);
+	if (!ret)
+		ret = npu_gemm_buf_new(pd, &pd->in, pd->tmax.in_bytes, 0);
+	for (c = 0; !ret && c < pd->tmax.cores; c++)
+		ret = npu_gemm_buf_new(pd, &pd->out[c], pd->tmax.out_bytes[c],
+				       NPU_MAP_WRITE);
+	for (c = 0; !ret && c < pd->tmax.cores; c++)
+		ret = npu_job_new(pd->dev, pd->vm, &pd->jobs[c]);
 	if (ret)
 		return ret;
-	map.vm_id = p->vm_id;
-	map.handle = imp.handle;
-	map.size = src->in.size;
-	map.flags = DRM_NPU_MAP_READ;
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_MAP, &map);
-	if (ret) {
-		struct drm_gem_close gc = { .handle = imp.handle };
-
-		npu_do_ioctl(p->dev->fd, DRM_IOCTL_GEM_CLOSE, &gc);
-		return ret;
-	}
-	p->in = (struct npu_gemm_buf){
-		.handle = imp.handle, .size = src->in.size, .va = map.va,
-	};
-	/* The jobs' BO lists have room: the same number of BOs as before. */
-	ret = npu_gemm_emit_all(p);
-	if (ret) {
-		npu_gemm_buf_free(p, &p->in);
-		p->in = own;
-		npu_gemm_emit_all(p);
-		return ret;
-	}
-	npu_gemm_buf_free(p, &own);
-	p->input_shared = true;
+	if (d && npu_gemm_share_input(pd, &p->die[0]))
+		npu_dbg("gemm: die %u packs its own input", d);
 	return 0;
 }
 
 NPU_PUBLIC void npu_gemm_plan_destroy(struct npu_gemm_plan *p)
 {
-	uint32_t c;
+	uint32_t d;
 
 	if (!p)
 		return;
-	npu_gemm_bufs_free(p);
-	if (p->own_vm) {
-		struct drm_npu_vm_destroy vd = { .vm_id = p->vm_id };
-
-		npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_VM_DESTROY, &vd);
-	}
-	npu_gemm_tiling_fini(&p->t);
-	free(p->tasks);
-	for (c = 0; c < NPU_MAX_CORES; c++)
-		npu_bo_list_fini(&p->bos[c]);
-	npu_device_unref(p->dev);
+	if (p->in_flight)
+		npu_gemm_plan_wait(p, -1);
+	/* die 0 last: the others may have imported its input */
+	for (d = NPU_GROUP_MAX_DIES; d--;)
+		npu_gemm_pdie_fini(&p->die[d]);
+	npu_gemm_weights_unref(p->w);
 	free(p);
 }
 
-NPU_PUBLIC int npu_gemm_plan_new(struct npu_device *dev,
-				 const struct npu_gemm_desc *desc,
-				 uint32_t cores, struct npu_gemm_plan **plan)
+NPU_PUBLIC int npu_gemm_plan_new(struct npu_gemm_weights *w,
+				 const struct npu_gemm_plan_desc *desc,
+				 struct npu_gemm_plan **plan)
 {
 	struct npu_gemm_plan *p;
-	uint32_t c;
+	bool int8;
+	uint32_t d;
 	int ret;
 
-	if (plan)
-		*plan = NULL;
-	if (!dev || !desc || !plan)
+	if (!plan)
 		return -EINVAL;
-	if (!cores || cores > dev->info.core_count)
-		cores = dev->info.core_count;
+	*plan = NULL;
+	if (!w || !desc || !desc->m_max ||
+	    !npu_zeroed(desc->reserved, sizeof(desc->reserved)))
+		return -EINVAL;
+	int8 = w->desc.in_type == NPU_DTYPE_INT8;
+	if (int8 ? desc->out_type != NPU_DTYPE_INT32 :
+		   desc->out_type != NPU_DTYPE_FP32 &&
+		   desc->out_type != NPU_DTYPE_FP16) {
+		npu_dbg("gemm: output type %u for input type %u",
+			desc->out_type, w->desc.in_type);
+		return -EINVAL;
+	}
+	for (d = 0; d < w->dies; d++) {
+		if (desc->cores > w->die[d].dev->info.core_count) {
+			npu_dbg("gemm: %u cores, die %u has %u", desc->cores, d,
+				w->die[d].dev->info.core_count);
+			return -EINVAL;
+		}
+	}
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->dev = npu_device_ref(dev);
-	ret = npu_gemm_tile(desc, cores, &p->t);
-	if (ret)
-		goto err;
-	p->tasks = calloc(p->t.task_count, sizeof(*p->tasks));
-	if (!p->tasks) {
-		ret = -ENOMEM;
-		goto err;
+	p->w = npu_gemm_weights_ref(w);
+	p->desc = *desc;
+	p->dies = w->dies;
+	for (d = 0; d < p->dies; d++) {
+		ret = npu_gemm_pdie_init(p, d);
+		if (ret) {
+			npu_dbg("gemm: plan of %u rows on die %u: %s",
+				desc->m_max, d, strerror(-ret));
+			npu_gemm_plan_destroy(p);
+			return ret;
+		}
 	}
-	ret = npu_gemm_map_all(p);
-	if (!ret)
-		ret = npu_gemm_emit_all(p);
-	if (ret)
-		goto err;
-	for (c = 0; c < p->t.cores; c++)
-		p->out_cpu[c] = p->out[c].cpu;
 	*plan = p;
 	return 0;
-err:
-	npu_dbg("gemm: plan %ux%ux%u: %s", desc->m, desc->k, desc->n,
-		strerror(-ret));
-	npu_gemm_plan_destroy(p);
-	return ret;
 }
 
-NPU_PUBLIC int npu_gemm_plan_set_weights(struct npu_gemm_plan *p,
-					 const void *b)
+/* The BO of a handle the emitter recorded: one of the die's buffers. */
+static struct npu_bo *npu_gemm_bo_of(const struct npu_gemm_pdie *pd,
+				     uint32_t handle)
 {
-	if (!p || !b)
-		return -EINVAL;
-	npu_gemm_pack_weights(&p->t, b, p->w.cpu);
-	p->weights_set = true;
-	return 0;
+	const struct npu_gemm_buf *bufs[] = {
+		&pd->in, &pd->regcmd, &pd->ext_a, &pd->ext_c,
+	};
+	size_t i;
+
+	if (npu_bo_handle(pd->w->bo) == handle)
+		return pd->w->bo;
+	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		if (bufs[i]->bo && npu_bo_handle(bufs[i]->bo) == handle)
+			return bufs[i]->bo;
+	for (i = 0; i < NPU_MAX_CORES; i++)
+		if (pd->out[i].bo && npu_bo_handle(pd->out[i].bo) == handle)
+			return pd->out[i].bo;
+	return NULL;
 }
 
-NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p, const void *a)
+/*
+ * Emit the streams of a run of @m rows reading @in and writing @out (the
+ * caller's BO) or the die's own outputs (@out NULL), and rebuild the
+ * core jobs from them.  Each job lists the BOs its tasks use, as the
+ * emitter recorded them: the kernel orders it after earlier jobs of the
+ * same BOs (implicit sync).
+ */
+static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
+			     uint32_t m, const struct npu_gemm_buf *in,
+			     const struct npu_gemm_buf *out)
 {
-	struct drm_npu_submit submit = { 0 };
-	uint64_t t0, t1;
+	struct npu_gemm_desc shape = pd->tmax.desc;
+	struct npu_gemm_bufs bufs = {
+		.in = { npu_bo_handle(in->bo), in->va },
+		.w = { npu_bo_handle(pd->w->bo), pd->w->va },
+		.regcmd = { npu_bo_handle(pd->regcmd.bo), pd->regcmd.va },
+	};
+	uint32_t c, i;
 	int ret;
 
-	if (!p || !a || !p->weights_set)
-		return -EINVAL;
-	t0 = npu_now_ns();
-	if (!p->input_shared)
-		npu_gemm_pack_input(&p->t, a, p->in.cpu);
-	t1 = npu_now_ns();
-	submit.jobs = (uintptr_t)p->jobs;
-	submit.job_count = p->t.cores;
-	submit.job_stride = sizeof(p->jobs[0]);
-	ret = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_SUBMIT, &submit);
-	p->stats.pack_ns += t1 - t0;
-	p->stats.submit_ns += npu_now_ns() - t1;
-	p->stats.submits++;
-	p->stats.jobs += submit.submitted;
-	if (ret)
-		npu_dbg("gemm: submit: %s (%u of %u queued)", strerror(-ret),
-			submit.submitted, p->t.cores);
-	return ret;
-}
-
-static int npu_gemm_job_error(const struct drm_npu_job_wait *w)
-{
-	switch (w->status) {
-	case DRM_NPU_JOB_DONE:
-		return 0;
-	case DRM_NPU_JOB_INVALID:
-		return -EINVAL;
-	case DRM_NPU_JOB_MMU_FAULT:
-		return -EFAULT;
-	case DRM_NPU_JOB_TIMEOUT:
-		return -ETIMEDOUT;
-	case DRM_NPU_JOB_CANCELLED:
-		return -ECANCELED;
-	default:
-		return w->error ? w->error : -EIO;
-	}
-}
-
-NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, void *c)
-{
-	uint64_t t0, t1, longest = 0;
-	uint32_t i;
-	int ret = 0;
-
-	if (!p || !c)
-		return -EINVAL;
-	t0 = npu_now_ns();
-	for (i = 0; i < p->t.cores; i++) {
-		struct drm_npu_job_wait w = {
-			.job_id = p->jobs[i].job_id,
-			.timeout_ns = (int64_t)(npu_now_ns() + 120000000000ull),
-		};
-		int r = npu_do_ioctl(p->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, &w);
-
-		if (!r) {
-			r = npu_gemm_job_error(&w);
-			p->stats.busy_ns += w.busy_ns;
-			if (w.busy_ns > longest)
-				longest = w.busy_ns;
-		}
-		if (r && !ret) {
-			ret = r;
-			p->last_fail = w;
-			npu_dbg("gemm: job on core %u: status %u reason %u va 0x%llx",
-				i, w.status, w.reason,
-				(unsigned long long)w.fault_va);
-		}
-	}
-	t1 = npu_now_ns();
-	p->stats.wait_ns += t1 - t0;
-	p->stats.device_ns += longest;
+	pd->emit_m = 0;
+	shape.m = m;
+	npu_gemm_tiling_fini(&pd->t);
+	ret = npu_gemm_tile(&shape, pd->tmax.cores, out ? NPU_TILE_OUT_GLOBAL : 0,
+			    &pd->t);
 	if (ret)
 		return ret;
-	npu_gemm_unpack_output(&p->t, p->out_cpu, c);
-	p->stats.unpack_ns += npu_now_ns() - t1;
-	p->stats.runs++;
+	if (pd->t.task_count > pd->tmax.task_count + pd->tmax.cores)
+		return -E2BIG;	/* cannot happen: fewer rows, fewer tasks */
+	for (c = 0; c < pd->t.cores; c++) {
+		const struct npu_gemm_buf *o = out ? out : &pd->out[c];
+
+		bufs.out[c] = (struct npu_emit_bo){ npu_bo_handle(o->bo), o->va };
+	}
+	ret = npu_gemm_emit(&pd->t, &bufs, pd->regcmd.cpu, pd->tasks, pd->bos);
+	for (c = 0; !ret && c < pd->t.cores; c++) {
+		struct npu_job *job = pd->jobs[c];
+		const struct npu_bo_list *l = &pd->bos[c];
+
+		npu_job_reset(job);
+		ret = npu_job_set_core_mask(job, 1u << c);
+		for (i = 0; !ret && i < pd->t.core_tasks[c]; i++) {
+			const struct drm_npu_task *tk =
+				&pd->tasks[pd->t.core_first[c] + i];
+
+			ret = npu_job_add_task(job, tk->regcmd_va,
+					       tk->regcmd_count);
+		}
+		for (i = 0; !ret && i < l->count; i++) {
+			struct npu_bo *bo = npu_gemm_bo_of(pd, l->refs[i].handle);
+
+			ret = bo ? npu_job_add_bo(job, bo, l->refs[i].flags) :
+				   -EINVAL;
+		}
+	}
+	if (ret)
+		return ret;
+	pd->emit_m = m;
+	pd->emit_in_va = in->va;
+	pd->emit_out_va = out ? out->va : 0;
+	pd->stats.emits++;
 	return 0;
 }
 
-NPU_PUBLIC int npu_gemm_plan_run(struct npu_gemm_plan *p, const void *a,
-				 void *c)
+/* Make @slot hold @bo mapped (the BO a caller passed), reusing a mapping. */
+static int npu_gemm_use_bo(struct npu_gemm_pdie *pd, struct npu_gemm_buf *slot,
+			   struct npu_bo *bo, uint64_t need, uint32_t flags)
 {
-	int ret = npu_gemm_plan_submit(p, a);
+	if (bo->dev != pd->dev || npu_bo_size(bo) < need) {
+		npu_dbg("gemm: BO %u: %s (%llu bytes, the run needs %llu)",
+			npu_bo_handle(bo), bo->dev != pd->dev ?
+			"of another device" : "too small",
+			(unsigned long long)npu_bo_size(bo),
+			(unsigned long long)need);
+		return -EINVAL;
+	}
+	if (slot->bo == bo)
+		return 0;
+	npu_gemm_buf_put(pd, slot);
+	return npu_gemm_buf_map(pd, slot, bo, flags);
+}
 
-	return ret ? ret : npu_gemm_plan_wait(p, c);
+static bool npu_gemm_sync_ok(const struct npu_gemm_sync *s)
+{
+	return !s->pad && (s->handle || !s->point);
+}
+
+static int npu_gemm_check_run(const struct npu_gemm_plan *p,
+			      const struct npu_gemm_run *r)
+{
+	uint32_t d;
+
+	if (!r->m || r->m > p->desc.m_max || r->flags ||
+	    !npu_zeroed(r->reserved, sizeof(r->reserved)) ||
+	    !r->a == !r->a_bo[0] || !r->c == !r->c_bo[0])
+		return -EINVAL;
+	for (d = 0; d < NPU_GROUP_MAX_DIES; d++) {
+		bool used = d < p->dies;
+
+		if ((r->a_bo[d] && (!used || r->a)) || (!r->a && used && !r->a_bo[d]) ||
+		    (r->c_bo[d] && (!used || r->c)) || (!r->c && used && !r->c_bo[d]) ||
+		    !npu_gemm_sync_ok(&r->in_sync[d]) ||
+		    !npu_gemm_sync_ok(&r->out_sync[d]) ||
+		    (!used && (r->in_sync[d].handle || r->out_sync[d].handle)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Queue die @pd's jobs of a run, with the caller's syncobjs. */
+static int npu_gemm_submit_die(struct npu_gemm_pdie *pd,
+			       const struct npu_gemm_sync *in,
+			       const struct npu_gemm_sync *out)
+{
+	unsigned int c, queued = 0;
+	uint64_t t0 = npu_now_ns();
+	int ret = 0;
+
+	if (out->handle && !pd->timeline)
+		ret = npu_syncobj_new(pd->dev, 0, &pd->timeline);
+	for (c = 0; !ret && c < pd->t.cores; c++) {
+		npu_job_clear_syncs(pd->jobs[c]);
+		if (in->handle)
+			ret = npu_job_add_in_sync(pd->jobs[c], in->handle,
+						  in->point);
+		if (!ret && out->handle)
+			ret = npu_job_add_out_sync(pd->jobs[c], pd->timeline,
+						   pd->point + c + 1);
+	}
+	if (!ret)
+		ret = npu_job_submit(pd->jobs, pd->t.cores, &queued);
+	pd->submitted = queued;
+	pd->waited = 0;
+	if (out->handle) {
+		pd->point += queued;
+		if (!ret)
+			ret = npu_syncobj_transfer(pd->dev, out->handle,
+						   out->point, pd->timeline,
+						   pd->point);
+	}
+	pd->stats.submits++;
+	pd->stats.jobs += queued;
+	pd->stats.submit_ns += npu_now_ns() - t0;
+	return ret;
+}
+
+static int npu_gemm_prepare_die(struct npu_gemm_plan *p, uint32_t d,
+				const struct npu_gemm_run *r)
+{
+	struct npu_gemm_pdie *pd = &p->die[d];
+	const struct npu_gemm_buf *in = &pd->in, *out = NULL;
+	struct npu_gemm_desc shape = pd->tmax.desc;
+	struct npu_gemm_tiling lay;
+	uint64_t t0 = npu_now_ns();
+	int ret;
+
+	if (r->a_bo[d] || r->c_bo[d]) {
+		/* the sizes of the documented layouts at this M */
+		shape.m = r->m;
+		ret = npu_gemm_tile(&shape, 1, 0, &lay);
+		if (!ret && r->a_bo[d])
+			ret = npu_gemm_use_bo(pd, &pd->ext_a, r->a_bo[d],
+					      lay.in_bytes, 0);
+		if (!ret && r->c_bo[d])
+			ret = npu_gemm_use_bo(pd, &pd->ext_c, r->c_bo[d],
+					      npu_gemm_out_bytes(&lay),
+					      NPU_MAP_WRITE);
+		npu_gemm_tiling_fini(&lay);
+		if (ret)
+			return ret;
+		if (r->a_bo[d])
+			in = &pd->ext_a;
+		if (r->c_bo[d])
+			out = &pd->ext_c;
+	}
+	if (pd->emit_m != r->m || pd->emit_in_va != in->va ||
+	    pd->emit_out_va != (out ? out->va : 0)) {
+		ret = npu_gemm_emit_die(p, pd, r->m, in, out);
+		if (ret)
+			return ret;
+	}
+	pd->stats.submit_ns += npu_now_ns() - t0;
+	return 0;
+}
+
+NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
+				    const struct npu_gemm_run *r)
+{
+	uint64_t t0;
+	uint32_t d;
+	int ret;
+
+	if (!p || !r)
+		return -EINVAL;
+	if (p->in_flight)
+		return -EBUSY;
+	ret = npu_gemm_check_run(p, r);
+	if (ret) {
+		npu_dbg("gemm: bad run (M %u of at most %u)", r->m,
+			p->desc.m_max);
+		return ret;
+	}
+	for (d = 0; d < p->dies; d++) {
+		ret = npu_gemm_prepare_die(p, d, r);
+		if (ret)
+			return ret;
+	}
+	if (r->a) {
+		t0 = npu_now_ns();
+		for (d = 0; d < p->dies; d++)
+			if (!p->die[d].shared_input)
+				npu_gemm_pack_input(&p->die[d].t, r->a,
+						    p->die[d].in.cpu);
+		p->die[0].stats.pack_ns += npu_now_ns() - t0;
+	}
+	p->in_flight = true;
+	p->run_m = r->m;
+	p->run_c = r->c;
+	p->run_failed = false;
+	for (d = 0; d < p->dies; d++)
+		p->die[d].submitted = p->die[d].waited = 0;
+	for (d = 0; d < p->dies; d++) {
+		ret = npu_gemm_submit_die(&p->die[d], &r->in_sync[d],
+					  &r->out_sync[d]);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		npu_dbg("gemm: submit on die %u: %s", d, strerror(-ret));
+		p->run_c = NULL;
+		npu_gemm_plan_wait(p, -1);	/* what was queued */
+	}
+	return ret;
+}
+
+static int npu_gemm_job_error(const struct npu_job_status *s)
+{
+	switch (s->state) {
+	case NPU_JOB_DONE:
+		return 0;
+	case NPU_JOB_MMU_FAULT:
+		return -EFAULT;
+	case NPU_JOB_TIMEOUT:
+		return -ETIMEDOUT;
+	case NPU_JOB_CANCELLED:
+		return -ECANCELED;
+	default:
+		return -EIO;
+	}
+}
+
+/* Wait for die @pd's jobs; the first failure goes to the plan's record. */
+static int npu_gemm_wait_die(struct npu_gemm_plan *p, uint32_t d,
+			     int64_t deadline)
+{
+	struct npu_gemm_pdie *pd = &p->die[d];
+	uint64_t t0 = npu_now_ns(), longest = 0;
+	int ret = 0;
+
+	for (; pd->waited < pd->submitted; pd->waited++) {
+		struct npu_job_status s;
+		int64_t left = deadline == INT64_MAX ? -1 :
+			       deadline - (int64_t)npu_now_ns();
+		int r = npu_job_wait(pd->jobs[pd->waited], left < 0 &&
+				     deadline != INT64_MAX ? 0 : left, &s);
+
+		if (r == -ETIME) {
+			ret = r;
+			break;
+		}
+		if (!r) {
+			r = npu_gemm_job_error(&s);
+			pd->stats.busy_ns += s.busy_ns;
+			if (s.busy_ns > longest)
+				longest = s.busy_ns;
+		}
+		if (r && !ret)
+			ret = r;
+		if (r && !p->run_failed) {
+			p->run_failed = true;
+			p->fault_die = d;
+			p->fault = s;
+			npu_dbg("gemm: die %u core %u: %s (%s, reason %u, va %#llx)",
+				d, pd->waited, npu_job_state_name(s.state),
+				strerror(-r), s.reason,
+				(unsigned long long)s.fault_va);
+		}
+	}
+	pd->stats.wait_ns += npu_now_ns() - t0;
+	pd->stats.device_ns += longest;
+	return ret;
+}
+
+NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
+{
+	int64_t deadline = npu_abs_timeout(timeout_ns);
+	uint32_t d;
+	int ret = 0, r;
+
+	if (!p || !p->in_flight)
+		return -EINVAL;
+	for (d = 0; d < p->dies; d++) {
+		r = npu_gemm_wait_die(p, d, deadline);
+		if (r == -ETIME)
+			return r;	/* still in flight */
+		if (r && !ret)
+			ret = r;
+	}
+	p->in_flight = false;
+	if (ret)
+		return ret;
+	for (d = 0; p->run_c && d < p->dies; d++) {
+		struct npu_gemm_pdie *pd = &p->die[d];
+		size_t es = npu_dtype_size(p->desc.out_type);
+		uint64_t t0 = npu_now_ns();
+		void *outs[NPU_MAX_CORES];
+		uint32_t c;
+
+		for (c = 0; c < pd->t.cores; c++)
+			outs[c] = pd->out[c].cpu;
+		npu_gemm_unpack_output(&pd->t, outs, (char *)p->run_c +
+				       (size_t)p->w->n0[d] * es, p->w->desc.n);
+		pd->stats.unpack_ns += npu_now_ns() - t0;
+	}
+	for (d = 0; d < p->dies; d++)
+		p->die[d].stats.runs++;
+	return 0;
+}
+
+NPU_PUBLIC int npu_gemm_plan_run(struct npu_gemm_plan *p, uint32_t m,
+				 const void *a, void *c)
+{
+	struct npu_gemm_run r = { .m = m, .a = a, .c = c };
+	int ret;
+
+	if (!a || !c)
+		return -EINVAL;
+	ret = npu_gemm_plan_submit(p, &r);
+	return ret ? ret : npu_gemm_plan_wait(p, -1);
+}
+
+NPU_PUBLIC int npu_gemm_plan_layout(const struct npu_gemm_plan *p, uint32_t m,
+				    struct npu_gemm_layout *l)
+{
+	uint32_t d;
+	int ret = 0;
+
+	if (!p || !l || !m || m > p->desc.m_max)
+		return -EINVAL;
+	memset(l, 0, sizeof(*l));
+	l->m = m;
+	for (d = 0; !ret && d < p->dies; d++) {
+		struct npu_gemm_desc shape = p->die[d].tmax.desc;
+		struct npu_gemm_tiling t;
+
+		shape.m = m;
+		ret = npu_gemm_tile(&shape, 1, 0, &t);
+		if (!ret) {
+			l->m_tile = t.mt;
+			l->a_bytes = t.in_bytes;
+			l->c_bytes[d] = npu_gemm_out_bytes(&t);
+		}
+		npu_gemm_tiling_fini(&t);
+	}
+	return ret;
+}
+
+NPU_PUBLIC int npu_gemm_pack_a(const struct npu_gemm_plan *p, uint32_t m,
+			       const void *a, void *dst)
+{
+	struct npu_gemm_desc shape;
+	struct npu_gemm_tiling t;
+	int ret;
+
+	if (!p || !a || !dst || !m || m > p->desc.m_max)
+		return -EINVAL;
+	shape = p->die[0].tmax.desc;
+	shape.m = m;
+	ret = npu_gemm_tile(&shape, 1, 0, &t);
+	if (!ret)
+		npu_gemm_pack_input(&t, a, dst);
+	npu_gemm_tiling_fini(&t);
+	return ret;
+}
+
+NPU_PUBLIC int npu_gemm_unpack_c(const struct npu_gemm_plan *p, uint32_t m,
+				 unsigned int die, const void *src, void *c)
+{
+	struct npu_gemm_desc shape;
+	struct npu_gemm_tiling t;
+	void *outs[NPU_MAX_CORES];
+	size_t es;
+	uint32_t i;
+	int ret;
+
+	if (!p || !src || !c || !m || m > p->desc.m_max || die >= p->dies)
+		return -EINVAL;
+	shape = p->die[die].tmax.desc;
+	shape.m = m;
+	ret = npu_gemm_tile(&shape, 1, NPU_TILE_OUT_GLOBAL, &t);
+	if (!ret) {
+		for (i = 0; i < NPU_MAX_CORES; i++)
+			outs[i] = (void *)src;
+		es = npu_dtype_size(p->desc.out_type);
+		npu_gemm_unpack_output(&t, outs, (char *)c +
+				       (size_t)p->w->n0[die] * es,
+				       p->w->desc.n);
+	}
+	npu_gemm_tiling_fini(&t);
+	return ret;
 }
 
 NPU_PUBLIC int npu_gemm_plan_get_stats(const struct npu_gemm_plan *p,
+				       unsigned int die,
 				       struct npu_gemm_stats *stats)
 {
-	if (!p || !stats)
+	if (!p || !stats || die >= p->dies)
 		return -EINVAL;
-	*stats = p->stats;
-	return 0;
-}
-
-NPU_PUBLIC int npu_gemm_plan_last_fault(const struct npu_gemm_plan *p,
-					uint32_t *status, uint32_t *reason,
-					uint64_t *fault_va)
-{
-	if (!p || !status || !reason || !fault_va)
-		return -EINVAL;
-	*status = p->last_fail.status;
-	*reason = p->last_fail.reason;
-	*fault_va = p->last_fail.fault_va;
+	*stats = p->die[die].stats;
 	return 0;
 }
 
 NPU_PUBLIC int npu_gemm_plan_info(const struct npu_gemm_plan *p,
-				  struct npu_gemm_info *info)
+				  unsigned int die, struct npu_gemm_info *info)
 {
-	if (!p || !info)
+	const struct npu_gemm_pdie *pd;
+
+	if (!p || !info || die >= p->dies)
 		return -EINVAL;
+	pd = &p->die[die];
 	memset(info, 0, sizeof(*info));
-	info->cores = p->t.cores;
-	info->tasks = p->t.task_count;
-	info->m_tile = p->t.mt;
-	info->n_tile = p->t.nt;
-	info->weight_bytes = p->w.size;
-	info->vm_id = p->vm_id;
+	info->cores = pd->tmax.cores;
+	info->tasks = pd->tmax.task_count;
+	info->m_tile = pd->tmax.mt;
+	info->n_tile = pd->tmax.nt;
+	info->weight_bytes = npu_bo_size(pd->w->bo);
+	info->vm_id = npu_vm_id(pd->vm);
+	info->shared_input = pd->shared_input;
+	return 0;
+}
+
+NPU_PUBLIC int npu_gemm_plan_dies(const struct npu_gemm_plan *p)
+{
+	return p ? (int)p->dies : -EINVAL;
+}
+
+NPU_PUBLIC int npu_gemm_plan_last_fault(const struct npu_gemm_plan *p,
+					uint32_t *die,
+					struct npu_job_status *status)
+{
+	if (!p || !die || !status)
+		return -EINVAL;
+	*die = p->fault_die;
+	*status = p->fault;
 	return 0;
 }

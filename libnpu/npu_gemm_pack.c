@@ -17,6 +17,21 @@
 
 #include "npu_gemm_priv.h"
 
+size_t npu_dtype_size(uint32_t type)
+{
+	switch (type) {
+	case NPU_DTYPE_INT8:
+		return 1;
+	case NPU_DTYPE_FP16:
+		return 2;
+	case NPU_DTYPE_INT32:
+	case NPU_DTYPE_FP32:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
 static void put_elem(void *dst, size_t i, const void *src, size_t j,
 		     uint32_t size)
 {
@@ -75,11 +90,14 @@ void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 /**
  * npu_gemm_unpack_output() - gather C from the tasks' outputs
  * @t: the tiling
- * @core_out: per core, its output buffer (t->out_bytes[core] bytes)
+ * @core_out: per core, its output buffer (t->out_bytes[core] bytes); in
+ *            the global layout all cores' entries may be one buffer
  * @c: C, [m][n] row-major, of the output type
+ * @ldc: elements from one row of @c to the next, at least n (a die's
+ *       columns inside the whole C)
  */
 void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
-			    void *const *core_out, void *c)
+			    void *const *core_out, void *c, size_t ldc)
 {
 	const struct npu_gemm_geom *g = &t->g;
 	uint32_t i, m, n;
@@ -96,8 +114,8 @@ void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 			for (n = task->n0; n < n_end; n++) {
 				uint32_t r = n - task->n0;
 
-				put_elem(c, (size_t)(task->m0 + m) * t->desc.n + n,
-					 out, ((size_t)(r / g->out_c2) * task->mt + m) *
+				put_elem(c, (size_t)(task->m0 + m) * ldc + n,
+					 out, ((size_t)(r / g->out_c2) * task->out_stride + m) *
 					 g->out_c2 + r % g->out_c2, g->out_size);
 			}
 	}

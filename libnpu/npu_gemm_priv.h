@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <drm/npu_accel.h>
@@ -52,6 +53,7 @@ struct npu_gemm_task {
 	uint64_t in_off;	/* the m-tile's packed input, in the input BO */
 	uint64_t w_off;		/* first weight tile, in the weights BO */
 	uint64_t out_off;	/* this task's output, in its core's output BO */
+	uint32_t out_stride;	/* rows (atoms) between output channel groups */
 };
 
 /**
@@ -63,22 +65,27 @@ struct npu_gemm_tiling {
 	uint32_t mt, nt;		/* tile sizes */
 	uint32_t cores;			/* cores used */
 	uint32_t task_count;
+	bool out_global;		/* one output in the documented layout */
 	struct npu_gemm_task *tasks;	/* grouped by core */
 	uint32_t core_first[NPU_MAX_CORES], core_tasks[NPU_MAX_CORES];
 	uint64_t in_bytes, w_bytes;
 	uint64_t out_bytes[NPU_MAX_CORES];
 };
 
+/* Flag of npu_gemm_tile(). */
+#define NPU_TILE_OUT_GLOBAL	0x1
+
 int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
-		  struct npu_gemm_tiling *t);
+		  uint32_t flags, struct npu_gemm_tiling *t);
 void npu_gemm_tiling_fini(struct npu_gemm_tiling *t);
+uint64_t npu_gemm_out_bytes(const struct npu_gemm_tiling *t);
 
 void npu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 			 void *dst);
 void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 			   void *dst);
 void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
-			    void *const *core_out, void *c);
+			    void *const *core_out, void *c, size_t ldc);
 
 /*
  * Command emission.  An emitter writes a task's regcmd words through a
@@ -167,8 +174,49 @@ int npu_gemm_emit(const struct npu_gemm_tiling *t,
 		  const struct npu_gemm_bufs *bufs, uint64_t *words,
 		  struct drm_npu_task *tasks, struct npu_bo_list *core_bos);
 
-struct npu_gemm_plan;
-int npu_gemm_plan_share_input(struct npu_gemm_plan *p,
-			      const struct npu_gemm_plan *src);
+
+/**
+ * npu_dtype_size() - bytes of one element
+ * @type: an &enum npu_dtype
+ *
+ * Return: 1, 2 or 4 (0 for an unknown type).
+ */
+size_t npu_dtype_size(uint32_t type);
+
+/**
+ * struct npu_gemm_wdie - one die's slice of a weights object
+ * @dev: the die (the group holds the reference)
+ * @vm: the VM the slice is mapped in, a reference
+ * @bo: the packed slice
+ * @cpu: its CPU mapping
+ * @va: its device address in @vm
+ * @t: a tiling of the slice at M = 1, for its geometry and packing
+ */
+struct npu_gemm_wdie {
+	struct npu_device *dev;
+	struct npu_vm *vm;
+	struct npu_bo *bo;
+	void *cpu;
+	uint64_t va;
+	struct npu_gemm_tiling t;
+};
+
+/**
+ * struct npu_gemm_weights - B packed on the dies of a group
+ * @refcount: references (the caller's and every plan's)
+ * @group: the dies, a reference
+ * @desc: the shape
+ * @dies: dies holding a slice
+ * @n0: first row of each die's slice; @n0[@dies] = N
+ * @die: the slices
+ */
+struct npu_gemm_weights {
+	atomic_uint refcount;
+	struct npu_device_group *group;
+	struct npu_gemm_weights_desc desc;
+	uint32_t dies;
+	uint32_t n0[NPU_GROUP_MAX_DIES + 1];
+	struct npu_gemm_wdie die[NPU_GROUP_MAX_DIES];
+};
 
 #endif /* LIBNPU_NPU_GEMM_PRIV_H */

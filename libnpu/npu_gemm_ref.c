@@ -8,6 +8,7 @@
  * fp32 sum to nearest even.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -102,4 +103,46 @@ NPU_PUBLIC float npu_fp16_to_fp32(uint16_t h)
 
 	memcpy(&f, &u, sizeof(f));
 	return f;
+}
+
+NPU_PUBLIC int npu_gemm_quantize_rows(uint32_t rows, uint32_t cols,
+				      const float *x, int8_t *q, float *scale)
+{
+	uint32_t r, c;
+
+	if (!x || !q || !scale)
+		return -EINVAL;
+	for (r = 0; r < rows; r++) {
+		const float *xr = x + (size_t)r * cols;
+		float amax = 0.0f, s;
+
+		for (c = 0; c < cols; c++) {
+			if (!isfinite(xr[c]))
+				return -ERANGE;
+			if (fabsf(xr[c]) > amax)
+				amax = fabsf(xr[c]);
+		}
+		s = amax > 0.0f ? amax / 127.0f : 1.0f;
+		for (c = 0; c < cols; c++)
+			q[(size_t)r * cols + c] = (int8_t)lrintf(xr[c] / s);
+		scale[r] = s;
+	}
+	return 0;
+}
+
+NPU_PUBLIC int npu_gemm_dequantize(uint32_t m, uint32_t n, const int32_t *acc,
+				   const float *a_scale, const float *b_scale,
+				   float *c)
+{
+	uint32_t i, j;
+
+	if (!acc || !a_scale || !b_scale || !c)
+		return -EINVAL;
+	for (i = 0; i < m; i++)
+		for (j = 0; j < n; j++) {
+			size_t e = (size_t)i * n + j;
+
+			c[e] = (float)acc[e] * (a_scale[i] * b_scale[j]);
+		}
+	return 0;
 }

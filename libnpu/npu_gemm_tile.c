@@ -58,22 +58,46 @@ static int npu_gemm_geom(const struct npu_gemm_desc *d, struct npu_gemm_geom *g)
 	return 0;
 }
 
-/* Weight banks: enough for one kernel; the rest holds input rows. */
-static int npu_gemm_banks(const struct npu_gemm_geom *g, uint32_t *data_banks,
-			  uint32_t *weight_banks, uint32_t *mt_max)
+/**
+ * npu_gemm_out_bytes() - bytes of the whole output in the global layout
+ * @t: the tiling
+ *
+ * Return: (N padded to the weight tile) / out_c2 groups of M atoms.
+ */
+uint64_t npu_gemm_out_bytes(const struct npu_gemm_tiling *t)
+{
+	return (uint64_t)(t->g.np / t->g.out_c2) * t->desc.m * NPU_ATOM;
+}
+
+/*
+ * The CBUF split of the proven generators (Mesa's rocket, the rk3588-npu
+ * matmul library): a task's input rows take the banks they need,
+ * ceil(rows x K' x size / 32 KiB), and the weights the rest.  The rows of
+ * a task are as many as leave the weights room for one kernel.
+ */
+static int npu_gemm_rows_max(const struct npu_gemm_geom *g, uint32_t *mt_max)
 {
 	uint64_t kernel_bytes = (uint64_t)g->kp * g->in_size;
+	uint32_t kernel_banks = div_up(kernel_bytes, NPU_CBUF_BANK_SIZE);
 	uint64_t rows;
 
-	*weight_banks = div_up(kernel_bytes, NPU_CBUF_BANK_SIZE);
-	if (*weight_banks >= NPU_CBUF_BANKS)
+	if (kernel_banks >= NPU_CBUF_BANKS)
 		return -EINVAL;
-	*data_banks = NPU_CBUF_BANKS - *weight_banks;
-	rows = (uint64_t)*data_banks * NPU_CBUF_BANK_SIZE / kernel_bytes;
+	rows = (uint64_t)(NPU_CBUF_BANKS - kernel_banks) * NPU_CBUF_BANK_SIZE /
+	       kernel_bytes;
 	if (!rows)
 		return -EINVAL;
 	*mt_max = rows < NPU_MAX_HEIGHT ? (uint32_t)rows : NPU_MAX_HEIGHT;
 	return 0;
+}
+
+/* The banks of a task of @mt rows: data first, the weights the rest. */
+static void npu_gemm_task_banks(const struct npu_gemm_geom *g, uint32_t mt,
+				uint32_t *data_banks, uint32_t *weight_banks)
+{
+	*data_banks = div_up((uint64_t)mt * g->kp * g->in_size,
+			     NPU_CBUF_BANK_SIZE);
+	*weight_banks = NPU_CBUF_BANKS - *data_banks;
 }
 
 /**
@@ -89,16 +113,15 @@ NPU_PUBLIC int npu_gemm_supported(const struct npu_gemm_desc *desc)
 	struct npu_gemm_tiling t;
 	int ret;
 
-	if (!desc)
+	if (!desc || !npu_zeroed(desc->reserved, sizeof(desc->reserved)))
 		return -EINVAL;
-	ret = npu_gemm_tile(desc, 1, &t);
+	ret = npu_gemm_tile(desc, 1, 0, &t);
 	npu_gemm_tiling_fini(&t);
 	return ret;
 }
 
 static void npu_gemm_add_task(struct npu_gemm_tiling *t, uint32_t core,
-			      uint32_t m0, uint32_t n0, uint32_t n_end,
-			      uint32_t data_banks, uint32_t weight_banks)
+			      uint32_t m0, uint32_t n0, uint32_t n_end)
 {
 	struct npu_gemm_task *task = &t->tasks[t->task_count++];
 	const struct npu_gemm_geom *g = &t->g;
@@ -109,11 +132,19 @@ static void npu_gemm_add_task(struct npu_gemm_tiling *t, uint32_t core,
 	task->n0 = n0;
 	task->nt = n_end - n0;
 	task->core = core;
-	task->data_banks = data_banks;
-	task->weight_banks = weight_banks;
+	npu_gemm_task_banks(g, mt, &task->data_banks, &task->weight_banks);
 	/* m-tiles are packed one after the other, each NC1HWC2 of mt rows */
 	task->in_off = (uint64_t)m0 * g->kp * g->in_size;
 	task->w_off = (uint64_t)n0 * g->kp * g->in_size;
+	if (t->out_global) {
+		/* one output of all M rows: groups M atoms apart */
+		task->out_stride = t->desc.m;
+		task->out_off = ((uint64_t)(n0 / g->out_c2) * t->desc.m + m0) *
+				NPU_ATOM;
+		return;
+	}
+	/* each task's output after the last one of its core */
+	task->out_stride = mt;
 	task->out_off = t->out_bytes[core];
 	t->out_bytes[core] += (uint64_t)(task->nt / g->out_c2) * mt * NPU_ATOM;
 }
@@ -122,15 +153,18 @@ static void npu_gemm_add_task(struct npu_gemm_tiling *t, uint32_t core,
  * npu_gemm_tile() - cut a shape into tasks over up to @cores cores
  * @desc: the shape
  * @cores: cores available, 1..NPU_MAX_CORES
+ * @flags: NPU_TILE_OUT_GLOBAL: every task writes one output of the whole
+ *         shape (the documented output layout), else each core its own
+ *         output, task after task
  * @t: out: the tiling; free with npu_gemm_tiling_fini() in any case
  *
  * Return: 0, -EINVAL for an unsupported shape, -E2BIG for too many tasks
  * on one core, -ENOMEM.
  */
 int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
-		  struct npu_gemm_tiling *t)
+		  uint32_t flags, struct npu_gemm_tiling *t)
 {
-	uint32_t data_banks, weight_banks, mt_max, m_tiles, n_tiles, per_core;
+	uint32_t mt_max, m_tiles, n_tiles, per_core;
 	uint32_t core, j, m0;
 	int ret;
 
@@ -141,9 +175,10 @@ int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 	ret = npu_gemm_geom(desc, &t->g);
 	if (ret)
 		return ret;
-	ret = npu_gemm_banks(&t->g, &data_banks, &weight_banks, &mt_max);
+	ret = npu_gemm_rows_max(&t->g, &mt_max);
 	if (ret)
 		return ret;
+	t->out_global = flags & NPU_TILE_OUT_GLOBAL;
 
 	/* Kernel tiles per core, then per task within the DPU limit. */
 	n_tiles = t->g.np / t->g.tile_n;
@@ -179,13 +214,15 @@ int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 			uint32_t end = j + t->nt < n_stop ? j + t->nt : n_stop;
 
 			for (m0 = 0; m0 < desc->m; m0 += t->mt)
-				npu_gemm_add_task(t, core, m0, j, end,
-						  data_banks, weight_banks);
+				npu_gemm_add_task(t, core, m0, j, end);
 		}
 		t->core_tasks[core] = t->task_count - t->core_first[core];
 		if (t->core_tasks[core] > NPU_MAX_TASKS)
 			return -E2BIG;
 	}
+	if (t->out_global)
+		for (core = 0; core < t->cores; core++)
+			t->out_bytes[core] = npu_gemm_out_bytes(t);
 	return 0;
 }
 

@@ -105,6 +105,36 @@ NPU_PUBLIC int npu_device_group_open(unsigned int index,
 	return 0;
 }
 
+NPU_PUBLIC int npu_device_group_new(struct npu_device *const *devs,
+				    unsigned int count,
+				    struct npu_device_group **group)
+{
+	struct npu_device_group *g;
+	unsigned int i, j;
+
+	if (!group)
+		return -EINVAL;
+	*group = NULL;
+	if (!devs || !count || count > NPU_GROUP_MAX_DIES)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		if (!devs[i])
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (devs[j] == devs[i])
+				return -EINVAL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	atomic_init(&g->refcount, 1);
+	for (i = 0; i < count; i++)
+		g->dev[i] = npu_device_ref(devs[i]);
+	g->count = count;
+	*group = g;
+	return 0;
+}
+
 NPU_PUBLIC struct npu_device_group *
 npu_device_group_ref(struct npu_device_group *group)
 {

@@ -103,6 +103,12 @@ NPU_PUBLIC void npu_job_reset(struct npu_job *job)
 	job->id = 0;
 }
 
+void npu_job_clear_syncs(struct npu_job *job)
+{
+	job->in_sync_count = 0;
+	job->out_sync_count = 0;
+}
+
 NPU_PUBLIC void npu_job_destroy(struct npu_job *job)
 {
 	if (!job)
@@ -379,6 +385,22 @@ NPU_PUBLIC int npu_syncobj_new(struct npu_device *dev, uint32_t flags,
 	}
 	*handle = args.handle;
 	return 0;
+}
+
+int npu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
+			 uint64_t dst_point, uint32_t src, uint64_t src_point)
+{
+	struct drm_syncobj_transfer args = {
+		.src_handle = src, .dst_handle = dst,
+		.src_point = src_point, .dst_point = dst_point,
+	};
+	int ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &args);
+
+	if (ret)
+		npu_dbg("syncobj %u:%llu -> %u:%llu: DRM_IOCTL_SYNCOBJ_TRANSFER: %s",
+			src, (unsigned long long)src_point, dst,
+			(unsigned long long)dst_point, strerror(-ret));
+	return ret;
 }
 
 NPU_PUBLIC int npu_syncobj_destroy(struct npu_device *dev, uint32_t handle)

@@ -206,4 +206,42 @@ int npu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
 		       uint64_t size, uint64_t mmap_offset,
 		       struct npu_bo **bo);
 
+/**
+ * npu_zeroed() - whether @len bytes at @p are all zero
+ * @p: reserved fields of an argument
+ * @len: their size
+ *
+ * Return: true when every byte is zero.
+ */
+bool npu_zeroed(const void *p, size_t len);
+
+/**
+ * npu_now_ns() - CLOCK_MONOTONIC in ns
+ *
+ * Return: the time.
+ */
+uint64_t npu_now_ns(void);
+
+/**
+ * npu_job_clear_syncs() - drop a job's in- and out-syncs, keep the rest
+ * @job: the job
+ *
+ * For a job resubmitted with other syncobjs each time: its tasks and BOs
+ * stay.
+ */
+void npu_job_clear_syncs(struct npu_job *job);
+
+/**
+ * npu_syncobj_transfer() - give a syncobj point the fence of another
+ * @dev: the device of both syncobjs
+ * @dst: the syncobj to signal
+ * @dst_point: its timeline point, 0 for binary
+ * @src: the syncobj whose fence it takes
+ * @src_point: the point of @src, 0 for its current fence
+ *
+ * Return: 0, or the kernel's error.
+ */
+int npu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
+			 uint64_t dst_point, uint32_t src, uint64_t src_point);
+
 #endif /* LIBNPU_NPU_PRIV_H */

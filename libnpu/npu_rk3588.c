@@ -370,7 +370,7 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	     npu_emit_addr(e, &bufs->out[task->core], task->out_off,
 			   DRM_NPU_BO_REF_WRITE));
 	emit(e, NPU_DPU_DST_SURF_STRIDE,
-	     F(DPU_DST_SURF_STRIDE_DST_SURF_STRIDE, task->mt));
+	     F(DPU_DST_SURF_STRIDE_DST_SURF_STRIDE, task->out_stride));
 	emit(e, NPU_DPU_DATA_CUBE_WIDTH, F(DPU_DATA_CUBE_WIDTH_WIDTH, 0));
 	emit(e, NPU_DPU_DATA_CUBE_HEIGHT,
 	     F(DPU_DATA_CUBE_HEIGHT_HEIGHT, task->mt - 1));
@@ -411,7 +411,7 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	emit(e, NPU_DPU_OUT_CVT_SHIFT, 0);
 	emit_zeros(e, NPU_DPU_EW_OP_VALUE_0, NPU_DPU_EW_OP_VALUES);
 	emit(e, NPU_DPU_SURFACE_ADD,
-	     F(DPU_SURFACE_ADD_SURF_ADD, task->mt * out_bytes));
+	     F(DPU_SURFACE_ADD_SURF_ADD, task->out_stride * out_bytes));
 	emit(e, NPU_DPU_40C4, 0);
 	emit_zeros(e, NPU_DPU_LUT_ACCESS_CFG,
 		   (NPU_DPU_LUT_LO_SLOPE_SHIFT - NPU_DPU_LUT_ACCESS_CFG) / 4 + 1);

@@ -85,6 +85,25 @@ int npu_do_ioctl(int fd, unsigned long request, void *arg)
 	return ret == -1 ? -errno : ret;
 }
 
+bool npu_zeroed(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+uint64_t npu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int64_t npu_abs_timeout(int64_t timeout_ns)
 {
 	struct timespec ts;
@@ -99,6 +118,18 @@ int64_t npu_abs_timeout(int64_t timeout_ns)
 	if (timeout_ns > INT64_MAX - now)
 		return INT64_MAX;
 	return now + timeout_ns;
+}
+
+NPU_PUBLIC int npu_version(unsigned int *major, unsigned int *minor,
+			   unsigned int *micro)
+{
+	if (major)
+		*major = LIBNPU_VERSION_MAJOR;
+	if (minor)
+		*minor = LIBNPU_VERSION_MINOR;
+	if (micro)
+		*micro = LIBNPU_VERSION_MICRO;
+	return LIBNPU_VERSION;
 }
 
 NPU_PUBLIC const char *npu_model_name(uint64_t model)
