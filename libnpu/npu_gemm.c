@@ -54,8 +54,8 @@ struct npu_gemm_buf {
  * @ext_a: the caller's input BO, as last used
  * @ext_c: the caller's output BO, as last used
  * @emit_m: M of the streams in @regcmd, 0 when none
- * @emit_in_va: input address they read
- * @emit_out_va: output address they write (the caller's), 0 for @out
+ * @emit_in: input BO they read (its address may come back for another BO)
+ * @emit_out: output BO they write (the caller's), NULL for @out
  * @jobs: one per core of @t
  * @timeline: the die's timeline syncobj, 0 until an out-sync is asked
  * @point: its last point
@@ -74,7 +74,7 @@ struct npu_gemm_pdie {
 	struct npu_gemm_buf in, regcmd, out[NPU_MAX_CORES];
 	struct npu_gemm_buf ext_a, ext_c;
 	uint32_t emit_m;
-	uint64_t emit_in_va, emit_out_va;
+	const struct npu_bo *emit_in, *emit_out;
 	struct npu_job *jobs[NPU_MAX_CORES];
 	uint32_t timeline;
 	uint64_t point;
@@ -382,8 +382,8 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 	if (ret)
 		return ret;
 	pd->emit_m = m;
-	pd->emit_in_va = in->va;
-	pd->emit_out_va = out ? out->va : 0;
+	pd->emit_in = in->bo;
+	pd->emit_out = out ? out->bo : NULL;
 	pd->stats.emits++;
 	return 0;
 }
@@ -402,6 +402,7 @@ static int npu_gemm_use_bo(struct npu_gemm_pdie *pd, struct npu_gemm_buf *slot,
 	}
 	if (slot->bo == bo)
 		return 0;
+	pd->emit_m = 0;		/* the streams name the BO: emit anew */
 	npu_gemm_buf_put(pd, slot);
 	return npu_gemm_buf_map(pd, slot, bo, flags);
 }
@@ -499,8 +500,9 @@ static int npu_gemm_prepare_die(struct npu_gemm_plan *p, uint32_t d,
 		if (r->c_bo[d])
 			out = &pd->ext_c;
 	}
-	if (pd->emit_m != r->m || pd->emit_in_va != in->va ||
-	    pd->emit_out_va != (out ? out->va : 0)) {
+	/* The jobs list the BOs: a new BO is new streams even at an old VA. */
+	if (pd->emit_m != r->m || pd->emit_in != in->bo ||
+	    pd->emit_out != (out ? out->bo : NULL)) {
 		ret = npu_gemm_emit_die(p, pd, r->m, in, out);
 		if (ret)
 			return ret;
@@ -531,13 +533,12 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 		if (ret)
 			return ret;
 	}
-	if (r->a) {
+	for (d = 0; r->a && d < p->dies; d++) {
+		if (p->die[d].shared_input)
+			continue;
 		t0 = npu_now_ns();
-		for (d = 0; d < p->dies; d++)
-			if (!p->die[d].shared_input)
-				npu_gemm_pack_input(&p->die[d].t, r->a,
-						    p->die[d].in.cpu);
-		p->die[0].stats.pack_ns += npu_now_ns() - t0;
+		npu_gemm_pack_input(&p->die[d].t, r->a, p->die[d].in.cpu);
+		p->die[d].stats.pack_ns += npu_now_ns() - t0;
 	}
 	p->in_flight = true;
 	p->run_m = r->m;
@@ -554,6 +555,7 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 	if (ret) {
 		npu_dbg("gemm: submit on die %u: %s", d, strerror(-ret));
 		p->run_c = NULL;
+		p->run_failed = true;	/* not a run: nothing to count */
 		npu_gemm_plan_wait(p, -1);	/* what was queued */
 	}
 	return ret;
@@ -633,7 +635,7 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
 			ret = r;
 	}
 	p->in_flight = false;
-	if (ret)
+	if (ret || p->run_failed)
 		return ret;
 	for (d = 0; p->run_c && d < p->dies; d++) {
 		struct npu_gemm_pdie *pd = &p->die[d];

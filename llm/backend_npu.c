@@ -2,9 +2,10 @@
 /*
  * The NPU backend: every matmul of the model is a libnpu GEMM plan.
  *
- * prepare() turns each group into one plan.  The group's weights are
- * stacked into one matrix of g->rows rows (q, k and v fused; w1 and w3
- * fused), converted once (quant.c) and packed into the plan's weight BO:
+ * prepare() turns each group into one libnpu weights object and one plan
+ * of M = 1 on it.  The group's weights are stacked into one matrix of
+ * g->rows rows (q, k and v fused; w1 and w3 fused), converted once
+ * (quant.c) and packed into the weights' BOs:
  *
  *   fp16: each weight rounded to IEEE half (round to nearest even);
  *   int8: each row r scaled by s_r = max |w_r| / 127 and rounded, so that
@@ -22,11 +23,11 @@
  * plan's persistent input and output BOs), and writes the result back to
  * the group's outputs: fp32 as it comes, int32 times s_x * s_r.
  *
- * Peer mode (dies > 1): every group is a libnpu split plan over the dies
- * of one package instead.  Its rows are cut into one slice per die; each
- * die holds its slice of the packed weights in its own memory and computes
- * those outputs; every output is computed as on one die, so the text is
- * the same.
+ * The weights and plans live on a device group: one die, or in peer mode
+ * (dies > 1) the dies of one package.  There the rows are cut into one
+ * slice per die; each die holds its slice of the packed weights in its own
+ * memory and computes those outputs; every output is computed as on one
+ * die, so the text is the same.
  *
  * Nothing here falls back to the CPU: a shape the planner refuses fails
  * prepare(), a value fp16 cannot hold or a job that fails fails matmul(),
@@ -46,13 +47,13 @@
 
 /* What a group keeps between prepare() and destroy(). */
 struct npu_group_plan {
-	struct npu_gemm_plan *plan;	/* one die */
-	struct npu_gemm_split *split;	/* or split over the dies */
+	struct npu_gemm_weights *w;
+	struct npu_gemm_plan *plan;
 	float *row_scale;	/* int8: s_r of each row of the group */
 };
 
 struct npu_backend {
-	struct npu_device_group *group;	/* peer mode only */
+	struct npu_device_group *group;	/* the dies used */
 	struct npu_device *dev[LLM_MAX_DIES];	/* references */
 	int dies;
 	enum llm_dtype dtype;
@@ -96,7 +97,7 @@ static void group_plan_free(struct npu_group_plan *gp)
 	if (!gp)
 		return;
 	npu_gemm_plan_destroy(gp->plan);
-	npu_gemm_split_destroy(gp->split);
+	npu_gemm_weights_unref(gp->w);
 	free(gp->row_scale);
 	free(gp);
 }
@@ -110,7 +111,7 @@ static int set_packed_weights(struct npu_backend *nb,
 			      struct npu_group_plan *gp)
 {
 	const struct llm_packed *pk = g->packed;
-	struct npu_gemm_split_info info = { .dies = 1, .n0 = { 0, (uint32_t)g->rows } };
+	struct npu_gemm_weights_info info;
 	int ret = 0;
 
 	if (pk->dtype != nb->dtype) {
@@ -118,8 +119,7 @@ static int set_packed_weights(struct npu_backend *nb,
 			g->name, dtype_str(pk->dtype), dtype_str(nb->dtype));
 		return -EINVAL;
 	}
-	if (gp->split)
-		npu_gemm_split_info(gp->split, &info);
+	npu_gemm_weights_info(gp->w, &info);
 	for (uint32_t d = 0; d <= info.dies; d++) {
 		if ((int)info.dies != pk->dies ||
 		    (uint32_t)pk->row0[d] != info.n0[d]) {
@@ -129,10 +129,8 @@ static int set_packed_weights(struct npu_backend *nb,
 		}
 	}
 	for (int d = 0; !ret && d < pk->dies; d++) {
-		ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, pk->data[d]) :
-				 npu_gemm_split_set_die_weights(gp->split,
-								(unsigned int)d,
-								pk->data[d]);
+		ret = npu_gemm_weights_set_die(gp->w, (unsigned int)d,
+					       pk->data[d]);
 		if (gp->row_scale)
 			memcpy(gp->row_scale + pk->row0[d], pk->scale[d],
 			       (size_t)(pk->row0[d + 1] - pk->row0[d]) *
@@ -150,10 +148,16 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		.in_type = int8 ? NPU_DTYPE_INT8 : NPU_DTYPE_FP16,
 		.out_type = int8 ? NPU_DTYPE_INT32 : NPU_DTYPE_FP32,
 	};
+	struct npu_gemm_weights_desc wdesc = {
+		.k = desc.k, .n = desc.n, .in_type = desc.in_type,
+		.dies = (uint32_t)nb->dies,
+	};
+	struct npu_gemm_plan_desc pdesc = {
+		.m_max = 1, .out_type = desc.out_type, .cores = nb->cores,
+	};
 	size_t elems = (size_t)g->rows * (size_t)g->cols;
 	struct npu_group_plan *gp;
-	struct npu_gemm_split_info sinfo;
-	struct npu_gemm_info info;
+	struct npu_gemm_weights_info winfo;
 	void *b = NULL;
 	int ret;
 
@@ -184,11 +188,9 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		ret = -ENOMEM;
 		goto err;
 	}
-	if (nb->dies == 1)
-		ret = npu_gemm_plan_new(nb->dev[0], &desc, nb->cores, &gp->plan);
-	else
-		ret = npu_gemm_split_new(nb->group, &desc, (uint32_t)nb->dies,
-					 nb->cores, &gp->split);
+	ret = npu_gemm_weights_new(nb->group, &wdesc, &gp->w);
+	if (!ret)
+		ret = npu_gemm_plan_new(gp->w, &pdesc, &gp->plan);
 	if (ret) {
 		llm_err("npu: %s: cannot plan a 1 x %d x %d %s GEMM on %d die(s): %s",
 			g->name, g->cols, g->rows, dtype_str(nb->dtype),
@@ -208,18 +210,15 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		ret = int8 ? llm_quant_int8(g, 0, g->rows, b, gp->row_scale) :
 			     llm_quant_fp16(g, 0, g->rows, b);
 		if (!ret)
-			ret = gp->plan ? npu_gemm_plan_set_weights(gp->plan, b) :
-					 npu_gemm_split_set_weights(gp->split, b);
+			ret = npu_gemm_weights_set(gp->w, b);
 		if (ret)
 			goto err;
 		free(b);
 		b = NULL;
 	}
-	if (gp->plan && !npu_gemm_plan_info(gp->plan, &info))
-		nb->weight_bytes[0] += info.weight_bytes;
-	if (gp->split && !npu_gemm_split_info(gp->split, &sinfo)) {
-		for (uint32_t d = 0; d < sinfo.dies && d < LLM_MAX_DIES; d++)
-			nb->weight_bytes[d] += sinfo.die[d].weight_bytes;
+	if (!npu_gemm_weights_info(gp->w, &winfo)) {
+		for (uint32_t d = 0; d < winfo.dies && d < LLM_MAX_DIES; d++)
+			nb->weight_bytes[d] += winfo.bytes[d];
 	}
 	nb->plans[nb->n_plans++] = gp;
 	g->priv = gp;
@@ -270,17 +269,13 @@ static int convert_x(struct npu_backend *nb, const struct llm_group *g,
 static void report_failure(const struct npu_group_plan *gp,
 			   const struct llm_group *g, int err)
 {
-	uint32_t die = 0, status = 0, reason = 0;
-	uint64_t va = 0;
+	struct npu_job_status st = { 0 };
+	uint32_t die = 0;
 
-	if (gp->plan)
-		npu_gemm_plan_last_fault(gp->plan, &status, &reason, &va);
-	else
-		npu_gemm_split_last_fault(gp->split, &die, &status, &reason,
-					  &va);
-	llm_err("npu: %s: GEMM failed on die %u: %s (job status %u, reason %u, VA 0x%llx)",
-		g->name, die, strerror(-err), status, reason,
-		(unsigned long long)va);
+	npu_gemm_plan_last_fault(gp->plan, &die, &st);
+	llm_err("npu: %s: GEMM failed on die %u: %s (job %s, reason %u, VA 0x%llx)",
+		g->name, die, strerror(-err), npu_job_state_name(st.state),
+		st.reason, (unsigned long long)st.fault_va);
 }
 
 static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
@@ -299,8 +294,7 @@ static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
 		return ret;
 	nb->convert_ns += llm_now_ns() - t0;
 
-	ret = gp->plan ? npu_gemm_plan_run(gp->plan, nb->x, nb->y) :
-			 npu_gemm_split_run(gp->split, nb->x, nb->y);
+	ret = npu_gemm_plan_run(gp->plan, 1, nb->x, nb->y);
 	if (ret) {
 		report_failure(gp, g, ret);
 		return ret;
@@ -368,11 +362,9 @@ static void npu_get_stats(void *ctx, struct llm_backend_stats *st)
 		const struct npu_group_plan *gp = nb->plans[i];
 		struct npu_gemm_stats ps;
 
-		if (gp->plan && !npu_gemm_plan_get_stats(gp->plan, &ps))
-			add_plan_stats(st, &ps);
-		for (int d = 0; gp->split && d < nb->dies; d++) {
-			if (!npu_gemm_split_get_stats(gp->split, (unsigned int)d,
-						      &ps))
+		for (int d = 0; d < npu_gemm_plan_dies(gp->plan); d++) {
+			if (!npu_gemm_plan_get_stats(gp->plan, (unsigned int)d,
+						     &ps))
 				add_plan_stats(st, &ps);
 		}
 	}
@@ -418,9 +410,11 @@ static int open_dies(struct npu_backend *nb, unsigned int index, int dies)
 
 	if (dies == 1) {
 		ret = npu_device_open(index, &nb->dev[0]);
-		if (ret)
+		if (ret) {
 			explain_open_error(index, ret);
-		return ret;
+			return ret;
+		}
+		return npu_device_group_new(nb->dev, 1, &nb->group);
 	}
 	ret = npu_device_group_open(index, &nb->group);
 	if (ret) {

@@ -93,7 +93,7 @@ enum llm_dtype {
 /**
  * struct llm_packed - a group's weights as a peer package stores them:
  * converted for the NPU once, when the package was written, and cut by
- * rows over dies the way libnpu's npu_gemm_split_cut() cuts them
+ * rows over dies the way libnpu's npu_gemm_cut() cuts them
  * @dtype: LLM_DTYPE_FP16 (IEEE half bit patterns) or LLM_DTYPE_INT8
  * @dies: slices
  * @row0: first row of the group in each slice; @row0[@dies] = rows

@@ -8,7 +8,7 @@
  *
  * Every matmul group (blk.N.qkv, blk.N.attn_out, blk.N.ffn_in,
  * blk.N.ffn_out, output) is cut by rows exactly as libnpu's
- * npu_gemm_split_cut() cuts it, and each slice is converted as the NPU
+ * npu_gemm_cut() cuts it, and each slice is converted as the NPU
  * backend converts weights at load (quant.c), so a package runs the same
  * GEMMs as a direct load.  The token embedding, the RMSNorm weights and
  * the tokenizer are needed by the CPU part of every forward pass: each
@@ -120,10 +120,10 @@ int llm_package_check_cut(const struct llm_model *m, int dies)
 	for (int i = 0; i < m->n_groups; i++) {
 		const struct llm_group *g = m->groups[i];
 		uint32_t n0[LLM_MAX_DIES + 1];
-		int used = npu_gemm_split_cut((uint32_t)g->rows, (uint32_t)dies, n0);
+		int used = npu_gemm_cut((uint32_t)g->rows, (uint32_t)dies, n0);
 
 		if (used < dies) {
-			int most = npu_gemm_split_cut((uint32_t)g->rows,
+			int most = npu_gemm_cut((uint32_t)g->rows,
 						      LLM_MAX_DIES, n0);
 
 			llm_err("--dies %d: %s has %d rows, %d whole 32-row tile(s): cut by tiles it leaves %d of the %d dies without rows; this model can be cut over at most %d dies",
@@ -144,7 +144,7 @@ static int check_slices_supported(const struct llm_model *m, int dies,
 		const struct llm_group *g = m->groups[i];
 		uint32_t n0[LLM_MAX_DIES + 1];
 
-		npu_gemm_split_cut((uint32_t)g->rows, (uint32_t)dies, n0);
+		npu_gemm_cut((uint32_t)g->rows, (uint32_t)dies, n0);
 		for (int d = 0; d < dies; d++) {
 			struct npu_gemm_desc desc = {
 				.m = 1, .k = (uint32_t)g->cols, .n = n0[d + 1] - n0[d],
@@ -289,7 +289,7 @@ static int write_group(struct writer *w, const struct llm_group *g)
 	char weights[4 * LLM_NAME_MAX + 64], cut[256];
 	size_t cut_len = 0;
 
-	npu_gemm_split_cut((uint32_t)g->rows, (uint32_t)w->dies, n0);
+	npu_gemm_cut((uint32_t)g->rows, (uint32_t)w->dies, n0);
 	weights_str(g, weights, sizeof(weights));
 	text_add(&w->body, "group %s %s %dx%d split=rows weights=%s\n", g->name,
 		 dtype_str(w->o->dtype), g->rows, g->cols, weights);
@@ -1087,7 +1087,7 @@ static int parse_group(struct manifest *mf, char **w, int n)
 	pk = &mf->packed[i];
 	pk->dtype = mf->dtype;
 	pk->dies = mf->dies;
-	if (npu_gemm_split_cut((uint32_t)g->rows, (uint32_t)mf->dies, n0) !=
+	if (npu_gemm_cut((uint32_t)g->rows, (uint32_t)mf->dies, n0) !=
 	    mf->dies) {
 		mf_err(mf, "group %s: %d rows cannot be cut over %d dies in whole 32-row tiles",
 		       w[1], g->rows, mf->dies);
@@ -1146,7 +1146,7 @@ static int parse_slice(struct manifest *mf, char **w, int n)
 	    attr_u64(mf, what, "bytes", v[4], UINT64_MAX >> 1, &bytes))
 		return -1;
 	if (row0 != pk->row0[die] || rows != pk->row0[die + 1] - pk->row0[die]) {
-		mf_err(mf, "%s: rows %d..%d, but npu_gemm_split_cut() gives die %d rows %d..%d of %s's %d over %d dies",
+		mf_err(mf, "%s: rows %d..%d, but npu_gemm_cut() gives die %d rows %d..%d of %s's %d over %d dies",
 		       what, row0, row0 + rows - 1, (int)die, pk->row0[die],
 		       pk->row0[die + 1] - 1, w[1], g->rows, mf->dies);
 		return -1;

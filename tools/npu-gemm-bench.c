@@ -38,9 +38,16 @@ static void fill(uint32_t type, void *buf, size_t count)
 	}
 }
 
-static int bench(struct npu_device *dev, const struct npu_gemm_desc *d,
-		 unsigned int runs)
+static int bench(struct npu_device_group *group,
+		 const struct npu_gemm_desc *d, unsigned int runs)
 {
+	struct npu_gemm_weights_desc wd = {
+		.k = d->k, .n = d->n, .in_type = d->in_type,
+	};
+	struct npu_gemm_plan_desc pd = {
+		.m_max = d->m, .out_type = d->out_type,
+	};
+	struct npu_gemm_weights *w = NULL;
 	size_t es = d->in_type == NPU_DTYPE_INT8 ? 1 : 2;
 	size_t os = d->out_type == NPU_DTYPE_FP16 ? 2 : 4;
 	struct npu_gemm_plan *plan = NULL;
@@ -59,27 +66,27 @@ static int bench(struct npu_device *dev, const struct npu_gemm_desc *d,
 	fill(d->in_type, a, (size_t)d->m * d->k);
 	fill(d->in_type, b, (size_t)d->n * d->k);
 
-	ret = npu_gemm_plan_new(dev, d, 0, &plan);
+	ret = npu_gemm_weights_new(group, &wd, &w);
 	if (!ret)
-		ret = npu_gemm_plan_set_weights(plan, b);
+		ret = npu_gemm_weights_set(w, b);
 	if (!ret)
-		ret = npu_gemm_plan_run(plan, a, c);	/* warm-up */
+		ret = npu_gemm_plan_new(w, &pd, &plan);
+	if (!ret)
+		ret = npu_gemm_plan_run(plan, d->m, a, c);	/* warm-up */
 	if (ret) {
 		fprintf(stderr, "npu-gemm-bench: %ux%ux%u: %s\n", d->m, d->k,
 			d->n, strerror(-ret));
 		goto out;
 	}
-	npu_gemm_plan_get_stats(plan, &st);
-	memset(&st, 0, sizeof(st));
 	{
 		struct npu_gemm_stats before;
 
-		npu_gemm_plan_get_stats(plan, &before);
+		npu_gemm_plan_get_stats(plan, 0, &before);
 		t0 = now_ms();
 		for (i = 0; i < runs && !ret; i++)
-			ret = npu_gemm_plan_run(plan, a, c);
+			ret = npu_gemm_plan_run(plan, d->m, a, c);
 		npu_ms = (now_ms() - t0) / runs;
-		npu_gemm_plan_get_stats(plan, &st);
+		npu_gemm_plan_get_stats(plan, 0, &st);
 		st.pack_ns -= before.pack_ns;
 		st.submit_ns -= before.submit_ns;
 		st.wait_ns -= before.wait_ns;
@@ -88,7 +95,7 @@ static int bench(struct npu_device *dev, const struct npu_gemm_desc *d,
 	t0 = now_ms();
 	npu_gemm_reference(d, a, b, c);
 	cpu_ms = now_ms() - t0;
-	npu_gemm_plan_info(plan, &info);
+	npu_gemm_plan_info(plan, 0, &info);
 
 	printf("%5ux%5ux%5u %s  npu %8.2f ms %7.3f GMAC/s (%u cores, %u tasks)  cpu-ref %8.2f ms %7.3f GMAC/s  npu/cpu %.2fx\n",
 	       d->m, d->k, d->n, d->in_type == NPU_DTYPE_INT8 ? "int8" : "fp16",
@@ -99,6 +106,7 @@ static int bench(struct npu_device *dev, const struct npu_gemm_desc *d,
 	       st.wait_ns / 1e3 / runs, st.unpack_ns / 1e3 / runs);
 out:
 	npu_gemm_plan_destroy(plan);
+	npu_gemm_weights_unref(w);
 	free(a);
 	free(b);
 	free(c);
@@ -108,16 +116,17 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct npu_gemm_desc shapes[] = {
-		{ 1, 64, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 768, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 2048, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 768, 32000, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 64, 768, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 64, 64, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 1, 2048, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 1, 768, 32000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 64, 768, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
+		{ 1, 64, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 768, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 2048, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 768, 32000, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 64, 768, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 64, 64, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 1, 2048, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 1, 768, 32000, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 64, 768, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
 	};
+	struct npu_device_group *group;
 	struct npu_device *dev;
 	unsigned int die = 0, runs = 3, i;
 	int opt, ret;
@@ -145,13 +154,21 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
+	/* The weights live on this die alone: a group of one die. */
+	ret = npu_device_group_new(&dev, 1, &group);
+	npu_device_unref(dev);
+	if (ret) {
+		fprintf(stderr, "npu-gemm-bench: group of die %u: %s\n", die,
+			strerror(-ret));
+		return 1;
+	}
 	printf("GEMM on die %u, %u runs each; cpu-ref is the bit-exact reference in this machine\n",
 	       die, runs);
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		ret = bench(dev, &shapes[i], runs);
+		ret = bench(group, &shapes[i], runs);
 		if (ret)
 			break;
 	}
-	npu_device_unref(dev);
+	npu_device_group_unref(group);
 	return ret ? 1 : 0;
 }

@@ -9,6 +9,10 @@
 #
 # usage: vm-run.sh [options] [--] 'command' ['command' ...]
 #   --bin FILE      copy FILE (a static program) into the guest's /usr/bin
+#   --dyn FILE      copy FILE, a dynamically linked program (to /usr/bin) or
+#                   shared library (to /usr/lib/dyn), with every shared
+#                   library it needs and the dynamic loader; the guest
+#                   finds them through LD_LIBRARY_PATH=/usr/lib/dyn
 #   --data FILE     copy FILE into the guest's /data (the commands' cwd)
 #   --param P=V     npu.ko module parameter (repeatable)
 #   --timeout SEC   whole-run limit (default 600)
@@ -28,12 +32,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
-bins=() datas=() params=() cmds=()
+bins=() dyns=() datas=() params=() cmds=()
 timeout_s=600 logfile= load_npu=1 kernel=debian
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin) bins+=("$2"); shift 2 ;;
+	--dyn) dyns+=("$2"); shift 2 ;;
 	--data) datas+=("$2"); shift 2 ;;
 	--param) params+=("$2"); shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
@@ -73,7 +78,7 @@ esac
 if [ $load_npu = 1 ] && [ ! -f "$ko" ]; then
 	echo "vm-run: $ko not built; run tools/build-module.sh" >&2; exit 64
 fi
-for f in "${bins[@]}" "${datas[@]}"; do
+for f in "${bins[@]}" "${dyns[@]}" "${datas[@]}"; do
 	[ -f "$f" ] || { echo "vm-run: no such file: $f" >&2; exit 64; }
 done
 
@@ -120,6 +125,28 @@ done
 [ $load_npu = 1 ] && cp "$ko" "$root/npu/npu.ko"
 echo "${params[*]}" > "$root/npu/params"
 for f in "${bins[@]}"; do cp "$f" "$root/usr/bin/"; done
+# Dynamically linked files: their libraries as ldd resolves them on this
+# machine (same architecture), under the names the loader asks for.
+if [ ${#dyns[@]} -gt 0 ]; then
+	[ "$arch" = amd64 ] || { echo "vm-run: --dyn is for amd64 guests" >&2; exit 64; }
+	mkdir -p "$root/usr/lib/dyn"
+	for f in "${dyns[@]}"; do
+		case $(basename "$f") in
+		*.so|*.so.*) cp -L "$f" "$root/usr/lib/dyn/" ;;
+		*) cp -L "$f" "$root/usr/bin/" ;;
+		esac
+		ldd "$f" | while read -r name arrow path _; do
+			if [ "$arrow" = "=>" ] && [ -f "$path" ]; then
+				[ -e "$root/usr/lib/dyn/$name" ] || cp -L "$path" "$root/usr/lib/dyn/$name"
+			elif [ "${name#/}" != "$name" ] && [ -f "$name" ]; then
+				mkdir -p "$root$(dirname "$name")"
+				[ -e "$root$name" ] || cp -L "$name" "$root$name"
+			elif [ "$arrow" = "=>" ] && [ "$path" = "not" ]; then
+				echo "vm-run: $f needs $name, which ldd does not find" >&2; exit 64
+			fi
+		done || exit 64
+	done
+fi
 for f in "${datas[@]}"; do cp "$f" "$root/data/"; done
 printf '%s\n' "${cmds[@]}" > "$root/commands"
 
@@ -135,6 +162,7 @@ ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp
+[ -d /usr/lib/dyn ] && export LD_LIBRARY_PATH=/usr/lib/dyn
 rc=0
 for m in $(cat /modules/order); do
 	insmod /modules/$m || { echo "NPU-VM: insmod $m failed"; rc=3; }

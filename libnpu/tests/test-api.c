@@ -421,32 +421,155 @@ static int failing_calls(void)
 	return 0;
 }
 
-/* The cut of N over dies that split plans and peer packages share. */
-static void test_split_cut(void)
+/* The cut of N over dies that weights objects and peer packages share. */
+static void test_cut(void)
 {
 	uint32_t n0[NPU_GROUP_MAX_DIES + 1];
 
-	check(npu_gemm_split_cut(32000, 2, n0) == 2 && n0[0] == 0 &&
+	check(npu_gemm_cut(32000, 2, n0) == 2 && n0[0] == 0 &&
 	      n0[1] == 16000 && n0[2] == 32000,
 	      "32000 rows over 2 dies: 0, 16000, 32000");
-	check(npu_gemm_split_cut(172, 2, n0) == 2 && n0[1] == 96 &&
+	check(npu_gemm_cut(172, 2, n0) == 2 && n0[1] == 96 &&
 	      n0[2] == 172, "172 rows over 2 dies: slices of 96 and 76");
-	check(npu_gemm_split_cut(16, 2, n0) == 1 && n0[0] == 0 && n0[1] == 16,
+	check(npu_gemm_cut(16, 2, n0) == 1 && n0[0] == 0 && n0[1] == 16,
 	      "16 rows over 2 dies: one die used");
-	check(npu_gemm_split_cut(100, 3, n0) == 3 && n0[1] == 32 &&
+	check(npu_gemm_cut(100, 3, n0) == 3 && n0[1] == 32 &&
 	      n0[2] == 64 && n0[3] == 100, "100 rows over 3 dies: 32, 32, 36");
-	check(npu_gemm_split_cut(64, 8, n0) == 2 && n0[1] == 32 && n0[2] == 64,
+	check(npu_gemm_cut(64, 8, n0) == 2 && n0[1] == 32 && n0[2] == 64,
 	      "64 rows over 8 dies: two dies of 32");
-	check(npu_gemm_split_cut(0, 2, n0) == -EINVAL &&
-	      npu_gemm_split_cut(64, 0, n0) == -EINVAL &&
-	      npu_gemm_split_cut(64, NPU_GROUP_MAX_DIES + 1, n0) == -EINVAL &&
-	      npu_gemm_split_cut(64, 2, NULL) == -EINVAL,
+	check(npu_gemm_cut(0, 2, n0) == -EINVAL &&
+	      npu_gemm_cut(64, 0, n0) == -EINVAL &&
+	      npu_gemm_cut(64, NPU_GROUP_MAX_DIES + 1, n0) == -EINVAL &&
+	      npu_gemm_cut(64, 2, NULL) == -EINVAL,
 	      "a bad cut is -EINVAL");
 	check(npu_device_group_open(0, NULL) == -EINVAL &&
 	      npu_device_group_count(NULL) == -EINVAL &&
 	      !npu_device_group_device(NULL, 0) && !npu_device_group_ref(NULL),
 	      "group calls with NULL");
 	npu_device_group_unref(NULL);
+}
+
+/* A group of given dies: the single-die case of the group APIs. */
+static void test_group_new(void)
+{
+	struct npu_device_group *poison = (struct npu_device_group *)POISON;
+	struct npu_device *d0 = fake_device(NULL), *d1 = fake_device(NULL);
+	struct npu_device *devs[NPU_GROUP_MAX_DIES + 1];
+	struct npu_device_group *group;
+	unsigned int i;
+	int fd, ret;
+
+	group = poison;
+	ret = npu_device_group_new(&d0, 1, &group);
+	check(!ret && group && group != poison &&
+	      npu_device_group_count(group) == 1 &&
+	      npu_device_group_device(group, 0) == d0 &&
+	      !npu_device_group_device(group, 1),
+	      "npu_device_group_new(1 die) is %d: one die, the one given", ret);
+	check(atomic_load(&d0->refcount) == 2,
+	      "the group holds a reference on its die");
+	fd = npu_device_fd(d0);
+	npu_device_unref(d0);
+	check(fcntl(fd, F_GETFD) >= 0,
+	      "the die stays open while the group holds it");
+	npu_device_group_unref(group);
+	check(fcntl(fd, F_GETFD) == -1 && errno == EBADF,
+	      "the last group reference closes the die");
+
+	d0 = fake_device(NULL);
+	devs[0] = d1;
+	devs[1] = d0;
+	group = poison;
+	ret = npu_device_group_new(devs, 2, &group);
+	check(!ret && npu_device_group_count(group) == 2 &&
+	      npu_device_group_device(group, 0) == d1 &&
+	      npu_device_group_device(group, 1) == d0,
+	      "npu_device_group_new(2 dies) is %d: device i is devs[i]", ret);
+	npu_device_group_unref(group);
+
+	devs[2] = d1;
+	group = poison;
+	ret = npu_device_group_new(devs, 3, &group);
+	check(ret == -EINVAL && !group,
+	      "a die given twice is %d (want %d), group NULL", ret, -EINVAL);
+	/* Distinct dies, one more than a group holds. */
+	for (i = 0; i <= NPU_GROUP_MAX_DIES; i++)
+		devs[i] = fake_device(NULL);
+	group = poison;
+	ret = npu_device_group_new(devs, NPU_GROUP_MAX_DIES, &group);
+	check(!ret && npu_device_group_count(group) == NPU_GROUP_MAX_DIES,
+	      "%d dies is %d (want 0)", NPU_GROUP_MAX_DIES, ret);
+	npu_device_group_unref(group);
+	group = poison;
+	ret = npu_device_group_new(devs, NPU_GROUP_MAX_DIES + 1, &group);
+	check(ret == -EINVAL && !group, "%d dies is %d (want %d)",
+	      NPU_GROUP_MAX_DIES + 1, ret, -EINVAL);
+	for (i = 0; i <= NPU_GROUP_MAX_DIES; i++)
+		npu_device_unref(devs[i]);
+	devs[0] = d0;
+	devs[1] = d1;
+	group = poison;
+	ret = npu_device_group_new(devs, 0, &group);
+	check(ret == -EINVAL && !group, "zero dies is %d (want %d)", ret,
+	      -EINVAL);
+	group = poison;
+	ret = npu_device_group_new(NULL, 1, &group);
+	check(ret == -EINVAL && !group, "devs NULL is %d (want %d)", ret,
+	      -EINVAL);
+	devs[1] = NULL;
+	group = poison;
+	ret = npu_device_group_new(devs, 2, &group);
+	check(ret == -EINVAL && !group, "a NULL die is %d (want %d)", ret,
+	      -EINVAL);
+	check(npu_device_group_new(devs, 1, NULL) == -EINVAL,
+	      "group NULL is -EINVAL");
+	check(atomic_load(&d0->refcount) == 1 && atomic_load(&d1->refcount) == 1,
+	      "groups gone and failed calls leave one reference on each die");
+	npu_device_unref(d0);
+	npu_device_unref(d1);
+}
+
+/* GEMM objects refuse bad arguments before they touch a device. */
+static void test_gemm_args(void)
+{
+	struct npu_gemm_weights_desc wd = {
+		.k = 64, .n = 64, .in_type = NPU_DTYPE_INT8,
+	};
+	struct npu_gemm_plan_desc pd = {
+		.m_max = 1, .out_type = NPU_DTYPE_INT32,
+	};
+	struct npu_gemm_weights *w;
+	struct npu_gemm_plan *plan;
+	struct npu_gemm_stats st;
+	struct npu_gemm_info info;
+	struct npu_job_status status;
+	uint32_t die;
+
+	w = (struct npu_gemm_weights *)POISON;
+	check(npu_gemm_weights_new(NULL, &wd, &w) == -EINVAL && !w,
+	      "npu_gemm_weights_new(group NULL) is -EINVAL, weights NULL");
+	check(npu_gemm_weights_new(NULL, &wd, NULL) == -EINVAL,
+	      "npu_gemm_weights_new(weights NULL) is -EINVAL");
+	plan = (struct npu_gemm_plan *)POISON;
+	check(npu_gemm_plan_new(NULL, &pd, &plan) == -EINVAL && !plan,
+	      "npu_gemm_plan_new(weights NULL) is -EINVAL, plan NULL");
+	check(npu_gemm_plan_new(NULL, &pd, NULL) == -EINVAL,
+	      "npu_gemm_plan_new(plan NULL) is -EINVAL");
+	check(npu_gemm_weights_set(NULL, &wd) == -EINVAL &&
+	      npu_gemm_weights_set_die(NULL, 0, &wd) == -EINVAL &&
+	      npu_gemm_weights_info(NULL, NULL) == -EINVAL &&
+	      !npu_gemm_weights_ref(NULL),
+	      "weights calls with NULL are -EINVAL");
+	npu_gemm_weights_unref(NULL);
+	check(npu_gemm_plan_run(NULL, 1, &wd, &pd) == -EINVAL &&
+	      npu_gemm_plan_submit(NULL, NULL) == -EINVAL &&
+	      npu_gemm_plan_wait(NULL, 0) == -EINVAL &&
+	      npu_gemm_plan_get_stats(NULL, 0, &st) == -EINVAL &&
+	      npu_gemm_plan_info(NULL, 0, &info) == -EINVAL &&
+	      npu_gemm_plan_last_fault(NULL, &die, &status) == -EINVAL &&
+	      npu_gemm_plan_dies(NULL) == -EINVAL,
+	      "plan calls with NULL are -EINVAL");
+	npu_gemm_plan_destroy(NULL);
 }
 
 int main(int argc, char **argv)
@@ -462,7 +585,9 @@ int main(int argc, char **argv)
 	test_params();
 	test_refcount_threads();
 	test_debug_output();
-	test_split_cut();
+	test_cut();
+	test_group_new();
+	test_gemm_args();
 
 	printf("1..%d\n", checks);
 	return failures ? 1 : 0;

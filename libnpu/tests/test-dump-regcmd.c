@@ -25,13 +25,17 @@ static void check(int ok, const char *what)
 	printf("%s %d %s\n", ok ? "ok" : "not ok", tests, what);
 }
 
+/* Per-core outputs (a plan's own), and the global layout (a caller's BO). */
 static const struct {
 	struct npu_gemm_desc desc;
 	uint32_t cores;
+	uint32_t flags;
 } shapes[] = {
-	{ { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32 }, 1 },
-	{ { 70, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32 }, 3 },
-	{ { 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP16 }, 2 },
+	{ { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } }, 1, 0 },
+	{ { 70, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } }, 3, 0 },
+	{ { 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP16, { 0 } }, 2, 0 },
+	{ { 70, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } }, 3,
+	  NPU_TILE_OUT_GLOBAL },
 };
 
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
@@ -51,7 +55,8 @@ static uint32_t emit_all(void)
 		struct drm_npu_task *tasks;
 		uint64_t *words;
 
-		if (npu_gemm_tile(&shapes[s].desc, shapes[s].cores, &t)) {
+		if (npu_gemm_tile(&shapes[s].desc, shapes[s].cores,
+				  shapes[s].flags, &t)) {
 			printf("Bail out! tile\n");
 			exit(1);
 		}

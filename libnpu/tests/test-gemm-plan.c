@@ -30,20 +30,40 @@ static void result(int fail, const char *name)
 	printf("%s %d %s\n", fail ? "not ok" : "ok", tests, name);
 }
 
-/* Every task within the limits; every C element covered exactly once. */
-static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores)
+/*
+ * Every task within the limits, its CBUF split the documented one; every
+ * C element covered exactly once; every output atom written exactly once,
+ * inside its buffer.
+ */
+static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
+			uint32_t flags)
 {
 	struct npu_gemm_tiling t;
-	uint8_t *cover;
-	uint32_t i, m, n;
-	int ret = npu_gemm_tile(d, cores, &t);
+	uint8_t *cover, *atoms[NPU_MAX_CORES] = { 0 };
+	uint32_t i, m, n, g;
+	uint64_t a;
+	int ret = npu_gemm_tile(d, cores, flags, &t);
 
 	CHECK(ret == 0, "%ux%ux%u: tile %d", d->m, d->k, d->n, ret);
+	CHECK(t.out_global == !!(flags & NPU_TILE_OUT_GLOBAL), "out_global %d",
+	      t.out_global);
 	cover = calloc((size_t)d->m * t.g.np, 1);
 	CHECK(cover, "oom");
+	/* In the global layout all cores write one buffer. */
+	for (i = 0; i < t.cores; i++) {
+		CHECK(!t.out_global || t.out_bytes[i] == npu_gemm_out_bytes(&t),
+		      "core %u: %llu output bytes in the global layout", i,
+		      (unsigned long long)t.out_bytes[i]);
+		if (t.out_global && i)
+			atoms[i] = atoms[0];
+		else
+			atoms[i] = calloc(t.out_bytes[i] / 16 + 1, 1);
+		CHECK(atoms[i], "oom");
+	}
 	for (i = 0; i < t.task_count; i++) {
 		const struct npu_gemm_task *k = &t.tasks[i];
 		uint64_t kbytes = (uint64_t)t.g.kp * t.g.in_size;
+		uint32_t groups = k->nt / t.g.out_c2;
 
 		CHECK(k->mt >= 1 && k->mt <= NPU_MAX_HEIGHT, "mt %u", k->mt);
 		CHECK(k->nt >= 1 && k->nt <= NPU_MAX_KERNELS &&
@@ -54,22 +74,49 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores)
 		      "input rows do not fit the data banks");
 		CHECK(kbytes <= (uint64_t)k->weight_banks * NPU_CBUF_BANK_SIZE,
 		      "a kernel does not fit the weight banks");
+		/* The data take the banks their rows need, the weights the rest. */
+		CHECK(k->data_banks == (kbytes * k->mt + NPU_CBUF_BANK_SIZE - 1) /
+				       NPU_CBUF_BANK_SIZE &&
+		      k->weight_banks == NPU_CBUF_BANKS - k->data_banks,
+		      "%ux%ux%u task %u: banks %u+%u for %u rows of %llu bytes",
+		      d->m, d->k, d->n, i, k->data_banks, k->weight_banks,
+		      k->mt, (unsigned long long)kbytes);
 		CHECK(k->core < t.cores, "core %u", k->core);
-		CHECK(k->out_off + (uint64_t)(k->nt / t.g.out_c2) * k->mt * 16 <=
-		      t.out_bytes[k->core], "output past its buffer");
+		CHECK(k->out_stride == (t.out_global ? d->m : k->mt),
+		      "output stride %u", k->out_stride);
+		CHECK(k->out_off % 16 == 0 &&
+		      k->out_off + ((uint64_t)(groups - 1) * k->out_stride +
+				    k->mt) * 16 <= t.out_bytes[k->core],
+		      "output past its buffer");
+		for (g = 0; g < groups; g++)
+			for (m = 0; m < k->mt; m++) {
+				a = k->out_off / 16 + (uint64_t)g * k->out_stride + m;
+				CHECK(!atoms[k->core][a]++,
+				      "task %u: output atom %llu written twice",
+				      i, (unsigned long long)a);
+			}
 		for (m = k->m0; m < k->m0 + k->mt; m++)
 			for (n = k->n0; n < k->n0 + k->nt; n++)
 				cover[(size_t)m * t.g.np + n]++;
 	}
-	for (i = 0; i < t.cores; i++)
+	for (i = 0; i < t.cores; i++) {
 		CHECK(t.core_tasks[i] <= NPU_MAX_TASKS, "core %u: %u tasks", i,
 		      t.core_tasks[i]);
+		if (t.out_global && i)
+			continue;
+		for (a = 0; a < t.out_bytes[i] / 16; a++)
+			CHECK(atoms[i][a] == 1, "core %u: output atom %llu unwritten",
+			      i, (unsigned long long)a);
+	}
 	for (m = 0; m < d->m; m++)
 		for (n = 0; n < t.g.np; n++)
 			CHECK(cover[(size_t)m * t.g.np + n] == 1,
 			      "%ux%ux%u: C[%u][%u] covered %u times", d->m, d->k,
 			      d->n, m, n, cover[(size_t)m * t.g.np + n]);
 	free(cover);
+	for (i = 0; i < t.cores; i++)
+		if (!t.out_global || !i)
+			free(atoms[i]);
 	npu_gemm_tiling_fini(&t);
 	return 0;
 }
@@ -95,9 +142,12 @@ static int test_shape_matrix(void)
 						struct npu_gemm_desc d = {
 							ms[a], ks[b], ns[c],
 							types[ty][0], types[ty][1],
+							{ 0 },
 						};
 
-						if (check_tiling(&d, cores))
+						if (check_tiling(&d, cores, 0) ||
+						    check_tiling(&d, cores,
+								 NPU_TILE_OUT_GLOBAL))
 							return 1;
 					}
 	return 0;
@@ -106,23 +156,24 @@ static int test_shape_matrix(void)
 static int test_odd_shapes(void)
 {
 	static const struct npu_gemm_desc odd[] = {
-		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP16 },
-		{ 1, 1, 1, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP16, { 0 } },
+		{ 1, 1, 1, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
-		if (check_tiling(&odd[i], 3))
+		if (check_tiling(&odd[i], 3, 0) ||
+		    check_tiling(&odd[i], 3, NPU_TILE_OUT_GLOBAL))
 			return 1;
 	return 0;
 }
 
 static int test_unsupported(void)
 {
-	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_FP32 };
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_FP32, { 0 } };
 
 	CHECK(npu_gemm_supported(&d) == -EINVAL, "int8 -> fp32 accepted");
 	d.in_type = NPU_DTYPE_FP16;
@@ -136,6 +187,10 @@ static int test_unsupported(void)
 	CHECK(npu_gemm_supported(&d) == -EINVAL, "k = 70000 accepted");
 	d.k = 64;
 	CHECK(npu_gemm_supported(&d) == 0, "4x64x32 fp16 refused");
+	d.reserved[2] = 1;
+	CHECK(npu_gemm_supported(&d) == -EINVAL, "a reserved field accepted");
+	d.reserved[2] = 0;
+	CHECK(npu_gemm_supported(&d) == 0, "4x64x32 fp16 refused");
 	CHECK(npu_gemm_supported(NULL) == -EINVAL, "NULL accepted");
 	return 0;
 }
@@ -143,12 +198,12 @@ static int test_unsupported(void)
 /* Pack A and B, then read them back through the documented layouts. */
 static int test_pack_round_trip(void)
 {
-	struct npu_gemm_desc d = { 70, 100, 50, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_desc d = { 70, 100, 50, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
 	struct npu_gemm_tiling t;
 	uint16_t *a, *b, *pa, *pb;
 	uint32_t m, k, n, m0;
 
-	CHECK(npu_gemm_tile(&d, 2, &t) == 0, "tile");
+	CHECK(npu_gemm_tile(&d, 2, 0, &t) == 0, "tile");
 	a = malloc(d.m * d.k * 2);
 	b = malloc(d.n * d.k * 2);
 	pa = malloc(t.in_bytes);
@@ -188,47 +243,71 @@ static int test_pack_round_trip(void)
 	return 0;
 }
 
-/* Write outputs as the NPU lays them out, unpack, compare. */
-static int test_unpack(void)
+/*
+ * Write outputs as the NPU lays them out, unpack, compare: each core's
+ * own buffer, and the global layout of one buffer for all cores, whose
+ * columns go into a wider C (a die's columns of the whole C, at a row
+ * stride of ldc) without touching the others.
+ */
+static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
 {
-	struct npu_gemm_desc d = { 9, 64, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_desc d = { 9, 64, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	struct npu_gemm_tiling t;
 	void *out[NPU_MAX_CORES] = { 0 };
 	int32_t *c;
 	uint32_t i, m, n;
+	size_t j;
 
-	CHECK(npu_gemm_tile(&d, 3, &t) == 0, "tile");
-	for (i = 0; i < t.cores; i++)
-		out[i] = calloc(t.out_bytes[i], 1);
-	c = calloc(d.m * d.n, 4);
+	CHECK(npu_gemm_tile(&d, 3, flags, &t) == 0, "tile");
+	CHECK(t.cores == 3, "%u cores", t.cores);
+	for (i = 0; i < t.cores; i++) {
+		out[i] = t.out_global && i ? out[0] : calloc(t.out_bytes[i], 1);
+		CHECK(out[i], "oom");
+	}
+	c = malloc((size_t)d.m * ldc * 4);
+	CHECK(c, "oom");
+	for (j = 0; j < (size_t)d.m * ldc; j++)
+		c[j] = -1;
 	for (i = 0; i < t.task_count; i++) {
 		const struct npu_gemm_task *k = &t.tasks[i];
 		int32_t *o = (int32_t *)((uint8_t *)out[k->core] + k->out_off);
 
 		for (m = 0; m < k->mt; m++)
 			for (n = 0; n < k->nt; n++)
-				o[(n / 4 * k->mt + m) * 4 + n % 4] =
+				o[(n / 4 * k->out_stride + m) * 4 + n % 4] =
 					(int32_t)((k->m0 + m) * 1000 + k->n0 + n);
 	}
-	npu_gemm_unpack_output(&t, out, c);
+	npu_gemm_unpack_output(&t, out, c + col0, ldc);
 	for (m = 0; m < d.m; m++)
-		for (n = 0; n < d.n; n++)
-			CHECK(c[m * d.n + n] == (int32_t)(m * 1000 + n),
-			      "C[%u][%u] = %d", m, n, c[m * d.n + n]);
+		for (j = 0; j < ldc; j++) {
+			int32_t want = j >= col0 && j < col0 + d.n ?
+				       (int32_t)(m * 1000 + j - col0) : -1;
+
+			CHECK(c[m * ldc + j] == want, "C[%u][%zu] = %d, want %d",
+			      m, j, c[m * ldc + j], want);
+		}
 	for (i = 0; i < t.cores; i++)
-		free(out[i]);
+		if (!t.out_global || !i)
+			free(out[i]);
 	free(c);
 	npu_gemm_tiling_fini(&t);
 	return 0;
 }
 
+static int test_unpack(void)
+{
+	return check_unpack(0, 0, 70) || check_unpack(0, 30, 131) ||
+	       check_unpack(NPU_TILE_OUT_GLOBAL, 0, 70) ||
+	       check_unpack(NPU_TILE_OUT_GLOBAL, 64, 200);
+}
+
 static int test_reference(void)
 {
-	struct npu_gemm_desc d = { 2, 3, 2, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_desc d = { 2, 3, 2, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	const int8_t a[] = { 1, -2, 3, 127, -128, 0 };
 	const int8_t b[] = { 4, 5, -6, -1, 1, 1 };
 	int32_t c[4];
-	struct npu_gemm_desc h = { 1, 2, 1, NPU_DTYPE_FP16, NPU_DTYPE_FP16 };
+	struct npu_gemm_desc h = { 1, 2, 1, NPU_DTYPE_FP16, NPU_DTYPE_FP16, { 0 } };
 	uint16_t ha[2], hb[2], hc;
 
 	CHECK(npu_gemm_reference(&d, a, b, c) == 0, "int8 ref");
@@ -263,7 +342,7 @@ static int bo_flags(const struct npu_bo_list *l, uint32_t handle)
 static int test_bo_lists(void)
 {
 	/* Two row tiles: two tasks per core. */
-	struct npu_gemm_desc d = { 3000, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_desc d = { 3000, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	struct npu_gemm_bufs bufs = {
 		.in = { 1, 0x100000 }, .w = { 2, 0x200000 },
 		.regcmd = { 3, 0x300000 },
@@ -274,7 +353,7 @@ static int test_bo_lists(void)
 	uint64_t *words;
 	uint32_t c, pass;
 
-	CHECK(npu_gemm_tile(&d, 3, &t) == 0, "tile");
+	CHECK(npu_gemm_tile(&d, 3, 0, &t) == 0, "tile");
 	CHECK(t.cores == 3 && t.task_count == 6, "%u cores, %u tasks", t.cores,
 	      t.task_count);
 	for (c = 0; c < NPU_MAX_CORES; c++)
@@ -346,14 +425,14 @@ static int test_bo_list_merge(void)
 /* The stream of one task, decoded, against the golden dump. */
 static int test_golden_regcmd(const char *golden)
 {
-	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
 	struct npu_gemm_tiling t;
 	uint64_t words[NPU_TASK_WORDS];
 	char line[128], want[128];
 	FILE *f;
 	size_t n, i;
 
-	CHECK(npu_gemm_tile(&d, 1, &t) == 0, "tile");
+	CHECK(npu_gemm_tile(&d, 1, 0, &t) == 0, "tile");
 	n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000, 0x30000,
 				   words);
 	CHECK(n == NPU_TASK_WORDS, "%zu words", n);
@@ -376,14 +455,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--dump-golden")) {
 		/* Regenerate: test-gemm-plan --dump-golden FILE */
-		struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+		struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
 		struct npu_gemm_tiling t;
 		uint64_t words[NPU_TASK_WORDS];
 		char line[128];
 		FILE *f = fopen(argv[2], "w");
 		size_t i, n;
 
-		if (!f || npu_gemm_tile(&d, 1, &t))
+		if (!f || npu_gemm_tile(&d, 1, 0, &t))
 			return 1;
 		n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000,
 					   0x30000, words);
@@ -397,7 +476,7 @@ int main(int argc, char **argv)
 	result(test_odd_shapes(), "tiling of odd shapes (padding)");
 	result(test_unsupported(), "unsupported shapes and types refused");
 	result(test_pack_round_trip(), "input and weight packing layouts");
-	result(test_unpack(), "output unpacking from task layouts");
+	result(test_unpack(), "output unpacking from task layouts, into a wider C");
 	result(test_reference(), "reference GEMM values");
 	result(test_bo_lists(), "each core's job lists the BOs its tasks use");
 	result(test_bo_list_merge(), "BO lists merge uses and keep the limits");

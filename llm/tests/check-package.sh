@@ -163,9 +163,9 @@ bad)
 	fresh case; edit 's/^dtype int8/dtype fp16/'
 	bad "edited dtype" "group blk.0.qkv: type int8, but the package's dtype is fp16"
 	fresh case; edit 's/^\(slice blk.0.qkv die=1\) row0=64 rows=64/\1 row0=32 rows=96/'
-	bad "wrong row range" "slice blk.0.qkv die=1: rows 32..127, but npu_gemm_split_cut\(\) gives die 1 rows 64..127"
+	bad "wrong row range" "slice blk.0.qkv die=1: rows 32..127, but npu_gemm_cut\(\) gives die 1 rows 64..127"
 	fresh case; edit 's/^\(slice output die=0\) row0=0 rows=160/\1 row0=0 rows=150/'
-	bad "wrong row count" "slice output die=0: rows 0..149, but npu_gemm_split_cut\(\) gives die 0 rows 0..159"
+	bad "wrong row count" "slice output die=0: rows 0..149, but npu_gemm_cut\(\) gives die 0 rows 0..159"
 	embd=$(attr '^tensor token_embd ' offset p.manifest)
 	fresh case; edit "s/^\(slice blk.1.qkv die=0 .*\) offset=[0-9]*/\1 offset=$embd/"
 	bad "overlapping offsets" "bytes [0-9]+\.\.[0-9]+ of shard 0 overlap (tensor token_embd|slice blk.1.qkv die=0)"
@@ -194,7 +194,7 @@ bad)
 	fresh case; edit 's/^\(shard die=1 .*file=\)p_d1.shard/\1..\/p_d1.shard/'
 	bad "shard outside the package's directory" "file=../p_d1.shard: expected a file name next to the manifest"
 	fresh case; edit 's/^dies 2/dies 3/'
-	bad "die count edited" "no 'shard' line for die 2|group blk.0.qkv: 128 rows|rows .* but npu_gemm_split_cut"
+	bad "die count edited" "no 'shard' line for die 2|group blk.0.qkv: 128 rows|rows .* but npu_gemm_cut"
 	expect_fail "not a manifest" "t.bin:1: not a peer package manifest: the first line must be 'npu-llm-package 1'" \
 		"$pack" --check t.bin
 	# consistent checksums, inconsistent contents

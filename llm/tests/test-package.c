@@ -6,7 +6,7 @@
  *     NIST's one-million-'a' message), whole and fed in pieces.
  *  2. Round trip: a model written as a package for 1 and 2 dies, fp16
  *     and int8, reads back with the same config, tokenizer, duplicated
- *     tensors bit for bit, every group cut as npu_gemm_split_cut() cuts
+ *     tensors bit for bit, every group cut as npu_gemm_cut() cuts
  *     it and every slice exactly what the NPU backend converts at load.
  *  3. Same output: an emulated NPU (the packed weights expanded to fp32)
  *     gives the same logits from the package as from the source model
@@ -176,7 +176,7 @@ static int same_packed(const struct llm_group *src, const struct llm_packed *pk,
 			 dies, dtype_name(dtype));
 		return 0;
 	}
-	if (npu_gemm_split_cut((uint32_t)src->rows, (uint32_t)dies, n0) != dies) {
+	if (npu_gemm_cut((uint32_t)src->rows, (uint32_t)dies, n0) != dies) {
 		snprintf(why, size, "%s: cannot be cut", src->name);
 		return 0;
 	}
@@ -189,7 +189,7 @@ static int same_packed(const struct llm_group *src, const struct llm_packed *pk,
 		if (!b || !s) {
 			ok = 0;
 		} else if (pk->row0[d] != r0 || pk->row0[d + 1] != r0 + rows) {
-			snprintf(why, size, "%s: die %d rows %d..%d, npu_gemm_split_cut says %d..%d",
+			snprintf(why, size, "%s: die %d rows %d..%d, npu_gemm_cut says %d..%d",
 				 src->name, d, pk->row0[d], pk->row0[d + 1] - 1,
 				 r0, r0 + rows - 1);
 			ok = 0;
@@ -392,7 +392,7 @@ static void round_trip(const char *name, const char *model, const char *tok_path
 		ok = same_packed(src.groups[i], pkg.groups[i]->packed, dies, dtype,
 				 why, sizeof(why)) &&
 		     !pkg.groups[i]->w[0]->data;
-	result(ok, "%s: %d groups cut as npu_gemm_split_cut() and converted as at load%s%s",
+	result(ok, "%s: %d groups cut as npu_gemm_cut() and converted as at load%s%s",
 	       what, src.n_groups, why[0] ? ": " : "", why);
 
 	n = (size_t)N_POS * (size_t)src.cfg.vocab_size;

@@ -60,11 +60,10 @@ static inline int gemm_shape(unsigned int i, uint32_t in, uint32_t out,
 	static const uint32_t ks[] = { 32, 64, 768, 2048, 4096 };
 	static const uint32_t ns[] = { 16, 768, 2048, 16384, 32000 };
 
-	d->m = ms[i / 25];
-	d->k = ks[i / 5 % 5];
-	d->n = ns[i % 5];
-	d->in_type = in;
-	d->out_type = out;
+	*d = (struct npu_gemm_desc){
+		.m = ms[i / 25], .k = ks[i / 5 % 5], .n = ns[i % 5],
+		.in_type = in, .out_type = out,
+	};
 	return (uint64_t)d->m * d->k * d->n <= max_macs;
 }
 

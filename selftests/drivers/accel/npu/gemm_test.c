@@ -90,10 +90,43 @@ static double ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
-		     uint32_t cores, struct gemm_result *r)
+/* B of @d packed on @group's dies: NULL on failure, *@ret says why. */
+static struct npu_gemm_weights *gemm_weights(struct npu_device_group *group,
+					     const struct npu_gemm_desc *d,
+					     const void *b, int *ret)
+{
+	struct npu_gemm_weights_desc wd = {
+		.k = d->k, .n = d->n, .in_type = d->in_type,
+	};
+	struct npu_gemm_weights *w = NULL;
+
+	*ret = npu_gemm_weights_new(group, &wd, &w);
+	if (!*ret)
+		*ret = npu_gemm_weights_set(w, b);
+	if (*ret) {
+		npu_gemm_weights_unref(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* A plan of up to @m_max rows of @d's output type on @cores (0: all). */
+static int gemm_plan(struct npu_gemm_weights *w, const struct npu_gemm_desc *d,
+		     uint32_t m_max, uint32_t cores, struct npu_gemm_plan **plan)
+{
+	struct npu_gemm_plan_desc pd = {
+		.m_max = m_max, .out_type = d->out_type, .cores = cores,
+	};
+
+	return npu_gemm_plan_new(w, &pd, plan);
+}
+
+static void run_gemm(struct npu_device_group *group,
+		     const struct npu_gemm_desc *d, uint32_t cores,
+		     struct gemm_result *r)
 {
 	size_t es = d->in_type == NPU_DTYPE_INT8 ? 1 : 2;
+	struct npu_gemm_weights *w = NULL;
 	struct npu_gemm_plan *plan = NULL;
 	struct npu_gemm_info info;
 	void *a, *b, *c, *ref;
@@ -111,16 +144,17 @@ static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
 	gemm_fill(d, a, (size_t)d->m * d->k);
 	gemm_fill(d, b, (size_t)d->n * d->k);
 
-	r->ret = npu_gemm_plan_new(dev, d, cores, &plan);
+	w = gemm_weights(group, d, b, &r->ret);
 	if (!r->ret)
-		r->ret = npu_gemm_plan_set_weights(plan, b);
+		r->ret = gemm_plan(w, d, d->m, cores, &plan);
+	if (!r->ret)
+		r->ret = npu_gemm_plan_info(plan, 0, &info);
 	if (r->ret)
 		goto out;
-	npu_gemm_plan_info(plan, &info);
 	r->cores = info.cores;
 	r->tasks = info.tasks;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r->ret = npu_gemm_plan_run(plan, a, c);
+	r->ret = npu_gemm_plan_run(plan, d->m, a, c);
 	r->npu_ms = ms_since(&t0);
 	if (r->ret)
 		goto out;
@@ -133,28 +167,36 @@ static void run_gemm(struct npu_device *dev, const struct npu_gemm_desc *d,
 		r->bound_ok = !check_fp32_bound(d, a, b, c, &r->worst_rel);
 out:
 	npu_gemm_plan_destroy(plan);
+	npu_gemm_weights_unref(w);
 	free(a);
 	free(b);
 	free(c);
 	free(ref);
 }
 
+/* Die 0, and a group of that die alone: the single-die GEMM case. */
 FIXTURE(gemm) {
 	struct npu_device *dev;
+	struct npu_device_group *group;
 };
 
 FIXTURE_SETUP(gemm)
 {
 	ASSERT_EQ(0, npu_device_open(0, &self->dev));
+	ASSERT_EQ(0, npu_device_group_new(&self->dev, 1, &self->group));
+	ASSERT_EQ(1, npu_device_group_count(self->group));
+	ASSERT_EQ(self->dev, npu_device_group_device(self->group, 0));
 }
 
 FIXTURE_TEARDOWN(gemm)
 {
+	npu_device_group_unref(self->group);
 	npu_device_unref(self->dev);
 }
 
 static void shape_matrix(struct __test_metadata *_metadata,
-			 struct npu_device *dev, uint32_t in, uint32_t out)
+			 struct npu_device_group *group, uint32_t in,
+			 uint32_t out)
 {
 	uint32_t max_macs = in == NPU_DTYPE_INT8 ? MAX_MACS_INT8 : MAX_MACS_FP16;
 	unsigned int i, count = 0;
@@ -165,7 +207,7 @@ static void shape_matrix(struct __test_metadata *_metadata,
 
 		if (!gemm_shape(i, in, out, max_macs, &d))
 			continue;
-		run_gemm(dev, &d, 0, &r);
+		run_gemm(group, &d, 0, &r);
 		ASSERT_EQ(0, r.ret) TH_LOG("%ux%ux%u: %s", d.m, d.k, d.n,
 					   strerror(-r.ret));
 		EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs from the reference",
@@ -179,38 +221,38 @@ static void shape_matrix(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(gemm, int8_shape_matrix, 180)
 {
-	shape_matrix(_metadata, self->dev, NPU_DTYPE_INT8, NPU_DTYPE_INT32);
+	shape_matrix(_metadata, self->group, NPU_DTYPE_INT8, NPU_DTYPE_INT32);
 }
 
 TEST_F_TIMEOUT(gemm, fp16_fp32_shape_matrix, 180)
 {
-	shape_matrix(_metadata, self->dev, NPU_DTYPE_FP16, NPU_DTYPE_FP32);
+	shape_matrix(_metadata, self->group, NPU_DTYPE_FP16, NPU_DTYPE_FP32);
 }
 
 TEST_F_TIMEOUT(gemm, fp16_fp16_shape_matrix, 180)
 {
-	shape_matrix(_metadata, self->dev, NPU_DTYPE_FP16, NPU_DTYPE_FP16);
+	shape_matrix(_metadata, self->group, NPU_DTYPE_FP16, NPU_DTYPE_FP16);
 }
 
 /* The LLM shapes of the issue, and shapes that need padding. */
 TEST_F_TIMEOUT(gemm, named_and_odd_shapes, 120)
 {
 	static const struct npu_gemm_desc shapes[] = {
-		{ 1, 768, 32000, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 2048, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 1, 768, 32000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 1, 2048, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
-		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32 },
-		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP16 },
-		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP32 },
+		{ 1, 768, 32000, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 2048, 768, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 1, 768, 32000, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 1, 2048, 768, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 3, 33, 17, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		{ 7, 100, 1000, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		{ 5, 172, 64, NPU_DTYPE_FP16, NPU_DTYPE_FP16, { 0 } },
+		{ 2049, 31, 5, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
 	};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		struct gemm_result r;
 
-		run_gemm(self->dev, &shapes[i], 0, &r);
+		run_gemm(self->group, &shapes[i], 0, &r);
 		ASSERT_EQ(0, r.ret) TH_LOG("shape %u: %s", i, strerror(-r.ret));
 		EXPECT_TRUE(r.exact) TH_LOG("%ux%ux%u differs", shapes[i].m,
 					    shapes[i].k, shapes[i].n);
@@ -245,16 +287,21 @@ static int read_busy(uint64_t *busy, unsigned int cores)
 	return 0;
 }
 
-/* One GEMM over three cores equals the one-core result; all cores work. */
+/*
+ * One GEMM over three cores equals the one-core result; all cores work.
+ * Both plans run on one weights object.
+ */
 TEST_F(gemm, three_cores_equal_one)
 {
-	struct npu_gemm_desc d = { 16, 768, 2048, NPU_DTYPE_FP16, NPU_DTYPE_FP32 };
+	struct npu_gemm_desc d = { 16, 768, 2048, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
 	struct npu_gemm_plan *one = NULL, *three = NULL;
+	struct npu_gemm_weights *w;
 	struct npu_gemm_info info;
 	uint64_t before[3], after[3];
 	uint16_t *a, *b;
 	float *c1, *c3;
 	unsigned int i;
+	int ret;
 
 	a = malloc((size_t)d.m * d.k * 2);
 	b = malloc((size_t)d.n * d.k * 2);
@@ -264,15 +311,17 @@ TEST_F(gemm, three_cores_equal_one)
 	gemm_fill(&d, a, (size_t)d.m * d.k);
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 
-	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &one));
-	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 3, &three));
-	ASSERT_EQ(0, npu_gemm_plan_info(three, &info));
+	w = gemm_weights(self->group, &d, b, &ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 1, &one));
+	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 3, &three));
+	ASSERT_EQ(0, npu_gemm_plan_info(one, 0, &info));
+	ASSERT_EQ(1, info.cores);
+	ASSERT_EQ(0, npu_gemm_plan_info(three, 0, &info));
 	ASSERT_EQ(3, info.cores);
-	ASSERT_EQ(0, npu_gemm_plan_set_weights(one, b));
-	ASSERT_EQ(0, npu_gemm_plan_set_weights(three, b));
-	ASSERT_EQ(0, npu_gemm_plan_run(one, a, c1));
+	ASSERT_EQ(0, npu_gemm_plan_run(one, d.m, a, c1));
 	ASSERT_EQ(0, read_busy(before, 3));
-	ASSERT_EQ(0, npu_gemm_plan_run(three, a, c3));
+	ASSERT_EQ(0, npu_gemm_plan_run(three, d.m, a, c3));
 	ASSERT_EQ(0, read_busy(after, 3));
 	EXPECT_EQ(0, memcmp(c1, c3, (size_t)d.m * d.n * 4));
 	for (i = 0; i < 3; i++) {
@@ -282,29 +331,86 @@ TEST_F(gemm, three_cores_equal_one)
 	}
 	npu_gemm_plan_destroy(one);
 	npu_gemm_plan_destroy(three);
+	npu_gemm_weights_unref(w);
 	free(a);
 	free(b);
 	free(c1);
 	free(c3);
 }
 
+/*
+ * One plan runs any M up to its maximum, each equal to the reference; the
+ * streams of the M last run are kept (a run of the same M emits nothing).
+ */
+TEST_F(gemm, any_m_up_to_max)
+{
+	static const uint32_t ms[] = { 9, 9, 1, 5, 9, 1, 1 };
+	struct npu_gemm_desc d = { 9, 100, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
+	int8_t a[9 * 100], b[70 * 100];
+	int32_t c[9 * 70], ref[9 * 70];
+	struct npu_gemm_plan *plan = NULL;
+	struct npu_gemm_weights *w;
+	struct npu_gemm_stats st;
+	unsigned int i, emits = 0;
+	int ret;
+
+	gemm_fill(&d, a, sizeof(a));
+	gemm_fill(&d, b, sizeof(b));
+	w = gemm_weights(self->group, &d, b, &ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 0, &plan));
+	/* The plan holds its own reference on the weights. */
+	npu_gemm_weights_unref(w);
+	EXPECT_EQ(-EINVAL, npu_gemm_plan_run(plan, 0, a, c));
+	EXPECT_EQ(-EINVAL, npu_gemm_plan_run(plan, d.m + 1, a, c));
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct npu_gemm_desc dm = d;
+
+		dm.m = ms[i];
+		memset(c, 0xa5, sizeof(c));
+		ASSERT_EQ(0, npu_gemm_plan_run(plan, dm.m, a, c))
+			TH_LOG("M = %u", dm.m);
+		npu_gemm_reference(&dm, a, b, ref);
+		EXPECT_EQ(0, memcmp(c, ref, (size_t)dm.m * d.n * 4))
+			TH_LOG("M = %u differs from the reference", dm.m);
+		/* Rows past M are not the run's: left alone. */
+		memset(ref, 0xa5, sizeof(ref));
+		EXPECT_EQ(0, memcmp(c + dm.m * d.n, ref,
+				    (size_t)(d.m - dm.m) * d.n * 4))
+			TH_LOG("M = %u wrote past its rows", dm.m);
+		emits += !i || ms[i] != ms[i - 1];
+	}
+	ASSERT_EQ(0, npu_gemm_plan_get_stats(plan, 0, &st));
+	EXPECT_EQ(sizeof(ms) / sizeof(ms[0]), st.runs);
+	EXPECT_EQ(emits, st.emits);
+	EXPECT_EQ(-EINVAL, npu_gemm_plan_get_stats(plan, 1, &st));
+	npu_gemm_plan_destroy(plan);
+}
+
 /* An MMU fault inside a GEMM reports its address; the next run works. */
 TEST_F(gemm, mmu_fault_reports_va)
 {
-	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct npu_gemm_plan *plan = NULL;
-	uint32_t status, reason;
+	struct npu_gemm_weights *w;
+	struct npu_job_status status;
+	uint32_t die = 99;
 	uint64_t va = 0;
 	int8_t a[4 * 64], b[32 * 64];
 	int32_t c[4 * 32], ref[4 * 32];
 	char cmd[160];
 	FILE *f;
+	int ret;
 
 	gemm_fill(&d, a, sizeof(a));
 	gemm_fill(&d, b, sizeof(b));
-	ASSERT_EQ(0, npu_gemm_plan_new(self->dev, &d, 1, &plan));
-	ASSERT_EQ(0, npu_gemm_plan_set_weights(plan, b));
-	ASSERT_EQ(0, npu_gemm_plan_run(plan, a, c));
+	w = gemm_weights(self->group, &d, b, &ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 1, &plan));
+	ASSERT_EQ(0, npu_gemm_plan_run(plan, d.m, a, c));
+	ASSERT_EQ(0, npu_gemm_plan_last_fault(plan, &die, &status));
+	EXPECT_EQ(0, status.state) TH_LOG("no run failed yet");
 	/* Fault the page the first output lands on: read it from the plan. */
 	{
 		char path[128];
@@ -328,14 +434,20 @@ TEST_F(gemm, mmu_fault_reports_va)
 		va = lo;
 	}
 	ASSERT_EQ(0, system(cmd));
-	EXPECT_EQ(-EFAULT, npu_gemm_plan_run(plan, a, c));
-	ASSERT_EQ(0, npu_gemm_plan_last_fault(plan, &status, &reason, &va));
-	EXPECT_EQ(3 /* DRM_NPU_JOB_MMU_FAULT */, status);
-	TH_LOG("fault reported at 0x%llx", (unsigned long long)va);
-	EXPECT_EQ(0, npu_gemm_plan_run(plan, a, c));
+	EXPECT_EQ(-EFAULT, npu_gemm_plan_run(plan, d.m, a, c));
+	ASSERT_EQ(0, npu_gemm_plan_last_fault(plan, &die, &status));
+	EXPECT_EQ(0, die);
+	EXPECT_EQ(NPU_JOB_MMU_FAULT, status.state);
+	EXPECT_EQ(va / page, status.fault_va / page)
+		TH_LOG("fault at 0x%llx, injected in the page of 0x%llx",
+		       (unsigned long long)status.fault_va,
+		       (unsigned long long)va);
+	TH_LOG("fault reported at 0x%llx", (unsigned long long)status.fault_va);
+	EXPECT_EQ(0, npu_gemm_plan_run(plan, d.m, a, c));
 	npu_gemm_reference(&d, a, b, ref);
 	EXPECT_EQ(0, memcmp(c, ref, sizeof(c)));
 	npu_gemm_plan_destroy(plan);
+	npu_gemm_weights_unref(w);
 }
 
 static void *map_bo(int fd, uint64_t size, uint32_t flags, uint64_t *va)
@@ -397,7 +509,7 @@ TEST(malformed_and_over_limit_streams)
 		{ "BS stage enabled", 0x4040, 0, DRM_NPU_REASON_UNSUPPORTED },
 		{ "unknown block target", 0, 0, DRM_NPU_REASON_BAD_WORD },
 	};
-	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32 };
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	struct npu_gemm_tiling t;
 	uint64_t in_va, w_va, out_va, rc_va, *rc;
 	unsigned int i;
@@ -415,7 +527,7 @@ TEST(malformed_and_over_limit_streams)
 		npu_device_unref(dev);
 	}
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, npu_gemm_tile(&d, 1, &t));
+	ASSERT_EQ(0, npu_gemm_tile(&d, 1, 0, &t));
 	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
 	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
 	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
