@@ -43,12 +43,18 @@ stage setup bash tools/setup.sh || {
 stage "arm64 setup" bash tools/lane-arm64.sh setup
 npu_kernel_paths amd64
 ksel=$KSRC/tools/testing/selftests
+# The pinned llama.cpp release (from npm), built once into the cache:
+# its headers for libggml-npu, its tools for the VM.
+stage "llama.cpp build" bash tools/llama-cpp.sh
+llama_src=$(bash tools/llama-cpp.sh path)/src
 
 meson_build() {
 	if [ -f "$NPU_BUILD/build.ninja" ]; then
-		meson configure "$NPU_BUILD" -Dkselftest_dir="$ksel" >/dev/null
+		meson configure "$NPU_BUILD" -Dkselftest_dir="$ksel" \
+			-Dllama_cpp_src="$llama_src" >/dev/null
 	else
-		meson setup "$NPU_BUILD" -Dkselftest_dir="$ksel"
+		meson setup "$NPU_BUILD" -Dkselftest_dir="$ksel" \
+			-Dllama_cpp_src="$llama_src"
 	fi && ninja -C "$NPU_BUILD"
 }
 stage "userspace build" meson_build
@@ -125,6 +131,20 @@ llm_vm() {
 }
 stage "npu-llm in VM" llm_vm
 count_tap "$logdir/npu-llm-in-VM.log"
+
+# llama.cpp, unmodified, with libggml-npu: its MUL_MAT conformance test,
+# text and perplexity against its CPU backend, two dies, llama-server.
+llama_vm() {
+	local f args=()
+	for f in "$models/stories260K.gguf" llm/ggml-npu/tests/story.txt \
+		 llm/ggml-npu/tests/llama-checks.sh; do
+		[ -f "$f" ] || { echo "missing $f"; return 1; }
+		args+=(--data "$f")
+	done
+	bash tools/llama-vm.sh --timeout 1500 "${args[@]}" --shell 'sh llama-checks.sh'
+}
+stage "llama.cpp in VM" llama_vm
+count_tap "$logdir/llama.cpp-in-VM.log"
 
 # --device npu with no NPU: a clear error and exit 1, never the CPU.
 llm_no_npu() {

@@ -8,12 +8,12 @@
  * as to any GPU, and with several dies splits layers (or rows) over them.
  *
  * Buffers are host memory holding tensors in ggml's own layout.  A weight
- * (a 2-D tensor of a type below, in a weights buffer) is also converted
- * once when llama.cpp uploads it, to fp16 or to int8 with one scale per
- * row, and packed into a libnpu weights object on the die; other tensors
- * of the buffer are packed at their first matmul.  A plan of M = 1 (and
- * one for batches, grown as needed) runs on those weights; nothing of
- * the weights is copied again.
+ * (a 2-D leaf tensor of a type below) is also converted once, to fp16 or
+ * to int8 with one scale per row, and packed into a libnpu weights object
+ * on the die: when set_tensor uploads it into a weights buffer, or else
+ * at its first matmul.  A plan of M = 1 (and one for batches, grown as
+ * needed) runs on those weights; nothing of the weights is copied again.
+ * Writing the tensor (set_tensor, memset, clear) drops the packed copy.
  *
  * The backend computes MUL_MAT of such a weight by F32 activations, for
  * any number of rows, and nothing else: supports_op() says no to every
@@ -403,11 +403,16 @@ static size_t npu_ggml_buft_get_alignment(ggml_backend_buffer_type_t buft)
 	return NPU_GGML_ALIGN;
 }
 
-/* Not host: llama.cpp uploads weights through set_tensor, where they are
- * packed, and keeps what the NPU cannot use in CPU buffers. */
+/*
+ * Host memory in ggml's layout: the CPU backend runs what the NPU does
+ * not (attention, norms, the KV cache's updates) on these buffers
+ * directly, with no copy.  llama.cpp then reads weights straight into
+ * them instead of calling set_tensor, so a weight is packed at its first
+ * matmul (once) when set_tensor did not pack it.
+ */
 static bool npu_ggml_buft_is_host(ggml_backend_buffer_type_t buft)
 {
-	return false;
+	return true;
 }
 
 static const struct ggml_backend_buffer_type_i npu_ggml_buft_i = {
