@@ -327,9 +327,12 @@ struct section {
 	uint64_t floats;	/* floats in total */
 };
 
+/* The most sections llama2c_sections() fills in (13 plus wcls). */
+#define LLAMA2C_SECTIONS_MAX	14
+
 /* The tensors of a v0 checkpoint, in file order. */
 static int llama2c_sections(const struct llm_config *c, int shared,
-			    struct section *s)
+			    struct section s[LLAMA2C_SECTIONS_MAX])
 {
 	uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim;
 	uint64_t layers = (uint64_t)c->n_layers, vocab = (uint64_t)c->vocab_size;
@@ -417,7 +420,7 @@ static void describe(char *buf, size_t size, const struct llm_config *c,
 
 int llm_model_load_llama2c(struct llm_model *m, const char *path)
 {
-	struct section sec[16];
+	struct section sec[LLAMA2C_SECTIONS_MAX] = { 0 };
 	uint64_t need, at;
 	int32_t hdr[7];
 	char what[512], cfg[200];
@@ -502,7 +505,7 @@ fail:
 int llm_model_dummy(struct llm_model *m, const struct llm_config *cfg,
 		    int shared)
 {
-	struct section sec[16];
+	struct section sec[LLAMA2C_SECTIONS_MAX] = { 0 };
 	uint64_t rng = 0x5eed5eed5eed5eedull;
 	uint64_t total = 0;
 	size_t at = 0;
