@@ -9,15 +9,17 @@
 #   llm     npu-llm: tokens/s for cpu, npu fp16 and npu int8 on stories260K
 #           and on a dummy stories110M-shaped model, submits per token and
 #           the share of driver overhead
+#   llama   llama.cpp with libggml-npu: llama-bench pp64/tg32 on the CPU
+#           and on the NPU (fp16, int8), the backend's host time per run
 #
-# usage: tools/bench.sh [submit|gemm|llm ...]   (default: all three)
+# usage: tools/bench.sh [submit|gemm|llm|llama ...]   (default: all four)
 # Run tools/setup.sh and build first (tools/test-all.sh or tools/demo.sh do).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 cd "$NPU_TOP"
 
-[ $# -gt 0 ] || set -- submit gemm llm
+[ $# -gt 0 ] || set -- submit gemm llm llama
 for b in "$@"; do
 	case $b in
 	submit)
@@ -32,7 +34,11 @@ for b in "$@"; do
 		bash tools/vm-run.sh --timeout 3600 --bin "$NPU_BUILD/llm/npu-llm" \
 			--data "$models/stories260K.bin" --data "$models/tok512.bin" \
 			--data llm/bench/npu-llm-bench.sh -- 'sh npu-llm-bench.sh' ;;
+	llama)
+		models=${NPU_MODELS:-$NPU_TOP/../shared/models}
+		bash tools/llama-vm.sh --timeout 3600 --data "$models/stories260K.gguf" \
+			--data llm/bench/llama-bench.sh --shell 'sh llama-bench.sh' ;;
 	*)
-		echo "bench: unknown benchmark $b (submit, gemm or llm)" >&2; exit 64 ;;
+		echo "bench: unknown benchmark $b (submit, gemm, llm or llama)" >&2; exit 64 ;;
 	esac
 done

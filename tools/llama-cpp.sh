@@ -69,7 +69,7 @@ if [ ! -f "$top/.src-done" ]; then
 		package/llama/llama.cpp.info.json
 	grep -q "\"$RELEASE\"" "$top/npm/package/llama/llama.cpp.info.json" ||
 		{ log "the package does not carry release $RELEASE"; exit 1; }
-	git clone -q "$top/npm/package/llama/gitRelease.bundle" "$top/src"
+	git -c advice.detachedHead=false clone -q "$top/npm/package/llama/gitRelease.bundle" "$top/src"
 	rm -rf "$top/npm"
 	touch "$top/.src-done"
 fi
