@@ -28,7 +28,8 @@ prompt="Once upon a time"
 if [ "${LLAMA_CHECKS_QUICK:-0}" != 1 ]; then
 test-backend-ops -b NPU0 -o MUL_MAT > tbo.log 2>&1
 rc=$?
-line=$(grep -A2 'Backend 2/3: NPU0\|Backend [0-9]*/[0-9]*: NPU0' tbo.log | sed -n 's/^ *\([0-9]*\)\/\([0-9]*\) tests passed.*/\1 \2/p' | head -n1)
+# the summary line of the NPU0 section: "  N/M tests passed"
+line=$(sed -n '/^Backend [0-9]*\/[0-9]*: NPU0/,/^Backend [0-9]*\/[0-9]*: /s/^ *\([0-9]*\)\/\([0-9]*\) tests passed.*/\1 \2/p' tbo.log | head -n1)
 passed=${line% *} total=${line#* }
 unsup=$(grep -c 'not supported \[NPU0\]' tbo.log)
 echo "# test-backend-ops -o MUL_MAT on NPU0: ${passed:-?} of ${total:-?} cases passed, $unsup not supported"
