@@ -454,13 +454,60 @@ static void npu_job_publish_record(struct npu_job *job)
 	}
 }
 
+/* Whether @fence is one of @fences. */
+static bool npu_fence_in(struct dma_fence *fence, struct dma_fence **fences,
+			 u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		if (fence == fences[i])
+			return true;
+	return false;
+}
+
+/*
+ * The implicit dependencies of @job on @obj, as
+ * drm_sched_job_add_implicit_dependencies() takes them, but for the
+ * fences in @skip (of the earlier jobs of a DRM_NPU_SUBMIT_PARALLEL
+ * submit).
+ */
+static int npu_job_add_bo_deps(struct npu_job *job, struct drm_gem_object *obj,
+			       bool write, struct dma_fence **skip,
+			       u32 skip_count)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	int ret;
+
+	if (!skip_count)
+		return drm_sched_job_add_implicit_dependencies(&job->base, obj,
+							       write);
+	dma_resv_for_each_fence(&cursor, obj->resv, dma_resv_usage_rw(write),
+				fence) {
+		if (npu_fence_in(fence, skip, skip_count))
+			continue;
+		/* consumes the reference, also on failure */
+		ret = drm_sched_job_add_dependency(&job->base,
+						   dma_fence_get(fence));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Make a created job visible: explicit and implicit dependencies, arm,
  * fences into the BOs and syncobjs, push.  Only the dependency steps can
  * fail (an in-sync with no fence, say); the job is then not pushed and
- * the caller discards it.
+ * the caller discards it.  The implicit dependencies leave out the
+ * fences in @skip (DRM_NPU_SUBMIT_PARALLEL); @pushed, when not NULL, gets
+ * a reference to the job's finished fence (the job itself may be done and
+ * cleaned up as soon as it is pushed).
  */
-static int npu_job_push(struct drm_file *file, struct npu_job *job)
+static int npu_job_push(struct drm_file *file, struct npu_job *job,
+			struct dma_fence **skip, u32 skip_count,
+			struct dma_fence **pushed)
 {
 	struct ww_acquire_ctx ctx;
 	struct dma_fence *finished;
@@ -478,9 +525,8 @@ static int npu_job_push(struct drm_file *file, struct npu_job *job)
 
 		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
 		if (!ret)
-			ret = drm_sched_job_add_implicit_dependencies(&job->base,
-								      job->bos[i],
-								      write);
+			ret = npu_job_add_bo_deps(job, job->bos[i], write, skip,
+						  skip_count);
 		if (ret)
 			goto out_unlock;
 	}
@@ -494,6 +540,8 @@ static int npu_job_push(struct drm_file *file, struct npu_job *job)
 				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
 	npu_job_signal_out_syncs(job, finished);
 	npu_job_publish_record(job);
+	if (pushed)
+		*pushed = dma_fence_get(finished);
 
 	kref_get(&job->refcount);	/* put by npu_job_free() */
 	drm_sched_entity_push_job(&job->base);
@@ -545,13 +593,14 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 {
 	struct npu_file *nfile = to_npu_file(file);
 	struct drm_npu_submit *args = data;
+	struct dma_fence **pushed = NULL;
 	struct drm_npu_job *jobs;
 	struct npu_job **kjobs;
 	u32 i, created = 0;
 	int ret;
 
 	args->submitted = 0;
-	if (args->flags) {
+	if (args->flags & ~DRM_NPU_SUBMIT_PARALLEL) {
 		drm_dbg(drm, "submit: flags %#x\n", args->flags);
 		return -EINVAL;
 	}
@@ -567,7 +616,11 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 
 	jobs = kvcalloc(args->job_count, sizeof(*jobs), GFP_KERNEL);
 	kjobs = kcalloc(args->job_count, sizeof(*kjobs), GFP_KERNEL);
-	if (!jobs || !kjobs) {
+	/* The finished fences of the jobs pushed so far, to leave out. */
+	if (args->flags & DRM_NPU_SUBMIT_PARALLEL)
+		pushed = kcalloc(args->job_count, sizeof(*pushed), GFP_KERNEL);
+	if (!jobs || !kjobs ||
+	    (args->flags & DRM_NPU_SUBMIT_PARALLEL && !pushed)) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -589,7 +642,8 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 		goto out_discard;
 
 	for (i = 0; i < args->job_count; i++) {
-		ret = npu_job_push(file, kjobs[i]);
+		ret = npu_job_push(file, kjobs[i], pushed, pushed ? i : 0,
+				   pushed ? &pushed[i] : NULL);
 		if (ret) {
 			drm_dbg(drm, "submit: job %u not pushed: %d\n", i, ret);
 			break;
@@ -608,6 +662,9 @@ out_discard:
 		npu_job_discard(kjobs[created]);
 	mutex_unlock(&nfile->submit_lock);
 out_free:
+	for (i = 0; pushed && i < args->submitted; i++)
+		dma_fence_put(pushed[i]);
+	kfree(pushed);
 	kfree(kjobs);
 	kvfree(jobs);
 	return ret;

@@ -32,7 +32,7 @@ static unsigned int npu_bo_bucket(uint32_t handle)
 	return handle % NPU_BO_BUCKETS;
 }
 
-struct npu_bo *npu_bo_lookup_locked(struct npu_device *dev, uint32_t handle)
+struct npu_bo *libnpu_bo_lookup_locked(struct npu_device *dev, uint32_t handle)
 {
 	struct npu_bo *bo;
 
@@ -46,7 +46,7 @@ struct npu_bo *npu_bo_lookup_locked(struct npu_device *dev, uint32_t handle)
 	return NULL;
 }
 
-int npu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
+int libnpu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
 		       uint64_t size, uint64_t mmap_offset,
 		       struct npu_bo **bo)
 {
@@ -91,9 +91,9 @@ static void npu_gem_close(struct npu_device *dev, uint32_t handle)
 	struct drm_gem_close args = { .handle = handle };
 	int ret;
 
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_GEM_CLOSE, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_GEM_CLOSE, &args);
 	if (ret)
-		npu_dbg("bo %u: DRM_IOCTL_GEM_CLOSE: %s", handle,
+		libnpu_dbg("bo %u: DRM_IOCTL_GEM_CLOSE: %s", handle,
 			strerror(-ret));
 }
 
@@ -107,11 +107,11 @@ static int npu_bo_from_new_handle(struct npu_device *dev, uint32_t handle,
 	struct drm_npu_bo_info info = { .handle = handle };
 	int ret;
 
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_NPU_BO_INFO, &info);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_NPU_BO_INFO, &info);
 	if (ret)
-		npu_dbg("bo %u: DRM_NPU_BO_INFO: %s", handle, strerror(-ret));
+		libnpu_dbg("bo %u: DRM_NPU_BO_INFO: %s", handle, strerror(-ret));
 	else
-		ret = npu_bo_wrap_locked(dev, handle, info.size,
+		ret = libnpu_bo_wrap_locked(dev, handle, info.size,
 					 info.mmap_offset, bo);
 	if (ret)
 		npu_gem_close(dev, handle);
@@ -128,16 +128,16 @@ NPU_PUBLIC int npu_bo_new(struct npu_device *dev, uint64_t size,
 		return -EINVAL;
 	*bo = NULL;
 	if (!dev || !size || (flags & ~NPU_BO_PLACEMENT_ANY)) {
-		npu_dbg("bo_new: size %llu flags %#x",
+		libnpu_dbg("bo_new: size %llu flags %#x",
 			(unsigned long long)size, flags);
 		return -EINVAL;
 	}
 	create.placement = (flags & NPU_BO_PLACEMENT_ANY) ?
 			   DRM_NPU_BO_PLACEMENT_ANY : DRM_NPU_BO_PLACEMENT_DIE;
 
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_NPU_BO_CREATE, &create);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_NPU_BO_CREATE, &create);
 	if (ret) {
-		npu_dbg("bo_new: DRM_NPU_BO_CREATE of %llu bytes: %s",
+		libnpu_dbg("bo_new: DRM_NPU_BO_CREATE of %llu bytes: %s",
 			(unsigned long long)size, strerror(-ret));
 		return ret;
 	}
@@ -227,7 +227,7 @@ NPU_PUBLIC int npu_bo_map(struct npu_bo *bo, void **ptr)
 		   bo->dev->fd, (off_t)bo->mmap_offset);
 	if (map == MAP_FAILED) {
 		ret = -errno;
-		npu_dbg("bo %u: mmap of %llu bytes: %s", bo->handle,
+		libnpu_dbg("bo %u: mmap of %llu bytes: %s", bo->handle,
 			(unsigned long long)bo->size, strerror(-ret));
 		return ret;
 	}
@@ -253,10 +253,10 @@ NPU_PUBLIC int npu_bo_cpu_prep(struct npu_bo *bo, uint32_t op,
 
 	args.handle = bo->handle;
 	args.flags = op;
-	args.timeout_ns = npu_abs_timeout(timeout_ns);
-	ret = npu_do_ioctl(bo->dev->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &args);
+	args.timeout_ns = libnpu_abs_timeout(timeout_ns);
+	ret = libnpu_do_ioctl(bo->dev->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &args);
 	if (ret && ret != -EBUSY && ret != -ETIME)
-		npu_dbg("bo %u: DRM_NPU_BO_CPU_PREP: %s", bo->handle,
+		libnpu_dbg("bo %u: DRM_NPU_BO_CPU_PREP: %s", bo->handle,
 			strerror(-ret));
 	return ret;
 }
@@ -271,9 +271,9 @@ NPU_PUBLIC int npu_bo_cpu_fini(struct npu_bo *bo, uint32_t op)
 
 	args.handle = bo->handle;
 	args.flags = op;
-	ret = npu_do_ioctl(bo->dev->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &args);
+	ret = libnpu_do_ioctl(bo->dev->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &args);
 	if (ret)
-		npu_dbg("bo %u: DRM_NPU_BO_CPU_FINI: %s", bo->handle,
+		libnpu_dbg("bo %u: DRM_NPU_BO_CPU_FINI: %s", bo->handle,
 			strerror(-ret));
 	return ret;
 }
@@ -291,9 +291,9 @@ NPU_PUBLIC int npu_bo_export_dmabuf(struct npu_bo *bo, int *fd)
 
 	args.handle = bo->handle;
 	args.flags = DRM_CLOEXEC | DRM_RDWR;
-	ret = npu_do_ioctl(bo->dev->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
+	ret = libnpu_do_ioctl(bo->dev->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
 	if (ret) {
-		npu_dbg("bo %u: DRM_IOCTL_PRIME_HANDLE_TO_FD: %s", bo->handle,
+		libnpu_dbg("bo %u: DRM_IOCTL_PRIME_HANDLE_TO_FD: %s", bo->handle,
 			strerror(-ret));
 		return ret;
 	}
@@ -321,12 +321,12 @@ NPU_PUBLIC int npu_bo_import_dmabuf(struct npu_device *dev, int fd,
 	 */
 	pthread_mutex_lock(&dev->bo_lock);
 	args.fd = fd;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
 	if (ret) {
-		npu_dbg("fd %d: DRM_IOCTL_PRIME_FD_TO_HANDLE: %s", fd,
+		libnpu_dbg("fd %d: DRM_IOCTL_PRIME_FD_TO_HANDLE: %s", fd,
 			strerror(-ret));
 	} else {
-		*bo = npu_bo_lookup_locked(dev, args.handle);
+		*bo = libnpu_bo_lookup_locked(dev, args.handle);
 		if (!*bo)
 			ret = npu_bo_from_new_handle(dev, args.handle, bo);
 	}

@@ -97,7 +97,7 @@ static int npu_list_nodes(const struct npu_node_dir *nd,
 
 	dir = opendir(nd->dir);
 	if (!dir) {
-		npu_dbg("%s: %s", nd->dir, strerror(errno));
+		libnpu_dbg("%s: %s", nd->dir, strerror(errno));
 		return 0;
 	}
 
@@ -152,14 +152,14 @@ static int npu_fd_check_driver(int fd, const char *what)
 	};
 	int ret;
 
-	ret = npu_do_ioctl(fd, DRM_IOCTL_VERSION, &version);
+	ret = libnpu_do_ioctl(fd, DRM_IOCTL_VERSION, &version);
 	if (ret < 0) {
-		npu_dbg("%s: DRM_IOCTL_VERSION: %s", what, strerror(-ret));
+		libnpu_dbg("%s: DRM_IOCTL_VERSION: %s", what, strerror(-ret));
 		return ret == -ENOTTY || ret == -EINVAL ? -ENODEV : ret;
 	}
 	if (version.name_len != strlen(NPU_DRIVER_NAME) ||
 	    memcmp(name, NPU_DRIVER_NAME, version.name_len)) {
-		npu_dbg("%s: driver \"%.*s\"%s is not \"%s\"", what,
+		libnpu_dbg("%s: driver \"%.*s\"%s is not \"%s\"", what,
 			(int)(version.name_len < sizeof(name) ?
 			      version.name_len : sizeof(name)), name,
 			version.name_len > sizeof(name) ? "..." : "",
@@ -184,7 +184,7 @@ static int npu_scan_dir(const struct npu_node_dir *nd, struct npu_scan *scan)
 		int fd = open(nodes[i].path, O_RDWR | O_CLOEXEC);
 
 		if (fd < 0) {
-			npu_dbg("%s: %s", nodes[i].path, strerror(errno));
+			libnpu_dbg("%s: %s", nodes[i].path, strerror(errno));
 			if (errno == EACCES || errno == EPERM)
 				scan->denied = true;
 			continue;
@@ -193,7 +193,7 @@ static int npu_scan_dir(const struct npu_node_dir *nd, struct npu_scan *scan)
 			close(fd);
 			continue;
 		}
-		npu_dbg("%s: npu die %u", nodes[i].path, scan->found);
+		libnpu_dbg("%s: npu die %u", nodes[i].path, scan->found);
 		if (!scan->count_only && scan->found == scan->want) {
 			scan->fd = fd;
 			memcpy(scan->path, nodes[i].path, sizeof(scan->path));
@@ -235,19 +235,19 @@ static int npu_query_device(int fd, struct drm_npu_query_device *info)
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	ret = npu_do_ioctl(fd, DRM_IOCTL_NPU_QUERY, &query);
+	ret = libnpu_do_ioctl(fd, DRM_IOCTL_NPU_QUERY, &query);
 	if (ret < 0) {
-		npu_dbg("fd %d: DRM_NPU_QUERY_DEVICE: %s", fd, strerror(-ret));
+		libnpu_dbg("fd %d: DRM_NPU_QUERY_DEVICE: %s", fd, strerror(-ret));
 		return ret;
 	}
 	/* An older kernel answers less; the fields it lacks read as 0. */
 	if (query.size != sizeof(*info))
-		npu_dbg("fd %d: DRM_NPU_QUERY_DEVICE: kernel size %llu, ours %zu",
+		libnpu_dbg("fd %d: DRM_NPU_QUERY_DEVICE: kernel size %llu, ours %zu",
 			fd, (unsigned long long)query.size, sizeof(*info));
 	return 0;
 }
 
-int npu_device_wrap(int fd, const char *path,
+int libnpu_device_wrap(int fd, const char *path,
 		    const struct drm_npu_query_device *info,
 		    struct npu_device **dev)
 {
@@ -296,7 +296,7 @@ static int npu_device_setup(int fd, const char *path, struct npu_device **dev)
 
 	ret = npu_query_device(fd, &info);
 	if (!ret)
-		ret = npu_device_wrap(fd, path, &info, dev);
+		ret = libnpu_device_wrap(fd, path, &info, dev);
 	if (ret)
 		close(fd);
 	return ret;
@@ -328,7 +328,7 @@ NPU_PUBLIC int npu_device_open(unsigned int index, struct npu_device **dev)
 	if (ret)
 		return ret;
 	if (scan.fd < 0) {
-		npu_dbg("no npu die %u (%u found%s)", index, scan.found,
+		libnpu_dbg("no npu die %u (%u found%s)", index, scan.found,
 			scan.denied ? ", some nodes not accessible" : "");
 		return scan.denied ? -EACCES : -ENODEV;
 	}
@@ -351,7 +351,7 @@ NPU_PUBLIC int npu_device_open_fd(int fd, struct npu_device **dev)
 	newfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (newfd < 0) {
 		ret = -errno;
-		npu_dbg("fd %d: dup: %s", fd, strerror(-ret));
+		libnpu_dbg("fd %d: dup: %s", fd, strerror(-ret));
 		return ret;
 	}
 	snprintf(link, sizeof(link), "fd %d", fd);
@@ -458,7 +458,7 @@ NPU_PUBLIC int npu_device_get_param(struct npu_device *dev,
 		*value = info->caps;
 		break;
 	default:
-		npu_dbg("get_param: unknown param %d", (int)param);
+		libnpu_dbg("get_param: unknown param %d", (int)param);
 		return -EINVAL;
 	}
 	return 0;
@@ -542,7 +542,7 @@ static long npu_fdinfo_core(const char *key, size_t len)
 	return n;
 }
 
-int npu_fdinfo_parse(const char *text, struct npu_fdinfo *info)
+int libnpu_fdinfo_parse(const char *text, struct npu_fdinfo *info)
 {
 	static const struct {
 		const char *key;
@@ -617,7 +617,7 @@ NPU_PUBLIC int npu_device_fdinfo(struct npu_device *dev,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		npu_dbg("%s: %s", path, strerror(-ret));
+		libnpu_dbg("%s: %s", path, strerror(-ret));
 		return ret;
 	}
 	for (;;) {
@@ -641,7 +641,7 @@ NPU_PUBLIC int npu_device_fdinfo(struct npu_device *dev,
 			continue;
 		if (n < 0) {
 			ret = -errno;
-			npu_dbg("%s: %s", path, strerror(-ret));
+			libnpu_dbg("%s: %s", path, strerror(-ret));
 			break;
 		}
 		if (n == 0)
@@ -651,7 +651,7 @@ NPU_PUBLIC int npu_device_fdinfo(struct npu_device *dev,
 	close(fd);
 	if (!ret) {
 		buf[len] = '\0';
-		ret = npu_fdinfo_parse(buf, info);
+		ret = libnpu_fdinfo_parse(buf, info);
 	}
 	free(buf);
 	return ret;

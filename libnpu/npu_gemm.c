@@ -12,8 +12,9 @@
  *    emitted anew (a new M, or other BOs), which a decode loop of M = 1
  *    never does.
  *
- * A run queues every die's jobs (one SUBMIT per die) before it waits for
- * any, so that dies and cores work at the same time.  The jobs of one die
+ * A run queues every die's jobs (one SUBMIT per die, DRM_NPU_SUBMIT_PARALLEL:
+ * the cores' jobs share BOs but never a byte they write) before it waits
+ * for any, so that dies and cores work at the same time.  The jobs of one die
  * signal consecutive points of a timeline syncobj of the plan: a point is
  * signalled once its job and every earlier one are, so the last point of
  * a run is the run's out-fence, handed to the caller's syncobj with one
@@ -62,7 +63,7 @@ struct npu_gemm_buf {
  * @submitted: jobs of the run in flight queued on this die
  * @waited: of those, the ones waited for
  * @shared_input: @in is die 0's, imported
- * @tasks: scratch for npu_gemm_emit(), room for @tmax's tasks
+ * @tasks: scratch for libnpu_gemm_emit(), room for @tmax's tasks
  * @bos: scratch: per core, the BO list of its tasks
  * @stats: accumulated statistics
  */
@@ -185,7 +186,7 @@ static void npu_gemm_pdie_fini(struct npu_gemm_pdie *pd)
 	for (c = 0; c < NPU_MAX_CORES; c++) {
 		npu_job_destroy(pd->jobs[c]);
 		npu_gemm_buf_put(pd, &pd->out[c]);
-		npu_bo_list_fini(&pd->bos[c]);
+		libnpu_bo_list_fini(&pd->bos[c]);
 	}
 	npu_gemm_buf_put(pd, &pd->in);
 	npu_gemm_buf_put(pd, &pd->regcmd);
@@ -193,8 +194,8 @@ static void npu_gemm_pdie_fini(struct npu_gemm_pdie *pd)
 	npu_gemm_buf_put(pd, &pd->ext_c);
 	if (pd->timeline)
 		npu_syncobj_destroy(pd->dev, pd->timeline);
-	npu_gemm_tiling_fini(&pd->tmax);
-	npu_gemm_tiling_fini(&pd->t);
+	libnpu_gemm_tiling_fini(&pd->tmax);
+	libnpu_gemm_tiling_fini(&pd->t);
 	free(pd->tasks);
 	npu_vm_unref(pd->vm);
 	memset(pd, 0, sizeof(*pd));
@@ -215,7 +216,7 @@ static int npu_gemm_pdie_init(struct npu_gemm_plan *p, uint32_t d)
 		cores = pd->dev->info.core_count;
 	shape.m = p->desc.m_max;
 	shape.out_type = p->desc.out_type;
-	ret = npu_gemm_tile(&shape, cores, 0, &pd->tmax);
+	ret = libnpu_gemm_tile(&shape, cores, 0, &pd->tmax);
 	if (ret)
 		return ret;
 	/* The global output layout may add a task per core: room for both. */
@@ -235,7 +236,7 @@ static int npu_gemm_pdie_init(struct npu_gemm_plan *p, uint32_t d)
 	if (ret)
 		return ret;
 	if (d && npu_gemm_share_input(pd, &p->die[0]))
-		npu_dbg("gemm: die %u packs its own input", d);
+		libnpu_dbg("gemm: die %u packs its own input", d);
 	return 0;
 }
 
@@ -267,19 +268,19 @@ NPU_PUBLIC int npu_gemm_plan_new(struct npu_gemm_weights *w,
 		return -EINVAL;
 	*plan = NULL;
 	if (!w || !desc || !desc->m_max ||
-	    !npu_zeroed(desc->reserved, sizeof(desc->reserved)))
+	    !libnpu_zeroed(desc->reserved, sizeof(desc->reserved)))
 		return -EINVAL;
 	int8 = w->desc.in_type == NPU_DTYPE_INT8;
 	if (int8 ? desc->out_type != NPU_DTYPE_INT32 :
 		   desc->out_type != NPU_DTYPE_FP32 &&
 		   desc->out_type != NPU_DTYPE_FP16) {
-		npu_dbg("gemm: output type %u for input type %u",
+		libnpu_dbg("gemm: output type %u for input type %u",
 			desc->out_type, w->desc.in_type);
 		return -EINVAL;
 	}
 	for (d = 0; d < w->dies; d++) {
 		if (desc->cores > w->die[d].dev->info.core_count) {
-			npu_dbg("gemm: %u cores, die %u has %u", desc->cores, d,
+			libnpu_dbg("gemm: %u cores, die %u has %u", desc->cores, d,
 				w->die[d].dev->info.core_count);
 			return -EINVAL;
 		}
@@ -294,7 +295,7 @@ NPU_PUBLIC int npu_gemm_plan_new(struct npu_gemm_weights *w,
 	for (d = 0; d < p->dies; d++) {
 		ret = npu_gemm_pdie_init(p, d);
 		if (ret) {
-			npu_dbg("gemm: plan of %u rows on die %u: %s",
+			libnpu_dbg("gemm: plan of %u rows on die %u: %s",
 				desc->m_max, d, strerror(-ret));
 			npu_gemm_plan_destroy(p);
 			return ret;
@@ -346,8 +347,8 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 
 	pd->emit_m = 0;
 	shape.m = m;
-	npu_gemm_tiling_fini(&pd->t);
-	ret = npu_gemm_tile(&shape, pd->tmax.cores, out ? NPU_TILE_OUT_GLOBAL : 0,
+	libnpu_gemm_tiling_fini(&pd->t);
+	ret = libnpu_gemm_tile(&shape, pd->tmax.cores, out ? NPU_TILE_OUT_GLOBAL : 0,
 			    &pd->t);
 	if (ret)
 		return ret;
@@ -358,7 +359,7 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 
 		bufs.out[c] = (struct npu_emit_bo){ npu_bo_handle(o->bo), o->va };
 	}
-	ret = npu_gemm_emit(&pd->t, &bufs, pd->regcmd.cpu, pd->tasks, pd->bos);
+	ret = libnpu_gemm_emit(&pd->t, &bufs, pd->regcmd.cpu, pd->tasks, pd->bos);
 	for (c = 0; !ret && c < pd->t.cores; c++) {
 		struct npu_job *job = pd->jobs[c];
 		const struct npu_bo_list *l = &pd->bos[c];
@@ -393,7 +394,7 @@ static int npu_gemm_use_bo(struct npu_gemm_pdie *pd, struct npu_gemm_buf *slot,
 			   struct npu_bo *bo, uint64_t need, uint32_t flags)
 {
 	if (bo->dev != pd->dev || npu_bo_size(bo) < need) {
-		npu_dbg("gemm: BO %u: %s (%llu bytes, the run needs %llu)",
+		libnpu_dbg("gemm: BO %u: %s (%llu bytes, the run needs %llu)",
 			npu_bo_handle(bo), bo->dev != pd->dev ?
 			"of another device" : "too small",
 			(unsigned long long)npu_bo_size(bo),
@@ -418,7 +419,7 @@ static int npu_gemm_check_run(const struct npu_gemm_plan *p,
 	uint32_t d;
 
 	if (!r->m || r->m > p->desc.m_max || r->flags ||
-	    !npu_zeroed(r->reserved, sizeof(r->reserved)) ||
+	    !libnpu_zeroed(r->reserved, sizeof(r->reserved)) ||
 	    !r->a == !r->a_bo[0] || !r->c == !r->c_bo[0])
 		return -EINVAL;
 	for (d = 0; d < NPU_GROUP_MAX_DIES; d++) {
@@ -440,13 +441,13 @@ static int npu_gemm_submit_die(struct npu_gemm_pdie *pd,
 			       const struct npu_gemm_sync *out)
 {
 	unsigned int c, queued = 0;
-	uint64_t t0 = npu_now_ns();
+	uint64_t t0 = libnpu_now_ns();
 	int ret = 0;
 
 	if (out->handle && !pd->timeline)
 		ret = npu_syncobj_new(pd->dev, 0, &pd->timeline);
 	for (c = 0; !ret && c < pd->t.cores; c++) {
-		npu_job_clear_syncs(pd->jobs[c]);
+		libnpu_job_clear_syncs(pd->jobs[c]);
 		if (in->handle)
 			ret = npu_job_add_in_sync(pd->jobs[c], in->handle,
 						  in->point);
@@ -454,20 +455,22 @@ static int npu_gemm_submit_die(struct npu_gemm_pdie *pd,
 			ret = npu_job_add_out_sync(pd->jobs[c], pd->timeline,
 						   pd->point + c + 1);
 	}
+	/* The cores write disjoint parts of a caller's output BO: parallel. */
 	if (!ret)
-		ret = npu_job_submit(pd->jobs, pd->t.cores, &queued);
+		ret = libnpu_job_submit_flags(pd->jobs, pd->t.cores,
+					   DRM_NPU_SUBMIT_PARALLEL, &queued);
 	pd->submitted = queued;
 	pd->waited = 0;
 	if (out->handle) {
 		pd->point += queued;
 		if (!ret)
-			ret = npu_syncobj_transfer(pd->dev, out->handle,
+			ret = libnpu_syncobj_transfer(pd->dev, out->handle,
 						   out->point, pd->timeline,
 						   pd->point);
 	}
 	pd->stats.submits++;
 	pd->stats.jobs += queued;
-	pd->stats.submit_ns += npu_now_ns() - t0;
+	pd->stats.submit_ns += libnpu_now_ns() - t0;
 	return ret;
 }
 
@@ -478,21 +481,21 @@ static int npu_gemm_prepare_die(struct npu_gemm_plan *p, uint32_t d,
 	const struct npu_gemm_buf *in = &pd->in, *out = NULL;
 	struct npu_gemm_desc shape = pd->tmax.desc;
 	struct npu_gemm_tiling lay;
-	uint64_t t0 = npu_now_ns();
+	uint64_t t0 = libnpu_now_ns();
 	int ret;
 
 	if (r->a_bo[d] || r->c_bo[d]) {
 		/* the sizes of the documented layouts at this M */
 		shape.m = r->m;
-		ret = npu_gemm_tile(&shape, 1, 0, &lay);
+		ret = libnpu_gemm_tile(&shape, 1, 0, &lay);
 		if (!ret && r->a_bo[d])
 			ret = npu_gemm_use_bo(pd, &pd->ext_a, r->a_bo[d],
 					      lay.in_bytes, 0);
 		if (!ret && r->c_bo[d])
 			ret = npu_gemm_use_bo(pd, &pd->ext_c, r->c_bo[d],
-					      npu_gemm_out_bytes(&lay),
+					      libnpu_gemm_out_bytes(&lay),
 					      NPU_MAP_WRITE);
-		npu_gemm_tiling_fini(&lay);
+		libnpu_gemm_tiling_fini(&lay);
 		if (ret)
 			return ret;
 		if (r->a_bo[d])
@@ -507,7 +510,7 @@ static int npu_gemm_prepare_die(struct npu_gemm_plan *p, uint32_t d,
 		if (ret)
 			return ret;
 	}
-	pd->stats.submit_ns += npu_now_ns() - t0;
+	pd->stats.submit_ns += libnpu_now_ns() - t0;
 	return 0;
 }
 
@@ -524,7 +527,7 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 		return -EBUSY;
 	ret = npu_gemm_check_run(p, r);
 	if (ret) {
-		npu_dbg("gemm: bad run (M %u of at most %u)", r->m,
+		libnpu_dbg("gemm: bad run (M %u of at most %u)", r->m,
 			p->desc.m_max);
 		return ret;
 	}
@@ -536,9 +539,9 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 	for (d = 0; r->a && d < p->dies; d++) {
 		if (p->die[d].shared_input)
 			continue;
-		t0 = npu_now_ns();
-		npu_gemm_pack_input(&p->die[d].t, r->a, p->die[d].in.cpu);
-		p->die[d].stats.pack_ns += npu_now_ns() - t0;
+		t0 = libnpu_now_ns();
+		libnpu_gemm_pack_input(&p->die[d].t, r->a, p->die[d].in.cpu);
+		p->die[d].stats.pack_ns += libnpu_now_ns() - t0;
 	}
 	p->in_flight = true;
 	p->run_m = r->m;
@@ -553,7 +556,7 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 			break;
 	}
 	if (ret) {
-		npu_dbg("gemm: submit on die %u: %s", d, strerror(-ret));
+		libnpu_dbg("gemm: submit on die %u: %s", d, strerror(-ret));
 		p->run_c = NULL;
 		p->run_failed = true;	/* not a run: nothing to count */
 		npu_gemm_plan_wait(p, -1);	/* what was queued */
@@ -582,13 +585,13 @@ static int npu_gemm_wait_die(struct npu_gemm_plan *p, uint32_t d,
 			     int64_t deadline)
 {
 	struct npu_gemm_pdie *pd = &p->die[d];
-	uint64_t t0 = npu_now_ns(), longest = 0;
+	uint64_t t0 = libnpu_now_ns(), longest = 0;
 	int ret = 0;
 
 	for (; pd->waited < pd->submitted; pd->waited++) {
 		struct npu_job_status s;
 		int64_t left = deadline == INT64_MAX ? -1 :
-			       deadline - (int64_t)npu_now_ns();
+			       deadline - (int64_t)libnpu_now_ns();
 		int r = npu_job_wait(pd->jobs[pd->waited], left < 0 &&
 				     deadline != INT64_MAX ? 0 : left, &s);
 
@@ -608,20 +611,20 @@ static int npu_gemm_wait_die(struct npu_gemm_plan *p, uint32_t d,
 			p->run_failed = true;
 			p->fault_die = d;
 			p->fault = s;
-			npu_dbg("gemm: die %u core %u: %s (%s, reason %u, va %#llx)",
+			libnpu_dbg("gemm: die %u core %u: %s (%s, reason %u, va %#llx)",
 				d, pd->waited, npu_job_state_name(s.state),
 				strerror(-r), s.reason,
 				(unsigned long long)s.fault_va);
 		}
 	}
-	pd->stats.wait_ns += npu_now_ns() - t0;
+	pd->stats.wait_ns += libnpu_now_ns() - t0;
 	pd->stats.device_ns += longest;
 	return ret;
 }
 
 NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
 {
-	int64_t deadline = npu_abs_timeout(timeout_ns);
+	int64_t deadline = libnpu_abs_timeout(timeout_ns);
 	uint32_t d;
 	int ret = 0, r;
 
@@ -639,16 +642,16 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
 		return ret;
 	for (d = 0; p->run_c && d < p->dies; d++) {
 		struct npu_gemm_pdie *pd = &p->die[d];
-		size_t es = npu_dtype_size(p->desc.out_type);
-		uint64_t t0 = npu_now_ns();
+		size_t es = libnpu_dtype_size(p->desc.out_type);
+		uint64_t t0 = libnpu_now_ns();
 		void *outs[NPU_MAX_CORES];
 		uint32_t c;
 
 		for (c = 0; c < pd->t.cores; c++)
 			outs[c] = pd->out[c].cpu;
-		npu_gemm_unpack_output(&pd->t, outs, (char *)p->run_c +
+		libnpu_gemm_unpack_output(&pd->t, outs, (char *)p->run_c +
 				       (size_t)p->w->n0[d] * es, p->w->desc.n);
-		pd->stats.unpack_ns += npu_now_ns() - t0;
+		pd->stats.unpack_ns += libnpu_now_ns() - t0;
 	}
 	for (d = 0; d < p->dies; d++)
 		p->die[d].stats.runs++;
@@ -682,13 +685,13 @@ NPU_PUBLIC int npu_gemm_plan_layout(const struct npu_gemm_plan *p, uint32_t m,
 		struct npu_gemm_tiling t;
 
 		shape.m = m;
-		ret = npu_gemm_tile(&shape, 1, 0, &t);
+		ret = libnpu_gemm_tile(&shape, 1, 0, &t);
 		if (!ret) {
 			l->m_tile = t.mt;
 			l->a_bytes = t.in_bytes;
-			l->c_bytes[d] = npu_gemm_out_bytes(&t);
+			l->c_bytes[d] = libnpu_gemm_out_bytes(&t);
 		}
-		npu_gemm_tiling_fini(&t);
+		libnpu_gemm_tiling_fini(&t);
 	}
 	return ret;
 }
@@ -704,10 +707,10 @@ NPU_PUBLIC int npu_gemm_pack_a(const struct npu_gemm_plan *p, uint32_t m,
 		return -EINVAL;
 	shape = p->die[0].tmax.desc;
 	shape.m = m;
-	ret = npu_gemm_tile(&shape, 1, 0, &t);
+	ret = libnpu_gemm_tile(&shape, 1, 0, &t);
 	if (!ret)
-		npu_gemm_pack_input(&t, a, dst);
-	npu_gemm_tiling_fini(&t);
+		libnpu_gemm_pack_input(&t, a, dst);
+	libnpu_gemm_tiling_fini(&t);
 	return ret;
 }
 
@@ -725,16 +728,16 @@ NPU_PUBLIC int npu_gemm_unpack_c(const struct npu_gemm_plan *p, uint32_t m,
 		return -EINVAL;
 	shape = p->die[die].tmax.desc;
 	shape.m = m;
-	ret = npu_gemm_tile(&shape, 1, NPU_TILE_OUT_GLOBAL, &t);
+	ret = libnpu_gemm_tile(&shape, 1, NPU_TILE_OUT_GLOBAL, &t);
 	if (!ret) {
 		for (i = 0; i < NPU_MAX_CORES; i++)
 			outs[i] = (void *)src;
-		es = npu_dtype_size(p->desc.out_type);
-		npu_gemm_unpack_output(&t, outs, (char *)c +
+		es = libnpu_dtype_size(p->desc.out_type);
+		libnpu_gemm_unpack_output(&t, outs, (char *)c +
 				       (size_t)p->w->n0[die] * es,
 				       p->w->desc.n);
 	}
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return ret;
 }
 

@@ -17,7 +17,7 @@
 
 #include "npu_gemm_priv.h"
 
-size_t npu_dtype_size(uint32_t type)
+size_t libnpu_dtype_size(uint32_t type)
 {
 	switch (type) {
 	case NPU_DTYPE_INT8:
@@ -39,12 +39,12 @@ static void put_elem(void *dst, size_t i, const void *src, size_t j,
 }
 
 /**
- * npu_gemm_pack_input() - lay A out for every m-tile
+ * libnpu_gemm_pack_input() - lay A out for every m-tile
  * @t: the tiling
  * @a: A, [m][k] row-major, of the input type
  * @dst: t->in_bytes bytes
  */
-void npu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
+void libnpu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 			 void *dst)
 {
 	const struct npu_gemm_geom *g = &t->g;
@@ -65,12 +65,12 @@ void npu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 }
 
 /**
- * npu_gemm_pack_weights() - lay B out in weight tiles
+ * libnpu_gemm_pack_weights() - lay B out in weight tiles
  * @t: the tiling
  * @b: B, [n][k] row-major, of the input type
  * @dst: t->w_bytes bytes
  */
-void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
+void libnpu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 			   void *dst)
 {
 	const struct npu_gemm_geom *g = &t->g;
@@ -88,7 +88,7 @@ void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 }
 
 /**
- * npu_gemm_unpack_output() - gather C from the tasks' outputs
+ * libnpu_gemm_unpack_output() - gather C from the tasks' outputs
  * @t: the tiling
  * @core_out: per core, its output buffer (t->out_bytes[core] bytes); in
  *            the global layout all cores' entries may be one buffer
@@ -96,7 +96,7 @@ void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
  * @ldc: elements from one row of @c to the next, at least n (a die's
  *       columns inside the whole C)
  */
-void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
+void libnpu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 			    void *const *core_out, void *c, size_t ldc)
 {
 	const struct npu_gemm_geom *g = &t->g;

@@ -72,19 +72,19 @@ struct npu_gemm_tiling {
 	uint64_t out_bytes[NPU_MAX_CORES];
 };
 
-/* Flag of npu_gemm_tile(). */
+/* Flag of libnpu_gemm_tile(). */
 #define NPU_TILE_OUT_GLOBAL	0x1
 
-int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
+int libnpu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 		  uint32_t flags, struct npu_gemm_tiling *t);
-void npu_gemm_tiling_fini(struct npu_gemm_tiling *t);
-uint64_t npu_gemm_out_bytes(const struct npu_gemm_tiling *t);
+void libnpu_gemm_tiling_fini(struct npu_gemm_tiling *t);
+uint64_t libnpu_gemm_out_bytes(const struct npu_gemm_tiling *t);
 
-void npu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
+void libnpu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 			 void *dst);
-void npu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
+void libnpu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 			   void *dst);
-void npu_gemm_unpack_output(const struct npu_gemm_tiling *t,
+void libnpu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 			    void *const *core_out, void *c, size_t ldc);
 
 /*
@@ -126,10 +126,10 @@ struct npu_emit {
 	bool overflow;
 };
 
-void npu_emit_init(struct npu_emit *e, uint64_t *words);
-void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
+void libnpu_emit_init(struct npu_emit *e, uint64_t *words);
+void libnpu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
 		  uint32_t flags);
-uint32_t npu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
+uint32_t libnpu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
 		       uint64_t offset, uint32_t flags);
 
 /**
@@ -143,9 +143,9 @@ struct npu_bo_list {
 	uint32_t count, cap;
 };
 
-int npu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags);
-int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e);
-void npu_bo_list_fini(struct npu_bo_list *l);
+int libnpu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags);
+int libnpu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e);
+void libnpu_bo_list_fini(struct npu_bo_list *l);
 
 /**
  * struct npu_gemm_bufs - the buffers of a GEMM plan
@@ -159,29 +159,29 @@ struct npu_gemm_bufs {
 	struct npu_emit_bo out[NPU_MAX_CORES];
 };
 
-void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
+void libnpu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
 			  const struct npu_gemm_task *task,
 			  const struct npu_gemm_bufs *bufs);
-size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
+size_t libnpu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 			      const struct npu_gemm_task *task,
 			      uint64_t in_va, uint64_t w_va, uint64_t out_va,
 			      uint64_t *words);
 
-int npu_regcmd_decode(uint64_t word, char *buf, size_t len);
-void npu_regcmd_dump(const char *title, const struct npu_emit *e);
+int libnpu_regcmd_decode(uint64_t word, char *buf, size_t len);
+void libnpu_regcmd_dump(const char *title, const struct npu_emit *e);
 
-int npu_gemm_emit(const struct npu_gemm_tiling *t,
+int libnpu_gemm_emit(const struct npu_gemm_tiling *t,
 		  const struct npu_gemm_bufs *bufs, uint64_t *words,
 		  struct drm_npu_task *tasks, struct npu_bo_list *core_bos);
 
 
 /**
- * npu_dtype_size() - bytes of one element
+ * libnpu_dtype_size() - bytes of one element
  * @type: an &enum npu_dtype
  *
  * Return: 1, 2 or 4 (0 for an unknown type).
  */
-size_t npu_dtype_size(uint32_t type);
+size_t libnpu_dtype_size(uint32_t type);
 
 /**
  * struct npu_gemm_wdie - one die's slice of a weights object

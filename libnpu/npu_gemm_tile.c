@@ -59,12 +59,12 @@ static int npu_gemm_geom(const struct npu_gemm_desc *d, struct npu_gemm_geom *g)
 }
 
 /**
- * npu_gemm_out_bytes() - bytes of the whole output in the global layout
+ * libnpu_gemm_out_bytes() - bytes of the whole output in the global layout
  * @t: the tiling
  *
  * Return: (N padded to the weight tile) / out_c2 groups of M atoms.
  */
-uint64_t npu_gemm_out_bytes(const struct npu_gemm_tiling *t)
+uint64_t libnpu_gemm_out_bytes(const struct npu_gemm_tiling *t)
 {
 	return (uint64_t)(t->g.np / t->g.out_c2) * t->desc.m * NPU_ATOM;
 }
@@ -113,10 +113,10 @@ NPU_PUBLIC int npu_gemm_supported(const struct npu_gemm_desc *desc)
 	struct npu_gemm_tiling t;
 	int ret;
 
-	if (!desc || !npu_zeroed(desc->reserved, sizeof(desc->reserved)))
+	if (!desc || !libnpu_zeroed(desc->reserved, sizeof(desc->reserved)))
 		return -EINVAL;
-	ret = npu_gemm_tile(desc, 1, 0, &t);
-	npu_gemm_tiling_fini(&t);
+	ret = libnpu_gemm_tile(desc, 1, 0, &t);
+	libnpu_gemm_tiling_fini(&t);
 	return ret;
 }
 
@@ -150,18 +150,18 @@ static void npu_gemm_add_task(struct npu_gemm_tiling *t, uint32_t core,
 }
 
 /**
- * npu_gemm_tile() - cut a shape into tasks over up to @cores cores
+ * libnpu_gemm_tile() - cut a shape into tasks over up to @cores cores
  * @desc: the shape
  * @cores: cores available, 1..NPU_MAX_CORES
  * @flags: NPU_TILE_OUT_GLOBAL: every task writes one output of the whole
  *         shape (the documented output layout), else each core its own
  *         output, task after task
- * @t: out: the tiling; free with npu_gemm_tiling_fini() in any case
+ * @t: out: the tiling; free with libnpu_gemm_tiling_fini() in any case
  *
  * Return: 0, -EINVAL for an unsupported shape, -E2BIG for too many tasks
  * on one core, -ENOMEM.
  */
-int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
+int libnpu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 		  uint32_t flags, struct npu_gemm_tiling *t)
 {
 	uint32_t mt_max, m_tiles, n_tiles, per_core;
@@ -222,15 +222,15 @@ int npu_gemm_tile(const struct npu_gemm_desc *desc, uint32_t cores,
 	}
 	if (t->out_global)
 		for (core = 0; core < t->cores; core++)
-			t->out_bytes[core] = npu_gemm_out_bytes(t);
+			t->out_bytes[core] = libnpu_gemm_out_bytes(t);
 	return 0;
 }
 
 /**
- * npu_gemm_tiling_fini() - free a tiling
- * @t: from npu_gemm_tile(), successful or not
+ * libnpu_gemm_tiling_fini() - free a tiling
+ * @t: from libnpu_gemm_tile(), successful or not
  */
-void npu_gemm_tiling_fini(struct npu_gemm_tiling *t)
+void libnpu_gemm_tiling_fini(struct npu_gemm_tiling *t)
 {
 	free(t->tasks);
 	t->tasks = NULL;

@@ -39,7 +39,7 @@ static void npu_wdie_fini(struct npu_gemm_wdie *wd)
 		npu_vm_unmap(wd->vm, wd->va, npu_bo_size(wd->bo));
 	npu_bo_unref(wd->bo);
 	npu_vm_unref(wd->vm);
-	npu_gemm_tiling_fini(&wd->t);
+	libnpu_gemm_tiling_fini(&wd->t);
 	memset(wd, 0, sizeof(*wd));
 }
 
@@ -61,7 +61,7 @@ static int npu_wdie_map(struct npu_gemm_wdie *wd, struct npu_device *dev)
 	ret = npu_vm_new(dev, &wd->vm);
 	if (ret)
 		return ret;
-	npu_dbg("gemm weights: default VM full, using VM %u", npu_vm_id(wd->vm));
+	libnpu_dbg("gemm weights: default VM full, using VM %u", npu_vm_id(wd->vm));
 	return npu_vm_map(wd->vm, wd->bo, 0, size, NPU_MAP_READ, &wd->va);
 }
 
@@ -76,7 +76,7 @@ static int npu_wdie_init(struct npu_gemm_wdie *wd, struct npu_device *dev,
 	int ret;
 
 	wd->dev = dev;
-	ret = npu_gemm_tile(&shape, 1, 0, &wd->t);
+	ret = libnpu_gemm_tile(&shape, 1, 0, &wd->t);
 	if (!ret)
 		ret = npu_bo_new(dev, wd->t.w_bytes, 0, &wd->bo);
 	if (!ret)
@@ -120,10 +120,10 @@ NPU_PUBLIC int npu_gemm_weights_new(struct npu_device_group *group,
 		return -EINVAL;
 	*weights = NULL;
 	if (!group || !desc || count <= 0 ||
-	    !npu_zeroed(desc->reserved, sizeof(desc->reserved)))
+	    !libnpu_zeroed(desc->reserved, sizeof(desc->reserved)))
 		return -EINVAL;
 	if (desc->dies > (uint32_t)count) {
-		npu_dbg("gemm weights: %u dies, the group has %d", desc->dies,
+		libnpu_dbg("gemm weights: %u dies, the group has %d", desc->dies,
 			count);
 		return -EINVAL;
 	}
@@ -148,7 +148,7 @@ NPU_PUBLIC int npu_gemm_weights_new(struct npu_device_group *group,
 		ret = npu_wdie_init(&w->die[d], npu_device_group_device(group, d),
 				    desc, w->n0[d + 1] - w->n0[d]);
 		if (ret) {
-			npu_dbg("gemm weights: die %u, %ux%u: %s", d, desc->k,
+			libnpu_dbg("gemm weights: die %u, %ux%u: %s", d, desc->k,
 				w->n0[d + 1] - w->n0[d], strerror(-ret));
 			w->dies = d + 1;	/* what to free */
 			npu_gemm_weights_unref(w);
@@ -164,7 +164,7 @@ NPU_PUBLIC int npu_gemm_weights_set_die(struct npu_gemm_weights *w,
 {
 	if (!w || !b || die >= w->dies)
 		return -EINVAL;
-	npu_gemm_pack_weights(&w->die[die].t, b, w->die[die].cpu);
+	libnpu_gemm_pack_weights(&w->die[die].t, b, w->die[die].cpu);
 	return 0;
 }
 
@@ -175,9 +175,9 @@ NPU_PUBLIC int npu_gemm_weights_set(struct npu_gemm_weights *w, const void *b)
 
 	if (!w || !b)
 		return -EINVAL;
-	row = (size_t)w->desc.k * npu_dtype_size(w->desc.in_type);
+	row = (size_t)w->desc.k * libnpu_dtype_size(w->desc.in_type);
 	for (d = 0; d < w->dies; d++)
-		npu_gemm_pack_weights(&w->die[d].t,
+		libnpu_gemm_pack_weights(&w->die[d].t,
 				      (const char *)b + (size_t)w->n0[d] * row,
 				      w->die[d].cpu);
 	return 0;

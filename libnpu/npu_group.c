@@ -39,7 +39,7 @@ static int npu_group_add(struct npu_device_group *g, struct npu_device *dev)
 	uint32_t die = dev->info.die_index;
 
 	if (die >= NPU_GROUP_MAX_DIES || g->dev[die]) {
-		npu_dbg("group: die index %u of %s twice or out of range", die,
+		libnpu_dbg("group: die index %u of %s twice or out of range", die,
 			dev->path ? dev->path : "?");
 		npu_device_unref(dev);
 		return -EIO;
@@ -65,7 +65,7 @@ NPU_PUBLIC int npu_device_group_open(unsigned int index,
 		return ret;
 	want = first->info.die_count ? first->info.die_count : 1;
 	if (want > NPU_GROUP_MAX_DIES) {
-		npu_dbg("group: %u dies, at most %d", want, NPU_GROUP_MAX_DIES);
+		libnpu_dbg("group: %u dies, at most %d", want, NPU_GROUP_MAX_DIES);
 		npu_device_unref(first);
 		return -E2BIG;
 	}
@@ -91,7 +91,7 @@ NPU_PUBLIC int npu_device_group_open(unsigned int index,
 	}
 	for (i = 0; !ret && i < want; i++) {
 		if (!g->dev[i]) {
-			npu_dbg("group: package %llu has %u dies, die %u not found",
+			libnpu_dbg("group: package %llu has %u dies, die %u not found",
 				(unsigned long long)first->info.package_id,
 				want, i);
 			ret = -ENODEV;

@@ -75,7 +75,7 @@ NPU_PUBLIC int npu_job_new(struct npu_device *dev, struct npu_vm *vm,
 	if (!dev)
 		return -EINVAL;
 	if (vm && vm->dev != dev) {
-		npu_dbg("job_new: vm %u is of another device", vm->id);
+		libnpu_dbg("job_new: vm %u is of another device", vm->id);
 		return -EINVAL;
 	}
 
@@ -103,7 +103,7 @@ NPU_PUBLIC void npu_job_reset(struct npu_job *job)
 	job->id = 0;
 }
 
-void npu_job_clear_syncs(struct npu_job *job)
+void libnpu_job_clear_syncs(struct npu_job *job)
 {
 	job->in_sync_count = 0;
 	job->out_sync_count = 0;
@@ -132,7 +132,7 @@ NPU_PUBLIC int npu_job_add_task(struct npu_job *job, uint64_t regcmd_va,
 	if (!job)
 		return -EINVAL;
 	if ((regcmd_va & 15) || !words || words > NPU_JOB_MAX_TASK_WORDS) {
-		npu_dbg("job: task at %#llx of %u words",
+		libnpu_dbg("job: task at %#llx of %u words",
 			(unsigned long long)regcmd_va, words);
 		return -EINVAL;
 	}
@@ -160,7 +160,7 @@ NPU_PUBLIC int npu_job_add_bo(struct npu_job *job, struct npu_bo *bo,
 	if (!job || !bo || (flags & ~NPU_JOB_BO_WRITE))
 		return -EINVAL;
 	if (bo->dev != job->dev) {
-		npu_dbg("job: bo %u is of another device", bo->handle);
+		libnpu_dbg("job: bo %u is of another device", bo->handle);
 		return -EINVAL;
 	}
 	/* The kernel takes each BO once. */
@@ -230,7 +230,7 @@ NPU_PUBLIC int npu_job_set_core_mask(struct npu_job *job, uint32_t mask)
 	if (!job)
 		return -EINVAL;
 	if (mask & ~job->dev->info.core_mask) {
-		npu_dbg("job: core mask %#x, the die has %#x", mask,
+		libnpu_dbg("job: core mask %#x, the die has %#x", mask,
 			job->dev->info.core_mask);
 		return -EINVAL;
 	}
@@ -256,6 +256,12 @@ static void npu_job_fill(const struct npu_job *job, struct drm_npu_job *args)
 NPU_PUBLIC int npu_job_submit(struct npu_job *const *jobs, unsigned int count,
 			      unsigned int *submitted)
 {
+	return libnpu_job_submit_flags(jobs, count, 0, submitted);
+}
+
+int libnpu_job_submit_flags(struct npu_job *const *jobs, unsigned int count,
+			 uint32_t flags, unsigned int *submitted)
+{
 	struct drm_npu_job args[NPU_SUBMIT_MAX_JOBS];
 	struct npu_device *dev;
 	unsigned int i, done = 0;
@@ -264,13 +270,13 @@ NPU_PUBLIC int npu_job_submit(struct npu_job *const *jobs, unsigned int count,
 	if (submitted)
 		*submitted = 0;
 	if (!jobs || !count || count > NPU_SUBMIT_MAX_JOBS || !jobs[0]) {
-		npu_dbg("submit: %u jobs", count);
+		libnpu_dbg("submit: %u jobs", count);
 		return -EINVAL;
 	}
 	dev = jobs[0]->dev;
 	for (i = 0; i < count; i++) {
 		if (!jobs[i] || jobs[i]->dev != dev || !jobs[i]->task_count) {
-			npu_dbg("submit: job %u: %s", i,
+			libnpu_dbg("submit: job %u: %s", i,
 				!jobs[i] ? "NULL" : jobs[i]->dev != dev ?
 				"of another device" : "no task");
 			return -EINVAL;
@@ -287,6 +293,7 @@ NPU_PUBLIC int npu_job_submit(struct npu_job *const *jobs, unsigned int count,
 			.jobs = (uintptr_t)&args[done],
 			.job_count = count - done,
 			.job_stride = sizeof(args[0]),
+			.flags = flags,
 		};
 
 		ret = ioctl(dev->fd, DRM_IOCTL_NPU_SUBMIT, &submit) ?
@@ -307,7 +314,7 @@ NPU_PUBLIC int npu_job_submit(struct npu_job *const *jobs, unsigned int count,
 	if (submitted)
 		*submitted = done;
 	if (ret)
-		npu_dbg("submit: %u of %u jobs queued: %s", done, count,
+		libnpu_dbg("submit: %u of %u jobs queued: %s", done, count,
 			strerror(-ret));
 	return ret;
 }
@@ -329,11 +336,11 @@ NPU_PUBLIC int npu_job_wait(struct npu_job *job, int64_t timeout_ns,
 		return -EINVAL;
 
 	args.job_id = job->id;
-	args.timeout_ns = npu_abs_timeout(timeout_ns);
-	ret = npu_do_ioctl(job->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, &args);
+	args.timeout_ns = libnpu_abs_timeout(timeout_ns);
+	ret = libnpu_do_ioctl(job->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, &args);
 	if (ret) {
 		if (ret != -ETIME)
-			npu_dbg("job %llu: DRM_NPU_JOB_WAIT: %s",
+			libnpu_dbg("job %llu: DRM_NPU_JOB_WAIT: %s",
 				(unsigned long long)job->id, strerror(-ret));
 		return ret;
 	}
@@ -378,26 +385,26 @@ NPU_PUBLIC int npu_syncobj_new(struct npu_device *dev, uint32_t flags,
 		return -EINVAL;
 
 	args.flags = flags;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_CREATE, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_CREATE, &args);
 	if (ret) {
-		npu_dbg("DRM_IOCTL_SYNCOBJ_CREATE: %s", strerror(-ret));
+		libnpu_dbg("DRM_IOCTL_SYNCOBJ_CREATE: %s", strerror(-ret));
 		return ret;
 	}
 	*handle = args.handle;
 	return 0;
 }
 
-int npu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
+int libnpu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
 			 uint64_t dst_point, uint32_t src, uint64_t src_point)
 {
 	struct drm_syncobj_transfer args = {
 		.src_handle = src, .dst_handle = dst,
 		.src_point = src_point, .dst_point = dst_point,
 	};
-	int ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &args);
+	int ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &args);
 
 	if (ret)
-		npu_dbg("syncobj %u:%llu -> %u:%llu: DRM_IOCTL_SYNCOBJ_TRANSFER: %s",
+		libnpu_dbg("syncobj %u:%llu -> %u:%llu: DRM_IOCTL_SYNCOBJ_TRANSFER: %s",
 			src, (unsigned long long)src_point, dst,
 			(unsigned long long)dst_point, strerror(-ret));
 	return ret;
@@ -410,9 +417,9 @@ NPU_PUBLIC int npu_syncobj_destroy(struct npu_device *dev, uint32_t handle)
 
 	if (!dev)
 		return -EINVAL;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &args);
 	if (ret)
-		npu_dbg("syncobj %u: DRM_IOCTL_SYNCOBJ_DESTROY: %s", handle,
+		libnpu_dbg("syncobj %u: DRM_IOCTL_SYNCOBJ_DESTROY: %s", handle,
 			strerror(-ret));
 	return ret;
 }
@@ -425,7 +432,7 @@ NPU_PUBLIC int npu_syncobj_wait(struct npu_device *dev, uint32_t handle,
 
 	if (!dev)
 		return -EINVAL;
-	deadline = npu_abs_timeout(timeout_ns);
+	deadline = libnpu_abs_timeout(timeout_ns);
 
 	if (point) {
 		struct drm_syncobj_timeline_wait args = {
@@ -436,7 +443,7 @@ NPU_PUBLIC int npu_syncobj_wait(struct npu_device *dev, uint32_t handle,
 			.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
 		};
 
-		ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT,
+		ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT,
 				   &args);
 	} else {
 		struct drm_syncobj_wait args = {
@@ -446,10 +453,10 @@ NPU_PUBLIC int npu_syncobj_wait(struct npu_device *dev, uint32_t handle,
 			.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
 		};
 
-		ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_WAIT, &args);
+		ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_WAIT, &args);
 	}
 	if (ret && ret != -ETIME)
-		npu_dbg("syncobj %u point %llu: wait: %s", handle,
+		libnpu_dbg("syncobj %u point %llu: wait: %s", handle,
 			(unsigned long long)point, strerror(-ret));
 	return ret;
 }
@@ -469,9 +476,9 @@ NPU_PUBLIC int npu_syncobj_export_sync_file(struct npu_device *dev,
 	args.handle = handle;
 	args.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE;
 	args.fd = -1;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &args);
 	if (ret) {
-		npu_dbg("syncobj %u: export sync file: %s", handle,
+		libnpu_dbg("syncobj %u: export sync file: %s", handle,
 			strerror(-ret));
 		return ret;
 	}
@@ -493,9 +500,9 @@ NPU_PUBLIC int npu_syncobj_import_sync_file(struct npu_device *dev,
 	args.handle = handle;
 	args.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE;
 	args.fd = fd;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &args);
 	if (ret)
-		npu_dbg("syncobj %u: import sync file %d: %s", handle, fd,
+		libnpu_dbg("syncobj %u: import sync file %d: %s", handle, fd,
 			strerror(-ret));
 	return ret;
 }

@@ -109,42 +109,42 @@ struct npu_job {
 };
 
 /**
- * npu_debug_msgs() - whether NPU_DEBUG asks for messages
+ * libnpu_debug_msgs() - whether NPU_DEBUG asks for messages
  *
  * NPU_DEBUG is a comma-separated list of words, read once per process.
  *
  * Return: true when the NPU_DEBUG environment variable has the word "msgs".
  */
-bool npu_debug_msgs(void);
+bool libnpu_debug_msgs(void);
 
 /**
- * npu_debug_dump_regcmd() - whether NPU_DEBUG asks for regcmd dumps
+ * libnpu_debug_dump_regcmd() - whether NPU_DEBUG asks for regcmd dumps
  *
  * Return: true when NPU_DEBUG has the word "dump_regcmd": every command
  * stream a GEMM plan emits is then written to stderr, decoded.
  */
-bool npu_debug_dump_regcmd(void);
+bool libnpu_debug_dump_regcmd(void);
 
 /**
- * npu_dbg() - print a debug line to stderr when NPU_DEBUG has "msgs"
+ * libnpu_dbg() - print a debug line to stderr when NPU_DEBUG has "msgs"
  * @fmt: printf format, without the trailing newline
  *
  * Keeps errno unchanged.
  */
-void npu_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void libnpu_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * npu_do_ioctl() - ioctl() that retries on EINTR and EAGAIN
+ * libnpu_do_ioctl() - ioctl() that retries on EINTR and EAGAIN
  * @fd: file descriptor
  * @request: ioctl number
  * @arg: argument
  *
  * Return: the ioctl's non-negative result or a negative error code.
  */
-int npu_do_ioctl(int fd, unsigned long request, void *arg);
+int libnpu_do_ioctl(int fd, unsigned long request, void *arg);
 
 /**
- * npu_device_wrap() - build a device around an fd and a query answer
+ * libnpu_device_wrap() - build a device around an fd and a query answer
  * @fd: the device node; on success the device owns it, on failure the
  *      caller still does
  * @path: the node's path, copied; NULL when unknown
@@ -155,22 +155,22 @@ int npu_do_ioctl(int fd, unsigned long request, void *arg);
  *
  * Return: 0, -EINVAL or -ENOMEM.
  */
-int npu_device_wrap(int fd, const char *path,
+int libnpu_device_wrap(int fd, const char *path,
 		    const struct drm_npu_query_device *info,
 		    struct npu_device **dev);
 
 /**
- * npu_abs_timeout() - turn a relative timeout of the API into a deadline
+ * libnpu_abs_timeout() - turn a relative timeout of the API into a deadline
  * @timeout_ns: relative ns; 0 polls, negative waits forever
  *
  * Return: an absolute CLOCK_MONOTONIC deadline in ns as the ioctls take
  * it: 0 to poll, INT64_MAX for forever, otherwise now + @timeout_ns
  * (saturated).  A deadline survives the restart of an interrupted ioctl.
  */
-int64_t npu_abs_timeout(int64_t timeout_ns);
+int64_t libnpu_abs_timeout(int64_t timeout_ns);
 
 /**
- * npu_fdinfo_parse() - parse the text of /proc/<pid>/fdinfo/<fd>
+ * libnpu_fdinfo_parse() - parse the text of /proc/<pid>/fdinfo/<fd>
  * @text: NUL-terminated text
  * @info: out: what it says (zeroed first)
  *
@@ -179,19 +179,19 @@ int64_t npu_abs_timeout(int64_t timeout_ns);
  *
  * Return: 0, or -EINVAL for a NULL argument.
  */
-int npu_fdinfo_parse(const char *text, struct npu_fdinfo *info);
+int libnpu_fdinfo_parse(const char *text, struct npu_fdinfo *info);
 
 /**
- * npu_bo_lookup_locked() - the BO of a handle, with a new reference
+ * libnpu_bo_lookup_locked() - the BO of a handle, with a new reference
  * @dev: the device, with &npu_device.bo_lock held
  * @handle: GEM handle
  *
  * Return: the BO, or NULL when the device has none for @handle.
  */
-struct npu_bo *npu_bo_lookup_locked(struct npu_device *dev, uint32_t handle);
+struct npu_bo *libnpu_bo_lookup_locked(struct npu_device *dev, uint32_t handle);
 
 /**
- * npu_bo_wrap_locked() - make the BO of a handle the device does not have
+ * libnpu_bo_wrap_locked() - make the BO of a handle the device does not have
  * @dev: the device, with &npu_device.bo_lock held
  * @handle: GEM handle, owned by the new BO on success
  * @size: the BO's size
@@ -202,37 +202,49 @@ struct npu_bo *npu_bo_lookup_locked(struct npu_device *dev, uint32_t handle);
  *
  * Return: 0, -EINVAL or -ENOMEM.
  */
-int npu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
+int libnpu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
 		       uint64_t size, uint64_t mmap_offset,
 		       struct npu_bo **bo);
 
 /**
- * npu_zeroed() - whether @len bytes at @p are all zero
+ * libnpu_zeroed() - whether @len bytes at @p are all zero
  * @p: reserved fields of an argument
  * @len: their size
  *
  * Return: true when every byte is zero.
  */
-bool npu_zeroed(const void *p, size_t len);
+bool libnpu_zeroed(const void *p, size_t len);
 
 /**
- * npu_now_ns() - CLOCK_MONOTONIC in ns
+ * libnpu_now_ns() - CLOCK_MONOTONIC in ns
  *
  * Return: the time.
  */
-uint64_t npu_now_ns(void);
+uint64_t libnpu_now_ns(void);
 
 /**
- * npu_job_clear_syncs() - drop a job's in- and out-syncs, keep the rest
+ * libnpu_job_clear_syncs() - drop a job's in- and out-syncs, keep the rest
  * @job: the job
  *
  * For a job resubmitted with other syncobjs each time: its tasks and BOs
  * stay.
  */
-void npu_job_clear_syncs(struct npu_job *job);
+void libnpu_job_clear_syncs(struct npu_job *job);
 
 /**
- * npu_syncobj_transfer() - give a syncobj point the fence of another
+ * libnpu_job_submit_flags() - npu_job_submit() with DRM_NPU_SUBMIT_* flags
+ * @jobs: as npu_job_submit()
+ * @count: as npu_job_submit()
+ * @flags: DRM_NPU_SUBMIT_PARALLEL or 0
+ * @submitted: as npu_job_submit()
+ *
+ * Return: as npu_job_submit().
+ */
+int libnpu_job_submit_flags(struct npu_job *const *jobs, unsigned int count,
+			 uint32_t flags, unsigned int *submitted);
+
+/**
+ * libnpu_syncobj_transfer() - give a syncobj point the fence of another
  * @dev: the device of both syncobjs
  * @dst: the syncobj to signal
  * @dst_point: its timeline point, 0 for binary
@@ -241,7 +253,7 @@ void npu_job_clear_syncs(struct npu_job *job);
  *
  * Return: 0, or the kernel's error.
  */
-int npu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
+int libnpu_syncobj_transfer(struct npu_device *dev, uint32_t dst,
 			 uint64_t dst_point, uint32_t src, uint64_t src_point);
 
 #endif /* LIBNPU_NPU_PRIV_H */

@@ -180,25 +180,25 @@ static uint64_t npu_word(uint16_t target, uint32_t value, uint16_t reg)
 }
 
 /**
- * npu_emit_init() - start a task's stream
+ * libnpu_emit_init() - start a task's stream
  * @e: the emitter
  * @words: where the words go
  */
-void npu_emit_init(struct npu_emit *e, uint64_t *words)
+void libnpu_emit_init(struct npu_emit *e, uint64_t *words)
 {
 	memset(e, 0, sizeof(*e));
 	e->words = words;
 }
 
 /**
- * npu_emit_use() - record that the task uses a BO
+ * libnpu_emit_use() - record that the task uses a BO
  * @e: the emitter
  * @bo: the BO; one without a handle is not recorded
  * @flags: DRM_NPU_BO_REF_WRITE when the task writes it, else 0
  *
  * A BO used several times is recorded once, written if any use writes.
  */
-void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
+void libnpu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
 		  uint32_t flags)
 {
 	uint32_t i;
@@ -220,7 +220,7 @@ void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
 }
 
 /**
- * npu_emit_addr() - the device address of a place in a BO, for a register
+ * libnpu_emit_addr() - the device address of a place in a BO, for a register
  * @e: the emitter
  * @bo: the BO
  * @offset: bytes into it
@@ -232,10 +232,10 @@ void npu_emit_use(struct npu_emit *e, const struct npu_emit_bo *bo,
  * Return: the low 32 bits of the address, what the address registers
  * hold (device address spaces are 4 GiB).
  */
-uint32_t npu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
+uint32_t libnpu_emit_addr(struct npu_emit *e, const struct npu_emit_bo *bo,
 		       uint64_t offset, uint32_t flags)
 {
-	npu_emit_use(e, bo, flags);
+	libnpu_emit_use(e, bo, flags);
 	return (uint32_t)(bo->va + offset);
 }
 
@@ -312,7 +312,7 @@ static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	emit(e, NPU_CNA_FC_CON1, 0);
 	emit(e, NPU_CNA_PAD_CON0, 0);
 	emit(e, NPU_CNA_FEATURE_DATA_ADDR,
-	     npu_emit_addr(e, &bufs->in, task->in_off, 0));
+	     libnpu_emit_addr(e, &bufs->in, task->in_off, 0));
 	emit(e, NPU_CNA_FC_CON2, 0);
 	emit(e, NPU_CNA_DMA_CON0, F(CNA_DMA_CON0_WEIGHT_BURST_LEN, 15) |
 				  F(CNA_DMA_CON0_DATA_BURST_LEN, 15));
@@ -325,7 +325,7 @@ static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 	/* No weight decompression: DCOMP_ADDR0 is the weights. */
 	emit(e, NPU_CNA_DCOMP_CTRL, 0);
 	emit(e, NPU_CNA_DCOMP_REGNUM, 0);
-	emit(e, NPU_CNA_DCOMP_ADDR0, npu_emit_addr(e, &bufs->w, task->w_off, 0));
+	emit(e, NPU_CNA_DCOMP_ADDR0, libnpu_emit_addr(e, &bufs->w, task->w_off, 0));
 	emit_zeros(e, NPU_CNA_DCOMP_AMOUNT0, NPU_CNA_DCOMP_AMOUNTS);
 	emit(e, NPU_CNA_CVT_CON5, 0);
 	emit(e, NPU_CNA_PAD_CON1, 0);
@@ -367,7 +367,7 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 				     F(DPU_DATA_FORMAT_PROC_PRECISION, prec));
 	emit(e, NPU_DPU_OFFSET_PEND, 0);
 	emit(e, NPU_DPU_DST_BASE_ADDR,
-	     npu_emit_addr(e, &bufs->out[task->core], task->out_off,
+	     libnpu_emit_addr(e, &bufs->out[task->core], task->out_off,
 			   DRM_NPU_BO_REF_WRITE));
 	emit(e, NPU_DPU_DST_SURF_STRIDE,
 	     F(DPU_DST_SURF_STRIDE_DST_SURF_STRIDE, task->out_stride));
@@ -418,7 +418,7 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
 }
 
 /**
- * npu_rk3588_emit_task() - the regcmd stream of one matmul task
+ * libnpu_rk3588_emit_task() - the regcmd stream of one matmul task
  * @e: the emitter, started on NPU_TASK_WORDS words
  * @t: the tiling
  * @task: the task
@@ -428,7 +428,7 @@ static void emit_dpu(struct npu_emit *e, const struct npu_gemm_tiling *t,
  * Writes an even number of words, so the next stream stays 16-byte
  * aligned, and records the BOs the task uses.
  */
-void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
+void libnpu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
 			  const struct npu_gemm_task *task,
 			  const struct npu_gemm_bufs *bufs)
 {
@@ -436,7 +436,7 @@ void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
 					    NPU_PRECISION_FP16;
 
 	/* The PC fetches the stream itself from the regcmd BO. */
-	npu_emit_use(e, &bufs->regcmd, 0);
+	libnpu_emit_use(e, &bufs->regcmd, 0);
 	emit(e, NPU_DPU_S_POINTER, NPU_DPU_S_POINTER_POINTER_PP_MODE |
 				   NPU_DPU_S_POINTER_EXECUTER_PP_EN |
 				   NPU_DPU_S_POINTER_POINTER_PP_EN);
@@ -456,7 +456,7 @@ void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
 }
 
 /**
- * npu_rk3588_emit_matmul() - the regcmd stream of one matmul task
+ * libnpu_rk3588_emit_matmul() - the regcmd stream of one matmul task
  * @t: the tiling
  * @task: the task
  * @in_va: device address of the input BO
@@ -464,11 +464,11 @@ void npu_rk3588_emit_task(struct npu_emit *e, const struct npu_gemm_tiling *t,
  * @out_va: device address of the task's core's output BO
  * @words: out: NPU_TASK_WORDS words
  *
- * npu_rk3588_emit_task() for buffers known by address only.
+ * libnpu_rk3588_emit_task() for buffers known by address only.
  *
  * Return: the number of words written.
  */
-size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
+size_t libnpu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 			      const struct npu_gemm_task *task,
 			      uint64_t in_va, uint64_t w_va, uint64_t out_va,
 			      uint64_t *words)
@@ -479,8 +479,8 @@ size_t npu_rk3588_emit_matmul(const struct npu_gemm_tiling *t,
 	struct npu_emit e;
 
 	bufs.out[task->core].va = out_va;
-	npu_emit_init(&e, words);
-	npu_rk3588_emit_task(&e, t, task, &bufs);
+	libnpu_emit_init(&e, words);
+	libnpu_rk3588_emit_task(&e, t, task, &bufs);
 	return e.count;
 }
 
@@ -495,7 +495,7 @@ static const char *npu_reg_name(uint16_t reg)
 }
 
 /**
- * npu_regcmd_decode() - one regcmd word as text
+ * libnpu_regcmd_decode() - one regcmd word as text
  * @word: the word
  * @buf: output
  * @len: size of @buf
@@ -506,7 +506,7 @@ static const char *npu_reg_name(uint16_t reg)
  *
  * Return: characters written (as snprintf), or -EINVAL.
  */
-int npu_regcmd_decode(uint64_t word, char *buf, size_t len)
+int libnpu_regcmd_decode(uint64_t word, char *buf, size_t len)
 {
 	uint16_t target = word >> NPU_REGCMD_TARGET_SHIFT;
 	uint16_t reg = word & NPU_REGCMD_REG_MASK;
@@ -538,7 +538,7 @@ int npu_regcmd_decode(uint64_t word, char *buf, size_t len)
 }
 
 /**
- * npu_bo_list_add() - add a BO to a job's list
+ * libnpu_bo_list_add() - add a BO to a job's list
  * @l: the list
  * @handle: the BO
  * @flags: DRM_NPU_BO_REF_WRITE or 0; a BO already listed keeps one entry,
@@ -546,7 +546,7 @@ int npu_regcmd_decode(uint64_t word, char *buf, size_t len)
  *
  * Return: 0, -E2BIG beyond what the kernel takes, or -ENOMEM.
  */
-int npu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags)
+int libnpu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags)
 {
 	uint32_t i;
 
@@ -574,14 +574,14 @@ int npu_bo_list_add(struct npu_bo_list *l, uint32_t handle, uint32_t flags)
 }
 
 /**
- * npu_bo_list_merge() - add the BOs a task uses to its job's list
+ * libnpu_bo_list_merge() - add the BOs a task uses to its job's list
  * @l: the job's list
  * @e: the task's emitter
  *
  * Return: 0, -E2BIG when the task or the job uses too many BOs, or
  * -ENOMEM.
  */
-int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e)
+int libnpu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e)
 {
 	uint32_t i;
 	int ret;
@@ -589,7 +589,7 @@ int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e)
 	if (e->overflow)
 		return -E2BIG;
 	for (i = 0; i < e->bo_count; i++) {
-		ret = npu_bo_list_add(l, e->bos[i].handle, e->bos[i].flags);
+		ret = libnpu_bo_list_add(l, e->bos[i].handle, e->bos[i].flags);
 		if (ret)
 			return ret;
 	}
@@ -597,29 +597,29 @@ int npu_bo_list_merge(struct npu_bo_list *l, const struct npu_emit *e)
 }
 
 /**
- * npu_bo_list_fini() - free a list
+ * libnpu_bo_list_fini() - free a list
  * @l: the list, empty afterwards
  */
-void npu_bo_list_fini(struct npu_bo_list *l)
+void libnpu_bo_list_fini(struct npu_bo_list *l)
 {
 	free(l->refs);
 	memset(l, 0, sizeof(*l));
 }
 
 /**
- * npu_regcmd_dump() - write a task's stream to stderr, decoded
+ * libnpu_regcmd_dump() - write a task's stream to stderr, decoded
  * @title: first line, without "libnpu: "
  * @e: the task's emitter: its words and the BOs it uses
  *
  * Does nothing unless NPU_DEBUG has "dump_regcmd".  The lines of one
  * stream are not interleaved with other output of the process's threads.
  */
-void npu_regcmd_dump(const char *title, const struct npu_emit *e)
+void libnpu_regcmd_dump(const char *title, const struct npu_emit *e)
 {
 	char line[160];
 	size_t i;
 
-	if (!npu_debug_dump_regcmd())
+	if (!libnpu_debug_dump_regcmd())
 		return;
 	flockfile(stderr);
 	fprintf(stderr, "libnpu: regcmd %s: %zu words\n", title, e->count);
@@ -629,7 +629,7 @@ void npu_regcmd_dump(const char *title, const struct npu_emit *e)
 			e->bos[i].flags & DRM_NPU_BO_REF_WRITE ? "(w)" : "(r)");
 	fprintf(stderr, "%s\n", e->bo_count ? "" : " none");
 	for (i = 0; i < e->count; i++) {
-		npu_regcmd_decode(e->words[i], line, sizeof(line));
+		libnpu_regcmd_decode(e->words[i], line, sizeof(line));
 		fprintf(stderr, "libnpu:   %4zu %016" PRIx64 "  %s\n", i,
 			e->words[i], line);
 	}
@@ -637,7 +637,7 @@ void npu_regcmd_dump(const char *title, const struct npu_emit *e)
 }
 
 /**
- * npu_gemm_emit() - the command streams of every task of a tiling
+ * libnpu_gemm_emit() - the command streams of every task of a tiling
  * @t: the tiling
  * @bufs: the buffers the tasks use, with their handles and addresses
  * @words: out: NPU_TASK_WORDS words per task, at @bufs->regcmd.va on the
@@ -648,9 +648,9 @@ void npu_regcmd_dump(const char *title, const struct npu_emit *e)
  *
  * With NPU_DEBUG=dump_regcmd, each stream is also written to stderr.
  *
- * Return: 0, or the error of npu_bo_list_merge().
+ * Return: 0, or the error of libnpu_bo_list_merge().
  */
-int npu_gemm_emit(const struct npu_gemm_tiling *t,
+int libnpu_gemm_emit(const struct npu_gemm_tiling *t,
 		  const struct npu_gemm_bufs *bufs, uint64_t *words,
 		  struct drm_npu_task *tasks, struct npu_bo_list *core_bos)
 {
@@ -665,24 +665,24 @@ int npu_gemm_emit(const struct npu_gemm_tiling *t,
 		struct npu_emit e;
 		char title[160];
 
-		npu_emit_init(&e, words + (size_t)i * NPU_TASK_WORDS);
-		npu_rk3588_emit_task(&e, t, task, bufs);
+		libnpu_emit_init(&e, words + (size_t)i * NPU_TASK_WORDS);
+		libnpu_rk3588_emit_task(&e, t, task, bufs);
 		tasks[i].regcmd_va = bufs->regcmd.va +
 				     (uint64_t)i * NPU_TASK_WORDS * 8;
 		tasks[i].regcmd_count = (uint32_t)e.count;
 		if (core_bos) {
-			ret = npu_bo_list_merge(&core_bos[task->core], &e);
+			ret = libnpu_bo_list_merge(&core_bos[task->core], &e);
 			if (ret)
 				return ret;
 		}
-		if (!npu_debug_dump_regcmd())
+		if (!libnpu_debug_dump_regcmd())
 			continue;
 		snprintf(title, sizeof(title),
 			 "gemm %ux%ux%u task %u of %u, core %u, rows %u+%u, "
 			 "kernels %u+%u, at 0x%" PRIx64, d->m, d->k, d->n, i,
 			 t->task_count, task->core, task->m0, task->mt,
 			 task->n0, task->nt, (uint64_t)tasks[i].regcmd_va);
-		npu_regcmd_dump(title, &e);
+		libnpu_regcmd_dump(title, &e);
 	}
 	return 0;
 }

@@ -44,25 +44,25 @@ static void npu_debug_init(void)
 	}
 }
 
-bool npu_debug_msgs(void)
+bool libnpu_debug_msgs(void)
 {
 	pthread_once(&npu_debug_once, npu_debug_init);
 	return npu_debug_flags & NPU_DEBUG_MSGS;
 }
 
-bool npu_debug_dump_regcmd(void)
+bool libnpu_debug_dump_regcmd(void)
 {
 	pthread_once(&npu_debug_once, npu_debug_init);
 	return npu_debug_flags & NPU_DEBUG_DUMP_REGCMD;
 }
 
-void npu_dbg(const char *fmt, ...)
+void libnpu_dbg(const char *fmt, ...)
 {
 	int saved_errno = errno;
 	char line[512];
 	va_list ap;
 
-	if (!npu_debug_msgs())
+	if (!libnpu_debug_msgs())
 		return;
 
 	/* One write per line, so that lines of threads do not interleave. */
@@ -74,7 +74,7 @@ void npu_dbg(const char *fmt, ...)
 	errno = saved_errno;
 }
 
-int npu_do_ioctl(int fd, unsigned long request, void *arg)
+int libnpu_do_ioctl(int fd, unsigned long request, void *arg)
 {
 	int ret;
 
@@ -85,7 +85,7 @@ int npu_do_ioctl(int fd, unsigned long request, void *arg)
 	return ret == -1 ? -errno : ret;
 }
 
-bool npu_zeroed(const void *p, size_t len)
+bool libnpu_zeroed(const void *p, size_t len)
 {
 	const unsigned char *b = p;
 	size_t i;
@@ -96,7 +96,7 @@ bool npu_zeroed(const void *p, size_t len)
 	return true;
 }
 
-uint64_t npu_now_ns(void)
+uint64_t libnpu_now_ns(void)
 {
 	struct timespec ts;
 
@@ -104,7 +104,7 @@ uint64_t npu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int64_t npu_abs_timeout(int64_t timeout_ns)
+int64_t libnpu_abs_timeout(int64_t timeout_ns)
 {
 	struct timespec ts;
 	int64_t now;

@@ -32,9 +32,9 @@ NPU_PUBLIC int npu_vm_new(struct npu_device *dev, struct npu_vm **vm)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_NPU_VM_CREATE, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_NPU_VM_CREATE, &args);
 	if (ret) {
-		npu_dbg("vm_new: DRM_NPU_VM_CREATE: %s", strerror(-ret));
+		libnpu_dbg("vm_new: DRM_NPU_VM_CREATE: %s", strerror(-ret));
 		free(v);
 		return ret;
 	}
@@ -88,9 +88,9 @@ NPU_PUBLIC void npu_vm_unref(struct npu_vm *vm)
 	atomic_thread_fence(memory_order_acquire);
 
 	args.vm_id = vm->id;
-	ret = npu_do_ioctl(dev->fd, DRM_IOCTL_NPU_VM_DESTROY, &args);
+	ret = libnpu_do_ioctl(dev->fd, DRM_IOCTL_NPU_VM_DESTROY, &args);
 	if (ret)
-		npu_dbg("vm %u: DRM_NPU_VM_DESTROY: %s", vm->id,
+		libnpu_dbg("vm %u: DRM_NPU_VM_DESTROY: %s", vm->id,
 			strerror(-ret));
 	free(vm);
 	npu_device_unref(dev);
@@ -111,12 +111,12 @@ static int npu_vm_do_map(struct npu_vm *vm, struct npu_bo *bo,
 	if (!vm || !bo)
 		return -EINVAL;
 	if (bo->dev != vm->dev) {
-		npu_dbg("vm %u: bo %u is of another device", vm->id,
+		libnpu_dbg("vm %u: bo %u is of another device", vm->id,
 			bo->handle);
 		return -EINVAL;
 	}
 	if (!(flags & NPU_MAP_READ) || (flags & ~NPU_MAP_FLAGS)) {
-		npu_dbg("vm %u: map flags %#x", vm->id, flags);
+		libnpu_dbg("vm %u: map flags %#x", vm->id, flags);
 		return -EINVAL;
 	}
 
@@ -126,9 +126,9 @@ static int npu_vm_do_map(struct npu_vm *vm, struct npu_bo *bo,
 	args.size = size;
 	args.flags = flags | (fixed ? DRM_NPU_MAP_FIXED : 0);
 	args.va = fixed ? *va : 0;
-	ret = npu_do_ioctl(vm->dev->fd, DRM_IOCTL_NPU_VM_MAP, &args);
+	ret = libnpu_do_ioctl(vm->dev->fd, DRM_IOCTL_NPU_VM_MAP, &args);
 	if (ret) {
-		npu_dbg("vm %u: DRM_NPU_VM_MAP bo %u +%#llx size %#llx%s: %s",
+		libnpu_dbg("vm %u: DRM_NPU_VM_MAP bo %u +%#llx size %#llx%s: %s",
 			vm->id, bo->handle, (unsigned long long)bo_offset,
 			(unsigned long long)size, fixed ? " fixed" : "",
 			strerror(-ret));
@@ -165,9 +165,9 @@ NPU_PUBLIC int npu_vm_unmap(struct npu_vm *vm, uint64_t va, uint64_t size)
 	args.vm_id = vm->id;
 	args.va = va;
 	args.size = size;
-	ret = npu_do_ioctl(vm->dev->fd, DRM_IOCTL_NPU_VM_UNMAP, &args);
+	ret = libnpu_do_ioctl(vm->dev->fd, DRM_IOCTL_NPU_VM_UNMAP, &args);
 	if (ret)
-		npu_dbg("vm %u: DRM_NPU_VM_UNMAP %#llx size %#llx: %s", vm->id,
+		libnpu_dbg("vm %u: DRM_NPU_VM_UNMAP %#llx size %#llx: %s", vm->id,
 			(unsigned long long)va, (unsigned long long)size,
 			strerror(-ret));
 	return ret;

@@ -4,7 +4,7 @@
  * parameters of a fake device, reference counting across threads, and
  * silence unless NPU_DEBUG asks for messages.
  *
- * Linked against the static library, so that npu_device_wrap() can build
+ * Linked against the static library, so that libnpu_device_wrap() can build
  * a fake device around /dev/null.
  */
 #include <errno.h>
@@ -57,9 +57,9 @@ static struct npu_device *fake_device(const char *path)
 	struct npu_device *dev = POISON;
 	int ret;
 
-	ret = npu_device_wrap(open_dev_null(), path, &fake_info, &dev);
+	ret = libnpu_device_wrap(open_dev_null(), path, &fake_info, &dev);
 	if (ret || !dev) {
-		printf("Bail out! npu_device_wrap: %d\n", ret);
+		printf("Bail out! libnpu_device_wrap: %d\n", ret);
 		exit(1);
 	}
 	return dev;
@@ -181,12 +181,12 @@ static void test_wrap(void)
 	struct npu_device *dev = POISON;
 	int ret;
 
-	ret = npu_device_wrap(-1, NULL, &fake_info, &dev);
-	check(ret == -EINVAL && !dev, "npu_device_wrap(fd -1) is -EINVAL");
+	ret = libnpu_device_wrap(-1, NULL, &fake_info, &dev);
+	check(ret == -EINVAL && !dev, "libnpu_device_wrap(fd -1) is -EINVAL");
 
 	dev = POISON;
-	ret = npu_device_wrap(0, NULL, NULL, &dev);
-	check(ret == -EINVAL && !dev, "npu_device_wrap(info NULL) is -EINVAL");
+	ret = libnpu_device_wrap(0, NULL, NULL, &dev);
+	check(ret == -EINVAL && !dev, "libnpu_device_wrap(info NULL) is -EINVAL");
 
 	dev = fake_device(NULL);
 	check(npu_device_path(dev) == NULL, "unknown path reads NULL");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * NPU_DEBUG=dump_regcmd on the CPU: emit the command streams of GEMM
- * tilings the way a plan does (npu_gemm_emit()), with stderr sent to a
+ * tilings the way a plan does (libnpu_gemm_emit()), with stderr sent to a
  * file, and check what the library wrote there.
  *
  *   test-dump-regcmd dump     NPU_DEBUG has dump_regcmd: every task's
@@ -55,7 +55,7 @@ static uint32_t emit_all(void)
 		struct drm_npu_task *tasks;
 		uint64_t *words;
 
-		if (npu_gemm_tile(&shapes[s].desc, shapes[s].cores,
+		if (libnpu_gemm_tile(&shapes[s].desc, shapes[s].cores,
 				  shapes[s].flags, &t)) {
 			printf("Bail out! tile\n");
 			exit(1);
@@ -69,14 +69,14 @@ static uint32_t emit_all(void)
 			printf("Bail out! oom\n");
 			exit(1);
 		}
-		if (npu_gemm_emit(&t, &bufs, words, tasks, NULL)) {
+		if (libnpu_gemm_emit(&t, &bufs, words, tasks, NULL)) {
 			printf("Bail out! emit\n");
 			exit(1);
 		}
 		total += t.task_count;
 		free(words);
 		free(tasks);
-		npu_gemm_tiling_fini(&t);
+		libnpu_gemm_tiling_fini(&t);
 	}
 	return total;
 }

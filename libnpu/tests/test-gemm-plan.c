@@ -42,7 +42,7 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
 	uint8_t *cover, *atoms[NPU_MAX_CORES] = { 0 };
 	uint32_t i, m, n, g;
 	uint64_t a;
-	int ret = npu_gemm_tile(d, cores, flags, &t);
+	int ret = libnpu_gemm_tile(d, cores, flags, &t);
 
 	CHECK(ret == 0, "%ux%ux%u: tile %d", d->m, d->k, d->n, ret);
 	CHECK(t.out_global == !!(flags & NPU_TILE_OUT_GLOBAL), "out_global %d",
@@ -51,7 +51,7 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
 	CHECK(cover, "oom");
 	/* In the global layout all cores write one buffer. */
 	for (i = 0; i < t.cores; i++) {
-		CHECK(!t.out_global || t.out_bytes[i] == npu_gemm_out_bytes(&t),
+		CHECK(!t.out_global || t.out_bytes[i] == libnpu_gemm_out_bytes(&t),
 		      "core %u: %llu output bytes in the global layout", i,
 		      (unsigned long long)t.out_bytes[i]);
 		if (t.out_global && i)
@@ -117,7 +117,7 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
 	for (i = 0; i < t.cores; i++)
 		if (!t.out_global || !i)
 			free(atoms[i]);
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ static int test_pack_round_trip(void)
 	uint16_t *a, *b, *pa, *pb;
 	uint32_t m, k, n, m0;
 
-	CHECK(npu_gemm_tile(&d, 2, 0, &t) == 0, "tile");
+	CHECK(libnpu_gemm_tile(&d, 2, 0, &t) == 0, "tile");
 	a = malloc(d.m * d.k * 2);
 	b = malloc(d.n * d.k * 2);
 	pa = malloc(t.in_bytes);
@@ -213,8 +213,8 @@ static int test_pack_round_trip(void)
 		a[k] = (uint16_t)(k * 2654435761u >> 8);
 	for (k = 0; k < d.n * d.k; k++)
 		b[k] = (uint16_t)(k * 40503u + 7);
-	npu_gemm_pack_input(&t, a, pa);
-	npu_gemm_pack_weights(&t, b, pb);
+	libnpu_gemm_pack_input(&t, a, pa);
+	libnpu_gemm_pack_weights(&t, b, pb);
 	for (m0 = 0; m0 < d.m; m0 += t.mt) {
 		uint32_t mt = d.m - m0 < t.mt ? d.m - m0 : t.mt;
 		uint16_t *tile = pa + (size_t)m0 * t.g.kp;
@@ -239,7 +239,7 @@ static int test_pack_round_trip(void)
 	free(b);
 	free(pa);
 	free(pb);
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return 0;
 }
 
@@ -258,7 +258,7 @@ static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
 	uint32_t i, m, n;
 	size_t j;
 
-	CHECK(npu_gemm_tile(&d, 3, flags, &t) == 0, "tile");
+	CHECK(libnpu_gemm_tile(&d, 3, flags, &t) == 0, "tile");
 	CHECK(t.cores == 3, "%u cores", t.cores);
 	for (i = 0; i < t.cores; i++) {
 		out[i] = t.out_global && i ? out[0] : calloc(t.out_bytes[i], 1);
@@ -277,7 +277,7 @@ static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
 				o[(n / 4 * k->out_stride + m) * 4 + n % 4] =
 					(int32_t)((k->m0 + m) * 1000 + k->n0 + n);
 	}
-	npu_gemm_unpack_output(&t, out, c + col0, ldc);
+	libnpu_gemm_unpack_output(&t, out, c + col0, ldc);
 	for (m = 0; m < d.m; m++)
 		for (j = 0; j < ldc; j++) {
 			int32_t want = j >= col0 && j < col0 + d.n ?
@@ -290,7 +290,7 @@ static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
 		if (!t.out_global || !i)
 			free(out[i]);
 	free(c);
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return 0;
 }
 
@@ -353,7 +353,7 @@ static int test_bo_lists(void)
 	uint64_t *words;
 	uint32_t c, pass;
 
-	CHECK(npu_gemm_tile(&d, 3, 0, &t) == 0, "tile");
+	CHECK(libnpu_gemm_tile(&d, 3, 0, &t) == 0, "tile");
 	CHECK(t.cores == 3 && t.task_count == 6, "%u cores, %u tasks", t.cores,
 	      t.task_count);
 	for (c = 0; c < NPU_MAX_CORES; c++)
@@ -365,7 +365,7 @@ static int test_bo_lists(void)
 	for (pass = 0; pass < 2; pass++) {
 		if (pass)
 			bufs.in.handle = 7;
-		CHECK(npu_gemm_emit(&t, &bufs, words, tasks, lists) == 0, "emit");
+		CHECK(libnpu_gemm_emit(&t, &bufs, words, tasks, lists) == 0, "emit");
 		for (c = 0; c < t.cores; c++) {
 			CHECK(lists[c].count == 4, "core %u: %u BOs", c,
 			      lists[c].count);
@@ -378,10 +378,10 @@ static int test_bo_lists(void)
 		}
 	}
 	for (c = 0; c < NPU_MAX_CORES; c++)
-		npu_bo_list_fini(&lists[c]);
+		libnpu_bo_list_fini(&lists[c]);
 	free(words);
 	free(tasks);
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return 0;
 }
 
@@ -394,31 +394,31 @@ static int test_bo_list_merge(void)
 	uint64_t words[4];
 	uint32_t i;
 
-	npu_emit_init(&e, words);
+	libnpu_emit_init(&e, words);
 	for (i = 0; i <= NPU_EMIT_MAX_BOS; i++)
 		bo[i] = (struct npu_emit_bo){ 100 + i, 0x10000 * (i + 1) };
-	CHECK(npu_emit_addr(&e, &bo[0], 0x10, 0) == 0x10010, "address");
-	npu_emit_addr(&e, &bo[0], 0x20, DRM_NPU_BO_REF_WRITE);
-	npu_emit_addr(&e, &bo[0], 0x30, 0);
-	npu_emit_addr(&e, &none, 0, DRM_NPU_BO_REF_WRITE);
+	CHECK(libnpu_emit_addr(&e, &bo[0], 0x10, 0) == 0x10010, "address");
+	libnpu_emit_addr(&e, &bo[0], 0x20, DRM_NPU_BO_REF_WRITE);
+	libnpu_emit_addr(&e, &bo[0], 0x30, 0);
+	libnpu_emit_addr(&e, &none, 0, DRM_NPU_BO_REF_WRITE);
 	CHECK(e.bo_count == 1 && e.bos[0].handle == 100 &&
 	      e.bos[0].flags == DRM_NPU_BO_REF_WRITE,
 	      "a BO read and written is one written entry; no handle, no entry");
-	CHECK(npu_bo_list_add(&l, 200, 0) == 0 &&
-	      npu_bo_list_merge(&l, &e) == 0 && npu_bo_list_merge(&l, &e) == 0 &&
+	CHECK(libnpu_bo_list_add(&l, 200, 0) == 0 &&
+	      libnpu_bo_list_merge(&l, &e) == 0 && libnpu_bo_list_merge(&l, &e) == 0 &&
 	      l.count == 2 && bo_flags(&l, 100) == DRM_NPU_BO_REF_WRITE &&
 	      bo_flags(&l, 200) == 0, "job list merges tasks");
 	for (i = 1; i <= NPU_EMIT_MAX_BOS; i++)
-		npu_emit_use(&e, &bo[i], 0);
-	CHECK(e.overflow && npu_bo_list_merge(&l, &e) == -E2BIG,
+		libnpu_emit_use(&e, &bo[i], 0);
+	CHECK(e.overflow && libnpu_bo_list_merge(&l, &e) == -E2BIG,
 	      "a task with too many BOs is refused, not truncated");
-	npu_bo_list_fini(&l);
+	libnpu_bo_list_fini(&l);
 	for (i = 0; i < NPU_KERNEL_JOB_MAX_BOS; i++)
-		CHECK(npu_bo_list_add(&l, 1000 + i, 0) == 0, "add %u", i);
-	CHECK(npu_bo_list_add(&l, 999, 0) == -E2BIG &&
-	      npu_bo_list_add(&l, 1000, DRM_NPU_BO_REF_WRITE) == 0,
+		CHECK(libnpu_bo_list_add(&l, 1000 + i, 0) == 0, "add %u", i);
+	CHECK(libnpu_bo_list_add(&l, 999, 0) == -E2BIG &&
+	      libnpu_bo_list_add(&l, 1000, DRM_NPU_BO_REF_WRITE) == 0,
 	      "the kernel's limit");
-	npu_bo_list_fini(&l);
+	libnpu_bo_list_fini(&l);
 	return 0;
 }
 
@@ -432,14 +432,14 @@ static int test_golden_regcmd(const char *golden)
 	FILE *f;
 	size_t n, i;
 
-	CHECK(npu_gemm_tile(&d, 1, 0, &t) == 0, "tile");
-	n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000, 0x30000,
+	CHECK(libnpu_gemm_tile(&d, 1, 0, &t) == 0, "tile");
+	n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000, 0x30000,
 				   words);
 	CHECK(n == NPU_TASK_WORDS, "%zu words", n);
 	f = fopen(golden, "r");
 	CHECK(f, "cannot open %s", golden);
 	for (i = 0; i < n; i++) {
-		npu_regcmd_decode(words[i], line, sizeof(line));
+		libnpu_regcmd_decode(words[i], line, sizeof(line));
 		CHECK(fgets(want, sizeof(want), f), "golden ends at word %zu", i);
 		want[strcspn(want, "\n")] = 0;
 		CHECK(!strcmp(line, want), "word %zu: '%s', golden '%s'", i,
@@ -447,7 +447,7 @@ static int test_golden_regcmd(const char *golden)
 	}
 	CHECK(!fgets(want, sizeof(want), f), "golden has more words");
 	fclose(f);
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	return 0;
 }
 
@@ -462,12 +462,12 @@ int main(int argc, char **argv)
 		FILE *f = fopen(argv[2], "w");
 		size_t i, n;
 
-		if (!f || npu_gemm_tile(&d, 1, 0, &t))
+		if (!f || libnpu_gemm_tile(&d, 1, 0, &t))
 			return 1;
-		n = npu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000,
+		n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], 0x10000, 0x20000,
 					   0x30000, words);
 		for (i = 0; i < n; i++) {
-			npu_regcmd_decode(words[i], line, sizeof(line));
+			libnpu_regcmd_decode(words[i], line, sizeof(line));
 			fprintf(f, "%s\n", line);
 		}
 		return fclose(f) != 0;

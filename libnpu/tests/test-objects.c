@@ -40,7 +40,7 @@ static struct npu_device *fake_device(void)
 	struct npu_device *dev = NULL;
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (fd < 0 || npu_device_wrap(fd, NULL, &fake_info, &dev)) {
+	if (fd < 0 || libnpu_device_wrap(fd, NULL, &fake_info, &dev)) {
 		printf("Bail out! cannot build a fake device\n");
 		exit(1);
 	}
@@ -59,10 +59,10 @@ static struct npu_bo *fake_bo(struct npu_device *dev, uint32_t handle)
 	int ret;
 
 	pthread_mutex_lock(&dev->bo_lock);
-	ret = npu_bo_wrap_locked(dev, handle, 4096, 0x100000, &bo);
+	ret = libnpu_bo_wrap_locked(dev, handle, 4096, 0x100000, &bo);
 	pthread_mutex_unlock(&dev->bo_lock);
 	if (ret || !bo) {
-		printf("Bail out! npu_bo_wrap_locked: %d\n", ret);
+		printf("Bail out! libnpu_bo_wrap_locked: %d\n", ret);
 		exit(1);
 	}
 	return bo;
@@ -285,17 +285,17 @@ static void test_handle_table(void)
 	check(refs(&dev->refcount) == 3, "each BO holds a device reference");
 
 	pthread_mutex_lock(&dev->bo_lock);
-	found = npu_bo_lookup_locked(dev, 5);
+	found = libnpu_bo_lookup_locked(dev, 5);
 	pthread_mutex_unlock(&dev->bo_lock);
 	check(found == a && refs(&a->refcount) == 2,
 	      "lookup of a known handle is the same BO, one more reference");
 	npu_bo_unref(found);
 	pthread_mutex_lock(&dev->bo_lock);
-	found = npu_bo_lookup_locked(dev, 6);
+	found = libnpu_bo_lookup_locked(dev, 6);
 	pthread_mutex_unlock(&dev->bo_lock);
 	check(!found, "lookup of an unknown handle is NULL");
 	pthread_mutex_lock(&other->bo_lock);
-	found = npu_bo_lookup_locked(other, 5);
+	found = libnpu_bo_lookup_locked(other, 5);
 	pthread_mutex_unlock(&other->bo_lock);
 	check(!found, "handle tables are per device");
 
@@ -304,12 +304,12 @@ static void test_handle_table(void)
 	npu_bo_unref(a);
 	npu_bo_unref(a);
 	pthread_mutex_lock(&dev->bo_lock);
-	found = npu_bo_lookup_locked(dev, 5);
+	found = libnpu_bo_lookup_locked(dev, 5);
 	pthread_mutex_unlock(&dev->bo_lock);
 	check(!found && refs(&dev->refcount) == 2,
 	      "the last unref removes the BO and drops its device reference");
 	pthread_mutex_lock(&dev->bo_lock);
-	found = npu_bo_lookup_locked(dev, 5 + NPU_BO_BUCKETS);
+	found = libnpu_bo_lookup_locked(dev, 5 + NPU_BO_BUCKETS);
 	pthread_mutex_unlock(&dev->bo_lock);
 	check(found == b, "the other BO of the bucket stays");
 	npu_bo_unref(found);
@@ -325,7 +325,7 @@ static void test_handle_table(void)
 			npu_bo_unref(many[i]);
 		for (i = 1; i < 300; i += 2) {
 			pthread_mutex_lock(&dev->bo_lock);
-			found = npu_bo_lookup_locked(dev, i + 1);
+			found = libnpu_bo_lookup_locked(dev, i + 1);
 			pthread_mutex_unlock(&dev->bo_lock);
 			if (found != many[i])
 				break;
@@ -373,8 +373,8 @@ static void *table_worker(void *arg)
 		struct npu_bo *bo;
 
 		pthread_mutex_lock(&table_dev->bo_lock);
-		bo = npu_bo_lookup_locked(table_dev, handle);
-		if (!bo && npu_bo_wrap_locked(table_dev, handle, 4096, 0, &bo))
+		bo = libnpu_bo_lookup_locked(table_dev, handle);
+		if (!bo && libnpu_bo_wrap_locked(table_dev, handle, 4096, 0, &bo))
 			bo = NULL;
 		pthread_mutex_unlock(&table_dev->bo_lock);
 		if (!bo || bo->handle != handle)
@@ -563,15 +563,15 @@ static void test_timeouts(void)
 {
 	int64_t before, t, after;
 
-	check(npu_abs_timeout(-1) == INT64_MAX &&
-	      npu_abs_timeout(INT64_MIN) == INT64_MAX,
+	check(libnpu_abs_timeout(-1) == INT64_MAX &&
+	      libnpu_abs_timeout(INT64_MIN) == INT64_MAX,
 	      "a negative timeout is forever (INT64_MAX)");
-	check(npu_abs_timeout(0) == 0, "timeout 0 polls (deadline 0)");
-	check(npu_abs_timeout(INT64_MAX) == INT64_MAX &&
-	      npu_abs_timeout(INT64_MAX - 5) == INT64_MAX,
+	check(libnpu_abs_timeout(0) == 0, "timeout 0 polls (deadline 0)");
+	check(libnpu_abs_timeout(INT64_MAX) == INT64_MAX &&
+	      libnpu_abs_timeout(INT64_MAX - 5) == INT64_MAX,
 	      "a huge timeout saturates");
 	before = mono_ns();
-	t = npu_abs_timeout(1000000000);
+	t = libnpu_abs_timeout(1000000000);
 	after = mono_ns();
 	check(t >= before + 1000000000 && t <= after + 1000000000,
 	      "a 1 s timeout is 1 s from now on CLOCK_MONOTONIC");
@@ -616,7 +616,7 @@ static void test_fdinfo_parse(void)
 		"drm-engine-core2:\t 8 ns";		/* no final newline */
 	struct npu_fdinfo fi;
 
-	check(npu_fdinfo_parse(sample, &fi) == 0, "sample fdinfo parses");
+	check(libnpu_fdinfo_parse(sample, &fi) == 0, "sample fdinfo parses");
 	check(fi.core_count == 3 && fi.busy_ns[0] == 1500 &&
 	      fi.busy_ns[1] == 0 && fi.busy_ns[2] == UINT64_MAX &&
 	      fi.busy_ns[3] == 0,
@@ -630,7 +630,7 @@ static void test_fdinfo_parse(void)
 	      (unsigned long long)fi.total_memory,
 	      (unsigned long long)fi.resident_memory);
 
-	check(npu_fdinfo_parse(odd, &fi) == 0, "odd fdinfo parses");
+	check(libnpu_fdinfo_parse(odd, &fi) == 0, "odd fdinfo parses");
 	check(fi.core_count == 4 && fi.busy_ns[3] == 42 && fi.busy_ns[2] == 8 &&
 	      fi.busy_ns[1] == 0 && fi.busy_ns[0] == 0,
 	      "odd lines: cores 2 and 3 read, bad ones skipped (%u cores)",
@@ -639,12 +639,12 @@ static void test_fdinfo_parse(void)
 	      fi.shared_memory == 0,
 	      "odd lines: GiB read, unknown unit and overflow skipped");
 
-	check(npu_fdinfo_parse("", &fi) == 0 && fi.core_count == 0 &&
+	check(libnpu_fdinfo_parse("", &fi) == 0 && fi.core_count == 0 &&
 	      fi.total_memory == 0, "empty text: nothing reported");
 	memset(&fi, 0xff, sizeof(fi));
-	check(npu_fdinfo_parse(NULL, &fi) == -EINVAL && fi.core_count == 0,
+	check(libnpu_fdinfo_parse(NULL, &fi) == -EINVAL && fi.core_count == 0,
 	      "NULL text is -EINVAL, info zeroed");
-	check(npu_fdinfo_parse(sample, NULL) == -EINVAL, "NULL info is -EINVAL");
+	check(libnpu_fdinfo_parse(sample, NULL) == -EINVAL, "NULL info is -EINVAL");
 }
 
 static void test_fdinfo_file(void)

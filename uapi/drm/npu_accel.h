@@ -405,6 +405,18 @@ struct drm_npu_job {
 };
 
 /**
+ * define DRM_NPU_SUBMIT_PARALLEL - the jobs of one SUBMIT do not wait for
+ * one another through the BOs they share
+ *
+ * Each job's implicit dependencies leave out the jobs queued before it by
+ * the same SUBMIT: jobs that write one BO (one output, each core its part
+ * of it) run at the same time.  Every earlier SUBMIT's jobs are still
+ * waited for, later ones wait for all of these, and in-syncs are not
+ * affected.  Userspace guarantees that the jobs' accesses do not overlap.
+ */
+#define DRM_NPU_SUBMIT_PARALLEL		0x1
+
+/**
  * struct drm_npu_submit - argument of DRM_IOCTL_NPU_SUBMIT
  *
  * Queues @job_count jobs in order.  On success every job was queued and
@@ -424,7 +436,7 @@ struct drm_npu_submit {
 	 * fields beyond the kernel's must be zero.
 	 */
 	__u32 job_stride;
-	/** @flags: must be zero. */
+	/** @flags: 0 or DRM_NPU_SUBMIT_PARALLEL. */
 	__u32 flags;
 	/** @submitted: out: jobs queued. */
 	__u32 submitted;

@@ -527,7 +527,7 @@ TEST(malformed_and_over_limit_streams)
 		npu_device_unref(dev);
 	}
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, npu_gemm_tile(&d, 1, 0, &t));
+	ASSERT_EQ(0, libnpu_gemm_tile(&d, 1, 0, &t));
 	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
 	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
 	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
@@ -542,7 +542,7 @@ TEST(malformed_and_over_limit_streams)
 			.job_stride = sizeof(job),
 		};
 		struct drm_npu_job_wait w = { .timeout_ns = INT64_MAX };
-		size_t n = npu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va,
+		size_t n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va,
 						  out_va, rc);
 
 		task.regcmd_count = (uint32_t)n;
@@ -563,7 +563,7 @@ TEST(malformed_and_over_limit_streams)
 		EXPECT_EQ(-EINVAL, w.error);
 		TH_LOG("%s: status %u reason %u", cases[i - 1].what, w.status, w.reason);
 	}
-	npu_gemm_tiling_fini(&t);
+	libnpu_gemm_tiling_fini(&t);
 	close(fd);
 }
 

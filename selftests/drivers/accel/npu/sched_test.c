@@ -277,6 +277,87 @@ TEST(implicit_sync_on_bo)
 }
 
 /*
+ * Two jobs of one SUBMIT write one BO, the slow one first.  By default
+ * the second waits for the first (implicit sync); with
+ * DRM_NPU_SUBMIT_PARALLEL it runs at once, and a CPU reader of the BO
+ * still waits for both.
+ */
+static void submit_two_writers(struct __test_metadata *_metadata, int fd,
+			       uint64_t va, uint32_t data, uint32_t flags,
+			       struct drm_npu_job *js)
+{
+	static struct drm_npu_task t = { .regcmd_count = 4 };
+	static struct drm_npu_bo_ref ref;
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)js, .job_count = 2,
+		.job_stride = sizeof(js[0]), .flags = flags,
+	};
+	int i;
+
+	t.regcmd_va = va;
+	ref = (struct drm_npu_bo_ref){ .handle = data,
+				       .flags = DRM_NPU_BO_REF_WRITE };
+	memset(js, 0, 2 * sizeof(js[0]));
+	for (i = 0; i < 2; i++) {
+		js[i].tasks = (uintptr_t)&t;
+		js[i].task_count = 1;
+		js[i].core_mask = 1u << i;
+		js[i].bos = (uintptr_t)&ref;
+		js[i].bo_count = 1;
+	}
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(2, s.submitted);
+}
+
+TEST(parallel_submit_shares_a_bo)
+{
+	struct drm_npu_bo_cpu_prep p = { 0 };
+	struct drm_npu_submit bad = { 0 };
+	struct drm_npu_job js[2];
+	struct drm_npu_job_wait w;
+	struct npu_bo bo, data;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
+	set_delay(0, "1000000");
+
+	/* ordered: when the second is done, so is the first */
+	submit_two_writers(_metadata, fd, bo.va, data.handle, 0, js);
+	ASSERT_EQ(0, npu_wait(fd, js[1].job_id, 10000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(0, npu_wait(fd, js[0].job_id, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	/* parallel: the second is done while the 1 s first still runs */
+	submit_two_writers(_metadata, fd, bo.va, data.handle,
+			   DRM_NPU_SUBMIT_PARALLEL, js);
+	ASSERT_EQ(0, npu_wait(fd, js[1].job_id, 10000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(-ETIME, npu_wait(fd, js[0].job_id, 0, &w));
+	/* ... and the BO's readers wait for both */
+	p.handle = data.handle;
+	p.flags = DRM_NPU_CPU_READ;
+	p.timeout_ns = npu_now_ns() + 10000000000ll;
+	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_wait(fd, js[0].job_id, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	set_delay(0, "0");
+
+	/* an unknown flag is refused, nothing queued */
+	bad.jobs = (uintptr_t)js;
+	bad.job_count = 1;
+	bad.job_stride = sizeof(js[0]);
+	bad.flags = 0x2;
+	EXPECT_EQ(-EINVAL, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &bad));
+	EXPECT_EQ(0, bad.submitted);
+	npu_bo_free(fd, &data);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/*
  * A hang: the job times out, only its core resets, its file is banned,
  * and another file and another process go on.
  */
