@@ -7,7 +7,7 @@
 #   build  cross-build npu.ko against the arm64 headers, W=1, warnings
 #          are errors (build/module-arm64/kernel/npu.ko)
 #   vm     cross-build the kselftests and libnpu's device test (static,
-#          meson cross file), boot Debian's arm64 kernel in
+#          meson cross file) and libggml-npu.so, boot Debian's arm64 kernel in
 #          qemu-system-aarch64 (TCG) with the arm64 npu.ko and run them
 #          on the virtual NPU, through its render node
 # Debian's arm64 kernel has no DRM_ACCEL: there the module registers a
@@ -54,12 +54,21 @@ cpu = 'cortex-a76'
 endian = 'little'
 INI
 	cmp -s "$cross.new" "$cross" && rm "$cross.new" || mv "$cross.new" "$cross"
+	# libggml-npu is cross-built too (compile and link against the
+	# pinned llama.cpp's headers): what a board user builds.
+	llama_src=$(bash "$here/llama-cpp.sh" path)/src
+	[ -f "$llama_src/ggml/src/ggml-backend-impl.h" ] ||
+		{ echo "lane-arm64: no llama.cpp source at $llama_src; run tools/llama-cpp.sh"; exit 1; }
 	if [ -f "$bdir/build.ninja" ]; then
-		meson configure "$bdir" -Dkselftest_dir="$ksel" >/dev/null
+		meson configure "$bdir" -Dkselftest_dir="$ksel" -Dllama_cpp_src="$llama_src" >/dev/null
 	else
-		meson setup "$bdir" --cross-file "$cross" -Dkselftest_dir="$ksel" >/dev/null
+		meson setup "$bdir" --cross-file "$cross" -Dkselftest_dir="$ksel" \
+			-Dllama_cpp_src="$llama_src" >/dev/null
 	fi
 	ninja -C "$bdir" >/dev/null
+	file -L "$bdir/llm/ggml-npu/libggml-npu.so" | grep -q 'ARM aarch64.*shared object' ||
+		{ echo "lane-arm64: libggml-npu.so was not cross-built for arm64"; exit 1; }
+	echo "lane-arm64: $(file -L "$bdir/llm/ggml-npu/libggml-npu.so" | cut -d, -f1-2)"
 	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] || ARCH=arm64 bash "$here/build-module.sh" >/dev/null
 
 	# As in test-all.sh: libnpu's device test first, teardown_test last.
