@@ -77,6 +77,8 @@ enum npu_model {
 #define NPU_CAP_COHERENT	0x4ULL
 /** NPU_CAP_IMPORT - dma-bufs of other dies and devices import and map */
 #define NPU_CAP_IMPORT		0x8ULL
+/** NPU_CAP_SUBMIT_PARALLEL - jobs of one submission share BOs unordered */
+#define NPU_CAP_SUBMIT_PARALLEL	0x10ULL
 
 /**
  * enum npu_param - properties of a die, for npu_device_get_param()

@@ -455,10 +455,15 @@ static int npu_gemm_submit_die(struct npu_gemm_pdie *pd,
 			ret = npu_job_add_out_sync(pd->jobs[c], pd->timeline,
 						   pd->point + c + 1);
 	}
-	/* The cores write disjoint parts of a caller's output BO: parallel. */
+	/*
+	 * The cores write disjoint parts of a caller's output BO: parallel
+	 * where the kernel can (an older one orders them, correct but slower).
+	 */
 	if (!ret)
 		ret = libnpu_job_submit_flags(pd->jobs, pd->t.cores,
-					   DRM_NPU_SUBMIT_PARALLEL, &queued);
+					   pd->dev->info.caps &
+					   DRM_NPU_CAP_SUBMIT_PARALLEL ?
+					   DRM_NPU_SUBMIT_PARALLEL : 0, &queued);
 	pd->submitted = queued;
 	pd->waited = 0;
 	if (out->handle) {

@@ -26,6 +26,7 @@ static const struct {
 	{ NPU_CAP_MMU, "mmu" },
 	{ NPU_CAP_COHERENT, "coherent" },
 	{ NPU_CAP_IMPORT, "import" },
+	{ NPU_CAP_SUBMIT_PARALLEL, "submit-parallel" },
 };
 
 static void usage(FILE *f)

@@ -65,15 +65,20 @@ struct npu_ggml_device {
 	struct npu_fdinfo at_open;
 };
 
-/* A weight's NPU copy: hangs on tensor->extra. */
+/*
+ * A weight's NPU copy, on its buffer's list, found by the tensor's address
+ * (not through tensor->extra, which a freed tensor's successor at the same
+ * address would inherit): init_tensor drops what a new tensor at an old
+ * address would find.
+ */
 struct npu_ggml_weight {
 	struct npu_ggml_weight *next;	/* in its buffer */
+	const struct ggml_tensor *tensor;
 	struct npu_gemm_weights *w;
 	struct npu_gemm_plan *plan1;	/* M = 1 */
 	struct npu_gemm_plan *plan;	/* M up to plan_m */
 	uint32_t plan_m;
 	float *row_scale;		/* int8: per row of B */
-	int failed;			/* packing failed: error already logged */
 };
 
 struct npu_ggml_buffer {
@@ -205,7 +210,7 @@ static int npu_ggml_plan(struct npu_ggml_device *nd, struct npu_ggml_weight *nw,
 	return npu_gemm_plan_new(nw->w, &pd, plan);
 }
 
-/* Convert and pack @t into a weights object of its die; tensor->extra. */
+/* Convert and pack @t into a weights object of its die, on the list. */
 static struct npu_ggml_weight *npu_ggml_pack(struct npu_ggml_buffer *nb,
 					     struct ggml_tensor *t)
 {
@@ -247,9 +252,9 @@ static struct npu_ggml_weight *npu_ggml_pack(struct npu_ggml_buffer *nb,
 		atomic_fetch_add(&nd->stats.packed_bytes, info.bytes[0]);
 	atomic_fetch_add(&nd->stats.packed_tensors, 1);
 	atomic_fetch_add(&nd->stats.host_ns, now_ns() - t0);
+	nw->tensor = t;
 	nw->next = nb->weights;
 	nb->weights = nw;
-	t->extra = nw;
 	return nw;
 err:
 	if (ret != -ERANGE)
@@ -261,23 +266,29 @@ err:
 	return NULL;
 }
 
-/* Drop @t's NPU copy: its data is about to change. */
-static void npu_ggml_unpack(struct npu_ggml_buffer *nb, struct ggml_tensor *t)
+static struct npu_ggml_weight **npu_ggml_find(struct npu_ggml_buffer *nb,
+					      const struct ggml_tensor *t)
 {
 	struct npu_ggml_weight **p;
 
-	if (!t->extra)
-		return;
-	for (p = &nb->weights; *p; p = &(*p)->next) {
-		if (*p == t->extra) {
-			struct npu_ggml_weight *nw = *p;
+	for (p = &nb->weights; *p; p = &(*p)->next)
+		if ((*p)->tensor == t)
+			return p;
+	return NULL;
+}
 
-			*p = nw->next;
-			npu_ggml_weight_free(nw);
-			break;
-		}
+/* Drop @t's NPU copy: its data is about to change, or @t is new. */
+static void npu_ggml_unpack(struct npu_ggml_buffer *nb,
+			    const struct ggml_tensor *t)
+{
+	struct npu_ggml_weight **p = npu_ggml_find(nb, t);
+
+	if (p) {
+		struct npu_ggml_weight *nw = *p;
+
+		*p = nw->next;
+		npu_ggml_weight_free(nw);
 	}
-	t->extra = NULL;
 }
 
 /*
@@ -318,8 +329,7 @@ static void *npu_ggml_buffer_get_base(ggml_backend_buffer_t buffer)
 static enum ggml_status npu_ggml_buffer_init_tensor(ggml_backend_buffer_t buffer,
 						    struct ggml_tensor *tensor)
 {
-	if (!tensor->view_src)
-		tensor->extra = NULL;
+	npu_ggml_unpack(npu_buf(buffer), tensor);
 	return GGML_STATUS_SUCCESS;
 }
 
@@ -528,14 +538,16 @@ static enum ggml_status npu_ggml_mul_mat(struct npu_ggml_backend *be,
 {
 	struct ggml_tensor *w = dst->src[0], *x = dst->src[1];
 	struct npu_ggml_device *nd = be->nd;
-	struct npu_ggml_weight *nw = w->extra;
+	struct npu_ggml_buffer *nb = npu_buf(w->buffer);
+	struct npu_ggml_weight **found = npu_ggml_find(nb, w);
+	struct npu_ggml_weight *nw = found ? *found : NULL;
 	uint32_t k = (uint32_t)w->ne[0], n = (uint32_t)w->ne[1];
 	uint64_t rows = (uint64_t)x->ne[1] * x->ne[2] * x->ne[3], r;
 	uint64_t t0 = now_ns();
 	int ret = 0;
 
 	if (!nw)
-		nw = npu_ggml_pack(npu_buf(w->buffer), w);
+		nw = npu_ggml_pack(nb, w);
 	if (!nw)
 		return GGML_STATUS_FAILED;
 	/* rows of x and of dst are contiguous (supports_op) */

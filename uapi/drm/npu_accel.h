@@ -122,6 +122,11 @@ enum drm_npu_model {
  * into VMs: the die's cores then use the exporter's pages, no copy
  */
 #define DRM_NPU_CAP_IMPORT		0x8ULL
+/**
+ * define DRM_NPU_CAP_SUBMIT_PARALLEL - DRM_IOCTL_NPU_SUBMIT takes
+ * DRM_NPU_SUBMIT_PARALLEL
+ */
+#define DRM_NPU_CAP_SUBMIT_PARALLEL	0x10ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE
