@@ -5,7 +5,9 @@
 # the Debian 6.12 kernel in QEMU, insmod the module and run npu-llm on the
 # virtual NPU: a story from stories260K with every matmul on the NPU, then
 # its statistics (submits per token, per-core busy time from fdinfo) and
-# the per-core job counters of sysfs before and after.
+# the per-core job counters of sysfs before and after.  Then llama.cpp,
+# unmodified, on the same model's GGUF with libggml-npu: -ngl 99 puts its
+# layers on both dies, and the backend says what it ran.
 #
 # Environment: NPU_MODEL, NPU_TOKENIZER (default: stories260K.bin and
 # tok512.bin in ../shared/models), NPU_DTYPE (fp16|int8), NPU_STEPS.
@@ -20,10 +22,12 @@ bash tools/setup.sh
 npu_kernel_paths amd64
 
 step "build userspace"
+opts=(-Dkselftest_dir="$KSRC/tools/testing/selftests"
+      -Dllama_cpp_src="$(bash tools/llama-cpp.sh path)/src")
 if [ -f "$NPU_BUILD/build.ninja" ]; then
-	meson configure "$NPU_BUILD" -Dkselftest_dir="$KSRC/tools/testing/selftests" >/dev/null
+	meson configure "$NPU_BUILD" "${opts[@]}" >/dev/null
 else
-	meson setup "$NPU_BUILD" -Dkselftest_dir="$KSRC/tools/testing/selftests" >/dev/null
+	meson setup "$NPU_BUILD" "${opts[@]}" >/dev/null
 fi
 ninja -C "$NPU_BUILD" >/dev/null
 
@@ -56,9 +60,15 @@ EOF
 fi
 
 step "boot the VM, insmod npu.ko, run npu-llm on the virtual NPU"
-exec bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/tools/npu-query" \
+bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/tools/npu-query" \
 	--bin "$NPU_BUILD/llm/npu-llm" "${data[@]}" \
 	'npu-query' \
 	"echo 'jobs per core before:'; $counters" \
 	"echo '\$ $run'; $run" \
 	"echo 'jobs per core after:'; $counters"
+
+gguf=$models/stories260K.gguf
+[ -f "$gguf" ] || { echo "No $gguf: the llama.cpp part needs it."; exit 0; }
+step "boot the VM, insmod npu.ko, run llama.cpp's llama-simple with libggml-npu (-ngl 99)"
+exec bash tools/llama-vm.sh --timeout 900 --data "$gguf" --env GGML_NPU_STATS=1 -- \
+	llama-simple -m stories260K.gguf -ngl 99 -n 120 "Once upon a time"

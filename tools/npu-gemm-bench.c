@@ -2,9 +2,15 @@
 /*
  * npu-gemm-bench: GEMM throughput on the NPU next to the CPU reference
  * GEMM in the same machine, and the per-call overhead of a GEMM plan
- * split into pack, submit, wait and unpack.  Figures, not assertions.
+ * split into pack, submit, wait and unpack; then the host time a run
+ * costs outside the device on the host-pointer path against the zero-copy
+ * path (caller BOs).  Figures, not assertions.
  *
- * usage: npu-gemm-bench [-d die] [-r runs]
+ * usage: npu-gemm-bench [-d die] [-r runs] [-R runs] [-s all|gemm|host]
+ *   -r runs   timed runs of each shape of the throughput section (3)
+ *   -R runs   timed runs of each case of the host-time section (3)
+ *   -s        the sections to run: both (all, the default), the
+ *             throughput one (gemm) or the host-time one (host)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,6 +29,15 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of the calling thread (user and system), in ns. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void fill(uint32_t type, void *buf, size_t count)
@@ -113,6 +128,220 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------------
+ * Host time outside the device: host-pointer path against zero copy
+ */
+
+/* Per run, over the timed loop: the stats' split and the thread's CPU. */
+struct host_cost {
+	double pack_us, submit_us, wait_ovh_us, unpack_us;
+	double device_ms, wait_ms;
+	double cpu_us;
+};
+
+static void host_cost_of(const struct npu_gemm_stats *before,
+			 const struct npu_gemm_stats *after, uint64_t cpu_ns,
+			 unsigned int runs, struct host_cost *hc)
+{
+	double wait = (double)(after->wait_ns - before->wait_ns);
+	double dev = (double)(after->device_ns - before->device_ns);
+
+	hc->pack_us = (after->pack_ns - before->pack_ns) / 1e3 / runs;
+	hc->submit_us = (after->submit_ns - before->submit_ns) / 1e3 / runs;
+	hc->unpack_us = (after->unpack_ns - before->unpack_ns) / 1e3 / runs;
+	hc->wait_ovh_us = (wait - dev) / 1e3 / runs;
+	hc->wait_ms = wait / 1e6 / runs;
+	hc->device_ms = dev / 1e6 / runs;
+	hc->cpu_us = cpu_ns / 1e3 / runs;
+}
+
+static double host_outside_us(const struct host_cost *hc)
+{
+	return hc->pack_us + hc->submit_us + hc->wait_ovh_us + hc->unpack_us;
+}
+
+static void host_row(uint32_t n, uint32_t m, const char *path,
+		     const struct host_cost *hc)
+{
+	printf("%6u %3u  %-9s %10.2f %10.2f %9.1f %9.1f %11.1f %9.1f %11.1f %10.1f\n",
+	       n, m, path, hc->device_ms, hc->wait_ms, hc->pack_us,
+	       hc->submit_us, hc->wait_ovh_us, hc->unpack_us,
+	       host_outside_us(hc), hc->cpu_us);
+}
+
+/* Host path: npu_gemm_plan_run() on host memory, warmed up first. */
+static int host_path(struct npu_gemm_plan *plan, uint32_t m, const void *a,
+		     void *c, unsigned int runs, struct host_cost *hc)
+{
+	struct npu_gemm_stats before, after;
+	uint64_t cpu0, cpu = 0;
+	unsigned int i;
+	int ret;
+
+	ret = npu_gemm_plan_run(plan, m, a, c);		/* streams of this M */
+	npu_gemm_plan_get_stats(plan, 0, &before);
+	for (i = 0; i < runs && !ret; i++) {
+		cpu0 = thread_cpu_ns();
+		ret = npu_gemm_plan_run(plan, m, a, c);
+		cpu += thread_cpu_ns() - cpu0;
+	}
+	npu_gemm_plan_get_stats(plan, 0, &after);
+	host_cost_of(&before, &after, cpu, runs, hc);
+	return ret;
+}
+
+/*
+ * Zero-copy path: A packed into a BO of the die once, before the loop (as
+ * a runtime producing A straight into the BO would), C left in a BO (as
+ * for a consumer on the NPU); each run is npu_gemm_plan_submit() and
+ * npu_gemm_plan_wait().  After the loop, C is read back once (not timed)
+ * and compared with the host path's @c_host.
+ */
+static int zero_copy_path(struct npu_device *dev, struct npu_gemm_plan *plan,
+			  uint32_t m, uint32_t n, const void *a,
+			  const float *c_host, unsigned int runs,
+			  struct host_cost *hc, double *pack_once_us,
+			  int *same)
+{
+	struct npu_gemm_run r = { .m = m };
+	struct npu_gemm_stats before, after;
+	struct npu_gemm_layout lay;
+	struct npu_bo *a_bo = NULL, *c_bo = NULL;
+	void *a_map = NULL, *c_map = NULL;
+	float *c = malloc((size_t)m * n * sizeof(float));
+	uint64_t cpu0, cpu = 0;
+	unsigned int i;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = npu_gemm_plan_layout(plan, m, &lay);
+	if (!ret)
+		ret = npu_bo_new(dev, lay.a_bytes, 0, &a_bo);
+	if (!ret)
+		ret = npu_bo_new(dev, lay.c_bytes[0], 0, &c_bo);
+	if (!ret)
+		ret = npu_bo_map(a_bo, &a_map);
+	if (!ret)
+		ret = npu_bo_map(c_bo, &c_map);
+	if (!ret)
+		ret = npu_bo_cpu_prep(a_bo, NPU_BO_CPU_WRITE, -1);
+	if (!ret) {
+		cpu0 = thread_cpu_ns();
+		ret = npu_gemm_pack_a(plan, m, a, a_map);
+		*pack_once_us = (thread_cpu_ns() - cpu0) / 1e3;
+		npu_bo_cpu_fini(a_bo, NPU_BO_CPU_WRITE);
+	}
+	if (ret)
+		goto out;
+	r.a_bo[0] = a_bo;
+	r.c_bo[0] = c_bo;
+	/* warm-up: maps the BOs into the plan's VM, emits their streams */
+	ret = npu_gemm_plan_submit(plan, &r);
+	if (!ret)
+		ret = npu_gemm_plan_wait(plan, -1);
+	npu_gemm_plan_get_stats(plan, 0, &before);
+	for (i = 0; i < runs && !ret; i++) {
+		cpu0 = thread_cpu_ns();
+		ret = npu_gemm_plan_submit(plan, &r);
+		if (!ret)
+			ret = npu_gemm_plan_wait(plan, -1);
+		cpu += thread_cpu_ns() - cpu0;
+	}
+	npu_gemm_plan_get_stats(plan, 0, &after);
+	host_cost_of(&before, &after, cpu, runs, hc);
+	if (ret)
+		goto out;
+	/* not timed: the result, against the host path's */
+	ret = npu_bo_cpu_prep(c_bo, NPU_BO_CPU_READ, -1);
+	if (!ret) {
+		ret = npu_gemm_unpack_c(plan, m, 0, c_map, c);
+		npu_bo_cpu_fini(c_bo, NPU_BO_CPU_READ);
+	}
+	*same = !ret && !memcmp(c, c_host, (size_t)m * n * sizeof(float));
+out:
+	npu_bo_unref(a_bo);	/* the plan keeps its mappings until it goes */
+	npu_bo_unref(c_bo);
+	free(c);
+	return ret;
+}
+
+static int host_section(struct npu_device_group *group, unsigned int die,
+			unsigned int runs)
+{
+	static const uint32_t ns[] = { 768, 32000 }, ms[] = { 1, 64 };
+	const uint32_t k = 768, m_max = 64;
+	struct npu_device *dev = npu_device_group_device(group, 0);
+	unsigned int i, j;
+	int ret = 0;
+
+	printf("\nHost time per run outside the device: fp16 -> fp32, K %u, die %u, one plan of m_max %u per weights, %u timed runs each after a warm-up\n",
+	       k, die, m_max, runs);
+	printf("  host:      npu_gemm_plan_run() on host memory: the library packs A and unpacks C every run\n");
+	printf("  zero-copy: npu_gemm_plan_submit() + npu_gemm_plan_wait() with run.a_bo/c_bo: A packed into its BO once\n"
+	       "             before the loop (npu_gemm_pack_a()), C left in its BO (not unpacked)\n");
+	printf("  device, wait: the stats' device_ns (longest job on its core) and wait_ns, ms per run\n");
+	printf("  pack, submit, wait-dev, unpack: the plan's stats split (npu_gemm_plan_get_stats(), CLOCK_MONOTONIC\n"
+	       "             wall time), us per run; wait-dev is wait_ns - device_ns; outside = their sum\n");
+	printf("  cpu: CLOCK_THREAD_CPUTIME_ID (user + system) of the calling thread around the calls, us per run;\n"
+	       "             the virtual NPU computes in a kernel workqueue, not in this thread\n");
+	printf("%6s %3s  %-9s %10s %10s %9s %9s %11s %9s %11s %10s\n", "N", "M",
+	       "path", "device ms", "wait ms", "pack us", "submit us",
+	       "wait-dev us", "unpack us", "outside us", "cpu us");
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]) && !ret; i++) {
+		struct npu_gemm_weights_desc wd = {
+			.k = k, .n = ns[i], .in_type = NPU_DTYPE_FP16,
+		};
+		struct npu_gemm_plan_desc pd = {
+			.m_max = m_max, .out_type = NPU_DTYPE_FP32,
+		};
+		struct npu_gemm_weights *w = NULL;
+		struct npu_gemm_plan *plan = NULL;
+		uint16_t *a = malloc((size_t)m_max * k * 2);
+		uint16_t *b = malloc((size_t)ns[i] * k * 2);
+		float *c = malloc((size_t)m_max * ns[i] * sizeof(float));
+
+		ret = !a || !b || !c ? -ENOMEM : 0;
+		if (!ret) {
+			fill(NPU_DTYPE_FP16, a, (size_t)m_max * k);
+			fill(NPU_DTYPE_FP16, b, (size_t)ns[i] * k);
+			ret = npu_gemm_weights_new(group, &wd, &w);
+		}
+		if (!ret)
+			ret = npu_gemm_weights_set(w, b);
+		if (!ret)
+			ret = npu_gemm_plan_new(w, &pd, &plan);
+		for (j = 0; j < sizeof(ms) / sizeof(ms[0]) && !ret; j++) {
+			struct host_cost h, z;
+			double pack_once = 0;
+			int same = 0;
+
+			ret = host_path(plan, ms[j], a, c, runs, &h);
+			if (!ret)
+				ret = zero_copy_path(dev, plan, ms[j], ns[i], a,
+						     c, runs, &z, &pack_once,
+						     &same);
+			if (ret) {
+				fprintf(stderr, "npu-gemm-bench: host time, %ux%ux%u: %s\n",
+					ms[j], k, ns[i], strerror(-ret));
+				break;
+			}
+			host_row(ns[i], ms[j], "host", &h);
+			host_row(ns[i], ms[j], "zero-copy", &z);
+			printf("%6s %3s  zero-copy/host: outside %.2fx, cpu %.2fx; C in the BO %s the host path's; A packed into the BO once: %.1f us cpu\n",
+			       "", "", host_outside_us(&z) / host_outside_us(&h),
+			       z.cpu_us / h.cpu_us,
+			       same ? "equals" : "DIFFERS from", pack_once);
+		}
+		npu_gemm_plan_destroy(plan);
+		npu_gemm_weights_unref(w);
+		free(a);
+		free(b);
+		free(c);
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct npu_gemm_desc shapes[] = {
@@ -128,10 +357,11 @@ int main(int argc, char **argv)
 	};
 	struct npu_device_group *group;
 	struct npu_device *dev;
-	unsigned int die = 0, runs = 3, i;
-	int opt, ret;
+	unsigned int die = 0, runs = 3, host_runs = 3, i;
+	const char *section = "all";
+	int opt, ret = 0;
 
-	while ((opt = getopt(argc, argv, "d:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:r:R:s:")) != -1) {
 		switch (opt) {
 		case 'd':
 			die = (unsigned int)strtoul(optarg, NULL, 0);
@@ -139,13 +369,24 @@ int main(int argc, char **argv)
 		case 'r':
 			runs = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
+		case 'R':
+			host_runs = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			section = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: npu-gemm-bench [-d die] [-r runs]\n");
+			fprintf(stderr, "usage: npu-gemm-bench [-d die] [-r runs] [-R runs] [-s all|gemm|host]\n");
 			return 2;
 		}
 	}
-	if (!runs) {
-		fprintf(stderr, "npu-gemm-bench: -r must be at least 1\n");
+	if (!runs || !host_runs) {
+		fprintf(stderr, "npu-gemm-bench: -r and -R must be at least 1\n");
+		return 2;
+	}
+	if (strcmp(section, "all") && strcmp(section, "gemm") &&
+	    strcmp(section, "host")) {
+		fprintf(stderr, "npu-gemm-bench: -s takes all, gemm or host\n");
 		return 2;
 	}
 	ret = npu_device_open(die, &dev);
@@ -162,13 +403,17 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	printf("GEMM on die %u, %u runs each; cpu-ref is the bit-exact reference in this machine\n",
-	       die, runs);
-	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		ret = bench(group, &shapes[i], runs);
-		if (ret)
-			break;
+	if (strcmp(section, "host")) {
+		printf("GEMM on die %u, %u runs each; cpu-ref is the bit-exact reference in this machine\n",
+		       die, runs);
+		for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+			ret = bench(group, &shapes[i], runs);
+			if (ret)
+				break;
+		}
 	}
+	if (!ret && strcmp(section, "gemm"))
+		ret = host_section(group, die, host_runs);
 	npu_device_group_unref(group);
 	return ret ? 1 : 0;
 }

@@ -146,3 +146,10 @@ fi
 ln -sfn "kernel-$krel" "$NPU_CACHE/kernel-$ARCH"
 printf '%s\n' "$krel" > "$NPU_CACHE/kernel-$ARCH.release"
 log "ready: $NPU_CACHE/kernel-$ARCH -> kernel-$krel"
+
+# The pinned llama.cpp release (npm package node-llama-cpp), built once
+# into the cache: its headers for libggml-npu, its tools for the VM.
+if [ "$ARCH" = amd64 ]; then
+	bash "$here/llama-cpp.sh"
+	log "llama.cpp: $(bash "$here/llama-cpp.sh" path)"
+fi

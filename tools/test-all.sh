@@ -43,9 +43,8 @@ stage setup bash tools/setup.sh || {
 stage "arm64 setup" bash tools/lane-arm64.sh setup
 npu_kernel_paths amd64
 ksel=$KSRC/tools/testing/selftests
-# The pinned llama.cpp release (from npm), built once into the cache:
+# The pinned llama.cpp release (from npm), built by setup into the cache:
 # its headers for libggml-npu, its tools for the VM.
-stage "llama.cpp build" bash tools/llama-cpp.sh
 llama_src=$(bash tools/llama-cpp.sh path)/src
 
 meson_build() {
