@@ -8,6 +8,7 @@
 
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-resv.h>
+#include <linux/sort.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -233,7 +234,9 @@ out:
 /*
  * In-syncs are checked when the job is created but their fences are only
  * taken when it is pushed, after the earlier jobs of the same SUBMIT have
- * installed theirs: so a job may wait for an earlier job of its array.
+ * installed theirs: so a job may wait for an earlier job of its array
+ * (not under DRM_NPU_SUBMIT_PARALLEL, where no job's fence is installed
+ * before every job's dependencies are taken).
  */
 static int npu_job_copy_in_syncs(struct drm_file *file, struct npu_job *job,
 				 const struct drm_npu_job *args)
@@ -454,82 +457,29 @@ static void npu_job_publish_record(struct npu_job *job)
 	}
 }
 
-/* Whether @fence is one of @fences. */
-static bool npu_fence_in(struct dma_fence *fence, struct dma_fence **fences,
-			 u32 count)
+/* In-syncs, and implicit dependencies on the job's BOs (locked). */
+static int npu_job_add_deps(struct drm_file *file, struct npu_job *job)
 {
-	u32 i;
-
-	for (i = 0; i < count; i++)
-		if (fence == fences[i])
-			return true;
-	return false;
-}
-
-/*
- * The implicit dependencies of @job on @obj, as
- * drm_sched_job_add_implicit_dependencies() takes them, but for the
- * fences in @skip (of the earlier jobs of a DRM_NPU_SUBMIT_PARALLEL
- * submit).
- */
-static int npu_job_add_bo_deps(struct npu_job *job, struct drm_gem_object *obj,
-			       bool write, struct dma_fence **skip,
-			       u32 skip_count)
-{
-	struct dma_resv_iter cursor;
-	struct dma_fence *fence;
-	int ret;
-
-	if (!skip_count)
-		return drm_sched_job_add_implicit_dependencies(&job->base, obj,
-							       write);
-	dma_resv_for_each_fence(&cursor, obj->resv, dma_resv_usage_rw(write),
-				fence) {
-		if (npu_fence_in(fence, skip, skip_count))
-			continue;
-		/* consumes the reference, also on failure */
-		ret = drm_sched_job_add_dependency(&job->base,
-						   dma_fence_get(fence));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/*
- * Make a created job visible: explicit and implicit dependencies, arm,
- * fences into the BOs and syncobjs, push.  Only the dependency steps can
- * fail (an in-sync with no fence, say); the job is then not pushed and
- * the caller discards it.  The implicit dependencies leave out the
- * fences in @skip (DRM_NPU_SUBMIT_PARALLEL); @pushed, when not NULL, gets
- * a reference to the job's finished fence (the job itself may be done and
- * cleaned up as soon as it is pushed).
- */
-static int npu_job_push(struct drm_file *file, struct npu_job *job,
-			struct dma_fence **skip, u32 skip_count,
-			struct dma_fence **pushed)
-{
-	struct ww_acquire_ctx ctx;
-	struct dma_fence *finished;
 	u32 i;
 	int ret;
 
 	ret = npu_job_add_in_syncs(file, job);
-	if (ret)
-		return ret;
-	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ctx);
-	if (ret)
-		return ret;
-	for (i = 0; i < job->bo_count; i++) {
-		bool write = job->bo_flags[i] & DRM_NPU_BO_REF_WRITE;
+	for (i = 0; !ret && i < job->bo_count; i++)
+		ret = drm_sched_job_add_implicit_dependencies(&job->base,
+							      job->bos[i],
+							      job->bo_flags[i] &
+							      DRM_NPU_BO_REF_WRITE);
+	return ret;
+}
 
-		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
-		if (!ret)
-			ret = npu_job_add_bo_deps(job, job->bos[i], write, skip,
-						  skip_count);
-		if (ret)
-			goto out_unlock;
-	}
+/*
+ * Arm a job whose dependencies are in, put its fence into its BOs (locked,
+ * with a fence slot reserved each) and out-syncs, and push it.
+ */
+static void npu_job_arm_push(struct npu_job *job)
+{
+	struct dma_fence *finished;
+	u32 i;
 
 	drm_sched_job_arm(&job->base);
 	finished = &job->base.s_fence->finished;
@@ -540,13 +490,85 @@ static int npu_job_push(struct drm_file *file, struct npu_job *job,
 				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
 	npu_job_signal_out_syncs(job, finished);
 	npu_job_publish_record(job);
-	if (pushed)
-		*pushed = dma_fence_get(finished);
 
 	kref_get(&job->refcount);	/* put by npu_job_free() */
 	drm_sched_entity_push_job(&job->base);
-out_unlock:
+}
+
+/*
+ * Make a created job visible: dependencies, arm, fences, push.  Only the
+ * dependency steps can fail (an in-sync with no fence, say); the job is
+ * then not pushed and the caller discards it.
+ */
+static int npu_job_push(struct drm_file *file, struct npu_job *job)
+{
+	struct ww_acquire_ctx ctx;
+	u32 i;
+	int ret;
+
+	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ctx);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < job->bo_count; i++)
+		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+	if (!ret)
+		ret = npu_job_add_deps(file, job);
+	if (!ret)
+		npu_job_arm_push(job);
 	drm_gem_unlock_reservations(job->bos, job->bo_count, &ctx);
+	return ret;
+}
+
+static int npu_cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * DRM_NPU_SUBMIT_PARALLEL: every job's dependencies are taken before any
+ * job of the submit adds its fences, with the BOs of all of them locked
+ * throughout, so that the jobs do not wait for one another and miss no
+ * earlier fence (one job's fence may replace an earlier one of the same
+ * context in a BO).  A failure queues none of the jobs.
+ */
+static int npu_push_parallel(struct drm_file *file, struct npu_job **jobs,
+			     u32 count)
+{
+	struct drm_gem_object **objs;
+	struct ww_acquire_ctx ctx;
+	u32 i, j, n = 0, total = 0;
+	int ret;
+
+	for (i = 0; i < count; i++)
+		total += jobs[i]->bo_count;
+	objs = kvmalloc_array(total ? total : 1, sizeof(*objs), GFP_KERNEL);
+	if (!objs)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		for (j = 0; j < jobs[i]->bo_count; j++)
+			objs[n++] = jobs[i]->bos[j];
+	/* Each BO locked once; as many fence slots as jobs that list it. */
+	sort(objs, total, sizeof(*objs), npu_cmp_ptr, NULL);
+	for (i = 0, n = 0; i < total; i++)
+		if (!n || objs[n - 1] != objs[i])
+			objs[n++] = objs[i];
+	ret = drm_gem_lock_reservations(objs, n, &ctx);
+	if (ret)
+		goto out_free;
+	for (i = 0; !ret && i < count; i++)
+		for (j = 0; !ret && j < jobs[i]->bo_count; j++)
+			ret = dma_resv_reserve_fences(jobs[i]->bos[j]->resv,
+						      count);
+	for (i = 0; !ret && i < count; i++)
+		ret = npu_job_add_deps(file, jobs[i]);
+	for (i = 0; !ret && i < count; i++)
+		npu_job_arm_push(jobs[i]);
+	drm_gem_unlock_reservations(objs, n, &ctx);
+out_free:
+	kvfree(objs);
 	return ret;
 }
 
@@ -593,7 +615,6 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 {
 	struct npu_file *nfile = to_npu_file(file);
 	struct drm_npu_submit *args = data;
-	struct dma_fence **pushed = NULL;
 	struct drm_npu_job *jobs;
 	struct npu_job **kjobs;
 	u32 i, created = 0;
@@ -616,11 +637,7 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 
 	jobs = kvcalloc(args->job_count, sizeof(*jobs), GFP_KERNEL);
 	kjobs = kcalloc(args->job_count, sizeof(*kjobs), GFP_KERNEL);
-	/* The finished fences of the jobs pushed so far, to leave out. */
-	if (args->flags & DRM_NPU_SUBMIT_PARALLEL)
-		pushed = kcalloc(args->job_count, sizeof(*pushed), GFP_KERNEL);
-	if (!jobs || !kjobs ||
-	    (args->flags & DRM_NPU_SUBMIT_PARALLEL && !pushed)) {
+	if (!jobs || !kjobs) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -641,15 +658,26 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_discard;
 
-	for (i = 0; i < args->job_count; i++) {
-		ret = npu_job_push(file, kjobs[i], pushed, pushed ? i : 0,
-				   pushed ? &pushed[i] : NULL);
-		if (ret) {
-			drm_dbg(drm, "submit: job %u not pushed: %d\n", i, ret);
-			break;
+	if (args->flags & DRM_NPU_SUBMIT_PARALLEL) {
+		ret = npu_push_parallel(file, kjobs, args->job_count);
+		if (ret)
+			drm_dbg(drm, "submit: parallel jobs not pushed: %d\n", ret);
+		else
+			args->submitted = args->job_count;
+		i = ret ? 0 : args->job_count;
+		for (created = 0; created < i; created++)
+			npu_job_put(kjobs[created]);
+	} else {
+		for (i = 0; i < args->job_count; i++) {
+			ret = npu_job_push(file, kjobs[i]);
+			if (ret) {
+				drm_dbg(drm, "submit: job %u not pushed: %d\n",
+					i, ret);
+				break;
+			}
+			args->submitted = i + 1;
+			npu_job_put(kjobs[i]);
 		}
-		args->submitted = i + 1;
-		npu_job_put(kjobs[i]);
 	}
 	/* Jobs after a failed push never became visible. */
 	for (; i < args->job_count; i++)
@@ -662,9 +690,6 @@ out_discard:
 		npu_job_discard(kjobs[created]);
 	mutex_unlock(&nfile->submit_lock);
 out_free:
-	for (i = 0; pushed && i < args->submitted; i++)
-		dma_fence_put(pushed[i]);
-	kfree(pushed);
 	kfree(kjobs);
 	kvfree(jobs);
 	return ret;

@@ -418,6 +418,9 @@ struct drm_npu_job {
  * of it) run at the same time.  Every earlier SUBMIT's jobs are still
  * waited for, later ones wait for all of these, and in-syncs are not
  * affected.  Userspace guarantees that the jobs' accesses do not overlap.
+ * The jobs are queued all or none: on failure @submitted is 0.  A job's
+ * in-syncs then cannot name the out-syncs of another job of the same
+ * SUBMIT.
  */
 #define DRM_NPU_SUBMIT_PARALLEL		0x1
 

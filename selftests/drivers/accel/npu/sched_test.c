@@ -345,6 +345,35 @@ TEST(parallel_submit_shares_a_bo)
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	set_delay(0, "0");
 
+	/*
+	 * An earlier reader on core 0 (1 s), then parallel writers on cores 0
+	 * and 1: the core-0 writer's fence replaces the reader's in the BO,
+	 * and the core-1 writer must still wait for the reader.
+	 */
+	{
+		struct drm_npu_task rt = { .regcmd_count = 4, .regcmd_va = bo.va };
+		struct drm_npu_bo_ref rref = { .handle = data.handle };
+		struct drm_npu_job r = {
+			.tasks = (uintptr_t)&rt, .task_count = 1, .core_mask = 1,
+			.bos = (uintptr_t)&rref, .bo_count = 1,
+		};
+		struct drm_npu_submit rs = {
+			.jobs = (uintptr_t)&r, .job_count = 1,
+			.job_stride = sizeof(r),
+		};
+
+		set_delay(0, "1000000");
+		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &rs));
+		submit_two_writers(_metadata, fd, bo.va, data.handle,
+				   DRM_NPU_SUBMIT_PARALLEL, js);
+		ASSERT_EQ(0, npu_wait(fd, js[1].job_id, 10000, &w));
+		EXPECT_EQ(0, npu_wait(fd, r.job_id, 0, &w))
+			TH_LOG("the core-1 writer ran before the earlier reader ended");
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		ASSERT_EQ(0, npu_wait(fd, js[0].job_id, 10000, &w));
+		set_delay(0, "0");
+	}
+
 	/* an unknown flag is refused, nothing queued */
 	bad.jobs = (uintptr_t)js;
 	bad.job_count = 1;

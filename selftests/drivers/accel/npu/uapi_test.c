@@ -289,7 +289,9 @@ TEST_F(uapi, submit_bad)
 			TH_LOG("%s", #setup);				\
 	} while (0)
 	SUB((void)0, 0);
-	SUB(s.flags = 1, -EINVAL);
+	SUB(s.flags = DRM_NPU_SUBMIT_PARALLEL, 0);
+	SUB(s.flags = 2, -EINVAL);
+	SUB(s.flags = 0x80000000u, -EINVAL);
 	SUB(s.job_count = 0, -EINVAL);
 	SUB((s.jobs = (uintptr_t)js, s.job_count = 65), -EINVAL);
 	SUB(s.job_stride = sizeof(j) - 8, -EINVAL);
