@@ -219,7 +219,7 @@ static int npu_gemm_pdie_init(struct npu_gemm_plan *p, uint32_t d)
 	ret = libnpu_gemm_tile(&shape, cores, 0, &pd->tmax);
 	if (ret)
 		return ret;
-	/* The global output layout may add a task per core: room for both. */
+	/* Room for the global output layout's tiling too (never more tasks). */
 	pd->tasks = calloc((size_t)pd->tmax.task_count + pd->tmax.cores,
 			   sizeof(*pd->tasks));
 	if (!pd->tasks)

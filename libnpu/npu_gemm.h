@@ -148,8 +148,9 @@ int npu_gemm_cut(uint32_t n, uint32_t dies, uint32_t *n0);
  * VM of its own when that one is full.
  *
  * Return: 0; -EINVAL for NULL arguments, a shape npu_gemm_supported()
- * refuses, @desc->dies beyond the group or a non-zero reserved field;
- * -ENOMEM; or the kernel's error.
+ * refuses with -EINVAL, @desc->dies beyond the group or a non-zero
+ * reserved field; -E2BIG for a shape that needs more tasks than a job
+ * carries; -ENOMEM; or the kernel's error.
  */
 int npu_gemm_weights_new(struct npu_device_group *group,
 			 const struct npu_gemm_weights_desc *desc,

@@ -5,12 +5,18 @@
 #
 #   submit  npu-bench: the submission path (round trips, batching, cores)
 #   gemm    npu-gemm-bench: GEMM throughput next to the CPU reference GEMM,
-#           and the per-call split into pack, submit, wait and unpack
+#           the per-call split into pack, submit, wait and unpack, and the
+#           host time per run outside the device on the host-pointer path
+#           against the zero-copy path (caller BOs)
 #   llm     npu-llm: tokens/s for cpu, npu fp16 and npu int8 on stories260K
 #           and on a dummy stories110M-shaped model, submits per token and
 #           the share of driver overhead
 #   llama   llama.cpp with libggml-npu: llama-bench pp64/tg32 on the CPU
-#           and on the NPU (fp16, int8), the backend's host time per run
+#           and on the NPU (fp16, int8), the backend's host time per run;
+#           then llama-bench on a random-weight F16 GGUF of stories110M's
+#           shape, written by gen-model into $NPU_BUILD/llm/bench-work
+#           before the VM run: pp16/tg4, 1 repetition (TCG is slow; set
+#           NPU_BENCH_110M_PP, _TG and _REPS for others, e.g. 64 32 2)
 #
 # usage: tools/bench.sh [submit|gemm|llm|llama ...]   (default: all four)
 # Run tools/setup.sh and build first (tools/test-all.sh or tools/demo.sh do).
@@ -36,8 +42,15 @@ for b in "$@"; do
 			--data llm/bench/npu-llm-bench.sh -- 'sh npu-llm-bench.sh' ;;
 	llama)
 		models=${NPU_MODELS:-$NPU_TOP/../shared/models}
-		bash tools/llama-vm.sh --timeout 3600 --data "$models/stories260K.gguf" \
-			--data llm/bench/llama-bench.sh --shell 'sh llama-bench.sh' ;;
+		gen=$NPU_BUILD/llm/gen-model
+		[ -x "$gen" ] || { echo "bench: $gen is not built" >&2; exit 1; }
+		# random weights of a fixed seed: the same file every time
+		big=$NPU_BUILD/llm/bench-work/stories110M-shape-f16.gguf
+		mkdir -p "$(dirname "$big")"
+		"$gen" gguf 110m-f16 "$big"
+		bash tools/llama-vm.sh --timeout 7200 --data "$models/stories260K.gguf" \
+			--data "$big" --data llm/bench/llama-bench.sh \
+			--shell "sh llama-bench.sh ${NPU_BENCH_110M_PP:-16} ${NPU_BENCH_110M_TG:-4} ${NPU_BENCH_110M_REPS:-1}" ;;
 	*)
 		echo "bench: unknown benchmark $b (submit, gemm, llm or llama)" >&2; exit 64 ;;
 	esac

@@ -132,61 +132,128 @@ out:
  * Host time outside the device: host-pointer path against zero copy
  */
 
-/* Per run, over the timed loop: the stats' split and the thread's CPU. */
-struct host_cost {
-	double pack_us, submit_us, wait_ovh_us, unpack_us;
-	double device_ms, wait_ms;
-	double cpu_us;
+/*
+ * The figures of one timed run, from the stats of die 0 around it and the
+ * thread's CPU time around its calls: device and wait in ms, the rest in
+ * us.  A path's figures are the medians over its runs (TCG makes single
+ * runs stray: an interrupt taken in the thread, a vCPU lent to the
+ * virtual NPU), with the mean of the CPU time beside them.
+ */
+enum {
+	F_DEVICE, F_WAIT, F_PACK, F_SUBMIT, F_WAIT_OVH, F_UNPACK, F_OUTSIDE,
+	F_CPU, F_COUNT
 };
 
-static void host_cost_of(const struct npu_gemm_stats *before,
-			 const struct npu_gemm_stats *after, uint64_t cpu_ns,
-			 unsigned int runs, struct host_cost *hc)
-{
-	double wait = (double)(after->wait_ns - before->wait_ns);
-	double dev = (double)(after->device_ns - before->device_ns);
+struct host_cost {
+	double med[F_COUNT];
+	double cpu_mean_us;
+	uint64_t emits;		/* streams emitted in the timed runs: 0 */
+};
 
-	hc->pack_us = (after->pack_ns - before->pack_ns) / 1e3 / runs;
-	hc->submit_us = (after->submit_ns - before->submit_ns) / 1e3 / runs;
-	hc->unpack_us = (after->unpack_ns - before->unpack_ns) / 1e3 / runs;
-	hc->wait_ovh_us = (wait - dev) / 1e3 / runs;
-	hc->wait_ms = wait / 1e6 / runs;
-	hc->device_ms = dev / 1e6 / runs;
-	hc->cpu_us = cpu_ns / 1e3 / runs;
+struct host_runs {
+	struct npu_gemm_plan *plan;
+	unsigned int n, max;
+	double (*v)[F_COUNT];
+	struct npu_gemm_stats first, before;
+	uint64_t cpu0;
+};
+
+static int host_runs_init(struct host_runs *hr, struct npu_gemm_plan *plan,
+			  unsigned int runs)
+{
+	memset(hr, 0, sizeof(*hr));
+	hr->plan = plan;
+	hr->max = runs;
+	hr->v = calloc(runs, sizeof(*hr->v));
+	npu_gemm_plan_get_stats(plan, 0, &hr->first);
+	return hr->v ? 0 : -ENOMEM;
 }
 
-static double host_outside_us(const struct host_cost *hc)
+static void host_run_begin(struct host_runs *hr)
 {
-	return hc->pack_us + hc->submit_us + hc->wait_ovh_us + hc->unpack_us;
+	npu_gemm_plan_get_stats(hr->plan, 0, &hr->before);
+	hr->cpu0 = thread_cpu_ns();
+}
+
+static void host_run_end(struct host_runs *hr)
+{
+	uint64_t cpu = thread_cpu_ns() - hr->cpu0;
+	const struct npu_gemm_stats *b = &hr->before;
+	struct npu_gemm_stats a;
+	double *v = hr->v[hr->n++];
+
+	npu_gemm_plan_get_stats(hr->plan, 0, &a);
+	v[F_DEVICE] = (a.device_ns - b->device_ns) / 1e6;
+	v[F_WAIT] = (a.wait_ns - b->wait_ns) / 1e6;
+	v[F_PACK] = (a.pack_ns - b->pack_ns) / 1e3;
+	v[F_SUBMIT] = (a.submit_ns - b->submit_ns) / 1e3;
+	v[F_WAIT_OVH] = ((double)(a.wait_ns - b->wait_ns) -
+			 (double)(a.device_ns - b->device_ns)) / 1e3;
+	v[F_UNPACK] = (a.unpack_ns - b->unpack_ns) / 1e3;
+	v[F_OUTSIDE] = v[F_PACK] + v[F_SUBMIT] + v[F_WAIT_OVH] + v[F_UNPACK];
+	v[F_CPU] = cpu / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void host_runs_fini(struct host_runs *hr, struct host_cost *hc)
+{
+	double *col = calloc(hr->max ? hr->max : 1, sizeof(*col));
+	struct npu_gemm_stats last;
+	unsigned int f, i, n = col ? hr->n : 0;
+
+	memset(hc, 0, sizeof(*hc));
+	npu_gemm_plan_get_stats(hr->plan, 0, &last);
+	hc->emits = last.emits - hr->first.emits;
+	for (f = 0; n && f < F_COUNT; f++) {
+		for (i = 0; i < n; i++)
+			col[i] = hr->v[i][f];
+		qsort(col, n, sizeof(col[0]), cmp_double);
+		hc->med[f] = n % 2 ? col[n / 2] :
+			     (col[n / 2 - 1] + col[n / 2]) / 2;
+	}
+	for (i = 0; i < n; i++)
+		hc->cpu_mean_us += hr->v[i][F_CPU] / n;
+	free(col);
+	free(hr->v);
+	hr->v = NULL;
 }
 
 static void host_row(uint32_t n, uint32_t m, const char *path,
 		     const struct host_cost *hc)
 {
-	printf("%6u %3u  %-9s %10.2f %10.2f %9.1f %9.1f %11.1f %9.1f %11.1f %10.1f\n",
-	       n, m, path, hc->device_ms, hc->wait_ms, hc->pack_us,
-	       hc->submit_us, hc->wait_ovh_us, hc->unpack_us,
-	       host_outside_us(hc), hc->cpu_us);
+	const double *v = hc->med;
+
+	printf("%6u %3u  %-9s %10.2f %10.2f %8.1f %9.1f %11.1f %9.1f %10.1f %9.1f %9.1f\n",
+	       n, m, path, v[F_DEVICE], v[F_WAIT], v[F_PACK], v[F_SUBMIT],
+	       v[F_WAIT_OVH], v[F_UNPACK], v[F_OUTSIDE], v[F_CPU],
+	       hc->cpu_mean_us);
 }
 
 /* Host path: npu_gemm_plan_run() on host memory, warmed up first. */
 static int host_path(struct npu_gemm_plan *plan, uint32_t m, const void *a,
 		     void *c, unsigned int runs, struct host_cost *hc)
 {
-	struct npu_gemm_stats before, after;
-	uint64_t cpu0, cpu = 0;
+	struct host_runs hr;
 	unsigned int i;
 	int ret;
 
 	ret = npu_gemm_plan_run(plan, m, a, c);		/* streams of this M */
-	npu_gemm_plan_get_stats(plan, 0, &before);
+	if (!ret)
+		ret = host_runs_init(&hr, plan, runs);
+	if (ret)
+		return ret;
 	for (i = 0; i < runs && !ret; i++) {
-		cpu0 = thread_cpu_ns();
+		host_run_begin(&hr);
 		ret = npu_gemm_plan_run(plan, m, a, c);
-		cpu += thread_cpu_ns() - cpu0;
+		host_run_end(&hr);
 	}
-	npu_gemm_plan_get_stats(plan, 0, &after);
-	host_cost_of(&before, &after, cpu, runs, hc);
+	host_runs_fini(&hr, hc);
 	return ret;
 }
 
@@ -204,12 +271,12 @@ static int zero_copy_path(struct npu_device *dev, struct npu_gemm_plan *plan,
 			  int *same)
 {
 	struct npu_gemm_run r = { .m = m };
-	struct npu_gemm_stats before, after;
+	struct host_runs hr;
 	struct npu_gemm_layout lay;
 	struct npu_bo *a_bo = NULL, *c_bo = NULL;
 	void *a_map = NULL, *c_map = NULL;
 	float *c = malloc((size_t)m * n * sizeof(float));
-	uint64_t cpu0, cpu = 0;
+	uint64_t cpu0;
 	unsigned int i;
 	int ret;
 
@@ -240,16 +307,18 @@ static int zero_copy_path(struct npu_device *dev, struct npu_gemm_plan *plan,
 	ret = npu_gemm_plan_submit(plan, &r);
 	if (!ret)
 		ret = npu_gemm_plan_wait(plan, -1);
-	npu_gemm_plan_get_stats(plan, 0, &before);
+	if (!ret)
+		ret = host_runs_init(&hr, plan, runs);
+	if (ret)
+		goto out;
 	for (i = 0; i < runs && !ret; i++) {
-		cpu0 = thread_cpu_ns();
+		host_run_begin(&hr);
 		ret = npu_gemm_plan_submit(plan, &r);
 		if (!ret)
 			ret = npu_gemm_plan_wait(plan, -1);
-		cpu += thread_cpu_ns() - cpu0;
+		host_run_end(&hr);
 	}
-	npu_gemm_plan_get_stats(plan, 0, &after);
-	host_cost_of(&before, &after, cpu, runs, hc);
+	host_runs_fini(&hr, hc);
 	if (ret)
 		goto out;
 	/* not timed: the result, against the host path's */
@@ -275,19 +344,22 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 	unsigned int i, j;
 	int ret = 0;
 
-	printf("\nHost time per run outside the device: fp16 -> fp32, K %u, die %u, one plan of m_max %u per weights, %u timed runs each after a warm-up\n",
+	printf("\nHost time per run outside the device: fp16 -> fp32, K %u, die %u, one plan of m_max %u per weights;\n"
+	       "%u timed runs per path after a warm-up run; medians over the runs\n",
 	       k, die, m_max, runs);
 	printf("  host:      npu_gemm_plan_run() on host memory: the library packs A and unpacks C every run\n");
-	printf("  zero-copy: npu_gemm_plan_submit() + npu_gemm_plan_wait() with run.a_bo/c_bo: A packed into its BO once\n"
-	       "             before the loop (npu_gemm_pack_a()), C left in its BO (not unpacked)\n");
-	printf("  device, wait: the stats' device_ns (longest job on its core) and wait_ns, ms per run\n");
-	printf("  pack, submit, wait-dev, unpack: the plan's stats split (npu_gemm_plan_get_stats(), CLOCK_MONOTONIC\n"
-	       "             wall time), us per run; wait-dev is wait_ns - device_ns; outside = their sum\n");
-	printf("  cpu: CLOCK_THREAD_CPUTIME_ID (user + system) of the calling thread around the calls, us per run;\n"
-	       "             the virtual NPU computes in a kernel workqueue, not in this thread\n");
-	printf("%6s %3s  %-9s %10s %10s %9s %9s %11s %9s %11s %10s\n", "N", "M",
+	printf("  zero-copy: npu_gemm_plan_submit() + npu_gemm_plan_wait() with run.a_bo/c_bo: A packed into its BO\n"
+	       "             once before the timed runs (npu_gemm_pack_a()), C left in its BO (not unpacked)\n");
+	printf("  device, wait: the stats' device_ns (the run's longest job on its core) and wait_ns, ms\n");
+	printf("  pack, submit, wait-dev, unpack, outside: the stats' split (npu_gemm_plan_get_stats(), wall time of\n"
+	       "             CLOCK_MONOTONIC), us; wait-dev = wait_ns - device_ns (below 0 when the jobs start during\n"
+	       "             the SUBMIT ioctl); outside = pack + submit + wait-dev + unpack = run time - device time\n");
+	printf("  cpu med, cpu mean: CLOCK_THREAD_CPUTIME_ID (user + system) of the calling thread around the calls, us;\n"
+	       "             the virtual NPU computes in a kernel workqueue, not in this thread: this is host CPU only\n");
+	printf("  zero-copy/host: the ratio of the medians, of outside (stats split) and of cpu (thread CPU time)\n");
+	printf("%6s %3s  %-9s %10s %10s %8s %9s %11s %9s %10s %9s %9s\n", "N", "M",
 	       "path", "device ms", "wait ms", "pack us", "submit us",
-	       "wait-dev us", "unpack us", "outside us", "cpu us");
+	       "wait-dev us", "unpack us", "outside us", "cpu med", "cpu mean");
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]) && !ret; i++) {
 		struct npu_gemm_weights_desc wd = {
 			.k = k, .n = ns[i], .in_type = NPU_DTYPE_FP16,
@@ -328,10 +400,14 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 			}
 			host_row(ns[i], ms[j], "host", &h);
 			host_row(ns[i], ms[j], "zero-copy", &z);
-			printf("%6s %3s  zero-copy/host: outside %.2fx, cpu %.2fx; C in the BO %s the host path's; A packed into the BO once: %.1f us cpu\n",
-			       "", "", host_outside_us(&z) / host_outside_us(&h),
-			       z.cpu_us / h.cpu_us,
+			printf("%6s %3s  zero-copy/host: outside %.2fx, cpu %.2fx; C in the BO %s the host path's; packing A into the BO once took %.1f us cpu\n",
+			       "", "", z.med[F_OUTSIDE] / h.med[F_OUTSIDE],
+			       z.med[F_CPU] / h.med[F_CPU],
 			       same ? "equals" : "DIFFERS from", pack_once);
+			if (h.emits || z.emits)
+				printf("%6s %3s  note: streams emitted in the timed runs (host %llu, zero-copy %llu)\n",
+				       "", "", (unsigned long long)h.emits,
+				       (unsigned long long)z.emits);
 		}
 		npu_gemm_plan_destroy(plan);
 		npu_gemm_weights_unref(w);

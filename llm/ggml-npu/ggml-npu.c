@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,9 @@ struct npu_ggml_device {
 struct npu_ggml_weight {
 	struct npu_ggml_weight *next;	/* in its buffer */
 	const struct ggml_tensor *tensor;
+	const char *data;		/* the tensor's bytes, for overlaps */
+	size_t nbytes;
+	pthread_mutex_t lock;		/* one matmul on the plans at a time */
 	struct npu_gemm_weights *w;
 	struct npu_gemm_plan *plan1;	/* M = 1 */
 	struct npu_gemm_plan *plan;	/* M up to plan_m */
@@ -81,9 +85,16 @@ struct npu_ggml_weight {
 	float *row_scale;		/* int8: per row of B */
 };
 
+/*
+ * A buffer; @lock guards @weights (two llama contexts on one model compute
+ * on the same weights buffers from their own threads).  Only a weights
+ * buffer keeps packed copies: the CPU writes other host buffers without
+ * set_tensor, so their matmuls pack B for the call.
+ */
 struct npu_ggml_buffer {
 	struct npu_ggml_device *nd;
 	void *base;
+	pthread_mutex_t lock;
 	struct npu_ggml_weight *weights;
 };
 
@@ -135,12 +146,16 @@ static bool npu_ggml_weight_type(enum ggml_type t)
 	}
 }
 
-/* A 2-D tensor the NPU can hold as B: [ne1 = N rows][ne0 = K]. */
+/*
+ * A 2-D tensor the NPU can hold as B: [ne1 = N rows][ne0 = K], in runs of
+ * @m rows (at most NPU_GGML_M_MAX: more are run in slices).
+ */
 static bool npu_ggml_is_weight(const struct npu_ggml_device *nd,
-			       const struct ggml_tensor *t)
+			       const struct ggml_tensor *t, uint64_t m)
 {
 	struct npu_gemm_desc d = {
-		.m = 1, .k = (uint32_t)t->ne[0], .n = (uint32_t)t->ne[1],
+		.m = m < NPU_GGML_M_MAX ? (uint32_t)m : NPU_GGML_M_MAX,
+		.k = (uint32_t)t->ne[0], .n = (uint32_t)t->ne[1],
 		.in_type = nd->in_type,
 		.out_type = nd->in_type == NPU_DTYPE_INT8 ? NPU_DTYPE_INT32 :
 							    NPU_DTYPE_FP32,
@@ -154,6 +169,7 @@ static bool npu_ggml_is_weight(const struct npu_ggml_device *nd,
 
 static void npu_ggml_weight_free(struct npu_ggml_weight *nw)
 {
+	pthread_mutex_destroy(&nw->lock);
 	npu_gemm_plan_destroy(nw->plan1);
 	npu_gemm_plan_destroy(nw->plan);
 	npu_gemm_weights_unref(nw->w);
@@ -228,6 +244,7 @@ static struct npu_ggml_weight *npu_ggml_pack(struct npu_ggml_buffer *nb,
 
 	if (!nw)
 		goto err;
+	pthread_mutex_init(&nw->lock, NULL);
 	b = malloc((size_t)wd.k * wd.n * es);
 	if (nd->in_type == NPU_DTYPE_INT8)
 		nw->row_scale = malloc((size_t)wd.n * sizeof(float));
@@ -235,8 +252,10 @@ static struct npu_ggml_weight *npu_ggml_pack(struct npu_ggml_buffer *nb,
 		goto err;
 	ret = npu_ggml_convert_b(nd, t, b, nw->row_scale);
 	if (ret == -ERANGE) {
-		GGML_LOG_ERROR("%s: %s: a weight does not fit in fp16 (GGML_NPU_DTYPE=int8 holds it)\n",
-			       nd->name, t->name);
+		GGML_LOG_ERROR("%s: %s: %s\n", nd->name, t->name,
+			       nd->in_type == NPU_DTYPE_INT8 ?
+			       "a weight is not finite" :
+			       "a weight does not fit in fp16 (GGML_NPU_DTYPE=int8 holds it)");
 		goto err;
 	}
 	if (!ret)
@@ -253,8 +272,8 @@ static struct npu_ggml_weight *npu_ggml_pack(struct npu_ggml_buffer *nb,
 	atomic_fetch_add(&nd->stats.packed_tensors, 1);
 	atomic_fetch_add(&nd->stats.host_ns, now_ns() - t0);
 	nw->tensor = t;
-	nw->next = nb->weights;
-	nb->weights = nw;
+	nw->data = t->data;
+	nw->nbytes = ggml_nbytes(t);
 	return nw;
 err:
 	if (ret != -ERANGE)
@@ -277,18 +296,29 @@ static struct npu_ggml_weight **npu_ggml_find(struct npu_ggml_buffer *nb,
 	return NULL;
 }
 
-/* Drop @t's NPU copy: its data is about to change, or @t is new. */
+/*
+ * Drop the NPU copies of what a write of @size bytes at @data reaches (a
+ * view's write reaches its base), and of @t itself (a new tensor at an old
+ * address).
+ */
 static void npu_ggml_unpack(struct npu_ggml_buffer *nb,
-			    const struct ggml_tensor *t)
+			    const struct ggml_tensor *t, const char *data,
+			    size_t size)
 {
-	struct npu_ggml_weight **p = npu_ggml_find(nb, t);
+	struct npu_ggml_weight **p, *nw;
 
-	if (p) {
-		struct npu_ggml_weight *nw = *p;
-
-		*p = nw->next;
-		npu_ggml_weight_free(nw);
+	pthread_mutex_lock(&nb->lock);
+	for (p = &nb->weights; (nw = *p);) {
+		/* nw->tensor may be freed: compare addresses only */
+		if (nw->tensor == t ||
+		    (data < nw->data + nw->nbytes && nw->data < data + size)) {
+			*p = nw->next;
+			npu_ggml_weight_free(nw);
+		} else {
+			p = &nw->next;
+		}
 	}
+	pthread_mutex_unlock(&nb->lock);
 }
 
 /*
@@ -304,12 +334,14 @@ static void npu_ggml_buffer_reset(ggml_backend_buffer_t buffer)
 {
 	struct npu_ggml_buffer *nb = npu_buf(buffer);
 
+	pthread_mutex_lock(&nb->lock);
 	while (nb->weights) {
 		struct npu_ggml_weight *nw = nb->weights;
 
 		nb->weights = nw->next;
 		npu_ggml_weight_free(nw);
 	}
+	pthread_mutex_unlock(&nb->lock);
 }
 
 static void npu_ggml_buffer_free(ggml_backend_buffer_t buffer)
@@ -317,6 +349,7 @@ static void npu_ggml_buffer_free(ggml_backend_buffer_t buffer)
 	struct npu_ggml_buffer *nb = npu_buf(buffer);
 
 	npu_ggml_buffer_reset(buffer);
+	pthread_mutex_destroy(&nb->lock);
 	free(nb->base);
 	free(nb);
 }
@@ -329,7 +362,7 @@ static void *npu_ggml_buffer_get_base(ggml_backend_buffer_t buffer)
 static enum ggml_status npu_ggml_buffer_init_tensor(ggml_backend_buffer_t buffer,
 						    struct ggml_tensor *tensor)
 {
-	npu_ggml_unpack(npu_buf(buffer), tensor);
+	npu_ggml_unpack(npu_buf(buffer), tensor, NULL, 0);
 	return GGML_STATUS_SUCCESS;
 }
 
@@ -338,7 +371,8 @@ static void npu_ggml_buffer_memset_tensor(ggml_backend_buffer_t buffer,
 					  uint8_t value, size_t offset,
 					  size_t size)
 {
-	npu_ggml_unpack(npu_buf(buffer), tensor);
+	npu_ggml_unpack(npu_buf(buffer), tensor, (char *)tensor->data + offset,
+			size);
 	memset((char *)tensor->data + offset, value, size);
 }
 
@@ -350,13 +384,21 @@ static void npu_ggml_buffer_set_tensor(ggml_backend_buffer_t buffer,
 {
 	struct npu_ggml_buffer *nb = npu_buf(buffer);
 
-	npu_ggml_unpack(nb, tensor);
+	struct npu_ggml_weight *nw;
+
+	npu_ggml_unpack(nb, tensor, (char *)tensor->data + offset, size);
 	memcpy((char *)tensor->data + offset, data, size);
 	if (ggml_backend_buffer_get_usage(buffer) ==
-	    GGML_BACKEND_BUFFER_USAGE_WEIGHTS &&
-	    offset + size == ggml_nbytes(tensor) &&
-	    npu_ggml_is_weight(nb->nd, tensor))
-		npu_ggml_pack(nb, tensor);
+	    GGML_BACKEND_BUFFER_USAGE_WEIGHTS && !offset &&
+	    size == ggml_nbytes(tensor) && npu_ggml_is_weight(nb->nd, tensor, 1)) {
+		nw = npu_ggml_pack(nb, tensor);
+		if (nw) {
+			pthread_mutex_lock(&nb->lock);
+			nw->next = nb->weights;
+			nb->weights = nw;
+			pthread_mutex_unlock(&nb->lock);
+		}
+	}
 }
 
 static void npu_ggml_buffer_get_tensor(ggml_backend_buffer_t buffer,
@@ -398,10 +440,12 @@ npu_ggml_buft_alloc_buffer(ggml_backend_buffer_type_t buft, size_t size)
 	if (!nb)
 		return NULL;
 	nb->nd = buft->context;
+	pthread_mutex_init(&nb->lock, NULL);
 	nb->base = aligned_alloc(NPU_GGML_ALIGN, bytes ? bytes : NPU_GGML_ALIGN);
 	if (!nb->base) {
 		GGML_LOG_ERROR("%s: cannot allocate %zu bytes\n", nb->nd->name,
 			       size);
+		pthread_mutex_destroy(&nb->lock);
 		free(nb);
 		return NULL;
 	}
@@ -471,6 +515,11 @@ static int npu_ggml_plan_for(struct npu_ggml_device *nd,
 	npu_gemm_plan_destroy(nw->plan);
 	nw->plan = NULL;
 	ret = npu_ggml_plan(nd, nw, want, &nw->plan);
+	if (ret == -E2BIG && want > m) {
+		/* the rounded-up M is beyond a job: exactly M is not */
+		want = m;
+		ret = npu_ggml_plan(nd, nw, want, &nw->plan);
+	}
 	nw->plan_m = ret ? 0 : want;
 	*plan = nw->plan;
 	return ret;
@@ -539,15 +588,25 @@ static enum ggml_status npu_ggml_mul_mat(struct npu_ggml_backend *be,
 	struct ggml_tensor *w = dst->src[0], *x = dst->src[1];
 	struct npu_ggml_device *nd = be->nd;
 	struct npu_ggml_buffer *nb = npu_buf(w->buffer);
-	struct npu_ggml_weight **found = npu_ggml_find(nb, w);
-	struct npu_ggml_weight *nw = found ? *found : NULL;
+	bool keep = ggml_backend_buffer_get_usage(w->buffer) ==
+		    GGML_BACKEND_BUFFER_USAGE_WEIGHTS;
 	uint32_t k = (uint32_t)w->ne[0], n = (uint32_t)w->ne[1];
 	uint64_t rows = (uint64_t)x->ne[1] * x->ne[2] * x->ne[3], r;
 	uint64_t t0 = now_ns();
+	struct npu_ggml_weight **found, *nw;
 	int ret = 0;
 
-	if (!nw)
-		nw = npu_ggml_pack(nb, w);
+	/* a weights buffer's copy, packed once; otherwise one for this call */
+	pthread_mutex_lock(&nb->lock);
+	found = keep ? npu_ggml_find(nb, w) : NULL;
+	nw = found ? *found : npu_ggml_pack(nb, w);
+	if (nw && keep && !found) {
+		nw->next = nb->weights;
+		nb->weights = nw;
+	}
+	if (nw)
+		pthread_mutex_lock(&nw->lock);
+	pthread_mutex_unlock(&nb->lock);
 	if (!nw)
 		return GGML_STATUS_FAILED;
 	/* rows of x and of dst are contiguous (supports_op) */
@@ -559,12 +618,17 @@ static enum ggml_status npu_ggml_mul_mat(struct npu_ggml_backend *be,
 					    r * k, (float *)dst->data + r * n,
 					    m, k, n);
 	}
+	pthread_mutex_unlock(&nw->lock);
+	if (!keep)
+		npu_ggml_weight_free(nw);
 	atomic_fetch_add(&nd->stats.host_ns, now_ns() - t0);
 	if (ret) {
 		GGML_LOG_ERROR("%s: %s (%u x %u x %llu): %s\n", nd->name,
 			       dst->name, n, k, (unsigned long long)rows,
-			       ret == -ERANGE ? "an input does not fit in fp16" :
-			       strerror(-ret));
+			       ret != -ERANGE ? strerror(-ret) :
+			       nd->in_type == NPU_DTYPE_INT8 ?
+			       "an input is not finite" :
+			       "an input does not fit in fp16");
 		return GGML_STATUS_FAILED;
 	}
 	atomic_fetch_add(&nd->stats.matmuls, 1);
@@ -776,7 +840,9 @@ static bool npu_ggml_dev_supports_op(ggml_backend_dev_t dev,
 		return true;
 	case GGML_OP_MUL_MAT:
 		/* a weight of this die times rows of F32 activations */
-		return npu_ggml_weight_of(w, nd) && npu_ggml_is_weight(nd, w) &&
+		return npu_ggml_weight_of(w, nd) &&
+		       npu_ggml_is_weight(nd, w, (uint64_t)x->ne[1] * x->ne[2] *
+					  x->ne[3]) &&
 		       x->type == GGML_TYPE_F32 && op->type == GGML_TYPE_F32 &&
 		       ggml_is_contiguous(x) && ggml_is_contiguous(op) &&
 		       x->ne[0] == w->ne[0];

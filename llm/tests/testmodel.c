@@ -14,6 +14,18 @@ enum { DIM = 64, HIDDEN = 96, LAYERS = 2, HEADS = 4, KV_HEADS = 2,
 
 enum { T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q8_0 = 8 };
 
+/* The GGUF shapes: the test shape above, and stories110M's ("110m-"). */
+struct shape {
+	int dim, hidden, layers, heads, kv_heads, vocab, seq;
+};
+
+static const struct shape shape_test = {
+	DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, VOCAB, SEQ,
+};
+static const struct shape shape_110m = {
+	768, 2048, 12, 12, 12, 32000, 1024,
+};
+
 /* ------------------------------------------------------------------------
  * Weights: q * 2^-e, q in -127..127, from a generator seeded by the name
  */
@@ -73,11 +85,23 @@ static const char *const merges[] = {
 	"\xe2\x96\x81" "an", "\xe2\x96\x81" "and",
 };
 
-/* Token i in SentencePiece spelling (U+2581 for space); score in *score. */
+/*
+ * Token i in SentencePiece spelling (U+2581 for space); score in *score.
+ * Beyond the test vocabulary (a larger shape's), token VOCAB + j is four
+ * letters spelling j in base 26, after U+2581 for even j: all distinct,
+ * and from the merges too (at most three letters).
+ */
 static void token(int i, char *s, size_t size, float *score)
 {
 	*score = 0.0f;
-	if (i < 3) {
+	if (i >= VOCAB) {
+		int j = i - VOCAB, w = j / 2;
+
+		snprintf(s, size, "%s%c%c%c%c", j % 2 ? "" : "\xe2\x96\x81",
+			 'a' + w / (26 * 26 * 26) % 26, 'a' + w / (26 * 26) % 26,
+			 'a' + w / 26 % 26, 'a' + w % 26);
+		*score = -1000.0f - (float)j;
+	} else if (i < 3) {
 		snprintf(s, size, "%s", i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>");
 	} else if (i < 259) {
 		snprintf(s, size, "<0x%02X>", i - 3);
@@ -148,13 +172,6 @@ static void put_str(struct buf *b, const char *s)
 {
 	put_u64(b, strlen(s));
 	put(b, s, strlen(s));
-}
-
-static void pad(struct buf *b, size_t align)
-{
-	static const uint8_t zero[64];
-
-	put(b, zero, (align - b->len % align) % align);
 }
 
 static int write_file(const char *path, const struct buf *b)
@@ -257,19 +274,78 @@ static void put_tensor_data(struct buf *b, const struct tensor *t)
 	}
 }
 
+enum { MAX_TENSORS = 160 };
+
+/* A tensor's data is made when it is written (see write_tensors()). */
 static int add_tensor(struct tensor *ts, int *n, const char *name,
 		      uint64_t ne0, uint64_t ne1, uint32_t type)
 {
-	struct tensor *t = &ts[(*n)++];
+	struct tensor *t;
 
+	if (*n >= MAX_TENSORS)
+		return -1;
+	t = &ts[(*n)++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->ne0 = ne0;
 	t->ne1 = ne1;
 	t->n_dims = ne1 > 1 ? 2 : 1;
 	t->type = strstr(name, "norm") ? T_F32 : type;
-	t->data = make_tensor(name, ne0 * ne1, ne0);
-	return t->data ? 0 : -1;
+	return 0;
+}
+
+/*
+ * The file: @hdr, then each tensor's data 32-byte aligned, made, written
+ * and freed one tensor at a time (a stories110M shape is 440 MB of F32).
+ */
+static int write_gguf_file(const char *path, const struct buf *hdr,
+			   struct tensor *ts, int n)
+{
+	static const uint8_t zero[32];
+	uint64_t len = hdr->len;
+	struct buf d = { 0 };
+	FILE *f;
+	int ret = 0;
+
+	if (hdr->oom) {
+		fprintf(stderr, "testmodel: out of memory\n");
+		return -1;
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(hdr->p, 1, hdr->len, f) != hdr->len) {
+		perror(path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		size_t gap = (size_t)((32 - len % 32) % 32);
+
+		ts[i].data = make_tensor(ts[i].name, ts[i].ne0 * ts[i].ne1,
+					 ts[i].ne0);
+		d.len = 0;
+		if (ts[i].data)
+			put_tensor_data(&d, &ts[i]);
+		else
+			d.oom = 1;
+		free(ts[i].data);
+		ts[i].data = NULL;
+		if (d.oom) {
+			fprintf(stderr, "testmodel: out of memory\n");
+			ret = -1;
+		} else if (fwrite(zero, 1, gap, f) != gap ||
+			   fwrite(d.p, 1, d.len, f) != d.len) {
+			perror(path);
+			ret = -1;
+		}
+		len += gap + d.len;
+	}
+	free(d.p);
+	if (fclose(f) && !ret) {
+		perror(path);
+		ret = -1;
+	}
+	return ret;
 }
 
 static void kv_key(struct buf *b, const char *key, uint32_t type)
@@ -284,39 +360,55 @@ int tm_write_gguf(const char *path, const char *v)
 		"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
 		"ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
 	};
-	struct tensor ts[64];
+	struct tensor *ts = calloc(MAX_TENSORS, sizeof(*ts));
+	const struct shape *sh = &shape_test;
 	struct buf b = { 0 };
 	uint32_t type = T_F32;
 	uint64_t off = 0, n_kv = 0;
-	int n = 0, ret = -1, vocab = VOCAB, err = 0;
+	int n = 0, ret = -1, vocab, err = 0, kv_dim;
 	struct buf kv = { 0 };
 
+	if (!ts) {
+		fprintf(stderr, "testmodel: out of memory\n");
+		return -1;
+	}
+	if (!strncmp(v, "110m-", 5)) {
+		sh = &shape_110m;
+		v += 5;
+		if (strcmp(v, "f32") && strcmp(v, "f16") && strcmp(v, "q8_0")) {
+			fprintf(stderr, "testmodel: 110m-%s: 110m-f32, 110m-f16 or 110m-q8_0\n", v);
+			free(ts);
+			return -1;
+		}
+	}
+	vocab = sh->vocab;
+	kv_dim = sh->dim / sh->heads * sh->kv_heads;
 	if (!strcmp(v, "f16"))
 		type = T_F16;
 	else if (!strcmp(v, "q8_0"))
 		type = T_Q8_0;
 
 	/* tensors */
-	err |= add_tensor(ts, &n, "token_embd.weight", DIM, VOCAB, type);
-	err |= add_tensor(ts, &n, "output_norm.weight", DIM, 1, type);
+	err |= add_tensor(ts, &n, "token_embd.weight", sh->dim, sh->vocab, type);
+	err |= add_tensor(ts, &n, "output_norm.weight", sh->dim, 1, type);
 	if (!strcmp(v, "f32-untied"))
-		err |= add_tensor(ts, &n, "output.weight", DIM, VOCAB, type);
-	for (int l = 0; l < LAYERS; l++) {
+		err |= add_tensor(ts, &n, "output.weight", sh->dim, sh->vocab, type);
+	for (int l = 0; l < sh->layers; l++) {
 		for (int s = 0; s < 9; s++) {
 			const char *ln = layer_names[s];
-			uint64_t ne0 = DIM, ne1 = DIM;
+			uint64_t ne0 = sh->dim, ne1 = sh->dim;
 			char name[64];
 
 			if (!strcmp(ln, "attn_norm") || !strcmp(ln, "ffn_norm"))
 				ne1 = 1;
 			else if (!strcmp(ln, "attn_k") || !strcmp(ln, "attn_v"))
-				ne1 = KV_DIM;
+				ne1 = kv_dim;
 			else if (!strcmp(ln, "ffn_gate") || !strcmp(ln, "ffn_up"))
-				ne1 = HIDDEN;
+				ne1 = sh->hidden;
 			else if (!strcmp(ln, "ffn_down"))
-				ne0 = HIDDEN;
+				ne0 = sh->hidden;
 			if (l == 0 && !strcmp(ln, "attn_k") && !strcmp(v, "bad-shape"))
-				ne1 = DIM;
+				ne1 = sh->dim;
 			if (l == 1 && !strcmp(ln, "ffn_up") && !strcmp(v, "missing-tensor"))
 				continue;
 			snprintf(name, sizeof(name), "blk.%d.%s.weight", l, ln);
@@ -330,11 +422,11 @@ int tm_write_gguf(const char *path, const char *v)
 		}
 	}
 	if (!strcmp(v, "extra-tensor"))
-		err |= add_tensor(ts, &n, "rope_freqs.weight", DIM / HEADS / 2, 1, T_F32);
+		err |= add_tensor(ts, &n, "rope_freqs.weight", sh->dim / sh->heads / 2, 1, T_F32);
 	if (!strcmp(v, "extra-layer"))
-		err |= add_tensor(ts, &n, "blk.2.attn_norm.weight", DIM, 1, T_F32);
+		err |= add_tensor(ts, &n, "blk.2.attn_norm.weight", sh->dim, 1, T_F32);
 	if (err) {
-		fprintf(stderr, "testmodel: out of memory\n");
+		fprintf(stderr, "testmodel: too many tensors\n");
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
@@ -351,17 +443,18 @@ int tm_write_gguf(const char *path, const char *v)
 #define KV_U32(key, val) do { kv_key(&kv, key, G_U32); put_u32(&kv, val); n_kv++; } while (0)
 #define KV_STR(key, val) do { kv_key(&kv, key, G_STRING); put_str(&kv, val); n_kv++; } while (0)
 	KV_STR("general.architecture", !strcmp(v, "not-llama") ? "gpt2" : "llama");
-	KV_STR("general.name", "npu-llm test model");
-	KV_U32("llama.context_length", SEQ);
-	KV_U32("llama.embedding_length", DIM);
-	KV_U32("llama.feed_forward_length", HIDDEN);
+	KV_STR("general.name", sh == &shape_test ? "npu-llm test model" :
+	       "npu-llm test model, stories110M shape");
+	KV_U32("llama.context_length", sh->seq);
+	KV_U32("llama.embedding_length", sh->dim);
+	KV_U32("llama.feed_forward_length", sh->hidden);
 	if (!strcmp(v, "block-count-string"))
 		KV_STR("llama.block_count", "2");
 	else if (strcmp(v, "no-block-count"))
-		KV_U32("llama.block_count", LAYERS);
-	KV_U32("llama.attention.head_count", HEADS);
-	KV_U32("llama.attention.head_count_kv", KV_HEADS);
-	KV_U32("llama.rope.dimension_count", DIM / HEADS);
+		KV_U32("llama.block_count", sh->layers);
+	KV_U32("llama.attention.head_count", sh->heads);
+	KV_U32("llama.attention.head_count_kv", sh->kv_heads);
+	KV_U32("llama.rope.dimension_count", sh->dim / sh->heads);
 	kv_key(&kv, "llama.attention.layer_norm_rms_epsilon", G_F32);
 	put_f32(&kv, 1e-5f);
 	n_kv++;
@@ -372,7 +465,7 @@ int tm_write_gguf(const char *path, const char *v)
 #undef KV_U32
 #undef KV_STR
 	if (!strcmp(v, "tokens-mismatch"))
-		vocab = VOCAB - 1;
+		vocab = sh->vocab - 1;
 	kv_key(&kv, "tokenizer.ggml.tokens", G_ARRAY);
 	put_u32(&kv, G_STRING);
 	put_u64(&kv, (uint64_t)vocab);
@@ -420,14 +513,10 @@ int tm_write_gguf(const char *path, const char *v)
 		put_u32(&b, ts[i].type);
 		put_u64(&b, ts[i].offset);
 	}
-	for (int i = 0; i < n; i++) {
-		pad(&b, 32);
-		put_tensor_data(&b, &ts[i]);
-	}
-	ret = kv.oom ? -1 : write_file(path, &b);
+	b.oom |= kv.oom;
+	ret = write_gguf_file(path, &b, ts, n);
 out:
-	for (int i = 0; i < n; i++)
-		free(ts[i].data);
+	free(ts);
 	free(kv.p);
 	free(b.p);
 	return ret;
