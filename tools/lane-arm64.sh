@@ -59,14 +59,13 @@ INI
 	llama_src=$(bash "$here/llama-cpp.sh" path)/src
 	[ -f "$llama_src/ggml/src/ggml-backend-impl.h" ] ||
 		{ echo "lane-arm64: no llama.cpp source at $llama_src; run tools/llama-cpp.sh"; exit 1; }
-	if [ -f "$bdir/build.ninja" ]; then
-		meson configure "$bdir" -Dkselftest_dir="$ksel" -Dllama_cpp_src="$llama_src" >/dev/null
-	else
-		meson setup "$bdir" --cross-file "$cross" -Dkselftest_dir="$ksel" \
-			-Dllama_cpp_src="$llama_src" >/dev/null
-	fi
+	# --reconfigure: an existing build dir also learns options added since
+	reconf=()
+	[ -f "$bdir/build.ninja" ] && reconf=(--reconfigure)
+	meson setup "${reconf[@]}" "$bdir" --cross-file "$cross" -Dkselftest_dir="$ksel" \
+		-Dllama_cpp_src="$llama_src" >/dev/null
 	ninja -C "$bdir" >/dev/null
-	file -L "$bdir/llm/ggml-npu/libggml-npu.so" | grep -q 'ARM aarch64.*shared object' ||
+	file -L "$bdir/llm/ggml-npu/libggml-npu.so" | grep -q 'shared object, ARM aarch64' ||
 		{ echo "lane-arm64: libggml-npu.so was not cross-built for arm64"; exit 1; }
 	echo "lane-arm64: $(file -L "$bdir/llm/ggml-npu/libggml-npu.so" | cut -d, -f1-2)"
 	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] || ARCH=arm64 bash "$here/build-module.sh" >/dev/null
