@@ -24,11 +24,9 @@ npu_kernel_paths amd64
 step "build userspace"
 opts=(-Dkselftest_dir="$KSRC/tools/testing/selftests"
       -Dllama_cpp_src="$(bash tools/llama-cpp.sh path)/src")
-if [ -f "$NPU_BUILD/build.ninja" ]; then
-	meson configure "$NPU_BUILD" "${opts[@]}" >/dev/null
-else
-	meson setup "$NPU_BUILD" "${opts[@]}" >/dev/null
-fi
+# --reconfigure: an old build dir learns new options too
+[ -f "$NPU_BUILD/build.ninja" ] && opts+=(--reconfigure)
+meson setup "$NPU_BUILD" "${opts[@]}" >/dev/null
 ninja -C "$NPU_BUILD" >/dev/null
 
 step "build npu.ko against $KREL"

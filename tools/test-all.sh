@@ -47,14 +47,11 @@ ksel=$KSRC/tools/testing/selftests
 # its headers for libggml-npu, its tools for the VM.
 llama_src=$(bash tools/llama-cpp.sh path)/src
 
-meson_build() {
-	if [ -f "$NPU_BUILD/build.ninja" ]; then
-		meson configure "$NPU_BUILD" -Dkselftest_dir="$ksel" \
-			-Dllama_cpp_src="$llama_src" >/dev/null
-	else
-		meson setup "$NPU_BUILD" -Dkselftest_dir="$ksel" \
-			-Dllama_cpp_src="$llama_src"
-	fi && ninja -C "$NPU_BUILD"
+meson_build() {	# --reconfigure: an old build dir learns new options too
+	local reconf=()
+	[ -f "$NPU_BUILD/build.ninja" ] && reconf=(--reconfigure)
+	meson setup "${reconf[@]}" "$NPU_BUILD" -Dkselftest_dir="$ksel" \
+		-Dllama_cpp_src="$llama_src" && ninja -C "$NPU_BUILD"
 }
 stage "userspace build" meson_build
 
