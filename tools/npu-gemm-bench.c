@@ -8,7 +8,8 @@
  *
  * usage: npu-gemm-bench [-d die] [-r runs] [-R runs] [-s all|gemm|host]
  *   -r runs   timed runs of each shape of the throughput section (3)
- *   -R runs   timed runs of each case of the host-time section (3)
+ *   -R runs   least timed runs of each case of the host-time section (3;
+ *             cheap cases get more)
  *   -s        the sections to run: both (all, the default), the
  *             throughput one (gemm) or the host-time one (host)
  */
@@ -145,8 +146,9 @@ enum {
 };
 
 struct host_cost {
+	unsigned int runs;
 	double med[F_COUNT];
-	double cpu_mean_us;
+	double cpu_min_us;
 	uint64_t emits;		/* streams emitted in the timed runs: 0 */
 };
 
@@ -217,8 +219,10 @@ static void host_runs_fini(struct host_runs *hr, struct host_cost *hc)
 		hc->med[f] = n % 2 ? col[n / 2] :
 			     (col[n / 2 - 1] + col[n / 2]) / 2;
 	}
+	hc->runs = n;
 	for (i = 0; i < n; i++)
-		hc->cpu_mean_us += hr->v[i][F_CPU] / n;
+		if (!i || hr->v[i][F_CPU] < hc->cpu_min_us)
+			hc->cpu_min_us = hr->v[i][F_CPU];
 	free(col);
 	free(hr->v);
 	hr->v = NULL;
@@ -229,21 +233,36 @@ static void host_row(uint32_t n, uint32_t m, const char *path,
 {
 	const double *v = hc->med;
 
-	printf("%6u %3u  %-9s %10.2f %10.2f %8.1f %9.1f %11.1f %9.1f %10.1f %9.1f %9.1f\n",
-	       n, m, path, v[F_DEVICE], v[F_WAIT], v[F_PACK], v[F_SUBMIT],
-	       v[F_WAIT_OVH], v[F_UNPACK], v[F_OUTSIDE], v[F_CPU],
-	       hc->cpu_mean_us);
+	printf("%6u %3u  %-9s %4u %10.2f %10.2f %8.1f %9.1f %11.1f %9.1f %10.1f %9.1f %9.1f\n",
+	       n, m, path, hc->runs, v[F_DEVICE], v[F_WAIT], v[F_PACK],
+	       v[F_SUBMIT], v[F_WAIT_OVH], v[F_UNPACK], v[F_OUTSIDE], v[F_CPU],
+	       hc->cpu_min_us);
 }
 
-/* Host path: npu_gemm_plan_run() on host memory, warmed up first. */
+/*
+ * Host path: npu_gemm_plan_run() on host memory, warmed up first.  Cheap
+ * GEMMs get more runs than *@runs: as many as fit in HOST_BUDGET_MS by the
+ * warm-up run, up to HOST_MAX_RUNS; *@runs is set to the count, which the
+ * zero-copy path uses too.
+ */
+enum { HOST_BUDGET_MS = 20000, HOST_MAX_RUNS = 25 };
+
 static int host_path(struct npu_gemm_plan *plan, uint32_t m, const void *a,
-		     void *c, unsigned int runs, struct host_cost *hc)
+		     void *c, unsigned int *runs_io, struct host_cost *hc)
 {
+	unsigned int i, runs = *runs_io;
 	struct host_runs hr;
-	unsigned int i;
+	double t0 = now_ms(), warm;
 	int ret;
 
 	ret = npu_gemm_plan_run(plan, m, a, c);		/* streams of this M */
+	warm = now_ms() - t0;
+	if (warm < 1)
+		warm = 1;
+	if (runs < HOST_MAX_RUNS && HOST_BUDGET_MS / warm > runs)
+		runs = HOST_BUDGET_MS / warm < HOST_MAX_RUNS ?
+		       (unsigned int)(HOST_BUDGET_MS / warm) : HOST_MAX_RUNS;
+	*runs_io = runs;
 	if (!ret)
 		ret = host_runs_init(&hr, plan, runs);
 	if (ret)
@@ -345,8 +364,10 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 	int ret = 0;
 
 	printf("\nHost time per run outside the device: fp16 -> fp32, K %u, die %u, one plan of m_max %u per weights;\n"
-	       "%u timed runs per path after a warm-up run; medians over the runs\n",
-	       k, die, m_max, runs);
+	       "per path a warm-up run, then the timed runs: at least %u, more (up to %u) while they fit in %u s by\n"
+	       "the warm-up; the figures are medians over the runs\n",
+	       k, die, m_max, runs, runs > HOST_MAX_RUNS ? runs : HOST_MAX_RUNS,
+	       HOST_BUDGET_MS / 1000);
 	printf("  host:      npu_gemm_plan_run() on host memory: the library packs A and unpacks C every run\n");
 	printf("  zero-copy: npu_gemm_plan_submit() + npu_gemm_plan_wait() with run.a_bo/c_bo: A packed into its BO\n"
 	       "             once before the timed runs (npu_gemm_pack_a()), C left in its BO (not unpacked)\n");
@@ -354,12 +375,14 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 	printf("  pack, submit, wait-dev, unpack, outside: the stats' split (npu_gemm_plan_get_stats(), wall time of\n"
 	       "             CLOCK_MONOTONIC), us; wait-dev = wait_ns - device_ns (below 0 when the jobs start during\n"
 	       "             the SUBMIT ioctl); outside = pack + submit + wait-dev + unpack = run time - device time\n");
-	printf("  cpu med, cpu mean: CLOCK_THREAD_CPUTIME_ID (user + system) of the calling thread around the calls, us;\n"
-	       "             the virtual NPU computes in a kernel workqueue, not in this thread: this is host CPU only\n");
-	printf("  zero-copy/host: the ratio of the medians, of outside (stats split) and of cpu (thread CPU time)\n");
-	printf("%6s %3s  %-9s %10s %10s %8s %9s %11s %9s %10s %9s %9s\n", "N", "M",
-	       "path", "device ms", "wait ms", "pack us", "submit us",
-	       "wait-dev us", "unpack us", "outside us", "cpu med", "cpu mean");
+	printf("  cpu med, cpu min: CLOCK_THREAD_CPUTIME_ID (user + system) of the calling thread around the calls, us,\n"
+	       "             median and least over the runs; the virtual NPU computes in a kernel workqueue, not in this\n"
+	       "             thread, so this is host CPU only (under TCG it also takes in the vCPU's stalls: min is steadiest)\n");
+	printf("  zero-copy/host: ratios of outside (stats split, medians) and of cpu (thread CPU time: medians, minima)\n");
+	printf("%6s %3s  %-9s %4s %10s %10s %8s %9s %11s %9s %10s %9s %9s\n", "N",
+	       "M", "path", "runs", "device ms", "wait ms", "pack us",
+	       "submit us", "wait-dev us", "unpack us", "outside us", "cpu med",
+	       "cpu min");
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]) && !ret; i++) {
 		struct npu_gemm_weights_desc wd = {
 			.k = k, .n = ns[i], .in_type = NPU_DTYPE_FP16,
@@ -384,15 +407,16 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 		if (!ret)
 			ret = npu_gemm_plan_new(w, &pd, &plan);
 		for (j = 0; j < sizeof(ms) / sizeof(ms[0]) && !ret; j++) {
+			unsigned int case_runs = runs;
 			struct host_cost h, z;
 			double pack_once = 0;
 			int same = 0;
 
-			ret = host_path(plan, ms[j], a, c, runs, &h);
+			ret = host_path(plan, ms[j], a, c, &case_runs, &h);
 			if (!ret)
 				ret = zero_copy_path(dev, plan, ms[j], ns[i], a,
-						     c, runs, &z, &pack_once,
-						     &same);
+						     c, case_runs, &z,
+						     &pack_once, &same);
 			if (ret) {
 				fprintf(stderr, "npu-gemm-bench: host time, %ux%ux%u: %s\n",
 					ms[j], k, ns[i], strerror(-ret));
@@ -400,10 +424,13 @@ static int host_section(struct npu_device_group *group, unsigned int die,
 			}
 			host_row(ns[i], ms[j], "host", &h);
 			host_row(ns[i], ms[j], "zero-copy", &z);
-			printf("%6s %3s  zero-copy/host: outside %.2fx, cpu %.2fx; C in the BO %s the host path's; packing A into the BO once took %.1f us cpu\n",
+			printf("%6s %3s  zero-copy/host: outside %.2fx, cpu med %.2fx, cpu min %.2fx; C in the BO %s the host path's;\n"
+			       "%6s %3s  packing A into the BO once took %.1f us cpu\n",
 			       "", "", z.med[F_OUTSIDE] / h.med[F_OUTSIDE],
 			       z.med[F_CPU] / h.med[F_CPU],
-			       same ? "equals" : "DIFFERS from", pack_once);
+			       z.cpu_min_us / h.cpu_min_us,
+			       same ? "equals" : "DIFFERS from", "", "",
+			       pack_once);
 			if (h.emits || z.emits)
 				printf("%6s %3s  note: streams emitted in the timed runs (host %llu, zero-copy %llu)\n",
 				       "", "", (unsigned long long)h.emits,

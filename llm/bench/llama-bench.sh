@@ -12,8 +12,9 @@
 # Then, when stories110M-shape-f16.gguf is here (tools/bench.sh llama
 # writes it with gen-model: random weights, F16, stories110M's shape),
 # llama-bench on it for the CPU and NPU fp16 and int8, with the prompt and
-# generation lengths and repetitions given (pp64/tg32 with 2 repetitions
-# take the better part of an hour per NPU run under TCG).
+# generation lengths and repetitions given: pp16/tg4 once by default, as
+# the NPU fp16 run takes some 7 s a token under TCG (pp64/tg32 with 2
+# repetitions would be half an hour for that run alone).
 #
 # usage: sh llama-bench.sh [pp tg reps of the 110M-shaped model (16 4 1)]
 big_pp=${1:-16} big_tg=${2:-4} big_reps=${3:-1}
