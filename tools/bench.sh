@@ -15,8 +15,9 @@
 #           and on the NPU (fp16, int8), the backend's host time per run;
 #           then llama-bench on a random-weight F16 GGUF of stories110M's
 #           shape, written by gen-model into $NPU_BUILD/llm/bench-work
-#           before the VM run: pp16/tg4, 1 repetition (TCG is slow; set
-#           NPU_BENCH_110M_PP, _TG and _REPS for others, e.g. 64 32 2)
+#           before the VM run: pp64/tg32, 2 repetitions (some 15 minutes
+#           more under TCG; NPU_BENCH_110M_PP, _TG and _REPS set others,
+#           e.g. 16 4 1 for a quick look)
 #
 # usage: tools/bench.sh [submit|gemm|llm|llama ...]   (default: all four)
 # Run tools/setup.sh and build first (tools/test-all.sh or tools/demo.sh do).
@@ -55,7 +56,7 @@ for b in "$@"; do
 		bash tools/llama-vm.sh --timeout 7200 --param job_timeout_ms=30000 \
 			--data "$models/stories260K.gguf" \
 			--data "$big" --data llm/bench/llama-bench.sh \
-			--shell "sh llama-bench.sh ${NPU_BENCH_110M_PP:-16} ${NPU_BENCH_110M_TG:-4} ${NPU_BENCH_110M_REPS:-1}" ;;
+			--shell "sh llama-bench.sh ${NPU_BENCH_110M_PP:-64} ${NPU_BENCH_110M_TG:-32} ${NPU_BENCH_110M_REPS:-2}" ;;
 	*)
 		echo "bench: unknown benchmark $b (submit, gemm, llm or llama)" >&2; exit 64 ;;
 	esac

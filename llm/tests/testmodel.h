@@ -18,6 +18,11 @@
  * "duplicate-tensor", "extra-tensor", "extra-layer", "misaligned",
  * "offset-oob", "no-block-count", "block-count-string",
  * "tokens-mismatch", "not-llama", "bad-version", "no-scores".
+ * "110m-f32", "110m-f16", "110m-q8_0": the same kind of weights in
+ * stories110M's shape (dim 768, hidden 2048, 12 layers, 12 heads, 12 kv
+ * heads, vocab 32000, seq 1024) for benchmarks; tokens past the test
+ * vocabulary are distinct four-letter pieces.  The data is written one
+ * tensor at a time.
  * 0 on success, -1 (message on stderr) on error.
  */
 int tm_write_gguf(const char *path, const char *variant);
