@@ -39,25 +39,6 @@ static uint64_t page_up(uint64_t v, uint64_t page)
 	return (v + page - 1) / page * page;
 }
 
-/* B of @k x @n of @in on the dies of @g (0: all), set from @b. */
-static int weights_new(struct npu_device_group *g, uint32_t k, uint32_t n,
-		       uint32_t in, const void *b, struct npu_gemm_weights **w)
-{
-	struct npu_gemm_weights_desc wd = { .k = k, .n = n, .in_type = in };
-	int ret = npu_gemm_weights_new(g, &wd, w);
-
-	if (!ret)
-		ret = npu_gemm_weights_set(*w, b);
-	return ret;
-}
-
-static int plan_new(struct npu_gemm_weights *w, uint32_t m_max, uint32_t out,
-		    struct npu_gemm_plan **plan)
-{
-	struct npu_gemm_plan_desc pd = { .m_max = m_max, .out_type = out };
-
-	return npu_gemm_plan_new(w, &pd, plan);
-}
 
 /* A BO of @dev of at least @size bytes, mapped for the CPU at *@cpu. */
 static int bo_new(struct npu_device *dev, uint64_t size, struct npu_bo **bo,
@@ -157,7 +138,7 @@ static void shared_weights(struct __test_metadata *_metadata,
 	gemm_fill(&d, a, (size_t)d.m * d.k);
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 
-	ASSERT_EQ(0, weights_new(self->one, d.k, d.n, in, b, &w));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d.k, d.n, in, 0, b, &w));
 	ASSERT_EQ(0, npu_gemm_weights_info(w, &wi0));
 	ASSERT_EQ(1, wi0.dies);
 	ASSERT_LE((uint64_t)d.n * d.k * gemm_in_size(&d), wi0.bytes[0]);
@@ -167,7 +148,7 @@ static void shared_weights(struct __test_metadata *_metadata,
 		struct npu_gemm_layout lay;
 		struct npu_gemm_info pi;
 
-		ASSERT_EQ(0, plan_new(w, ms[i], out, &plan[i])) TH_LOG("m_max %u", ms[i]);
+		ASSERT_EQ(0, gemm_plan_new(w, ms[i], out, 0, &plan[i])) TH_LOG("m_max %u", ms[i]);
 		ASSERT_EQ(0, npu_gemm_weights_info(w, &wi));
 		EXPECT_EQ(wi0.bytes[0], wi.bytes[0]) TH_LOG("after the plan of %u", ms[i]);
 		EXPECT_EQ(wi0.vm_id[0], wi.vm_id[0]);
@@ -271,8 +252,8 @@ TEST_F_TIMEOUT(api, zero_copy_equals_host, 180)
 	ref = malloc(cbytes);
 	ASSERT_TRUE(a && other && b && host && zc && ref);
 	gemm_fill(&d, b, (size_t)d.n * d.k);
-	ASSERT_EQ(0, weights_new(self->one, d.k, d.n, d.in_type, b, &w));
-	ASSERT_EQ(0, plan_new(w, d.m, d.out_type, &plan));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d.k, d.n, d.in_type, 0, b, &w));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 0, &plan));
 	ASSERT_EQ(0, npu_gemm_plan_layout(plan, d.m, &lay));
 	EXPECT_EQ(d.m, lay.m);
 	EXPECT_EQ((uint64_t)d.m * d.k * 2, lay.a_bytes);
@@ -368,8 +349,8 @@ TEST_F_TIMEOUT(api, zero_copy_bad_bos, 180)
 	gemm_fill(&d, a, (size_t)d.m * d.k);
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 	npu_gemm_reference(&d, a, b, ref);
-	ASSERT_EQ(0, weights_new(self->one, d.k, d.n, d.in_type, b, &w));
-	ASSERT_EQ(0, plan_new(w, d.m, d.out_type, &plan));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d.k, d.n, d.in_type, 0, b, &w));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 0, &plan));
 	ASSERT_EQ(0, npu_gemm_plan_layout(plan, d.m, &lay));
 	ASSERT_EQ(0, bo_new(self->dev0, lay.a_bytes, &abo, &amap));
 	ASSERT_EQ(0, bo_new(self->dev0, lay.c_bytes[0], &cbo, &cmap));
@@ -498,10 +479,10 @@ TEST_F_TIMEOUT(api, async_chain, 180)
 	ASSERT_EQ(0, npu_gemm_reference(&d1, a, b1, h));
 	ASSERT_EQ(0, npu_gemm_reference(&d2, h, b2, ref));
 
-	ASSERT_EQ(0, weights_new(self->one, d1.k, d1.n, d1.in_type, b1, &w1));
-	ASSERT_EQ(0, weights_new(self->one, d2.k, d2.n, d2.in_type, b2, &w2));
-	ASSERT_EQ(0, plan_new(w1, d1.m, d1.out_type, &p1));
-	ASSERT_EQ(0, plan_new(w2, d2.m, d2.out_type, &p2));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d1.k, d1.n, d1.in_type, 0, b1, &w1));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d2.k, d2.n, d2.in_type, 0, b2, &w2));
+	ASSERT_EQ(0, gemm_plan_new(w1, d1.m, d1.out_type, 0, &p1));
+	ASSERT_EQ(0, gemm_plan_new(w2, d2.m, d2.out_type, 0, &p2));
 	ASSERT_EQ(0, npu_gemm_plan_layout(p1, d1.m, &l1));
 	ASSERT_EQ(0, npu_gemm_plan_layout(p2, d2.m, &l2));
 	ASSERT_EQ(d1.m, l1.m_tile) TH_LOG("plan1's M must be one input tile");
@@ -601,10 +582,10 @@ TEST_F_TIMEOUT(api, in_sync_orders_without_shared_bos, 180)
 	gemm_fill(&ds, as, sizeof(as));
 	gemm_fill(&ds, bs, sizeof(bs));
 	npu_gemm_reference(&ds, as, bs, ref);
-	ASSERT_EQ(0, weights_new(g1, dl.k, dl.n, dl.in_type, bl, &wl));
-	ASSERT_EQ(0, plan_new(wl, dl.m, dl.out_type, &pl));
-	ASSERT_EQ(0, weights_new(self->one, ds.k, ds.n, ds.in_type, bs, &ws));
-	ASSERT_EQ(0, plan_new(ws, ds.m, ds.out_type, &ps));
+	ASSERT_EQ(0, gemm_weights_new(g1, dl.k, dl.n, dl.in_type, 0, bl, &wl));
+	ASSERT_EQ(0, gemm_plan_new(wl, dl.m, dl.out_type, 0, &pl));
+	ASSERT_EQ(0, gemm_weights_new(self->one, ds.k, ds.n, ds.in_type, 0, bs, &ws));
+	ASSERT_EQ(0, gemm_plan_new(ws, ds.m, ds.out_type, 0, &ps));
 	ASSERT_EQ(0, npu_syncobj_new(dev1, 0, &s1));
 	ASSERT_EQ(0, npu_syncobj_new(self->dev0, 0, &s0));
 	/* Warm up the short plan: its streams are emitted at submit. */
@@ -683,14 +664,14 @@ TEST_F_TIMEOUT(api, two_dies_async_out_syncs, 180)
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 	npu_gemm_reference(&d, a, b, ref);
 
-	ASSERT_EQ(0, weights_new(self->all, d.k, d.n, d.in_type, b, &w2));
+	ASSERT_EQ(0, gemm_weights_new(self->all, d.k, d.n, d.in_type, 0, b, &w2));
 	ASSERT_EQ(0, npu_gemm_weights_info(w2, &wi));
 	ASSERT_EQ(2, wi.dies);
 	ASSERT_EQ(2, self->dies);
-	ASSERT_EQ(0, plan_new(w2, d.m, d.out_type, &split));
+	ASSERT_EQ(0, gemm_plan_new(w2, d.m, d.out_type, 0, &split));
 	ASSERT_EQ(2, npu_gemm_plan_dies(split));
-	ASSERT_EQ(0, weights_new(self->one, d.k, d.n, d.in_type, b, &w1));
-	ASSERT_EQ(0, plan_new(w1, d.m, d.out_type, &one));
+	ASSERT_EQ(0, gemm_weights_new(self->one, d.k, d.n, d.in_type, 0, b, &w1));
+	ASSERT_EQ(0, gemm_plan_new(w1, d.m, d.out_type, 0, &one));
 	memset(c1, 0x5a, cbytes);
 	ASSERT_EQ(0, npu_gemm_plan_run(one, d.m, a, c1));
 	EXPECT_EQ(0, memcmp(c1, ref, cbytes)) TH_LOG("one die differs from the reference");
@@ -776,10 +757,10 @@ TEST_F_TIMEOUT(api, two_dies_zero_copy, 180)
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 	npu_gemm_reference(&d, a, b, ref);
 
-	ASSERT_EQ(0, weights_new(self->all, d.k, d.n, d.in_type, b, &w));
+	ASSERT_EQ(0, gemm_weights_new(self->all, d.k, d.n, d.in_type, 0, b, &w));
 	ASSERT_EQ(0, npu_gemm_weights_info(w, &wi));
 	ASSERT_EQ(2, wi.dies);
-	ASSERT_EQ(0, plan_new(w, d.m, d.out_type, &plan));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 0, &plan));
 	ASSERT_EQ(0, npu_gemm_plan_layout(plan, d.m, &lay));
 	for (i = 0; i < 2; i++) {
 		uint32_t nd = wi.n0[i + 1] - wi.n0[i];
@@ -937,8 +918,8 @@ TEST_F_TIMEOUT(api, two_threads_two_plans, 300)
 		b[i] = malloc((size_t)d->n * d->k * gemm_in_size(d));
 		ASSERT_NE(NULL, b[i]);
 		gemm_fill(d, b[i], (size_t)d->n * d->k);
-		ASSERT_EQ(0, weights_new(self->one, d->k, d->n, d->in_type, b[i], &w[i]));
-		ASSERT_EQ(0, plan_new(w[i], d->m, d->out_type, &wk[i].plan));
+		ASSERT_EQ(0, gemm_weights_new(self->one, d->k, d->n, d->in_type, 0, b[i], &w[i]));
+		ASSERT_EQ(0, gemm_plan_new(w[i], d->m, d->out_type, 0, &wk[i].plan));
 		wk[i].b = b[i];
 		wk[i].start = &start;
 	}

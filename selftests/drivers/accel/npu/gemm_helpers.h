@@ -67,4 +67,38 @@ static inline int gemm_shape(unsigned int i, uint32_t in, uint32_t out,
 	return (uint64_t)d->m * d->k * d->n <= max_macs;
 }
 
+/*
+ * B of @k x @n elements of @in on @dies dies of @g (0: all of them),
+ * packed from @b (left unset when @b is NULL).  On failure *@w is NULL.
+ */
+static inline int gemm_weights_new(struct npu_device_group *g, uint32_t k,
+				   uint32_t n, uint32_t in, uint32_t dies,
+				   const void *b, struct npu_gemm_weights **w)
+{
+	struct npu_gemm_weights_desc wd = {
+		.k = k, .n = n, .in_type = in, .dies = dies,
+	};
+	int ret = npu_gemm_weights_new(g, &wd, w);
+
+	if (!ret && b)
+		ret = npu_gemm_weights_set(*w, b);
+	if (ret) {
+		npu_gemm_weights_unref(*w);
+		*w = NULL;
+	}
+	return ret;
+}
+
+/* A plan of up to @m_max rows of output type @out on @cores cores (0: all). */
+static inline int gemm_plan_new(struct npu_gemm_weights *w, uint32_t m_max,
+				uint32_t out, uint32_t cores,
+				struct npu_gemm_plan **plan)
+{
+	struct npu_gemm_plan_desc pd = {
+		.m_max = m_max, .out_type = out, .cores = cores,
+	};
+
+	return npu_gemm_plan_new(w, &pd, plan);
+}
+
 #endif

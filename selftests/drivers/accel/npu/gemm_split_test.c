@@ -34,21 +34,11 @@ static int split_new(struct npu_device_group *g, const struct npu_gemm_desc *d,
 		     uint32_t dies, const void *b, struct npu_gemm_weights **w,
 		     struct npu_gemm_plan **plan)
 {
-	struct npu_gemm_weights_desc wd = {
-		.k = d->k, .n = d->n, .in_type = d->in_type, .dies = dies,
-	};
-	struct npu_gemm_plan_desc pd = {
-		.m_max = d->m, .out_type = d->out_type,
-	};
 	int ret;
 
 	*plan = NULL;
-	ret = npu_gemm_weights_new(g, &wd, w);
-	if (!ret && b)
-		ret = npu_gemm_weights_set(*w, b);
-	if (!ret)
-		ret = npu_gemm_plan_new(*w, &pd, plan);
-	return ret;
+	ret = gemm_weights_new(g, d->k, d->n, d->in_type, dies, b, w);
+	return ret ? ret : gemm_plan_new(*w, d->m, d->out_type, 0, plan);
 }
 
 /* Fill in @info; 0, or -EIO when the plan and the weights disagree. */

@@ -90,37 +90,6 @@ static double ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* B of @d packed on @group's dies: NULL on failure, *@ret says why. */
-static struct npu_gemm_weights *gemm_weights(struct npu_device_group *group,
-					     const struct npu_gemm_desc *d,
-					     const void *b, int *ret)
-{
-	struct npu_gemm_weights_desc wd = {
-		.k = d->k, .n = d->n, .in_type = d->in_type,
-	};
-	struct npu_gemm_weights *w = NULL;
-
-	*ret = npu_gemm_weights_new(group, &wd, &w);
-	if (!*ret)
-		*ret = npu_gemm_weights_set(w, b);
-	if (*ret) {
-		npu_gemm_weights_unref(w);
-		return NULL;
-	}
-	return w;
-}
-
-/* A plan of up to @m_max rows of @d's output type on @cores (0: all). */
-static int gemm_plan(struct npu_gemm_weights *w, const struct npu_gemm_desc *d,
-		     uint32_t m_max, uint32_t cores, struct npu_gemm_plan **plan)
-{
-	struct npu_gemm_plan_desc pd = {
-		.m_max = m_max, .out_type = d->out_type, .cores = cores,
-	};
-
-	return npu_gemm_plan_new(w, &pd, plan);
-}
-
 static void run_gemm(struct npu_device_group *group,
 		     const struct npu_gemm_desc *d, uint32_t cores,
 		     struct gemm_result *r)
@@ -144,9 +113,9 @@ static void run_gemm(struct npu_device_group *group,
 	gemm_fill(d, a, (size_t)d->m * d->k);
 	gemm_fill(d, b, (size_t)d->n * d->k);
 
-	w = gemm_weights(group, d, b, &r->ret);
+	r->ret = gemm_weights_new(group, d->k, d->n, d->in_type, 0, b, &w);
 	if (!r->ret)
-		r->ret = gemm_plan(w, d, d->m, cores, &plan);
+		r->ret = gemm_plan_new(w, d->m, d->out_type, cores, &plan);
 	if (!r->ret)
 		r->ret = npu_gemm_plan_info(plan, 0, &info);
 	if (r->ret)
@@ -311,10 +280,10 @@ TEST_F(gemm, three_cores_equal_one)
 	gemm_fill(&d, a, (size_t)d.m * d.k);
 	gemm_fill(&d, b, (size_t)d.n * d.k);
 
-	w = gemm_weights(self->group, &d, b, &ret);
+	ret = gemm_weights_new(self->group, d.k, d.n, d.in_type, 0, b, &w);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 1, &one));
-	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 3, &three));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 1, &one));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 3, &three));
 	ASSERT_EQ(0, npu_gemm_plan_info(one, 0, &info));
 	ASSERT_EQ(1, info.cores);
 	ASSERT_EQ(0, npu_gemm_plan_info(three, 0, &info));
@@ -356,9 +325,9 @@ TEST_F(gemm, any_m_up_to_max)
 
 	gemm_fill(&d, a, sizeof(a));
 	gemm_fill(&d, b, sizeof(b));
-	w = gemm_weights(self->group, &d, b, &ret);
+	ret = gemm_weights_new(self->group, d.k, d.n, d.in_type, 0, b, &w);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 0, &plan));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 0, &plan));
 	/* The plan holds its own reference on the weights. */
 	npu_gemm_weights_unref(w);
 	EXPECT_EQ(-EINVAL, npu_gemm_plan_run(plan, 0, a, c));
@@ -405,9 +374,9 @@ TEST_F(gemm, mmu_fault_reports_va)
 
 	gemm_fill(&d, a, sizeof(a));
 	gemm_fill(&d, b, sizeof(b));
-	w = gemm_weights(self->group, &d, b, &ret);
+	ret = gemm_weights_new(self->group, d.k, d.n, d.in_type, 0, b, &w);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, gemm_plan(w, &d, d.m, 1, &plan));
+	ASSERT_EQ(0, gemm_plan_new(w, d.m, d.out_type, 1, &plan));
 	ASSERT_EQ(0, npu_gemm_plan_run(plan, d.m, a, c));
 	ASSERT_EQ(0, npu_gemm_plan_last_fault(plan, &die, &status));
 	EXPECT_EQ(0, status.state) TH_LOG("no run failed yet");
