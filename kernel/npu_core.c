@@ -36,9 +36,10 @@ static const struct dma_fence_ops npu_fence_ops = {
 	.get_timeline_name = npu_fence_get_timeline_name,
 };
 
-static unsigned long npu_core_timeout(const struct npu_core *core)
+/* The die's timeout; debugfs may change it, and it is never below 10 ms. */
+static unsigned int npu_core_timeout_ms(const struct npu_core *core)
 {
-	return msecs_to_jiffies(core->ndev->job_timeout_ms);
+	return max(READ_ONCE(core->ndev->job_timeout_ms), 10u);
 }
 
 /*
@@ -54,6 +55,7 @@ static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
 	u64 busy = ktime_get_ns() - core->job_start_ns;
 	struct dma_fence *fence = job->hw_fence;
 
+	lockdep_assert_held(&core->job_lock);
 	npu_job_finish(job, status, error, va, reason, busy);
 	atomic64_add(busy, &core->busy_ns);
 	atomic64_inc(&core->jobs_done);
@@ -66,27 +68,30 @@ static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
 /**
  * npu_core_run() - start a job on its core; &drm_sched_backend_ops.run_job
  * @core: the core, idle (the scheduler hands over one job at a time)
- * @job: the job
+ * @job: the job, with its hardware fence from npu_job_prepare_run()
  *
- * Return: the fence that signals when the job ends, or ERR_PTR().
+ * On the fence signalling path: allocates nothing.
+ *
+ * Return: the fence that signals when the job ends.
  */
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 {
-	struct dma_fence *fence;
+	struct dma_fence *fence = job->hw_fence;
 
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-	if (!fence)
-		return ERR_PTR(-ENOMEM);
 	dma_fence_init(fence, &npu_fence_ops, &core->fence_lock,
 		       core->fence_context, ++core->emit_seqno);
-	job->hw_fence = dma_fence_get(fence);
+	/* One reference for the job, one for the scheduler. */
+	dma_fence_get(fence);
 
 	mutex_lock(&core->job_lock);
 	core->in_flight = job;
+	core->run_seq++;
 	core->job_start_ns = ktime_get_ns();
+	core->watchdog_ns = core->job_start_ns;
 	core->watchdog_progress = atomic_read(&core->progress);
 	job->next_task = 1;
-	mod_delayed_work(system_wq, &core->watchdog, npu_core_timeout(core));
+	mod_delayed_work(system_wq, &core->watchdog,
+			 msecs_to_jiffies(npu_core_timeout_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
 	return fence;
@@ -105,7 +110,8 @@ static const struct {
 /**
  * npu_core_task_done() - a task of the job in flight ended
  * @core: the core
- * @job: the job the backend ran; a stale report (after a reset) is ignored
+ * @seq: &npu_core.run_seq when the backend started the task; a report
+ *       for a run that already ended (a reset, the watchdog) is ignored
  * @result: how the task ended
  * @va: the faulting or rejected address, for the failures that have one
  * @reason: &enum drm_npu_job_reason for %NPU_TASK_INVALID
@@ -113,16 +119,18 @@ static const struct {
  * Starts the next task, or ends the job.  Called from the backend's
  * interrupt thread or worker; may sleep.
  */
-void npu_core_task_done(struct npu_core *core, struct npu_job *job,
+void npu_core_task_done(struct npu_core *core, u64 seq,
 			enum npu_task_result result, u64 va, u32 reason)
 {
 	struct dma_fence *fence;
+	struct npu_job *job;
 
 	if (WARN_ON_ONCE(result >= ARRAY_SIZE(npu_task_results)))
 		result = NPU_TASK_ERROR;
 
 	mutex_lock(&core->job_lock);
-	if (core->in_flight != job) {
+	job = core->in_flight;
+	if (!job || core->run_seq != seq) {
 		mutex_unlock(&core->job_lock);
 		return;
 	}
@@ -156,52 +164,73 @@ void npu_core_progress(struct npu_core *core)
 }
 
 /*
- * Fail the job in flight with @status/@error and reset the core.  The
- * job lock is dropped before the reset, so that a backend worker that
- * reports the old job meanwhile finds it gone and backs off.
+ * Reset the core after the job in flight was ended (its fence, if any,
+ * still unsignalled), then signal.  The next job can only start once the
+ * fence has signalled, so the reset cannot hit it; a backend worker that
+ * reports the old run meanwhile finds the sequence number changed.
  */
-static void npu_core_abort(struct npu_core *core, u32 status, int error)
+static void npu_core_reset_signal(struct npu_core *core,
+				  struct dma_fence *fence)
 {
-	struct dma_fence *fence = NULL;
-
-	mutex_lock(&core->job_lock);
-	if (core->in_flight)
-		fence = npu_core_end_job(core, status, error, 0,
-					 DRM_NPU_REASON_NONE);
-	mutex_unlock(&core->job_lock);
-
 	core->ndev->ops->core_reset(core);
 	if (fence)
 		dma_fence_signal(fence);
 }
 
+/*
+ * Has the job in flight been without progress for a whole timeout?  Looks
+ * at the time of the snapshot too: a watchdog that ran late (it waited for
+ * the lock while a new job started, say) must not compare a fresh
+ * snapshot.  Otherwise re-arms for the time left.  Job lock held.
+ */
+static bool npu_core_hung(struct npu_core *core)
+{
+	u64 timeout_ns = (u64)npu_core_timeout_ms(core) * NSEC_PER_MSEC;
+	u32 progress = atomic_read(&core->progress);
+	u64 now = ktime_get_ns(), left;
+
+	if (progress != core->watchdog_progress) {
+		/* Slow, not stuck: look again a timeout from now. */
+		core->watchdog_progress = progress;
+		core->watchdog_ns = now;
+		left = timeout_ns;
+	} else {
+		if (now - core->watchdog_ns >= timeout_ns)
+			return true;
+		left = timeout_ns - (now - core->watchdog_ns);
+	}
+	mod_delayed_work(system_wq, &core->watchdog,
+			 nsecs_to_jiffies(left) + 1);
+	return false;
+}
+
+/*
+ * The verdict and the end of the job are one critical section: the job
+ * found hung is the job that ends, whatever completes or starts around.
+ */
 static void npu_core_watchdog(struct work_struct *work)
 {
 	struct npu_core *core = container_of(to_delayed_work(work),
 					     struct npu_core, watchdog);
-	bool hung = false;
+	struct dma_fence *fence;
+	u32 delay;
 
 	mutex_lock(&core->job_lock);
-	if (core->in_flight) {
-		u32 progress = atomic_read(&core->progress);
-
-		if (progress != core->watchdog_progress) {
-			/* Slow, not stuck: look again later. */
-			core->watchdog_progress = progress;
-			mod_delayed_work(system_wq, &core->watchdog,
-					 npu_core_timeout(core));
-		} else {
-			hung = true;
-		}
-	}
-	mutex_unlock(&core->job_lock);
-	if (!hung)
+	if (!core->in_flight || !npu_core_hung(core)) {
+		mutex_unlock(&core->job_lock);
 		return;
+	}
+	delay = READ_ONCE(core->ndev->watchdog_delay_us);
+	if (delay)
+		fsleep(delay);
+	fence = npu_core_end_job(core, DRM_NPU_JOB_TIMEOUT, -ETIMEDOUT, 0,
+				 DRM_NPU_REASON_NONE);
+	mutex_unlock(&core->job_lock);
 
 	drm_err(&core->ndev->drm, "core %u: job made no progress for %u ms, resetting the core\n",
-		core->index, core->ndev->job_timeout_ms);
+		core->index, npu_core_timeout_ms(core));
 	atomic_inc(&core->resets);
-	npu_core_abort(core, DRM_NPU_JOB_TIMEOUT, -ETIMEDOUT);
+	npu_core_reset_signal(core, fence);
 }
 
 /*
@@ -240,10 +269,9 @@ int npu_core_init(struct npu_core *core)
 	mutex_init(&core->job_lock);
 	INIT_DELAYED_WORK(&core->watchdog, npu_core_watchdog);
 	core->fence_context = dma_fence_context_alloc(1);
-	args.name = devm_kasprintf(ndev->drm.dev, GFP_KERNEL, "%s-core%u",
-				   dev_name(ndev->drm.dev), core->index);
-	if (!args.name)
-		return -ENOMEM;
+	snprintf(core->name, sizeof(core->name), "%s-core%u",
+		 dev_name(ndev->drm.dev), core->index);
+	args.name = core->name;
 	ret = drm_sched_init(&core->sched, &args);
 	if (ret)
 		return ret;
@@ -271,10 +299,16 @@ static bool npu_core_sched_idle(struct npu_core *core)
  */
 void npu_core_quiesce(struct npu_core *core)
 {
+	struct dma_fence *fence = NULL;
 	unsigned int tries = 250;
 
 	cancel_delayed_work_sync(&core->watchdog);
-	npu_core_abort(core, DRM_NPU_JOB_CANCELLED, -ENODEV);
+	scoped_guard(mutex, &core->job_lock)
+		if (core->in_flight)
+			fence = npu_core_end_job(core, DRM_NPU_JOB_CANCELLED,
+						 -ENODEV, 0,
+						 DRM_NPU_REASON_NONE);
+	npu_core_reset_signal(core, fence);
 	while (!npu_core_sched_idle(core) && tries--)
 		msleep(20);
 }

@@ -31,15 +31,23 @@ enum npu_task_result {
  * struct npu_core - one NPU core: a scheduler and the job it runs
  * @ndev: the die
  * @index: core number on the die
+ * @name: the scheduler's name; fences read it through their timeline, so
+ *        it lives as long as the scheduler (not as the bound device)
  * @sched: the core's scheduler; it hands over one job at a time
  * @fence_context: context of the core's hardware fences
  * @emit_seqno: last hardware fence seqno
  * @fence_lock: lock of the hardware fences
- * @job_lock: protects @in_flight, @next_task and @progress
+ * @job_lock: protects @in_flight, @run_seq, the job's @next_task and the
+ *            watchdog's snapshot
  * @in_flight: the job the core runs, or NULL
+ * @run_seq: sequence number of the run of @in_flight.  Backends keep it
+ *           with a task they start and report the task by it, so that a
+ *           late report of an ended job can never touch the next one, even
+ *           when that job reuses the freed one's memory
  * @progress: bumped on every completed task and by backends within long
  *            tasks; the watchdog compares it
  * @watchdog_progress: @progress when the watchdog last looked
+ * @watchdog_ns: when it last looked (or the job started)
  * @watchdog: fires every job timeout while a job runs
  * @job_start_ns: when @in_flight started
  * @queued: jobs pushed to this core and not yet finished
@@ -51,14 +59,17 @@ enum npu_task_result {
 struct npu_core {
 	struct npu_device *ndev;
 	unsigned int index;
+	char name[32];
 	struct drm_gpu_scheduler sched;
 	u64 fence_context;
 	u64 emit_seqno;
 	spinlock_t fence_lock;		/* hardware fences */
 	struct mutex job_lock;		/* @in_flight, @progress */
 	struct npu_job *in_flight;
+	u64 run_seq;
 	atomic_t progress;
 	u32 watchdog_progress;
+	u64 watchdog_ns;
 	struct delayed_work watchdog;
 	u64 job_start_ns;
 	atomic_t queued;
@@ -71,7 +82,7 @@ struct npu_core {
 int npu_core_init(struct npu_core *core);
 void npu_core_quiesce(struct npu_core *core);
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job);
-void npu_core_task_done(struct npu_core *core, struct npu_job *job,
+void npu_core_task_done(struct npu_core *core, u64 seq,
 			enum npu_task_result result, u64 va, u32 reason);
 void npu_core_progress(struct npu_core *core);
 

@@ -114,8 +114,6 @@ void npu_device_unregister(struct npu_device *ndev)
 	drm_dev_unplug(&ndev->drm);
 	for (i = 0; i < ndev->info.core_count; i++)
 		npu_core_quiesce(&ndev->cores[i]);
-	if (ndev->ops->fini)
-		ndev->ops->fini(ndev);
 }
 
 /**

@@ -56,10 +56,8 @@ struct npu_backend_ops {
 	 */
 	int (*vm_map)(struct npu_vm *vm, u64 va, struct sg_table *sgt,
 		      u64 offset, u64 size, u32 prot);
-	/** @vm_unmap: unmap @count pages at @va. */
+	/** @vm_unmap: unmap @count device pages (4 KiB) at @va. */
 	void (*vm_unmap)(struct npu_vm *vm, u64 va, unsigned long count);
-	/** @fini: last call before the die goes away (optional). */
-	void (*fini)(struct npu_device *ndev);
 };
 
 /**
@@ -89,7 +87,11 @@ struct npu_device_info {
  * @ops: the backend
  * @backend: backend private data
  * @numa_node: node the die's memory comes from, or %NUMA_NO_NODE
- * @job_timeout_ms: a job that makes no progress for this long hangs
+ * @job_timeout_ms: a job that makes no progress for this long hangs;
+ *                  debugfs may change it
+ * @watchdog_delay_us: debugfs: time the watchdog waits between finding a
+ *                     job hung and ending it (with the job lock held), to
+ *                     show that nothing can slip into that window
  * @cores: the cores, @info.core_count of them
  * @vm_count: live address spaces, for debugfs
  * @vm_list_lock: protects @vm_list
@@ -106,6 +108,7 @@ struct npu_device {
 	void *backend;
 	int numa_node;
 	unsigned int job_timeout_ms;
+	u32 watchdog_delay_us;
 	struct npu_core *cores;
 	atomic_t vm_count;
 	struct mutex vm_list_lock;	/* @vm_list */

@@ -2,6 +2,8 @@
 /* Copyright 2026 The NPU stack authors */
 
 #include <linux/module.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_accel.h>
@@ -61,6 +63,31 @@ static void npu_query_device_fill(struct npu_device *ndev,
 	q->caps = info->caps | DRM_NPU_CAP_IMPORT | DRM_NPU_CAP_SUBMIT_PARALLEL;
 }
 
+/*
+ * File states that still exist, open or held by jobs.  The module waits
+ * for none to be left before it goes: jobs the scheduler kills after the
+ * file closed are freed later from its work items, which call back here.
+ */
+static atomic_t npu_files_alive = ATOMIC_INIT(0);
+static struct workqueue_struct *npu_release_wq;
+
+/*
+ * The last reference to the file state may go in the scheduler's own
+ * work (a job freed): the device reference it holds is dropped from a
+ * work item of ours instead, since the device's release tears down that
+ * scheduler and its work queue.
+ */
+static void npu_file_release_work(struct work_struct *work)
+{
+	struct npu_file *nfile = container_of(work, struct npu_file,
+					      release_work);
+
+	drm_dev_put(&nfile->ndev->drm);
+	kfree(nfile);
+	if (atomic_dec_and_test(&npu_files_alive))
+		wake_up_var(&npu_files_alive);
+}
+
 static void npu_file_release(struct kref *ref)
 {
 	struct npu_file *nfile = container_of(ref, struct npu_file, ref);
@@ -68,7 +95,8 @@ static void npu_file_release(struct kref *ref)
 	xa_destroy(&nfile->records);
 	xa_destroy(&nfile->vms);
 	mutex_destroy(&nfile->submit_lock);
-	kfree(nfile);
+	INIT_WORK(&nfile->release_work, npu_file_release_work);
+	queue_work(npu_release_wq, &nfile->release_work);
 }
 
 /**
@@ -90,6 +118,9 @@ static int npu_open(struct drm_device *drm, struct drm_file *file)
 	if (!nfile)
 		return -ENOMEM;
 	kref_init(&nfile->ref);
+	/* Jobs use the die until they are freed, after close() too. */
+	drm_dev_get(drm);
+	atomic_inc(&npu_files_alive);
 	nfile->ndev = ndev;
 	nfile->next_job_id = 1;
 	mutex_init(&nfile->submit_lock);
@@ -198,14 +229,20 @@ static int npu_ioctl_guarded_##func(struct drm_device *drm, void *data,\
 NPU_GUARDED(query)
 NPU_GUARDED(bo_create)
 NPU_GUARDED(bo_info)
-NPU_GUARDED(bo_cpu_prep)
 NPU_GUARDED(bo_cpu_fini)
 NPU_GUARDED(vm_create)
 NPU_GUARDED(vm_destroy)
 NPU_GUARDED(vm_map)
 NPU_GUARDED(vm_unmap)
 NPU_GUARDED(submit)
-NPU_GUARDED(job_wait)
+
+/*
+ * The two waits are not guarded: an unplug must not wait for a timeout
+ * the user chose.  They touch no hardware; CPU_PREP enters the device
+ * itself for its cache maintenance, after the wait.
+ */
+#define npu_ioctl_guarded_job_wait	npu_ioctl_job_wait
+#define npu_ioctl_guarded_bo_cpu_prep	npu_ioctl_bo_cpu_prep
 
 static const struct drm_ioctl_desc npu_ioctls[] = {
 	NPU_IOCTL(QUERY, query, DRM_RENDER_ALLOW),
@@ -265,12 +302,21 @@ static int __init npu_init(void)
 {
 	int ret;
 
+	npu_release_wq = alloc_workqueue("npu-release", 0, 0);
+	if (!npu_release_wq)
+		return -ENOMEM;
 	ret = npu_rk3588_init();
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = npu_sim_init();
 	if (ret)
-		npu_rk3588_exit();
+		goto err_rk;
+	return 0;
+
+err_rk:
+	npu_rk3588_exit();
+err_wq:
+	destroy_workqueue(npu_release_wq);
 	return ret;
 }
 
@@ -278,6 +324,14 @@ static void __exit npu_exit(void)
 {
 	npu_sim_exit();
 	npu_rk3588_exit();
+	/*
+	 * No file is open (each holds the module), but jobs of closed files
+	 * may still wait in a scheduler to be killed and freed: the module
+	 * stays until their file states are gone and the work queue that
+	 * drops them has drained.
+	 */
+	wait_var_event(&npu_files_alive, !atomic_read(&npu_files_alive));
+	destroy_workqueue(npu_release_wq);
 }
 
 module_init(npu_init);

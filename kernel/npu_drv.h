@@ -6,6 +6,7 @@
 
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -27,6 +28,7 @@ extern const struct drm_driver npu_drm_driver;
  * @next_job_id: id of the next job
  * @busy_ns: time this file's jobs ran, per core (fdinfo)
  * @banned: a job of this file hung a core; submits fail with -EBADFD
+ * @release_work: drops the device reference once the state is unused
  */
 struct npu_file {
 	struct kref ref;
@@ -38,6 +40,7 @@ struct npu_file {
 	u64 next_job_id;
 	atomic64_t busy_ns[NPU_MAX_CORES];
 	bool banned;
+	struct work_struct release_work;
 };
 
 static inline struct npu_file *to_npu_file(struct drm_file *file)

@@ -14,6 +14,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
+#include <drm/drm_utils.h>
 #include <drm/npu_accel.h>
 
 #include "npu_device.h"
@@ -337,18 +338,6 @@ int npu_ioctl_bo_info(struct drm_device *drm, void *data,
 	return ret;
 }
 
-static long npu_timeout_to_jiffies(s64 timeout_ns)
-{
-	s64 left;
-
-	if (!timeout_ns)
-		return 0;
-	left = timeout_ns - ktime_get_ns();
-	if (left <= 0)
-		return 0;
-	return nsecs_to_jiffies64(left) + 1;
-}
-
 #define NPU_CPU_FLAGS	(DRM_NPU_CPU_READ | DRM_NPU_CPU_WRITE)
 
 int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
@@ -375,7 +364,7 @@ int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
 		ret = dma_resv_test_signaled(obj->resv, usage) ? 0 : -EBUSY;
 	} else {
 		ret = dma_resv_wait_timeout(obj->resv, usage, true,
-					    npu_timeout_to_jiffies(args->timeout_ns));
+					    drm_timeout_abs_to_jiffies(args->timeout_ns));
 		if (!ret)
 			ret = -ETIME;
 		else if (ret > 0)

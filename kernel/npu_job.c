@@ -19,6 +19,7 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
 #include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
 #include <drm/gpu_scheduler.h>
 #include <drm/npu_accel.h>
 
@@ -53,6 +54,7 @@ static void npu_job_record_put(struct npu_job_record *rec)
 static void npu_job_release(struct kref *ref)
 {
 	struct npu_job *job = container_of(ref, struct npu_job, refcount);
+	struct npu_file *nfile;
 	u32 i;
 
 	if (job->core)
@@ -69,11 +71,17 @@ static void npu_job_release(struct kref *ref)
 	kfree(job->out_syncs);
 	kvfree(job->in_syncs);
 	kvfree(job->tasks);
-	dma_fence_put(job->hw_fence);
+	/* A job that never ran has a fence that was never initialised. */
+	if (job->hw_fence && job->hw_fence->ops)
+		dma_fence_put(job->hw_fence);
+	else
+		kfree(job->hw_fence);
 	npu_job_record_put(job->record);
 	npu_vm_put(job->vm);
-	npu_file_put(job->nfile);
+	nfile = job->nfile;
 	kfree(job);
+	/* Last: it may let the module go. */
+	npu_file_put(nfile);
 }
 
 static void npu_job_put(struct npu_job *job)
@@ -265,15 +273,24 @@ static int npu_job_copy_in_syncs(struct drm_file *file, struct npu_job *job,
 	return 0;
 }
 
+/*
+ * Timeline points are 64 bits all the way: 6.12's
+ * drm_sched_job_add_syncobj_dependency() takes a u32 point, so a job
+ * waiting on point 2^32 + 5 would wait on point 5.
+ */
 static int npu_job_add_in_syncs(struct drm_file *file, struct npu_job *job)
 {
+	struct dma_fence *fence;
 	u32 i;
 	int ret;
 
 	for (i = 0; i < job->in_sync_count; i++) {
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
-							   job->in_syncs[i].handle,
-							   job->in_syncs[i].point);
+		ret = drm_syncobj_find_fence(file, job->in_syncs[i].handle,
+					     job->in_syncs[i].point, 0, &fence);
+		if (ret)
+			return ret;
+		/* Takes the reference, also on failure. */
+		ret = drm_sched_job_add_dependency(&job->base, fence);
 		if (ret)
 			return ret;
 	}
@@ -370,7 +387,8 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	job->nfile = nfile;
 
 	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL);
-	if (!job->record) {
+	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
+	if (!job->record || !job->hw_fence) {
 		ret = -ENOMEM;
 		goto err_put;
 	}
@@ -715,7 +733,7 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	struct npu_file *nfile = to_npu_file(file);
 	struct drm_npu_job_wait *args = data;
 	struct npu_job_record *rec;
-	long timeout = 0;
+	long timeout;
 	int ret = 0;
 
 	if (args->flags || args->timeout_ns < 0) {
@@ -731,12 +749,8 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	if (!rec)
 		return -ENOENT;
 
-	if (args->timeout_ns) {
-		s64 left = args->timeout_ns - ktime_get_ns();
-
-		if (left > 0)
-			timeout = nsecs_to_jiffies64(left) + 1;
-	}
+	/* Clamped below MAX_SCHEDULE_TIMEOUT: a long stays positive. */
+	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
 	if (timeout) {
 		timeout = dma_fence_wait_timeout(rec->finished, true, timeout);
 		if (timeout < 0)

@@ -65,7 +65,9 @@ struct npu_job_out_sync {
  * @in_sync_count: number of @in_syncs
  * @out_syncs: syncobjs to signal
  * @out_sync_count: number of @out_syncs
- * @hw_fence: fence the core signals when the job ends
+ * @hw_fence: fence the core signals when the job ends; allocated with the
+ *            job, initialised when it runs (no allocation on the
+ *            fence signalling path)
  * @record: status record
  * @id: job id in the file
  */

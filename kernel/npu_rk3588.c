@@ -81,11 +81,14 @@ struct npu_rk_vm;
  * @group: the core's IOMMU group
  * @attached: VM whose domain the core's IOMMU uses; under the core's job
  *            lock.  A core holds a runtime PM reference while attached.
- * @job: job of the task the core runs; set under the core's job lock,
- *       cleared with the interrupt disabled or under the job lock
  * @irq_status: raw interrupt status the hard handler saw
- * @fail_lock: protects @fail_job, @fail_result and @fail_va
- * @fail_job: job to fail from @fail_work, or NULL
+ * @run_lock: protects @running, @run_seq and the @fail_* fields; taken
+ *            in the IOMMU's fault handler (atomic context)
+ * @running: the hardware runs a task of run @run_seq
+ * @run_seq: &npu_core.run_seq of the task the hardware runs; completions
+ *           and faults are reported by it, never by a job pointer
+ * @fail_pending: @fail_work has a failure to report
+ * @fail_seq: the run that failed
  * @fail_result: how it failed
  * @fail_va: faulting address of an IOMMU fault
  * @fail_work: reports failures found where the job lock is held or in
@@ -106,10 +109,12 @@ struct npu_rk_core {
 	struct regulator_bulk_data supplies[2];
 	struct iommu_group *group;
 	struct npu_rk_vm *attached;
-	struct npu_job *job;
 	u32 irq_status;
-	spinlock_t fail_lock;		/* @fail_job, @fail_result, @fail_va */
-	struct npu_job *fail_job;
+	spinlock_t run_lock;		/* @running, @run_seq, @fail_* */
+	bool running;
+	u64 run_seq;
+	bool fail_pending;
+	u64 fail_seq;
 	enum npu_task_result fail_result;
 	u64 fail_va;
 	struct work_struct fail_work;
@@ -229,6 +234,40 @@ static void npu_rk_detach(struct npu_rk_core *rc)
 	pm_runtime_put_autosuspend(rc->dev);
 }
 
+/* The hardware runs run @seq from now on. */
+static void npu_rk_set_running(struct npu_rk_core *rc, u64 seq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rc->run_lock, flags);
+	rc->running = true;
+	rc->run_seq = seq;
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+}
+
+/* The hardware runs nothing: a late interrupt reports nothing. */
+static void npu_rk_set_idle(struct npu_rk_core *rc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rc->run_lock, flags);
+	rc->running = false;
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+}
+
+/* The run the hardware runs, if any. */
+static bool npu_rk_running(struct npu_rk_core *rc, u64 *seq)
+{
+	unsigned long flags;
+	bool running;
+
+	spin_lock_irqsave(&rc->run_lock, flags);
+	*seq = rc->run_seq;
+	running = rc->running;
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+	return running;
+}
+
 /* After a report: once the core has no job, let it go idle. */
 static void npu_rk_release_if_idle(struct npu_rk_core *rc)
 {
@@ -237,24 +276,50 @@ static void npu_rk_release_if_idle(struct npu_rk_core *rc)
 	guard(mutex)(&core->job_lock);
 	if (core->in_flight)
 		return;
-	WRITE_ONCE(rc->job, NULL);
+	npu_rk_set_idle(rc);
 	npu_rk_detach(rc);
 }
 
-/* Fail @job from process context; callable in atomic context. */
-static void npu_rk_fail(struct npu_rk_core *rc, struct npu_job *job,
+/*
+ * Fail run @seq from process context; callable in atomic context.  A
+ * newer run's failure replaces a pending one: a core runs one job at a
+ * time, so the older run has ended by then.
+ */
+static void npu_rk_fail(struct npu_rk_core *rc, u64 seq,
 			enum npu_task_result result, u64 va)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&rc->fail_lock, flags);
-	if (!rc->fail_job) {
-		rc->fail_job = job;
+	spin_lock_irqsave(&rc->run_lock, flags);
+	if (!rc->fail_pending || rc->fail_seq != seq) {
+		rc->fail_pending = true;
+		rc->fail_seq = seq;
 		rc->fail_result = result;
 		rc->fail_va = va;
 		queue_work(system_wq, &rc->fail_work);
 	}
-	spin_unlock_irqrestore(&rc->fail_lock, flags);
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+}
+
+/*
+ * Stop the core if it still runs run @seq: an MMU fault leaves the core
+ * stuck, and nothing of the faulting run may follow.  Whether the run is
+ * still the one in flight is decided under the job lock, so a reset can
+ * never hit the next file's job.
+ */
+static void npu_rk_stop_run(struct npu_rk_core *rc, u64 seq)
+{
+	struct npu_core *core = rc->core;
+
+	/* Before the job lock: the interrupt thread takes it. */
+	disable_irq(rc->irq);
+	scoped_guard(mutex, &core->job_lock) {
+		if (core->in_flight && core->run_seq == seq) {
+			npu_rk_set_idle(rc);
+			npu_rk_hw_reset(rc);
+		}
+	}
+	enable_irq(rc->irq);
 }
 
 static void npu_rk_fail_work(struct work_struct *work)
@@ -262,26 +327,22 @@ static void npu_rk_fail_work(struct work_struct *work)
 	struct npu_rk_core *rc = container_of(work, struct npu_rk_core,
 					      fail_work);
 	enum npu_task_result result;
-	struct npu_job *job;
-	u64 va;
+	bool pending;
+	u64 seq, va;
 
-	scoped_guard(spinlock_irqsave, &rc->fail_lock) {
-		job = rc->fail_job;
+	scoped_guard(spinlock_irqsave, &rc->run_lock) {
+		pending = rc->fail_pending;
+		seq = rc->fail_seq;
 		result = rc->fail_result;
 		va = rc->fail_va;
-		rc->fail_job = NULL;
+		rc->fail_pending = false;
 	}
-	if (!job)
+	if (!pending)
 		return;
 
-	if (result == NPU_TASK_MMU_FAULT) {
-		/* Stop the core before the job ends: nothing stale follows. */
-		disable_irq(rc->irq);
-		WRITE_ONCE(rc->job, NULL);
-		npu_rk_hw_reset(rc);
-		enable_irq(rc->irq);
-	}
-	npu_core_task_done(rc->core, job, result, va, DRM_NPU_REASON_NONE);
+	if (result == NPU_TASK_MMU_FAULT)
+		npu_rk_stop_run(rc, seq);
+	npu_core_task_done(rc->core, seq, result, va, DRM_NPU_REASON_NONE);
 	npu_rk_release_if_idle(rc);
 }
 
@@ -295,7 +356,7 @@ static void npu_rk_task_start(struct npu_core *core, struct npu_job *job,
 	lockdep_assert_held(&core->job_lock);
 
 	if (!drm_dev_enter(&core->ndev->drm, &idx)) {
-		npu_rk_fail(rc, job, NPU_TASK_ERROR, 0);
+		npu_rk_fail(rc, core->run_seq, NPU_TASK_ERROR, 0);
 		return;
 	}
 	if (rc->attached != rvm) {
@@ -304,35 +365,49 @@ static void npu_rk_task_start(struct npu_core *core, struct npu_job *job,
 		if (ret) {
 			dev_err_ratelimited(rc->dev, "cannot attach the VM: %d\n",
 					    ret);
-			npu_rk_fail(rc, job, NPU_TASK_ERROR, 0);
+			npu_rk_fail(rc, core->run_seq, NPU_TASK_ERROR, 0);
 			goto out;
 		}
 	}
-	WRITE_ONCE(rc->job, job);
+	npu_rk_set_running(rc, core->run_seq);
 	npu_rk_program(rc, &job->tasks[task]);
 out:
 	drm_dev_exit(idx);
 }
 
+/*
+ * The line is shared with the core's IOMMU (whose driver requests it
+ * first, shared and not oneshot), so this runs for the IOMMU's interrupts
+ * too, also while the core is powered off: its registers are read only
+ * while runtime PM says it is on, and the handler claims only what the
+ * core raised.
+ */
 static irqreturn_t npu_rk_irq(int irq, void *data)
 {
 	struct npu_rk_core *rc = data;
-	u32 raw = readl(rc->pc + NPU_PC_INTERRUPT_RAW_STATUS);
+	irqreturn_t ret = IRQ_NONE;
+	u32 raw;
 
-	if (!(raw & NPU_RK_IRQ_DONE))
+	if (pm_runtime_get_if_active(rc->dev) <= 0)
 		return IRQ_NONE;
-	/* Quiet the line until the thread has looked. */
-	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, 0);
-	rc->irq_status = raw;
-	return IRQ_WAKE_THREAD;
+	raw = readl(rc->pc + NPU_PC_INTERRUPT_RAW_STATUS);
+	if (raw & NPU_RK_IRQ_DONE) {
+		/* Quiet the line until the thread has looked. */
+		npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, 0);
+		rc->irq_status = raw;
+		ret = IRQ_WAKE_THREAD;
+	}
+	pm_runtime_put_noidle(rc->dev);
+	return ret;
 }
 
 static irqreturn_t npu_rk_irq_thread(int irq, void *data)
 {
 	struct npu_rk_core *rc = data;
-	struct npu_job *job = READ_ONCE(rc->job);
 	enum npu_task_result result = NPU_TASK_OK;
 	u32 status = rc->irq_status;
+	bool running;
+	u64 seq;
 
 	npu_rk_pc_write(rc, NPU_PC_OPERATION_ENABLE, 0);
 	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_PC_IRQ_CLEAR_ALL);
@@ -343,8 +418,9 @@ static irqreturn_t npu_rk_irq_thread(int irq, void *data)
 		result = NPU_TASK_ERROR;
 		npu_rk_hw_reset(rc);
 	}
-	if (job)
-		npu_core_task_done(rc->core, job, result, 0,
+	running = npu_rk_running(rc, &seq);
+	if (running)
+		npu_core_task_done(rc->core, seq, result, 0,
 				   DRM_NPU_REASON_NONE);
 	npu_rk_release_if_idle(rc);
 	return IRQ_HANDLED;
@@ -355,9 +431,9 @@ static void npu_rk_core_reset(struct npu_core *core)
 	struct npu_rk_core *rc = core->backend;
 
 	disable_irq(rc->irq);
-	WRITE_ONCE(rc->job, NULL);
-	scoped_guard(spinlock_irqsave, &rc->fail_lock)
-		rc->fail_job = NULL;
+	npu_rk_set_idle(rc);
+	scoped_guard(spinlock_irqsave, &rc->run_lock)
+		rc->fail_pending = false;
 	cancel_work_sync(&rc->fail_work);
 	if (!pm_runtime_resume_and_get(rc->dev)) {
 		npu_rk_hw_reset(rc);
@@ -385,16 +461,17 @@ static int npu_rk_iommu_fault(struct iommu_domain *domain,
 	for (i = 0; i < rk->bound; i++) {
 		struct npu_rk_core *rc = rk->cores[i];
 		struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(rc->dev);
-		struct npu_job *job = READ_ONCE(rc->job);
+		u64 seq;
 
-		if (!test_bit(i, &rvm->attached_cores) || !job)
+		if (!test_bit(i, &rvm->attached_cores) ||
+		    !npu_rk_running(rc, &seq))
 			continue;
 		if (fwspec && iommu_dev &&
 		    fwspec->iommu_fwnode != dev_fwnode(iommu_dev))
 			continue;
 		dev_err_ratelimited(rc->dev, "IOMMU fault at %#lx (%s)\n", iova,
 				    flags & IOMMU_FAULT_WRITE ? "write" : "read");
-		npu_rk_fail(rc, job, NPU_TASK_MMU_FAULT, iova);
+		npu_rk_fail(rc, seq, NPU_TASK_MMU_FAULT, iova);
 		break;
 	}
 	return 0;
@@ -519,9 +596,14 @@ static int npu_rk_core_bind(struct device *dev, struct device *master,
 	core->backend = rc;
 	rk->cores[rk->bound++] = rc;
 
-	/* Released when the component is unbound (devres group). */
+	/*
+	 * Released when the component is unbound (devres group).  Shared
+	 * and not oneshot, as the IOMMU on the same line requested it: flags
+	 * that differ make the request fail (-EBUSY).  The hard handler
+	 * masks the core's interrupt before it wakes the thread.
+	 */
 	ret = devm_request_threaded_irq(dev, rc->irq, npu_rk_irq,
-					npu_rk_irq_thread, IRQF_ONESHOT,
+					npu_rk_irq_thread, IRQF_SHARED,
 					dev_name(dev), rc);
 	if (ret)
 		return dev_err_probe(dev, ret, "cannot request interrupt\n");
@@ -589,7 +671,7 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 	if (!rc)
 		return -ENOMEM;
 	rc->dev = dev;
-	spin_lock_init(&rc->fail_lock);
+	spin_lock_init(&rc->run_lock);
 	INIT_WORK(&rc->fail_work, npu_rk_fail_work);
 
 	rc->pc = devm_platform_ioremap_resource_byname(pdev, "pc");

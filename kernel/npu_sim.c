@@ -68,11 +68,15 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @core: the core it backs
  * @work: runs a task, then raises the completion "interrupt"
  * @job: job of the task @work runs
+ * @seq: the core's run sequence number of that job
  * @task: index of that task
  * @regs: the core's register file, as regcmds leave it
  * @has_output: the task being fetched programmed an output address, so
  *              its op_en runs a convolution; without one it is a null task
  * @hang_next: debugfs: the next job's first task never completes
+ * @slow_next_us: debugfs: the next job's first task takes this long more,
+ *                without progress (one shot)
+ * @extra_us: time the task @work runs takes on top of @task_delay_us
  * @fault_va: debugfs: the next access to this page faults (one shot)
  * @task_delay_us: debugfs: time each task takes
  */
@@ -80,10 +84,13 @@ struct npu_sim_core {
 	struct npu_core *core;
 	struct work_struct work;
 	struct npu_job *job;
+	u64 seq;
 	u32 task;
 	u32 regs[NPU_REG_SPACE / 4];
 	bool has_output;
 	atomic_t hang_next;
+	atomic_t slow_next_us;
+	u32 extra_us;
 	u64 fault_va;
 	u32 task_delay_us;
 };
@@ -222,6 +229,7 @@ static void npu_sim_work(struct work_struct *work)
 {
 	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
 	struct npu_job *job = sc->job;
+	u64 seq = sc->seq;
 	const struct drm_npu_task *t = &job->tasks[sc->task];
 	struct npu_vm *vm = job->vm;
 	struct npu_sim_mem mem = { .fault_va = &sc->fault_va };
@@ -238,14 +246,14 @@ static void npu_sim_work(struct work_struct *work)
 					  &reason);
 	up_read(&vm->lock);
 
-	delay = READ_ONCE(sc->task_delay_us);
+	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
 	if (result == NPU_TASK_OK) {
 		va = 0;
 		reason = DRM_NPU_REASON_NONE;
 		if (delay)
 			npu_sim_busy_for(delay);
 	}
-	npu_core_task_done(sc->core, job, result, va, reason);
+	npu_core_task_done(sc->core, seq, result, va, reason);
 }
 
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
@@ -254,11 +262,20 @@ static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 	struct npu_sim *sim = core->ndev->backend;
 	struct npu_sim_core *sc = core->backend;
 
+	/*
+	 * A job starts from a clean register file: what another file's job
+	 * left there (its addresses, its shape) is not this job's to see,
+	 * nor to run on.
+	 */
+	if (!task)
+		memset(sc->regs, 0, sizeof(sc->regs));
 	/* An injected hang: the task never completes, the watchdog acts. */
 	if (!task && atomic_xchg(&sc->hang_next, 0))
 		return;
 	sc->job = job;
+	sc->seq = core->run_seq;
 	sc->task = task;
+	sc->extra_us = task ? 0 : atomic_xchg(&sc->slow_next_us, 0);
 	queue_work(sim->wq, &sc->work);
 }
 
@@ -311,11 +328,9 @@ static void npu_sim_vm_unmap(struct npu_vm *vm, u64 va, unsigned long count)
 	npu_mmu_pt_unmap(vm->priv, va, count);
 }
 
-static void npu_sim_fini(struct npu_device *ndev)
+static void npu_sim_destroy_wq(void *wq)
 {
-	struct npu_sim *sim = ndev->backend;
-
-	destroy_workqueue(sim->wq);
+	destroy_workqueue(wq);
 }
 
 static const struct npu_backend_ops npu_sim_ops = {
@@ -325,7 +340,6 @@ static const struct npu_backend_ops npu_sim_ops = {
 	.vm_fini = npu_sim_vm_fini,
 	.vm_map = npu_sim_vm_map,
 	.vm_unmap = npu_sim_vm_unmap,
-	.fini = npu_sim_fini,
 };
 
 static int npu_sim_backend_init(struct npu_device *ndev)
@@ -354,7 +368,11 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 	if (!sim->wq)
 		return -ENOMEM;
 	ndev->backend = sim;
-	return 0;
+	/*
+	 * Destroyed after remove() has quiesced the cores, and on every
+	 * probe failure, exactly once.
+	 */
+	return devm_add_action_or_reset(dev, npu_sim_destroy_wq, sim->wq);
 }
 
 /* Fault injection and pacing per core, in the die's debugfs folder. */
@@ -371,6 +389,8 @@ static void npu_sim_debugfs_init(struct npu_device *ndev)
 		snprintf(name, sizeof(name), "core%u", i);
 		dir = debugfs_create_dir(name, ndev->drm.debugfs_root);
 		debugfs_create_atomic_t("hang_next", 0600, dir, &sc->hang_next);
+		debugfs_create_atomic_t("slow_next_us", 0600, dir,
+					&sc->slow_next_us);
 		debugfs_create_x64("fault_va", 0600, dir, &sc->fault_va);
 		debugfs_create_u32("task_delay_us", 0600, dir,
 				   &sc->task_delay_us);
@@ -414,10 +434,8 @@ static int npu_sim_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	ret = npu_device_register(ndev);
-	if (ret) {
-		destroy_workqueue(((struct npu_sim *)ndev->backend)->wq);
+	if (ret)
 		return dev_err_probe(&pdev->dev, ret, "cannot register\n");
-	}
 	npu_sim_debugfs_init(ndev);
 
 	dev_info(&pdev->dev, "virtual NPU die %u/%u, %u cores, node %d\n",

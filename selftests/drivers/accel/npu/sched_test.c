@@ -235,6 +235,173 @@ TEST(syncobj_chains_and_timelines)
 	close(fd);
 }
 
+/*
+ * Timeline points are 64 bits: a job waiting on point 2^32 + 5 waits for
+ * that point, not for point 5 (which is already signalled here).
+ */
+TEST(timeline_points_above_2_32)
+{
+	const uint64_t high = (1ull << 32) + 5;
+	struct drm_syncobj_create tl = { 0 };
+	struct drm_npu_task t = { .regcmd_count = 4 };
+	struct drm_npu_sync out_a, in_b;
+	struct drm_npu_job ja, jb;
+	struct drm_npu_submit s;
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	uint64_t point = 5;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
+	{
+		struct drm_syncobj_timeline_array ta = {
+			.handles = (uintptr_t)&tl.handle,
+			.points = (uintptr_t)&point,
+			.count_handles = 1,
+		};
+
+		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta));
+	}
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	t.regcmd_va = bo.va;
+	set_delay(0, "400000");
+
+	/* A, slow on core 0, signals point 2^32 + 5. */
+	memset(&ja, 0, sizeof(ja));
+	ja.tasks = (uintptr_t)&t;
+	ja.task_count = 1;
+	ja.core_mask = 1;
+	out_a = (struct drm_npu_sync){ .handle = tl.handle, .point = high };
+	ja.out_syncs = (uintptr_t)&out_a;
+	ja.out_sync_count = 1;
+	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&ja, .job_count = 1,
+				     .job_stride = sizeof(ja) };
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+
+	/* B, on idle core 1, waits for that point. */
+	memset(&jb, 0, sizeof(jb));
+	jb.tasks = (uintptr_t)&t;
+	jb.task_count = 1;
+	jb.core_mask = 2;
+	in_b = (struct drm_npu_sync){ .handle = tl.handle, .point = high };
+	jb.in_syncs = (uintptr_t)&in_b;
+	jb.in_sync_count = 1;
+	s.jobs = (uintptr_t)&jb;
+	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+
+	/* Truncated to 32 bits, B would have run at once. */
+	EXPECT_EQ(-ETIME, npu_wait(fd, jb.job_id, 150, &w));
+	EXPECT_EQ(DRM_NPU_JOB_PENDING, w.status);
+	ASSERT_EQ(0, npu_wait(fd, jb.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(0, npu_wait(fd, ja.job_id, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	set_delay(0, "0");
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+static void die_knob(const char *file, const char *value)
+{
+	char path[128];
+
+	npu_dbg_path(path, sizeof(path), 0, file);
+	npu_write_file(path, value);
+}
+
+/*
+ * The watchdog ends the job it found hung, and only that one.  Every task
+ * on core 0 takes 40 ms.  Each round a fresh "guilty" file runs one task
+ * that takes 110 ms more (150 ms without progress, past the 100 ms
+ * timeout), and an innocent file's job of four tasks (160 ms, progress
+ * every 40 ms) waits behind it on the same core.  The watchdog is slowed
+ * by 120 ms between its verdict and ending the job: the guilty task ends
+ * inside that window and the innocent job starts and is still running
+ * when the window closes.  The innocent job must always complete and its
+ * file never be banned.
+ */
+#define RACE_ROUNDS	100
+
+static int submit_tasks(int fd, uint64_t va, uint32_t count, uint64_t *id)
+{
+	struct drm_npu_task t[4];
+	struct drm_npu_job j = {
+		.tasks = (uintptr_t)t, .task_count = count, .core_mask = 1,
+	};
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)&j, .job_count = 1, .job_stride = sizeof(j),
+	};
+	uint32_t i;
+
+	for (i = 0; i < count; i++)
+		t[i] = (struct drm_npu_task){ .regcmd_va = va, .regcmd_count = 4 };
+	if (ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s))
+		return -errno;
+	*id = j.job_id;
+	return 0;
+}
+
+TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 300)
+{
+	int innocent = npu_open(0), hit = 0, done = 0, round;
+	struct npu_bo ibo;
+	char path[128];
+
+	ASSERT_LE(0, innocent);
+	ASSERT_EQ(0, npu_null_task(innocent, 0, &ibo));
+	npu_dbg_path(path, sizeof(path), 0, "core0/slow_next_us");
+	die_knob("job_timeout_ms", "100");
+	die_knob("watchdog_delay_us", "120000");
+	set_delay(0, "40000");
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		struct drm_npu_job_wait w;
+		uint64_t gid = 0, iid = 0;
+		struct npu_bo gbo;
+		int guilty = npu_open(0);
+
+		ASSERT_LE(0, guilty);
+		ASSERT_EQ(0, npu_null_task(guilty, 0, &gbo));
+		ASSERT_EQ(0, npu_write_file(path, "110000"));
+		ASSERT_EQ(0, submit_tasks(guilty, gbo.va, 1, &gid));
+		ASSERT_EQ(0, submit_tasks(innocent, ibo.va, 4, &iid));
+
+		ASSERT_EQ(0, npu_wait(guilty, gid, 10000, &w));
+		if (w.status == DRM_NPU_JOB_TIMEOUT)
+			hit++;
+		else
+			EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		ASSERT_EQ(0, npu_wait(innocent, iid, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		if (w.status == DRM_NPU_JOB_DONE)
+			done++;
+		npu_bo_free(guilty, &gbo);
+		close(guilty);
+	}
+	/* Still not banned. */
+	{
+		struct drm_npu_job_wait w;
+		uint64_t iid = 0;
+
+		EXPECT_EQ(0, submit_tasks(innocent, ibo.va, 4, &iid));
+		EXPECT_EQ(0, npu_wait(innocent, iid, 5000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	}
+	set_delay(0, "0");
+	die_knob("watchdog_delay_us", "0");
+	die_knob("job_timeout_ms", "2000");
+	TH_LOG("%d rounds: guilty timed out in %d, innocent done in %d",
+	       RACE_ROUNDS, hit, done);
+	printf("# watchdog race: attempts %d hung %d innocent_done %d innocent_failed %d\n",
+	       RACE_ROUNDS, hit, done, RACE_ROUNDS - done);
+	EXPECT_EQ(RACE_ROUNDS, done);
+	/* The race was run, not missed: most rounds hit the window. */
+	EXPECT_GE(hit, RACE_ROUNDS / 2);
+	npu_bo_free(innocent, &ibo);
+	close(innocent);
+}
+
 /* A job writing a BO holds off a CPU reader until it is done. */
 TEST(implicit_sync_on_bo)
 {
