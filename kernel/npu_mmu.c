@@ -143,8 +143,8 @@ static u32 *npu_mmu_table(struct npu_mmu_pt *pt, u32 va, bool alloc)
 /**
  * npu_mmu_pt_unmap() - clear the PTEs of a range
  * @pt: tables of the address space
- * @va: first address, page aligned
- * @count: pages
+ * @va: first address, device page aligned
+ * @count: device pages (4 KiB)
  *
  * Tables stay allocated until npu_mmu_pt_fini().
  */
@@ -152,7 +152,7 @@ void npu_mmu_pt_unmap(struct npu_mmu_pt *pt, u32 va, unsigned long count)
 {
 	unsigned long i;
 
-	for (i = 0; i < count; i++, va += PAGE_SIZE) {
+	for (i = 0; i < count; i++, va += NPU_MMU_PAGE_SIZE) {
 		u32 *ptes = npu_mmu_table(pt, va, false);
 
 		if (ptes)
@@ -163,11 +163,11 @@ void npu_mmu_pt_unmap(struct npu_mmu_pt *pt, u32 va, unsigned long count)
 /**
  * npu_mmu_pt_map() - write the PTEs of a range from a DMA-mapped table
  * @pt: tables of the address space
- * @va: first address, page aligned; the range must be unmapped
+ * @va: first address, device page aligned; the range must be unmapped
  * @sgt: the buffer, DMA-mapped for the device; every DMA segment starts
- *       on a page boundary and is a whole number of pages long
- * @offset: first byte of the buffer to map, page aligned
- * @count: number of pages
+ *       on a device page boundary and is a whole number of them long
+ * @offset: first byte of the buffer to map, device page aligned
+ * @count: number of device pages (4 KiB), not CPU pages
  * @writable: whether the device may write
  *
  * The entries hold the DMA addresses of the pages: what the device puts
@@ -192,7 +192,7 @@ int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct sg_table *sgt,
 		dma_addr_t dma = sg_dma_address(sg);
 		u64 len = sg_dma_len(sg);
 
-		if (!PAGE_ALIGNED(dma) || !PAGE_ALIGNED(len))
+		if (!IS_ALIGNED(dma | len | offset, NPU_MMU_PAGE_SIZE))
 			goto fail;
 		if (offset >= len) {
 			offset -= len;
@@ -201,21 +201,21 @@ int npu_mmu_pt_map(struct npu_mmu_pt *pt, u32 va, struct sg_table *sgt,
 		dma += offset;
 		len -= offset;
 		offset = 0;
-		for (; len && done < count; len -= PAGE_SIZE, dma += PAGE_SIZE) {
+		for (; len && done < count;
+		     len -= NPU_MMU_PAGE_SIZE, dma += NPU_MMU_PAGE_SIZE) {
 			u32 *ptes = npu_mmu_table(pt, addr, true);
 
 			if (!ptes) {
 				ret = -ENOMEM;
 				goto fail;
 			}
-			if (!npu_mmu_pa_ok(dma) ||
-			    !npu_mmu_pa_ok(dma + PAGE_SIZE - 1)) {
+			if (!npu_mmu_pa_ok(dma + NPU_MMU_PAGE_SIZE - 1)) {
 				ret = -ERANGE;
 				goto fail;
 			}
 			WRITE_ONCE(ptes[NPU_MMU_PTE_INDEX(addr)],
 				   npu_mmu_mk_entry(dma) | flags);
-			addr += PAGE_SIZE;
+			addr += NPU_MMU_PAGE_SIZE;
 			done++;
 		}
 		if (done == count)
@@ -226,14 +226,16 @@ fail:
 	return ret;
 }
 
+/* A table is 4 KiB at a 4 KiB boundary: not always at its CPU page's start. */
 static u32 npu_mmu_read_entry(phys_addr_t table, unsigned int index)
 {
 	struct page *page = pfn_to_page(PHYS_PFN(table));
-	u32 *entries, entry;
+	void *map;
+	u32 entry;
 
-	entries = kmap_local_page(page);
-	entry = READ_ONCE(entries[index]);
-	kunmap_local(entries);
+	map = kmap_local_page(page);
+	entry = READ_ONCE(((u32 *)(map + offset_in_page(table)))[index]);
+	kunmap_local(map);
 	return entry;
 }
 
@@ -271,6 +273,6 @@ int npu_mmu_walk(phys_addr_t dir, u64 va, bool write, phys_addr_t *pa)
 	page = npu_mmu_entry_addr(pte);
 	if (!pfn_valid(PHYS_PFN(page)))
 		return -EFAULT;
-	*pa = page | (va & (PAGE_SIZE - 1));
+	*pa = page | (va & (NPU_MMU_PAGE_SIZE - 1));
 	return 0;
 }

@@ -16,6 +16,13 @@ struct page;
 struct sg_table;
 
 #define NPU_MMU_ENTRIES		1024
+/*
+ * The device's page: 4 KiB whatever the CPU's PAGE_SIZE (arm64 kernels
+ * may run 16 or 64 KiB pages).  A CPU page holds several device pages;
+ * every step, offset and count here is in device pages.
+ */
+#define NPU_MMU_PAGE_SHIFT	12
+#define NPU_MMU_PAGE_SIZE	(1u << NPU_MMU_PAGE_SHIFT)
 
 /**
  * struct npu_mmu_pt - page tables of one address space

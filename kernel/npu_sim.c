@@ -319,8 +319,8 @@ static void npu_sim_vm_fini(struct npu_vm *vm)
 static int npu_sim_vm_map(struct npu_vm *vm, u64 va, struct sg_table *sgt,
 			  u64 offset, u64 size, u32 prot)
 {
-	return npu_mmu_pt_map(vm->priv, va, sgt, offset, size >> PAGE_SHIFT,
-			      prot & DRM_NPU_MAP_WRITE);
+	return npu_mmu_pt_map(vm->priv, va, sgt, offset,
+			      size >> NPU_MMU_PAGE_SHIFT, prot & DRM_NPU_MAP_WRITE);
 }
 
 static void npu_sim_vm_unmap(struct npu_vm *vm, u64 va, unsigned long count)

@@ -67,7 +67,7 @@ static bool npu_sim_injected_fault(struct npu_sim_mem *mem, u64 va)
 {
 	u64 inject = READ_ONCE(*mem->fault_va);
 
-	if (!inject || (va >> PAGE_SHIFT) != (inject >> PAGE_SHIFT))
+	if (!inject || (va >> NPU_MMU_PAGE_SHIFT) != (inject >> NPU_MMU_PAGE_SHIFT))
 		return false;
 	WRITE_ONCE(*mem->fault_va, 0);	/* one shot */
 	return true;
@@ -77,7 +77,9 @@ static int npu_sim_mem_access(struct npu_sim_mem *mem, u64 va, void *buf,
 			      size_t len, bool write, u64 *bad_va)
 {
 	while (len) {
-		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(va));
+		/* One device page at a time: the next may be anywhere. */
+		size_t chunk = min_t(size_t, len, NPU_MMU_PAGE_SIZE -
+				     (va & (NPU_MMU_PAGE_SIZE - 1)));
 		phys_addr_t pa;
 		void *p;
 

@@ -163,6 +163,77 @@ static void npu_mmu_test_walk(struct kunit *test)
 	KUNIT_EXPECT_NE(test, npu_mmu_walk(dir_ro, 0x7fff123, false, &pa), 0);
 }
 
+/*
+ * Device pages are 4 KiB whatever PAGE_SIZE is: every 4 KiB piece of a
+ * buffer of two CPU pages can be mapped on its own, and the walk and the
+ * model's memory access stay inside that piece.  On a 4 KiB kernel each
+ * piece is a CPU page; on 16 or 64 KiB kernels the pieces at offsets that
+ * are not PAGE_SIZE aligned are the cases that went wrong.
+ */
+static void npu_mmu_test_device_pages(struct kunit *test)
+{
+	const unsigned int per_page = PAGE_SIZE / NPU_MMU_PAGE_SIZE;
+	const unsigned int pieces = 2 * per_page;
+	struct npu_test_space *s = npu_test_space(test, 0x10000, false);
+	struct npu_sim_mem mem = { .dir = npu_mmu_pt_dir_phys(&s->pt) };
+	struct page *pages[2];
+	struct sg_table sgt;
+	phys_addr_t pa = 0;
+	u64 fault = 0, bad = 0;
+	unsigned int i;
+	u8 buf[8];
+
+	mem.fault_va = &fault;
+	pages[0] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	pages[1] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, pages[0]);
+	KUNIT_ASSERT_NOT_NULL(test, pages[1]);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, 2, GFP_KERNEL), 0);
+	for (i = 0; i < 2; i++) {
+		struct scatterlist *sg = i ? sg_next(sgt.sgl) : sgt.sgl;
+
+		sg_set_page(sg, pages[i], PAGE_SIZE, 0);
+		sg_dma_address(sg) = page_to_phys(pages[i]);
+		sg_dma_len(sg) = PAGE_SIZE;
+	}
+	/* Piece k at 0x100000 + 2 * k * 4 KiB: never next to its neighbour. */
+	for (i = 0; i < pieces; i++) {
+		u32 va = 0x100000 + 2 * i * NPU_MMU_PAGE_SIZE;
+		phys_addr_t want = page_to_phys(pages[i / per_page]) +
+				   (i % per_page) * NPU_MMU_PAGE_SIZE;
+
+		KUNIT_ASSERT_EQ(test, npu_mmu_pt_map(&s->pt, va, &sgt,
+						     (u64)i * NPU_MMU_PAGE_SIZE,
+						     1, true), 0);
+		KUNIT_EXPECT_EQ(test, npu_mmu_walk(mem.dir, va + 0xabc, false, &pa), 0);
+		KUNIT_EXPECT_EQ(test, pa, want + 0xabc);
+		/* The 4 KiB after the piece is not mapped, in any CPU page. */
+		KUNIT_EXPECT_NE(test, npu_mmu_walk(mem.dir, va + NPU_MMU_PAGE_SIZE,
+						   false, &pa), 0);
+		((u8 *)page_address(pages[i / per_page]))
+			[(i % per_page) * NPU_MMU_PAGE_SIZE + NPU_MMU_PAGE_SIZE - 1] = 0x40 + i;
+		((u8 *)page_address(pages[i / per_page]))
+			[(i % per_page) * NPU_MMU_PAGE_SIZE] = 0x80 + i;
+	}
+	/* A read that straddles two mapped pieces takes each from its own. */
+	KUNIT_ASSERT_EQ(test, npu_mmu_pt_map(&s->pt, 0x200000, &sgt, 0, 1, true), 0);
+	KUNIT_ASSERT_EQ(test, npu_mmu_pt_map(&s->pt, 0x201000, &sgt,
+					     (u64)(pieces - 1) * NPU_MMU_PAGE_SIZE,
+					     1, true), 0);
+	KUNIT_EXPECT_EQ(test, npu_sim_mem_read(&mem, 0x200fff, buf, 2, &bad), 0);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x40);
+	KUNIT_EXPECT_EQ(test, buf[1], 0x80 + pieces - 1);
+	/* and a read running off a lone piece faults at the next 4 KiB */
+	KUNIT_EXPECT_NE(test, npu_sim_mem_read(&mem, 0x100ffc, buf, 8, &bad), 0);
+	KUNIT_EXPECT_EQ(test, bad, 0x101000);
+
+	npu_mmu_pt_unmap(&s->pt, 0x100000, 2 * pieces);
+	npu_mmu_pt_unmap(&s->pt, 0x200000, 2);
+	sg_free_table(&sgt);
+	__free_page(pages[0]);
+	__free_page(pages[1]);
+}
+
 static void npu_mmu_test_entries(struct kunit *test)
 {
 	static const u64 pas[] = {
@@ -210,6 +281,7 @@ static struct kunit_suite npu_regcmd_suite = {
 
 static struct kunit_case npu_mmu_cases[] = {
 	KUNIT_CASE(npu_mmu_test_walk),
+	KUNIT_CASE(npu_mmu_test_device_pages),
 	KUNIT_CASE(npu_mmu_test_entries),
 	{}
 };
