@@ -22,7 +22,7 @@ struct sg_table;
  * every step, offset and count here is in device pages.
  */
 #define NPU_MMU_PAGE_SHIFT	12
-#define NPU_MMU_PAGE_SIZE	(1u << NPU_MMU_PAGE_SHIFT)
+#define NPU_MMU_PAGE_SIZE	4096u
 
 /**
  * struct npu_mmu_pt - page tables of one address space
