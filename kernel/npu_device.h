@@ -25,6 +25,19 @@ struct npu_vm;
 struct sg_table;
 
 /**
+ * enum npu_bo_sync - ownership changes of a BO's pages
+ * @NPU_BO_SYNC_FOR_DEVICE: CPU writes are handed to the device (DMA
+ *                          mapping, CPU_FINI)
+ * @NPU_BO_SYNC_FOR_CPU: device writes are handed to the CPU (CPU_PREP)
+ * @NPU_BO_SYNC_RELEASE: the pages go back to the system
+ */
+enum npu_bo_sync {
+	NPU_BO_SYNC_FOR_DEVICE,
+	NPU_BO_SYNC_FOR_CPU,
+	NPU_BO_SYNC_RELEASE,
+};
+
+/**
  * struct npu_backend_ops - what differs between hardware targets
  *
  * The core code (GEM, VMs, scheduler, fences, recovery) is shared; a
@@ -58,6 +71,14 @@ struct npu_backend_ops {
 		      u64 offset, u64 size, u32 prot);
 	/** @vm_unmap: unmap @count device pages (4 KiB) at @va. */
 	void (*vm_unmap)(struct npu_vm *vm, u64 va, unsigned long count);
+	/**
+	 * @bo_sync: optional, on a die without %DRM_NPU_CAP_COHERENT: the
+	 * pages of one of the die's BOs change hands (after the DMA API's
+	 * own maintenance).  Hardware needs nothing more; the virtual NPU
+	 * models a non-coherent device with it.
+	 */
+	void (*bo_sync)(struct npu_device *ndev, struct sg_table *sgt,
+			enum npu_bo_sync what);
 };
 
 /**

@@ -339,3 +339,4 @@ module_exit(npu_exit);
 
 MODULE_DESCRIPTION("Open NPU driver (RK3588, EIC7702, virtual NPU)");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -5,12 +5,15 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
@@ -80,6 +83,9 @@ static void npu_gem_free(struct drm_gem_object *obj)
 
 	if (bo->accounted)
 		npu_gem_unaccount(bo);
+	if (bo->pinned && bo->base.sgt && ndev->ops->bo_sync &&
+	    !(ndev->info.caps & DRM_NPU_CAP_COHERENT))
+		ndev->ops->bo_sync(ndev, bo->base.sgt, NPU_BO_SYNC_RELEASE);
 	if (bo->pinned) {
 		drm_gem_shmem_unpin(&bo->base);
 		atomic_dec(&ndev->bo_count);
@@ -221,27 +227,46 @@ npu_gem_prime_import_sg_table(struct drm_device *drm,
 	return obj;
 }
 
+struct npu_gem_pin {
+	struct drm_gem_shmem_object *shmem;
+	struct mem_cgroup *memcg;
+};
+
 static long npu_gem_pin_fn(void *arg)
 {
-	struct drm_gem_shmem_object *shmem = arg;
+	struct npu_gem_pin *pin = arg;
+	struct mem_cgroup *old = set_active_memcg(pin->memcg);
+	int ret;
 
-	return drm_gem_shmem_pin(shmem);
+	ret = drm_gem_shmem_pin(pin->shmem);
+	set_active_memcg(old);
+	return ret;
 }
 
 /*
  * shmem allocates pages under the calling task's memory policy, which by
  * default is "the local node".  Pinning from a CPU of the die's node
- * therefore places the pages there without a private allocator.
+ * therefore places the pages there without a private allocator.  The
+ * worker that does it charges the pages to the caller's memory cgroup,
+ * as the caller's own allocation would be: a cgroup limit holds for die
+ * placement too, and its OOM handling sees who holds the pages.  (An
+ * explicit placement of "any" allocates in the caller's context, under
+ * the caller's own memory policy.)
  */
 static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
 {
+	struct npu_gem_pin pin = { .shmem = shmem };
 	unsigned int cpu = nr_cpu_ids;
+	long ret;
 
 	if (nid != NUMA_NO_NODE)
 		cpu = cpumask_any_and(cpumask_of_node(nid), cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		return drm_gem_shmem_pin(shmem);
-	return work_on_cpu(cpu, npu_gem_pin_fn, shmem);
+	pin.memcg = get_mem_cgroup_from_mm(current->mm);
+	ret = work_on_cpu(cpu, npu_gem_pin_fn, &pin);
+	mem_cgroup_put(pin.memcg);
+	return ret;
 }
 
 static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
@@ -275,6 +300,9 @@ static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
 		ret = PTR_ERR(sgt);
 		goto err_put;
 	}
+	/* The DMA mapping handed the zeroed pages to the device. */
+	if (ndev->ops->bo_sync && !(ndev->info.caps & DRM_NPU_CAP_COHERENT))
+		ndev->ops->bo_sync(ndev, sgt, NPU_BO_SYNC_FOR_DEVICE);
 	return bo;
 
 err_put:
@@ -340,6 +368,46 @@ int npu_ioctl_bo_info(struct drm_device *drm, void *data,
 
 #define NPU_CPU_FLAGS	(DRM_NPU_CPU_READ | DRM_NPU_CPU_WRITE)
 
+/*
+ * Cache maintenance of CPU_PREP (for the CPU) and CPU_FINI (for the
+ * device) on a die that is not coherent.  Our BOs sync their sg table,
+ * mapped bidirectionally for the die's device; an imported BO is the
+ * exporter's to keep coherent, through the dma-buf CPU access calls.  A
+ * submit syncs nothing: whole-BO maintenance on every job would cost a
+ * cache walk over the weights per matmul, and the CPU only writes a BO
+ * between a CPU_PREP and a CPU_FINI.
+ */
+static int npu_gem_sync(struct drm_gem_object *obj, enum npu_bo_sync what)
+{
+	struct npu_device *ndev = to_npu_device(obj->dev);
+	struct sg_table *sgt = npu_gem_sgt(obj);
+	struct device *dev = ndev->drm.dev;
+	int idx;
+
+	if (ndev->info.caps & DRM_NPU_CAP_COHERENT)
+		return 0;
+	if (obj->import_attach) {
+		struct dma_buf *buf = obj->import_attach->dmabuf;
+
+		return what == NPU_BO_SYNC_FOR_CPU ?
+		       dma_buf_begin_cpu_access(buf, DMA_BIDIRECTIONAL) :
+		       dma_buf_end_cpu_access(buf, DMA_BIDIRECTIONAL);
+	}
+	if (!sgt)
+		return 0;
+	/* The device's DMA ops are gone once it is unbound. */
+	if (!drm_dev_enter(&ndev->drm, &idx))
+		return -ENODEV;
+	if (what == NPU_BO_SYNC_FOR_CPU)
+		dma_sync_sgtable_for_cpu(dev, sgt, DMA_BIDIRECTIONAL);
+	else
+		dma_sync_sgtable_for_device(dev, sgt, DMA_BIDIRECTIONAL);
+	if (ndev->ops->bo_sync)
+		ndev->ops->bo_sync(ndev, sgt, what);
+	drm_dev_exit(idx);
+	return 0;
+}
+
 int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
 			  struct drm_file *file)
 {
@@ -370,10 +438,8 @@ int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
 		else if (ret > 0)
 			ret = 0;
 	}
-	/*
-	 * The virtual NPU and the coherent targets need no cache
-	 * maintenance; a non-coherent backend syncs the sg table here.
-	 */
+	if (!ret)
+		ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_CPU);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -383,6 +449,7 @@ int npu_ioctl_bo_cpu_fini(struct drm_device *drm, void *data,
 {
 	struct drm_npu_bo_cpu_fini *args = data;
 	struct drm_gem_object *obj;
+	int ret;
 
 	if (!args->flags || (args->flags & ~NPU_CPU_FLAGS)) {
 		drm_dbg(drm, "cpu_fini: flags %#x\n", args->flags);
@@ -391,6 +458,7 @@ int npu_ioctl_bo_cpu_fini(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
+	ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_DEVICE);
 	drm_gem_object_put(obj);
-	return 0;
+	return ret;
 }

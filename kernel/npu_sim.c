@@ -105,6 +105,79 @@ struct npu_sim {
 	struct npu_sim_core *cores;
 };
 
+static bool sim_coherent = true;
+module_param(sim_coherent, bool, 0444);
+MODULE_PARM_DESC(sim_coherent,
+		 "Virtual NPU snoops the CPU caches (default); N models a device that does not");
+
+/*
+ * The non-coherent model.  The CPU works on the pages themselves (its
+ * view, caches included); the device sees memory, a copy of each page
+ * taken when the page was last handed to the device (DMA mapping,
+ * CPU_FINI).  Device writes go to the copy and reach the CPU's view only
+ * when the CPU takes the page back (CPU_PREP).  A sync the driver or the
+ * user leaves out thus shows as stale data on one side or the other, as
+ * it would on a board.  Memory is one for all dies (imports share it).
+ */
+static DEFINE_XARRAY(npu_sim_memory);
+
+static void npu_sim_copy_page(struct page *to, struct page *from)
+{
+	void *d = kmap_local_page(to), *s = kmap_local_page(from);
+
+	memcpy(d, s, PAGE_SIZE);
+	kunmap_local(s);
+	kunmap_local(d);
+}
+
+static void npu_sim_page_sync(unsigned long pfn, enum npu_bo_sync what)
+{
+	struct page *copy = xa_load(&npu_sim_memory, pfn);
+
+	switch (what) {
+	case NPU_BO_SYNC_FOR_DEVICE:
+		if (!copy) {
+			copy = alloc_page(GFP_KERNEL);
+			/* No memory for the model: the device sees the CPU's view. */
+			if (!copy)
+				return;
+			if (xa_err(xa_store(&npu_sim_memory, pfn, copy,
+					    GFP_KERNEL))) {
+				__free_page(copy);
+				return;
+			}
+		}
+		npu_sim_copy_page(copy, pfn_to_page(pfn));
+		break;
+	case NPU_BO_SYNC_FOR_CPU:
+		if (copy)
+			npu_sim_copy_page(pfn_to_page(pfn), copy);
+		break;
+	case NPU_BO_SYNC_RELEASE:
+		copy = xa_erase(&npu_sim_memory, pfn);
+		if (copy)
+			__free_page(copy);
+		break;
+	}
+}
+
+/* Every CPU page of @sgt; the virtual NPU's DMA addresses are physical. */
+static void npu_sim_bo_sync(struct npu_device *ndev, struct sg_table *sgt,
+			    enum npu_bo_sync what)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		unsigned long pfn = PHYS_PFN(sg_dma_address(sg));
+		unsigned long end = PHYS_PFN(sg_dma_address(sg) +
+					     sg_dma_len(sg) - 1);
+
+		for (; pfn <= end; pfn++)
+			npu_sim_page_sync(pfn, what);
+	}
+}
+
 static unsigned int sim_task_us;
 module_param(sim_task_us, uint, 0444);
 MODULE_PARM_DESC(sim_task_us, "Time a virtual core takes per task, in us (default 0)");
@@ -232,7 +305,10 @@ static void npu_sim_work(struct work_struct *work)
 	u64 seq = sc->seq;
 	const struct drm_npu_task *t = &job->tasks[sc->task];
 	struct npu_vm *vm = job->vm;
-	struct npu_sim_mem mem = { .fault_va = &sc->fault_va };
+	struct npu_sim_mem mem = {
+		.fault_va = &sc->fault_va,
+		.memory = sim_coherent ? NULL : &npu_sim_memory,
+	};
 	enum npu_task_result result;
 	u32 delay, reason = DRM_NPU_REASON_NONE;
 	u64 va = 0;
@@ -340,6 +416,7 @@ static const struct npu_backend_ops npu_sim_ops = {
 	.vm_fini = npu_sim_vm_fini,
 	.vm_map = npu_sim_vm_map,
 	.vm_unmap = npu_sim_vm_unmap,
+	.bo_sync = npu_sim_bo_sync,
 };
 
 static int npu_sim_backend_init(struct npu_device *ndev)
@@ -404,14 +481,15 @@ static int npu_sim_probe(struct platform_device *pdev)
 		.model = DRM_NPU_MODEL_VIRTUAL,
 		.package_id = NPU_SIM_PACKAGE_ID,
 		.va_bits = 32,
-		.caps = DRM_NPU_CAP_VIRTUAL | DRM_NPU_CAP_MMU |
-			DRM_NPU_CAP_COHERENT,
+		.caps = DRM_NPU_CAP_VIRTUAL | DRM_NPU_CAP_MMU,
 	};
 	struct npu_device *ndev;
 	int ret;
 
 	if (!pdata)
 		return -EINVAL;
+	if (sim_coherent)
+		info.caps |= DRM_NPU_CAP_COHERENT;
 	info.die_index = pdata->die_index;
 	info.die_count = pdata->die_count;
 	info.core_count = pdata->core_count;

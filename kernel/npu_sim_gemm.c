@@ -73,6 +73,23 @@ static bool npu_sim_injected_fault(struct npu_sim_mem *mem, u64 va)
 	return true;
 }
 
+/*
+ * The page the device sees at @pa.  A non-coherent virtual NPU sees
+ * memory, not the CPU's caches: pages handed to the device have a copy
+ * in @mem->memory, taken when they were handed over (npu_sim.c).
+ */
+static struct page *npu_sim_mem_page(struct npu_sim_mem *mem, phys_addr_t pa)
+{
+	struct page *page;
+
+	if (mem->memory) {
+		page = xa_load(mem->memory, PHYS_PFN(pa));
+		if (page)
+			return page;
+	}
+	return pfn_to_page(PHYS_PFN(pa));
+}
+
 static int npu_sim_mem_access(struct npu_sim_mem *mem, u64 va, void *buf,
 			      size_t len, bool write, u64 *bad_va)
 {
@@ -88,7 +105,7 @@ static int npu_sim_mem_access(struct npu_sim_mem *mem, u64 va, void *buf,
 			*bad_va = va;
 			return -EFAULT;
 		}
-		p = kmap_local_page(pfn_to_page(PHYS_PFN(pa)));
+		p = kmap_local_page(npu_sim_mem_page(mem, pa));
 		if (write)
 			memcpy(p + offset_in_page(pa), buf, chunk);
 		else

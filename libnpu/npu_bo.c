@@ -278,6 +278,27 @@ NPU_PUBLIC int npu_bo_cpu_fini(struct npu_bo *bo, uint32_t op)
 	return ret;
 }
 
+/*
+ * CPU access of the library to a BO it fills or reads itself: on a
+ * device that does not snoop the CPU's caches (no NPU_CAP_COHERENT) the
+ * access is bracketed by CPU_PREP and CPU_FINI, elsewhere it costs
+ * nothing.  The library touches such a BO only while no job of its own
+ * uses it, so the wait returns at once.
+ */
+int libnpu_bo_cpu_begin(struct npu_bo *bo, uint32_t op)
+{
+	if (bo->dev->info.caps & DRM_NPU_CAP_COHERENT)
+		return 0;
+	return npu_bo_cpu_prep(bo, op, -1);
+}
+
+int libnpu_bo_cpu_end(struct npu_bo *bo, uint32_t op)
+{
+	if (bo->dev->info.caps & DRM_NPU_CAP_COHERENT)
+		return 0;
+	return npu_bo_cpu_fini(bo, op);
+}
+
 NPU_PUBLIC int npu_bo_export_dmabuf(struct npu_bo *bo, int *fd)
 {
 	struct drm_prime_handle args = { 0 };

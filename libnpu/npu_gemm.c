@@ -343,7 +343,7 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 		.regcmd = { npu_bo_handle(pd->regcmd.bo), pd->regcmd.va },
 	};
 	uint32_t c, i;
-	int ret;
+	int ret, r;
 
 	pd->emit_m = 0;
 	shape.m = m;
@@ -359,7 +359,13 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 
 		bufs.out[c] = (struct npu_emit_bo){ npu_bo_handle(o->bo), o->va };
 	}
+	ret = libnpu_bo_cpu_begin(pd->regcmd.bo, NPU_BO_CPU_WRITE);
+	if (ret)
+		return ret;
 	ret = libnpu_gemm_emit(&pd->t, &bufs, pd->regcmd.cpu, pd->tasks, pd->bos);
+	r = libnpu_bo_cpu_end(pd->regcmd.bo, NPU_BO_CPU_WRITE);
+	if (!ret)
+		ret = r;
 	for (c = 0; !ret && c < pd->t.cores; c++) {
 		struct npu_job *job = pd->jobs[c];
 		const struct npu_bo_list *l = &pd->bos[c];
@@ -545,7 +551,13 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 		if (p->die[d].shared_input)
 			continue;
 		t0 = libnpu_now_ns();
+		ret = libnpu_bo_cpu_begin(p->die[d].in.bo, NPU_BO_CPU_WRITE);
+		if (ret)
+			return ret;
 		libnpu_gemm_pack_input(&p->die[d].t, r->a, p->die[d].in.cpu);
+		ret = libnpu_bo_cpu_end(p->die[d].in.bo, NPU_BO_CPU_WRITE);
+		if (ret)
+			return ret;
 		p->die[d].stats.pack_ns += libnpu_now_ns() - t0;
 	}
 	p->in_flight = true;
@@ -652,10 +664,16 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
 		void *outs[NPU_MAX_CORES];
 		uint32_t c;
 
-		for (c = 0; c < pd->t.cores; c++)
+		for (c = 0; c < pd->t.cores; c++) {
 			outs[c] = pd->out[c].cpu;
+			ret = libnpu_bo_cpu_begin(pd->out[c].bo, NPU_BO_CPU_READ);
+			if (ret)
+				return ret;
+		}
 		libnpu_gemm_unpack_output(&pd->t, outs, (char *)p->run_c +
 				       (size_t)p->w->n0[d] * es, p->w->desc.n);
+		for (c = 0; c < pd->t.cores; c++)
+			libnpu_bo_cpu_end(pd->out[c].bo, NPU_BO_CPU_READ);
 		pd->stats.unpack_ns += libnpu_now_ns() - t0;
 	}
 	for (d = 0; d < p->dies; d++)

@@ -159,27 +159,41 @@ NPU_PUBLIC int npu_gemm_weights_new(struct npu_device_group *group,
 	return 0;
 }
 
+/* Pack die @die's rows of B, bracketed for a device that does not snoop. */
+static int npu_wdie_pack(struct npu_gemm_weights *w, unsigned int die,
+			 const void *b)
+{
+	struct npu_gemm_wdie *wd = &w->die[die];
+	int ret = libnpu_bo_cpu_begin(wd->bo, NPU_BO_CPU_WRITE);
+
+	if (ret)
+		return ret;
+	libnpu_gemm_pack_weights(&wd->t, b, wd->cpu);
+	return libnpu_bo_cpu_end(wd->bo, NPU_BO_CPU_WRITE);
+}
+
 NPU_PUBLIC int npu_gemm_weights_set_die(struct npu_gemm_weights *w,
 					unsigned int die, const void *b)
 {
 	if (!w || !b || die >= w->dies)
 		return -EINVAL;
-	libnpu_gemm_pack_weights(&w->die[die].t, b, w->die[die].cpu);
-	return 0;
+	return npu_wdie_pack(w, die, b);
 }
 
 NPU_PUBLIC int npu_gemm_weights_set(struct npu_gemm_weights *w, const void *b)
 {
 	size_t row;
 	uint32_t d;
+	int ret;
 
 	if (!w || !b)
 		return -EINVAL;
 	row = (size_t)w->desc.k * libnpu_dtype_size(w->desc.in_type);
-	for (d = 0; d < w->dies; d++)
-		libnpu_gemm_pack_weights(&w->die[d].t,
-				      (const char *)b + (size_t)w->n0[d] * row,
-				      w->die[d].cpu);
+	for (d = 0; d < w->dies; d++) {
+		ret = npu_wdie_pack(w, d, (const char *)b + (size_t)w->n0[d] * row);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

@@ -207,6 +207,27 @@ int libnpu_bo_wrap_locked(struct npu_device *dev, uint32_t handle,
 		       struct npu_bo **bo);
 
 /**
+ * libnpu_bo_cpu_begin() - before the library writes or reads a BO itself
+ * @bo: a mapped BO no job of the library is using
+ * @op: NPU_BO_CPU_READ and/or NPU_BO_CPU_WRITE
+ *
+ * npu_bo_cpu_prep() on a device without NPU_CAP_COHERENT, nothing on a
+ * coherent one.
+ *
+ * Return: 0 or a negative errno.
+ */
+int libnpu_bo_cpu_begin(struct npu_bo *bo, uint32_t op);
+
+/**
+ * libnpu_bo_cpu_end() - after that access; npu_bo_cpu_fini() or nothing
+ * @bo: the BO
+ * @op: the @op given to libnpu_bo_cpu_begin()
+ *
+ * Return: 0 or a negative errno.
+ */
+int libnpu_bo_cpu_end(struct npu_bo *bo, uint32_t op);
+
+/**
  * libnpu_zeroed() - whether @len bytes at @p are all zero
  * @p: reserved fields of an argument
  * @len: their size

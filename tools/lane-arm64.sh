@@ -71,7 +71,7 @@ INI
 	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] || ARCH=arm64 bash "$here/build-module.sh" >/dev/null
 
 	# As in test-all.sh: libnpu's device test first, teardown_test last.
-	mapfile -t tests < <(find "$bdir/selftests" -type f -perm -u+x -name '*_test' | sort |
+	mapfile -t tests < <(find "$bdir/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test | sort |
 		awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
 	tests=("$bdir/libnpu/test-device" "${tests[@]}")
 	args=() names=()

@@ -40,7 +40,7 @@ models=$NPU_TOP/../shared/models
 bins=() datas=() cmds=()
 while IFS= read -r t; do
 	bins+=(--bin "$t"); cmds+=("$(basename "$t")")
-done < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' | sort |
+done < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test | sort |
 	awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
 # teardown_test reloads the module: the KUnit suites run a second time.
 bins+=(--bin "$NPU_BUILD/libnpu/test-device" --bin "$NPU_BUILD/selftests/fuzz_ioctl"
