@@ -133,6 +133,8 @@ static inline unsigned int npu_field_get(unsigned int mask, unsigned int reg)
 #define NPU_CNA_CBUF_CON0			0x1040
 #define   NPU_CNA_CBUF_CON0_DATA_BANK		GENMASK(3, 0)
 #define   NPU_CNA_CBUF_CON0_WEIGHT_BANK		GENMASK(7, 4)
+#define   NPU_CNA_CBUF_CON0_DATA_REUSE		BIT(12)
+#define   NPU_CNA_CBUF_CON0_WEIGHT_REUSE	BIT(13)
 #define NPU_CNA_CBUF_CON1			0x1044
 #define   NPU_CNA_CBUF_CON1_DATA_ENTRIES	GENMASK(13, 0)
 #define NPU_CNA_CVT_CON0			0x104c
@@ -173,6 +175,7 @@ static inline unsigned int npu_field_get(unsigned int mask, unsigned int reg)
 /* CORE: the MAC array */
 #define NPU_CORE_MISC_CFG			0x3010
 #define   NPU_CORE_MISC_CFG_QD_EN		BIT(0)
+#define   NPU_CORE_MISC_CFG_DW_EN		BIT(1)
 #define   NPU_CORE_MISC_CFG_PROC_PRECISION	GENMASK(10, 8)
 #define NPU_CORE_DATAOUT_SIZE_0			0x3014
 #define   NPU_CORE_DATAOUT_SIZE_0_DATAOUT_WIDTH	GENMASK(15, 0)

@@ -71,6 +71,8 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @seq: the core's run sequence number of that job
  * @task: index of that task
  * @regs: the core's register file, as regcmds leave it
+ * @reg_word: per register, 1 + the index of the word of the task being
+ *            fetched that last wrote it, 0 when none did
  * @has_output: the task being fetched programmed an output address, so
  *              its op_en runs a convolution; without one it is a null task
  * @hang_next: debugfs: the next job's first task never completes
@@ -87,6 +89,7 @@ struct npu_sim_core {
 	u64 seq;
 	u32 task;
 	u32 regs[NPU_REG_SPACE / 4];
+	u32 reg_word[NPU_REG_SPACE / 4];
 	bool has_output;
 	atomic_t hang_next;
 	atomic_t slow_next_us;
@@ -229,9 +232,13 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 		return NPU_SIM_WORD_OK;		/* padding */
 	if (target == NPU_TGT_VERSION)
 		return reg || value ? NPU_SIM_WORD_BAD : NPU_SIM_WORD_VERSION;
-	if (target == NPU_TGT_PC_OP)
-		return reg == NPU_PC_OPERATION_ENABLE && (value & NPU_PC_OP_EN) ?
-		       NPU_SIM_WORD_OP_EN : NPU_SIM_WORD_BAD;
+	if (target == NPU_TGT_PC_OP) {
+		if (reg != NPU_PC_OPERATION_ENABLE || !(value & NPU_PC_OP_EN))
+			return NPU_SIM_WORD_BAD;
+		/* Kept: which blocks it enables is checked when the task runs. */
+		sc->regs[reg / 4] = value;
+		return NPU_SIM_WORD_OP_EN;
+	}
 
 	base = npu_sim_target_base(target);
 	if (base < 0 || reg < base || reg >= base + NPU_REG_WINDOW ||
@@ -260,6 +267,9 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 
 	*reason = DRM_NPU_REASON_BAD_WORD;
 	sc->has_output = false;
+	memset(sc->reg_word, 0, sizeof(sc->reg_word));
+	mem->regcmd_va = t->regcmd_va;
+	mem->reg_word = sc->reg_word;
 	for (i = 0; i < t->regcmd_count; i++) {
 		u64 va = t->regcmd_va + (u64)i * 8;
 		__le64 w;
@@ -270,6 +280,9 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 		cur = npu_sim_apply(sc, le64_to_cpu(w));
 		if (cur == NPU_SIM_WORD_BAD)
 			return NPU_TASK_INVALID;
+		/* Which word wrote a register: a rejection names that word. */
+		if (w && cur != NPU_SIM_WORD_VERSION)
+			sc->reg_word[NPU_REGCMD_REG(le64_to_cpu(w)) / 4] = i + 1;
 		/* op_en comes right after the version word, and only there. */
 		if (prev == NPU_SIM_WORD_VERSION && cur != NPU_SIM_WORD_OP_EN)
 			return NPU_TASK_INVALID;

@@ -21,12 +21,25 @@
  * Hardware facts (Documentation/npu/rk3588-regcmd.rst); the CBUF, atom
  * and weight tile sizes are in the register database.
  */
-#define NPU_MAX_HEIGHT		2047	/* CNA_DATA_SIZE0 height, 11 bits */
+/*
+ * Rows of a task: CNA_DATA_SIZE0 height has 11 bits, but FEATURE_GRAINS
+ * (10 bits) holds rows + 1.
+ */
+#define NPU_MAX_HEIGHT		1022
 #define NPU_MAX_KERNELS		8192	/* DPU channel fields, 13 bits */
 #define NPU_MAX_CHANNELS	65535	/* CNA_DATA_SIZE1 channel, 16 bits */
 #define NPU_MAX_TASKS		4095	/* PC task counter, 12 bits */
 #define NPU_MAX_CORES		16
 #define NPU_TASK_WORDS		108	/* regcmd words of one matmul task */
+
+/* Bytes one input row (K' channels) takes in the CBUF: whole entries. */
+static inline uint64_t libnpu_cbuf_row_bytes(uint32_t kp, uint32_t in_size)
+{
+	uint64_t bytes = (uint64_t)kp * in_size;
+
+	return (bytes + NPU_CBUF_ENTRY_SIZE - 1) / NPU_CBUF_ENTRY_SIZE *
+	       NPU_CBUF_ENTRY_SIZE;
+}
 
 /**
  * struct npu_gemm_geom - element sizes and padded sizes of a shape

@@ -5,9 +5,11 @@
  *
  * A task is a 1x1 direct convolution of mt rows (pixels) by kp channels
  * by nt kernels.  Its limits:
- *  - the input rows of a task sit in the CBUF data banks and one kernel
- *    (kp channels) in the weight banks, 12 banks of 32 KiB in all;
- *  - mt fits the 11-bit height field, nt the 13-bit DPU channel fields;
+ *  - the input rows of a task sit in the CBUF data banks, each in whole
+ *    64-byte entries, and one kernel (kp channels) in the weight banks,
+ *    12 banks of 32 KiB in all;
+ *  - mt + 1 fits the 10-bit FEATURE_GRAINS field, nt the 13-bit DPU
+ *    channel fields;
  *  - channels come in weight tiles of 32, kernels in tiles of 16 (fp16)
  *    or 32 (int8): K and N are padded with zeros to those.
  * Kernels are split across cores (each core writes its own output
@@ -72,8 +74,9 @@ uint64_t libnpu_gemm_out_bytes(const struct npu_gemm_tiling *t)
 /*
  * The CBUF split of the proven generators (Mesa's rocket, the rk3588-npu
  * matmul library): a task's input rows take the banks they need,
- * ceil(rows x K' x size / 32 KiB), and the weights the rest.  The rows of
- * a task are as many as leave the weights room for one kernel.
+ * ceil(rows x row bytes / 32 KiB), a row being K' x size rounded up to whole
+ * 64-byte CBUF entries (CBUF_CON1.DATA_ENTRIES), and the weights the rest.
+ * The rows of a task are as many as leave the weights room for one kernel.
  */
 static int npu_gemm_rows_max(const struct npu_gemm_geom *g, uint32_t *mt_max)
 {
@@ -84,7 +87,7 @@ static int npu_gemm_rows_max(const struct npu_gemm_geom *g, uint32_t *mt_max)
 	if (kernel_banks >= NPU_CBUF_BANKS)
 		return -EINVAL;
 	rows = (uint64_t)(NPU_CBUF_BANKS - kernel_banks) * NPU_CBUF_BANK_SIZE /
-	       kernel_bytes;
+	       libnpu_cbuf_row_bytes(g->kp, g->in_size);
 	if (!rows)
 		return -EINVAL;
 	*mt_max = rows < NPU_MAX_HEIGHT ? (uint32_t)rows : NPU_MAX_HEIGHT;
@@ -95,7 +98,7 @@ static int npu_gemm_rows_max(const struct npu_gemm_geom *g, uint32_t *mt_max)
 static void npu_gemm_task_banks(const struct npu_gemm_geom *g, uint32_t mt,
 				uint32_t *data_banks, uint32_t *weight_banks)
 {
-	*data_banks = div_up((uint64_t)mt * g->kp * g->in_size,
+	*data_banks = div_up(mt * libnpu_cbuf_row_bytes(g->kp, g->in_size),
 			     NPU_CBUF_BANK_SIZE);
 	*weight_banks = NPU_CBUF_BANKS - *data_banks;
 }

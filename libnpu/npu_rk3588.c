@@ -334,9 +334,9 @@ static void emit_cna(struct npu_emit *e, const struct npu_gemm_tiling *t,
 static void emit_core(struct npu_emit *e, const struct npu_gemm_task *task,
 		      uint32_t prec)
 {
+	/* QD_EN for every precision, as the validated generators set it. */
 	emit(e, NPU_CORE_MISC_CFG,
-	     F(CORE_MISC_CFG_PROC_PRECISION, prec) |
-	     F(CORE_MISC_CFG_QD_EN, prec == NPU_PRECISION_FP16));
+	     F(CORE_MISC_CFG_PROC_PRECISION, prec) | NPU_CORE_MISC_CFG_QD_EN);
 	emit(e, NPU_CORE_DATAOUT_SIZE_0,
 	     F(CORE_DATAOUT_SIZE_0_DATAOUT_HEIGHT, task->mt - 1) |
 	     F(CORE_DATAOUT_SIZE_0_DATAOUT_WIDTH, 0));

@@ -63,6 +63,7 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
 	for (i = 0; i < t.task_count; i++) {
 		const struct npu_gemm_task *k = &t.tasks[i];
 		uint64_t kbytes = (uint64_t)t.g.kp * t.g.in_size;
+		uint64_t rbytes = libnpu_cbuf_row_bytes(t.g.kp, t.g.in_size);
 		uint32_t groups = k->nt / t.g.out_c2;
 
 		CHECK(k->mt >= 1 && k->mt <= NPU_MAX_HEIGHT, "mt %u", k->mt);
@@ -70,12 +71,13 @@ static int check_tiling(const struct npu_gemm_desc *d, uint32_t cores,
 		      k->nt % t.g.tile_n == 0, "nt %u", k->nt);
 		CHECK(k->data_banks + k->weight_banks <= NPU_CBUF_BANKS,
 		      "banks %u+%u", k->data_banks, k->weight_banks);
-		CHECK(kbytes * k->mt <= (uint64_t)k->data_banks * NPU_CBUF_BANK_SIZE,
+		CHECK(rbytes >= kbytes && rbytes % NPU_CBUF_ENTRY_SIZE == 0 &&
+		      rbytes * k->mt <= (uint64_t)k->data_banks * NPU_CBUF_BANK_SIZE,
 		      "input rows do not fit the data banks");
 		CHECK(kbytes <= (uint64_t)k->weight_banks * NPU_CBUF_BANK_SIZE,
 		      "a kernel does not fit the weight banks");
 		/* The data take the banks their rows need, the weights the rest. */
-		CHECK(k->data_banks == (kbytes * k->mt + NPU_CBUF_BANK_SIZE - 1) /
+		CHECK(k->data_banks == (rbytes * k->mt + NPU_CBUF_BANK_SIZE - 1) /
 				       NPU_CBUF_BANK_SIZE &&
 		      k->weight_banks == NPU_CBUF_BANKS - k->data_banks,
 		      "%ux%ux%u task %u: banks %u+%u for %u rows of %llu bytes",
@@ -342,7 +344,7 @@ static int bo_flags(const struct npu_bo_list *l, uint32_t handle)
 static int test_bo_lists(void)
 {
 	/* Two row tiles: two tasks per core. */
-	struct npu_gemm_desc d = { 3000, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
+	struct npu_gemm_desc d = { 2000, 100, 90, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	struct npu_gemm_bufs bufs = {
 		.in = { 1, 0x100000 }, .w = { 2, 0x200000 },
 		.regcmd = { 3, 0x300000 },

@@ -442,7 +442,7 @@ static void *map_bo(int fd, uint64_t size, uint32_t flags, uint64_t *va)
 	return p;
 }
 
-/* Set register @reg of an emitted stream to @value. */
+/* Set register @reg of an emitted stream to @value: the word's index, or -1. */
 static int patch(uint64_t *words, size_t n, uint16_t reg, uint32_t value)
 {
 	size_t i;
@@ -451,7 +451,7 @@ static int patch(uint64_t *words, size_t n, uint16_t reg, uint32_t value)
 		if ((words[i] & 0xffff) == reg && words[i] >> 48) {
 			words[i] = (words[i] & 0xffff00000000ffffull) |
 				   (uint64_t)value << 16;
-			return 0;
+			return (int)i;
 		}
 	return -1;
 }
@@ -516,7 +516,7 @@ TEST(malformed_and_over_limit_streams)
 
 		task.regcmd_count = (uint32_t)n;
 		if (i > 0 && cases[i - 1].reg)
-			ASSERT_EQ(0, patch(rc, n, cases[i - 1].reg,
+			ASSERT_LE(0, patch(rc, n, cases[i - 1].reg,
 					   cases[i - 1].value));
 		if (i > 0 && !cases[i - 1].reg)
 			rc[5] = (0x0401ull << 48) | 0x1234;	/* no such block */
@@ -533,6 +533,181 @@ TEST(malformed_and_over_limit_streams)
 		TH_LOG("%s: status %u reason %u", cases[i - 1].what, w.status, w.reason);
 	}
 	libnpu_gemm_tiling_fini(&t);
+	close(fd);
+}
+
+/* The die's fd, the accel node or the render node, for raw UAPI use. */
+static int die0_fd(void)
+{
+	struct npu_device *dev;
+	int fd;
+
+	if (npu_device_open(0, &dev))
+		return -1;
+	fd = dup(npu_device_fd(dev));
+	npu_device_unref(dev);
+	return fd;
+}
+
+/* One register of a valid stream changed, and what the NPU must say. */
+struct reg_case {
+	const char *what;
+	uint16_t reg;		/* 0: remove the S_POINTER word instead */
+	uint32_t value;
+	uint32_t reason;
+};
+
+/*
+ * Run the first task of @d's tiling, with one register changed by @c
+ * (none when @c is NULL), and check how it ends: DONE for the valid
+ * stream; INVALID with @c's reason and, as fault_va, the address of the
+ * changed word (the operation enable when the register is missing).
+ */
+static void run_reg_case(struct __test_metadata *_metadata, int fd,
+			 const struct npu_gemm_desc *d, const struct reg_case *c)
+{
+	struct npu_gemm_tiling t;
+	uint64_t in_va, w_va, out_va, rc_va, *rc;
+	struct drm_npu_task task = { 0 };
+	struct drm_npu_job job = { .tasks = (uintptr_t)&task, .task_count = 1 };
+	struct drm_npu_submit sub = {
+		.jobs = (uintptr_t)&job, .job_count = 1, .job_stride = sizeof(job),
+	};
+	struct drm_npu_job_wait w = { .timeout_ns = INT64_MAX };
+	size_t n;
+	int at = -1;
+
+	ASSERT_EQ(0, libnpu_gemm_tile(d, 1, 0, &t));
+	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
+	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
+	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
+	rc = map_bo(fd, 4096, 0, &rc_va);
+	ASSERT_NE(NULL, rc);
+	n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va, out_va, rc);
+	if (c && c->reg) {
+		at = patch(rc, n, c->reg, c->value);
+		ASSERT_LE(0, at) TH_LOG("%s: no word writes 0x%04x", c->what, c->reg);
+	} else if (c) {
+		ASSERT_EQ(0x4004, rc[0] & 0xffff);	/* S_POINTER comes first */
+		rc[0] = 0;
+		at = (int)n - 1;
+	}
+	task.regcmd_va = rc_va;
+	task.regcmd_count = (uint32_t)n;
+	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &sub));
+	w.job_id = job.job_id;
+	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	libnpu_gemm_tiling_fini(&t);
+	if (!c) {
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		return;
+	}
+	EXPECT_EQ(DRM_NPU_JOB_INVALID, w.status) TH_LOG("%s", c->what);
+	EXPECT_EQ(c->reason, w.reason) TH_LOG("%s", c->what);
+	EXPECT_EQ(rc_va + (uint64_t)at * 8, w.fault_va)
+		TH_LOG("%s: fault at word %lld, changed word %d", c->what,
+		       (long long)(w.fault_va - rc_va) / 8, at);
+	TH_LOG("%s: reason %u at word %d", c->what, w.reason, at);
+}
+
+/*
+ * Every register a matmul depends on is modelled or checked: a stream
+ * that is valid except for one register is rejected with a reason, and
+ * the fault address names the word that wrote it.  The task is int8
+ * 4x64x32: 4 rows, 64 channels, 32 kernels, int32 output.
+ */
+TEST(every_matmul_register_is_checked)
+{
+	static const struct reg_case cases[] = {
+		{ "DMA_CON1 line stride 8, dense is 4", 0x107c, 8,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "DMA_CON2 surface stride 4, dense is 0", 0x1080, 4,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "CBUF_CON1 DATA_ENTRIES 2 for a 64-byte row", 0x1044, 2,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "CONV_CON2 FEATURE_GRAINS 4 for 4 rows", 0x1010, 4 << 4,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "DATA_SIZE1 CHANNEL_REAL 32 of 64", 0x1024, (31 << 16) | 64,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "DATA_SIZE1 CHANNEL_REAL 65 of 64", 0x1024, (64 << 16) | 64,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "DATA_SIZE3 DATAOUT_ATOMICS 8 for 4 pixels", 0x102c, 8,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "FC_DATA_SIZE0 DMA height 8", 0x1084, (1 << 16) | 8,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "CVT_CON0 input converter on", 0x104c, 0xa,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "MISC_CFG without QD_EN", 0x3010, 0, DRM_NPU_REASON_UNSUPPORTED },
+		{ "FEATURE_MODE_CFG output mode 0", 0x400c, 15 << 5,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "DATA_CUBE_HEIGHT 8 rows", 0x4034, 7,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "WDMA_SIZE_0 16 channels", 0x4058, 15,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "WDMA_SIZE_1 8 rows", 0x405c, 7 << 16,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "BS_OW_CFG fp32 sizes for an int32 output", 0x4050,
+		  (3 << 8) | (3 << 5) | (3 << 2) | 2, DRM_NPU_REASON_INCONSISTENT },
+		{ "SURFACE_ADD half the output stride", 0x40c0, 16 << 4,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "OUT_CVT_SCALE scale 0", 0x4084, 0, DRM_NPU_REASON_UNSUPPORTED },
+		{ "no S_POINTER", 0, 0, DRM_NPU_REASON_UNSUPPORTED },
+		{ "S_POINTER without ping-pong", 0x4004, 0,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "PC_REGISTER_AMOUNTS chains a next stream", 0x0014, 54,
+		  DRM_NPU_REASON_UNSUPPORTED },
+		{ "op_en without CNA and DPU", 0x0008, 1,
+		  DRM_NPU_REASON_INCONSISTENT },
+		{ "CBUF_CON0 no weight banks", 0x1040, 1, DRM_NPU_REASON_CBUF },
+		{ "CBUF_CON0 data reuse", 0x1040, (1 << 12) | (11 << 4) | 1,
+		  DRM_NPU_REASON_UNSUPPORTED },
+	};
+	struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
+	unsigned int i;
+	int fd = die0_fd();
+
+	ASSERT_LE(0, fd);
+	run_reg_case(_metadata, fd, &d, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_reg_case(_metadata, fd, &d, &cases[i]);
+	close(fd);
+}
+
+/*
+ * The CBUF split: a task's rows must fit its data banks in whole 64-byte
+ * entries, one kernel its weight banks.  1000 int8 rows of 64 channels
+ * need 2 banks (libnpu gives the weights the other 10); 1000 rows of 32
+ * channels still take 64 bytes a row, 2 banks, not the 1 their bytes
+ * would fill; 8 fp16 rows of 16384 channels leave a kernel (32 KiB) one
+ * bank.
+ */
+TEST(cbuf_split_must_hold_the_task)
+{
+	static const struct {
+		struct npu_gemm_desc d;
+		struct reg_case c;
+	} cases[] = {
+		{ { 1000, 64, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		  { "1000 rows of 64 bytes in 1 data bank", 0x1040,
+		    (11 << 4) | 1, DRM_NPU_REASON_CBUF } },
+		{ { 1000, 32, 32, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } },
+		  { "1000 rows of 32 bytes in 1 data bank", 0x1040,
+		    (11 << 4) | 1, DRM_NPU_REASON_CBUF } },
+		{ { 8, 16384, 16, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		  { "a 32 KiB kernel in no weight bank", 0x1040, 8,
+		    DRM_NPU_REASON_CBUF } },
+		{ { 8, 16384, 16, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } },
+		  { "8 rows of 32 KiB in 7 data banks", 0x1040, (5 << 4) | 7,
+		    DRM_NPU_REASON_CBUF } },
+	};
+	unsigned int i;
+	int fd = die0_fd();
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_reg_case(_metadata, fd, &cases[i].d, NULL);
+		run_reg_case(_metadata, fd, &cases[i].d, &cases[i].c);
+	}
 	close(fd);
 }
 

@@ -772,32 +772,60 @@ TEST_F(peer, die1_runs_a_stream_in_die0_memory)
 #define OUT_BYTES	(GN / 4 * GM * 16)
 #define GEMM_BO	0x8000
 
+/*
+ * Every register the matmul depends on, as a board needs it (the values
+ * of Documentation/npu/rk3588-regcmd.rst for 64 rows, 64 channels, 32
+ * kernels).
+ */
 static int gemm_stream(uint64_t *w, uint32_t base)
 {
 	uint64_t s[] = {
+		RC(T_DPU, 0x4004, 0xe),			/* ping-pong pointer */
 		RC(T_CNA, 0x100c, 0),			/* direct conv, int8 */
+		RC(T_CNA, 0x1010, (GM + 1) << 4),	/* feature grains */
 		RC(T_CNA, 0x1014, 1 | 1 << 3),		/* stride 1 */
 		RC(T_CNA, 0x1020, GM | 1 << 16),	/* H = M, W = 1 */
-		RC(T_CNA, 0x1024, GK),
+		RC(T_CNA, 0x1024, GK | (GK - 1) << 16),	/* channels, real - 1 */
+		RC(T_CNA, 0x1028, 1),			/* output width */
+		RC(T_CNA, 0x102c, GM),			/* output atoms */
 		RC(T_CNA, 0x1030, GK * GN),
 		RC(T_CNA, 0x1034, GK),
 		RC(T_CNA, 0x1038, GN | 1 << 16 | 1 << 24),
 		RC(T_CNA, 0x1040, 1 | 1 << 4),		/* 1 data, 1 weight bank */
+		RC(T_CNA, 0x1044, GK / 64),		/* 64-byte entries a row */
+		RC(T_CNA, 0x104c, 0xb),			/* converter bypassed */
+		RC(T_CNA, 0x1060, 0),
+		RC(T_CNA, 0x1064, 0),
 		RC(T_CNA, 0x1068, 0),
 		RC(T_CNA, 0x1070, base + OFF_IN),
+		RC(T_CNA, 0x1074, 0),
+		RC(T_CNA, 0x107c, 4),			/* line stride, W x 4 */
+		RC(T_CNA, 0x1080, 4 * (GM / 4 - 1)),	/* surface stride */
+		RC(T_CNA, 0x1084, GM | 1 << 16),
+		RC(T_CNA, 0x1088, GK),
+		RC(T_CNA, 0x1100, 0),			/* no decompression */
 		RC(T_CNA, 0x1110, base + OFF_W),
-		RC(T_CORE, 0x3010, 0),
+		RC(T_CORE, 0x3010, 1),			/* QD_EN, int8 */
 		RC(T_CORE, 0x3014, (GM - 1) << 16),
 		RC(T_CORE, 0x3018, GN - 1),
-		RC(T_DPU, 0x400c, 0),
+		RC(T_CORE, 0x301c, 0),
+		RC(T_DPU, 0x400c, 2 << 1),		/* output to memory */
 		RC(T_DPU, 0x4010, 4u << 29),		/* int8 in, int32 out */
 		RC(T_DPU, 0x4020, base + OFF_OUT),
 		RC(T_DPU, 0x4024, GM << 4),
-		RC(T_DPU, 0x403c, GN - 1),
+		RC(T_DPU, 0x4030, 0),
+		RC(T_DPU, 0x4034, GM - 1),
+		RC(T_DPU, 0x403c, (GN - 1) | (GN - 1) << 16),
 		RC(T_DPU, 0x4040, 1),
+		RC(T_DPU, 0x4050, 7 << 8 | 7 << 5 | 7 << 2 | 2),	/* int32 */
+		RC(T_DPU, 0x4058, GN - 1),
+		RC(T_DPU, 0x405c, (GM - 1) << 16),
 		RC(T_DPU, 0x4060, 1),
 		RC(T_DPU, 0x4070, 1),
-		RC(T_DPU, 0x4084, 0),
+		RC(T_DPU, 0x4080, 0),
+		RC(T_DPU, 0x4084, 1),			/* output scale 1 */
+		RC(T_DPU, 0x4088, 0),
+		RC(T_DPU, 0x40c0, (GM * 8) << 4),	/* surface add, int32 */
 		NPU_RC_VERSION,
 		NPU_RC_OP_EN,
 	};
