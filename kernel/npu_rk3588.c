@@ -31,7 +31,9 @@
 #include <linux/iommu.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/of.h>
+#include <linux/of_platform.h>
 #include <linux/platform_device.h>
 #include <linux/pm_runtime.h>
 #include <linux/regulator/consumer.h>
@@ -56,8 +58,16 @@
 #define NPU_RK_PACKAGE_ID	0x3588u
 /* Idle time before a core's clocks and power domain go off. */
 #define NPU_RK_AUTOSUSPEND_MS	100
-/* Completion interrupts the kernel unmasks: the DPU write-back ends a task. */
+/* Completion interrupts: the DPU write-back ends a task. */
 #define NPU_RK_IRQ_DONE		(NPU_PC_IRQ_DPU_0 | NPU_PC_IRQ_DPU_1)
+/*
+ * The interrupts a task start unmasks, and so exactly those the hard
+ * handler claims: on a shared line, a raised unmasked bit nobody claims
+ * keeps the line asserted forever.  The DMA error bits stay masked (they
+ * are read from the raw status with the completion), so they cannot
+ * assert the line on their own.
+ */
+#define NPU_RK_IRQ_ENABLED	NPU_RK_IRQ_DONE
 #define NPU_RK_IRQ_DMA_ERROR	(NPU_PC_IRQ_DMA_READ_ERROR | \
 				 NPU_PC_IRQ_DMA_WRITE_ERROR)
 
@@ -81,12 +91,20 @@ struct npu_rk_vm;
  * @group: the core's IOMMU group
  * @attached: VM whose domain the core's IOMMU uses; under the core's job
  *            lock.  A core holds a runtime PM reference while attached.
- * @irq_status: raw interrupt status the hard handler saw
- * @run_lock: protects @running, @run_seq and the @fail_* fields; taken
- *            in the IOMMU's fault handler (atomic context)
+ * @run_lock: protects @running, @run_seq, @hw_busy, the @irq_* and the
+ *            @fail_* fields; taken in the hard interrupt handler and in
+ *            the IOMMU's fault handler (atomic context)
  * @running: the hardware runs a task of run @run_seq
  * @run_seq: &npu_core.run_seq of the task the hardware runs; completions
  *           and faults are reported by it, never by a job pointer
+ * @hw_busy: the hardware may still be running: a task was started and
+ *           neither its completion was handled nor a reset succeeded
+ *           since.  The IOMMU switches domains only when it is clear
+ * @irq_armed: the completion interrupt is unmasked and not yet claimed;
+ *             the hard handler claims only then, so a completion it has
+ *             already masked is never claimed twice
+ * @irq_status: raw interrupt status the hard handler saw
+ * @irq_seq: the run the claimed interrupt belongs to
  * @fail_pending: @fail_work has a failure to report
  * @fail_seq: the run that failed
  * @fail_result: how it failed
@@ -109,10 +127,13 @@ struct npu_rk_core {
 	struct regulator_bulk_data supplies[2];
 	struct iommu_group *group;
 	struct npu_rk_vm *attached;
-	u32 irq_status;
-	spinlock_t run_lock;		/* @running, @run_seq, @fail_* */
+	spinlock_t run_lock;		/* @running, @run_seq, @irq_*, @fail_* */
 	bool running;
 	u64 run_seq;
+	bool hw_busy;
+	bool irq_armed;
+	u32 irq_status;
+	u64 irq_seq;
 	bool fail_pending;
 	u64 fail_seq;
 	enum npu_task_result fail_result;
@@ -175,8 +196,8 @@ static void npu_rk_program(struct npu_rk_core *rc,
 	npu_rk_pc_write(rc, NPU_PC_BASE_ADDRESS, lower_32_bits(t->regcmd_va));
 	npu_rk_pc_write(rc, NPU_PC_REGISTER_AMOUNTS,
 			FIELD_PREP(NPU_PC_DATA_AMOUNT, amount));
-	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, NPU_RK_IRQ_DONE);
-	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_RK_IRQ_DONE);
+	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, NPU_RK_IRQ_ENABLED);
+	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_RK_IRQ_ENABLED);
 	npu_rk_pc_write(rc, NPU_PC_TASK_CON,
 			NPU_PC_TASK_CON_BIT14 | NPU_PC_TASK_COUNT_CLEAR |
 			NPU_PC_TASK_PP_EN | FIELD_PREP(NPU_PC_TASK_NUMBER, 1));
@@ -184,25 +205,94 @@ static void npu_rk_program(struct npu_rk_core *rc,
 	npu_rk_pc_write(rc, NPU_PC_OPERATION_ENABLE, NPU_PC_OP_EN);
 }
 
-/* Pulse both reset lines and leave the PC idle with interrupts masked. */
-static void npu_rk_hw_reset(struct npu_rk_core *rc)
+/*
+ * Pulse both reset lines and leave the PC idle with interrupts masked.
+ * Return: whether both lines switched, i.e. the core is known stopped.
+ */
+static bool npu_rk_hw_reset(struct npu_rk_core *rc)
 {
-	int ret;
+	unsigned long flags;
+	int ret, ret2;
 
 	ret = reset_control_bulk_assert(ARRAY_SIZE(rc->resets), rc->resets);
 	if (ret)
 		dev_warn(rc->dev, "cannot assert resets: %d\n", ret);
 	usleep_range(10, 20);
-	ret = reset_control_bulk_deassert(ARRAY_SIZE(rc->resets), rc->resets);
-	if (ret)
-		dev_warn(rc->dev, "cannot deassert resets: %d\n", ret);
+	ret2 = reset_control_bulk_deassert(ARRAY_SIZE(rc->resets), rc->resets);
+	if (ret2)
+		dev_warn(rc->dev, "cannot deassert resets: %d\n", ret2);
 
 	npu_rk_pc_write(rc, NPU_PC_OPERATION_ENABLE, 0);
 	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, 0);
 	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_PC_IRQ_CLEAR_ALL);
+
+	spin_lock_irqsave(&rc->run_lock, flags);
+	/* Masked: nothing of ours can assert the line any more. */
+	rc->irq_armed = false;
+	if (!ret && !ret2)
+		rc->hw_busy = false;
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+	return !ret && !ret2;
 }
 
-/* Point the core's IOMMU at @rvm and keep the core powered.  Job lock held. */
+/*
+ * Make sure the core is stopped before its IOMMU changes domains.  The
+ * Rockchip IOMMU driver (6.12) switches a master from one paging domain
+ * to another, the blocking domain included, by turning paging off first
+ * (its identity domain) and then on with the new tables: a core still
+ * fetching meanwhile reaches physical memory, and one that goes on
+ * afterwards runs the old VM's stream in the next VM.  After a completion
+ * interrupt the thread has stopped the PC; after a timeout, a fault or a
+ * failed reset nothing says the core has stopped.  No register is
+ * documented to mean "idle": the rocket register header has PC
+ * TASK_STATUS (0x3c) and the blocks' S_STATUS only as fields without
+ * meaning, and the rocket driver reads none of them.  So reset: that
+ * stops the core whatever it was doing, and costs 10-20 us only after a
+ * run that did not end by its interrupt.  Job lock held, core powered.
+ *
+ * Return: 0, or -EIO if the core could not be reset.
+ */
+static int npu_rk_make_idle(struct npu_rk_core *rc)
+{
+	bool busy;
+
+	scoped_guard(spinlock_irqsave, &rc->run_lock)
+		busy = rc->hw_busy;
+	if (!busy)
+		return 0;
+	dev_dbg(rc->dev, "resetting the core before its IOMMU switches\n");
+	return npu_rk_hw_reset(rc) ? 0 : -EIO;
+}
+
+/*
+ * Undo npu_rk_attach(), if attached.  The group is DMA-owned, so it goes
+ * to its blocking domain, not to the default one (which is identity with
+ * iommu.passthrough=1).  Job lock held.
+ */
+static void npu_rk_detach(struct npu_rk_core *rc)
+{
+	struct npu_rk_vm *rvm = rc->attached;
+
+	if (!rvm)
+		return;
+	/*
+	 * Detached anyway: the domain may be about to be freed, and an IOMMU
+	 * left walking freed tables is worse than the switch.
+	 */
+	if (npu_rk_make_idle(rc))
+		dev_err(rc->dev, "core not stopped, its IOMMU switches anyway\n");
+	iommu_detach_group(rvm->domain, rc->group);
+	clear_bit(rc->index, &rvm->attached_cores);
+	rc->attached = NULL;
+	pm_runtime_mark_last_busy(rc->dev);
+	pm_runtime_put_autosuspend(rc->dev);
+}
+
+/*
+ * Point the core's IOMMU at @rvm, with the core stopped (see
+ * npu_rk_make_idle()), and keep the core powered.  A core that cannot be
+ * stopped keeps its domain: the job fails instead.  Job lock held.
+ */
 static int npu_rk_attach(struct npu_rk_core *rc, struct npu_rk_vm *rvm)
 {
 	int ret;
@@ -210,7 +300,11 @@ static int npu_rk_attach(struct npu_rk_core *rc, struct npu_rk_vm *rvm)
 	ret = pm_runtime_resume_and_get(rc->dev);
 	if (ret)
 		return ret;
-	ret = iommu_attach_group(rvm->domain, rc->group);
+	ret = npu_rk_make_idle(rc);
+	if (!ret) {
+		npu_rk_detach(rc);
+		ret = iommu_attach_group(rvm->domain, rc->group);
+	}
 	if (ret) {
 		pm_runtime_put_autosuspend(rc->dev);
 		return ret;
@@ -220,21 +314,7 @@ static int npu_rk_attach(struct npu_rk_core *rc, struct npu_rk_vm *rvm)
 	return 0;
 }
 
-/* Undo npu_rk_attach(), if attached.  Job lock held. */
-static void npu_rk_detach(struct npu_rk_core *rc)
-{
-	struct npu_rk_vm *rvm = rc->attached;
-
-	if (!rvm)
-		return;
-	iommu_detach_group(rvm->domain, rc->group);
-	clear_bit(rc->index, &rvm->attached_cores);
-	rc->attached = NULL;
-	pm_runtime_mark_last_busy(rc->dev);
-	pm_runtime_put_autosuspend(rc->dev);
-}
-
-/* The hardware runs run @seq from now on. */
+/* The hardware runs run @seq from now on, its completion unmasked. */
 static void npu_rk_set_running(struct npu_rk_core *rc, u64 seq)
 {
 	unsigned long flags;
@@ -242,6 +322,8 @@ static void npu_rk_set_running(struct npu_rk_core *rc, u64 seq)
 	spin_lock_irqsave(&rc->run_lock, flags);
 	rc->running = true;
 	rc->run_seq = seq;
+	rc->hw_busy = true;
+	rc->irq_armed = true;
 	spin_unlock_irqrestore(&rc->run_lock, flags);
 }
 
@@ -360,7 +442,6 @@ static void npu_rk_task_start(struct npu_core *core, struct npu_job *job,
 		return;
 	}
 	if (rc->attached != rvm) {
-		npu_rk_detach(rc);
 		ret = npu_rk_attach(rc, rvm);
 		if (ret) {
 			dev_err_ratelimited(rc->dev, "cannot attach the VM: %d\n",
@@ -376,6 +457,39 @@ out:
 }
 
 /*
+ * Claim the interrupt if the core raised it: a bit it unmasked is up and
+ * not yet claimed.  Masks the core until the thread has looked, since the
+ * line is not oneshot.  Core powered.
+ */
+static irqreturn_t npu_rk_claim_irq(struct npu_rk_core *rc)
+{
+	irqreturn_t ret = IRQ_NONE;
+	unsigned long flags;
+	u32 raw;
+
+	spin_lock_irqsave(&rc->run_lock, flags);
+	/*
+	 * Masked already (by an earlier claim or a reset): the raw bits may
+	 * still be up until the thread clears them, but they are not what
+	 * asserts the line now; claiming again would wake the thread a
+	 * second time, and that one would stop the task the first one
+	 * started.
+	 */
+	if (rc->irq_armed) {
+		raw = readl(rc->pc + NPU_PC_INTERRUPT_RAW_STATUS);
+		if (raw & NPU_RK_IRQ_ENABLED) {
+			npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, 0);
+			rc->irq_armed = false;
+			rc->irq_status = raw;
+			rc->irq_seq = rc->run_seq;
+			ret = IRQ_WAKE_THREAD;
+		}
+	}
+	spin_unlock_irqrestore(&rc->run_lock, flags);
+	return ret;
+}
+
+/*
  * The line is shared with the core's IOMMU (whose driver requests it
  * first, shared and not oneshot), so this runs for the IOMMU's interrupts
  * too, also while the core is powered off: its registers are read only
@@ -385,43 +499,66 @@ out:
 static irqreturn_t npu_rk_irq(int irq, void *data)
 {
 	struct npu_rk_core *rc = data;
-	irqreturn_t ret = IRQ_NONE;
-	u32 raw;
+	irqreturn_t ret;
 
 	if (pm_runtime_get_if_active(rc->dev) <= 0)
 		return IRQ_NONE;
-	raw = readl(rc->pc + NPU_PC_INTERRUPT_RAW_STATUS);
-	if (raw & NPU_RK_IRQ_DONE) {
-		/* Quiet the line until the thread has looked. */
-		npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, 0);
-		rc->irq_status = raw;
-		ret = IRQ_WAKE_THREAD;
-	}
+	ret = npu_rk_claim_irq(rc);
 	pm_runtime_put_noidle(rc->dev);
 	return ret;
+}
+
+/*
+ * The claimed interrupt ended the task the hardware runs: stop the PC and
+ * say how the task ended.  A claim for a run that was ended and reset
+ * since (the watchdog, a fault) touches nothing: the registers may
+ * already hold the next run's task.  Only this thread starts another
+ * task of the same run, and every other end of a run waits for this
+ * thread (disable_irq()) before the next run can start, so the run
+ * sequence number tells the two apart.  Job lock held.
+ *
+ * Return: whether the task is to be reported, with @seq and @result.
+ */
+static bool npu_rk_stop_task(struct npu_rk_core *rc, u64 *seq,
+			     enum npu_task_result *result)
+{
+	u32 status;
+
+	scoped_guard(spinlock_irqsave, &rc->run_lock) {
+		if (!rc->running || rc->run_seq != rc->irq_seq)
+			return false;
+		status = rc->irq_status;
+		*seq = rc->run_seq;
+	}
+
+	npu_rk_pc_write(rc, NPU_PC_OPERATION_ENABLE, 0);
+	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_PC_IRQ_CLEAR_ALL);
+	if (status & NPU_RK_IRQ_DMA_ERROR) {
+		dev_err_ratelimited(rc->dev, "DMA error, status %#x\n", status);
+		*result = NPU_TASK_ERROR;
+		npu_rk_hw_reset(rc);
+		return true;
+	}
+	*result = NPU_TASK_OK;
+	/* The completion was seen and the PC stopped: the core is idle. */
+	scoped_guard(spinlock_irqsave, &rc->run_lock)
+		rc->hw_busy = false;
+	return true;
 }
 
 static irqreturn_t npu_rk_irq_thread(int irq, void *data)
 {
 	struct npu_rk_core *rc = data;
-	enum npu_task_result result = NPU_TASK_OK;
-	u32 status = rc->irq_status;
-	bool running;
+	struct npu_core *core = rc->core;
+	enum npu_task_result result;
+	bool report;
 	u64 seq;
 
-	npu_rk_pc_write(rc, NPU_PC_OPERATION_ENABLE, 0);
-	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_PC_IRQ_CLEAR_ALL);
+	scoped_guard(mutex, &core->job_lock)
+		report = npu_rk_stop_task(rc, &seq, &result);
 	pm_runtime_mark_last_busy(rc->dev);
-
-	if (status & NPU_RK_IRQ_DMA_ERROR) {
-		dev_err_ratelimited(rc->dev, "DMA error, status %#x\n", status);
-		result = NPU_TASK_ERROR;
-		npu_rk_hw_reset(rc);
-	}
-	running = npu_rk_running(rc, &seq);
-	if (running)
-		npu_core_task_done(rc->core, seq, result, 0,
-				   DRM_NPU_REASON_NONE);
+	if (report)
+		npu_core_task_done(core, seq, result, 0, DRM_NPU_REASON_NONE);
 	npu_rk_release_if_idle(rc);
 	return IRQ_HANDLED;
 }
@@ -435,13 +572,14 @@ static void npu_rk_core_reset(struct npu_core *core)
 	scoped_guard(spinlock_irqsave, &rc->run_lock)
 		rc->fail_pending = false;
 	cancel_work_sync(&rc->fail_work);
+	/* A failed reset leaves @hw_busy: the next attach tries again. */
 	if (!pm_runtime_resume_and_get(rc->dev)) {
 		npu_rk_hw_reset(rc);
 		pm_runtime_mark_last_busy(rc->dev);
 		pm_runtime_put_autosuspend(rc->dev);
 	}
 	enable_irq(rc->irq);
-	/* The IOMMU goes back to its own domain; the next job attaches. */
+	/* The IOMMU goes to the blocking domain; the next job attaches. */
 	npu_rk_release_if_idle(rc);
 }
 
@@ -507,6 +645,9 @@ static void npu_rk_vm_fini(struct npu_vm *vm)
 	for_each_set_bit(i, &rvm->attached_cores, NPU_MAX_CORES) {
 		struct npu_rk_core *rc = rvm->rk->cores[i];
 
+		/* A core unbound from the die detached in its unbind. */
+		if (!rc || !rc->core)
+			continue;
 		guard(mutex)(&rc->core->job_lock);
 		if (rc->attached == rvm)
 			npu_rk_detach(rc);
@@ -617,6 +758,11 @@ static void npu_rk_core_unbind(struct device *dev, struct device *master,
 	struct npu_rk *rk = data;
 
 	cancel_work_sync(&rc->fail_work);
+	/* Normally detached by the quiesce; no VM may outlive its domain here. */
+	scoped_guard(mutex, &rc->core->job_lock) {
+		npu_rk_set_idle(rc);
+		npu_rk_detach(rc);
+	}
 	rk->cores[rc->index] = NULL;
 	rk->bound--;
 	rc->core = NULL;
@@ -653,6 +799,41 @@ static void npu_rk_put_group(void *group)
 	iommu_group_put(group);
 }
 
+static void npu_rk_release_dma_owner(void *dev)
+{
+	iommu_device_release_dma_owner(dev);
+}
+
+/*
+ * Own the core's IOMMU group, with the core as the owner cookie: from now
+ * on the group sits on its blocking domain whenever no VM is attached
+ * (iommu_detach_group() goes to the blocking domain of an owned group),
+ * instead of the default domain, which with iommu.passthrough=1 is
+ * identity and would give a stray stream all of memory.  A group that
+ * holds another device, or that someone else owns (VFIO), fails here
+ * (-EPERM, -EBUSY): attach and detach assume the core is alone in it.
+ * Needs &platform_driver.driver_managed_dma, else the driver core has
+ * counted the device as a DMA API user of the default domain and the
+ * claim fails with -EPERM.
+ */
+static int npu_rk_own_group(struct npu_rk_core *rc)
+{
+	int ret;
+
+	rc->group = iommu_group_get(rc->dev);
+	if (!rc->group)
+		return dev_err_probe(rc->dev, -ENODEV, "no IOMMU for the core\n");
+	ret = devm_add_action_or_reset(rc->dev, npu_rk_put_group, rc->group);
+	if (ret)
+		return ret;
+	ret = iommu_device_claim_dma_owner(rc->dev, rc);
+	if (ret)
+		return dev_err_probe(rc->dev, ret,
+				     "cannot own the core's IOMMU group\n");
+	return devm_add_action_or_reset(rc->dev, npu_rk_release_dma_owner,
+					rc->dev);
+}
+
 static void npu_rk_supplies_off(void *data)
 {
 	struct npu_rk_core *rc = data;
@@ -671,6 +852,8 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 	if (!rc)
 		return -ENOMEM;
 	rc->dev = dev;
+	/* Whatever the boot loader left running, until the reset below. */
+	rc->hw_busy = true;
 	spin_lock_init(&rc->run_lock);
 	INIT_WORK(&rc->fail_work, npu_rk_fail_work);
 
@@ -717,15 +900,15 @@ static int npu_rk_core_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	/* Page table entries of the core IOMMUs hold 40-bit addresses. */
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(40));
-	if (ret)
-		return dev_err_probe(dev, ret, "no 40-bit DMA\n");
-
-	rc->group = iommu_group_get(dev);
-	if (!rc->group)
-		return dev_err_probe(dev, -ENODEV, "no IOMMU for the core\n");
-	ret = devm_add_action_or_reset(dev, npu_rk_put_group, rc->group);
+	/*
+	 * No DMA mask here: nothing uses the DMA API on the core device.  BOs
+	 * are mapped for the die's device (whose 40-bit mask matches what the
+	 * IOMMU page tables hold), and the Rockchip IOMMU driver maps its
+	 * tables for the IOMMU's own device.  With the group owned, the
+	 * core's default domain is never attached, so the DMA API on it
+	 * could not work anyway.
+	 */
+	ret = npu_rk_own_group(rc);
 	if (ret)
 		return ret;
 
@@ -773,9 +956,42 @@ static struct platform_driver npu_rk_core_driver = {
 		.of_match_table = npu_rk_core_of_match,
 		.pm = pm_ptr(&npu_rk_core_pm_ops),
 	},
+	/* The driver owns the IOMMU group: npu_rk_own_group(). */
+	.driver_managed_dma = true,
 };
 
 /* The die: a bare platform device that aggregates the core nodes. */
+
+/* Where a board user reads how to choose the driver of the cores. */
+#define NPU_RK_DOC_CHOOSE \
+	"Documentation/npu/board-bringup.rst, \"Choosing the driver of the cores\""
+
+/*
+ * Is the core of @np bound to another driver?  Linux 6.18 and later have
+ * rocket for the same compatible; a core it holds never becomes our
+ * component, so the die leaves it out rather than wait for it, and says
+ * so.  Racy against a bind or unbind in progress, like any look at
+ * &device.driver from outside: the bus notifier below catches a core
+ * taken later.
+ */
+static bool npu_rk_core_taken(struct device *dev, struct device_node *np)
+{
+	struct platform_device *pdev = of_find_device_by_node(np);
+	const struct device_driver *drv;
+	bool taken = false;
+
+	if (!pdev)
+		return false;
+	drv = READ_ONCE(pdev->dev.driver);
+	if (drv && drv != &npu_rk_core_driver.driver) {
+		dev_warn(dev, "NPU core %pOF is bound to driver %s, not to %s: left out; see %s\n",
+			 np, drv->name, npu_rk_core_driver.driver.name,
+			 NPU_RK_DOC_CHOOSE);
+		taken = true;
+	}
+	put_device(&pdev->dev);
+	return taken;
+}
 
 static int npu_rk_bind(struct device *dev)
 {
@@ -829,6 +1045,7 @@ static int npu_rk_probe(struct platform_device *pdev)
 {
 	struct component_match *match = NULL;
 	struct device *dev = &pdev->dev;
+	unsigned int described = 0;
 	struct device_node *np;
 	struct npu_rk *rk;
 	int ret;
@@ -838,6 +1055,9 @@ static int npu_rk_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	for_each_compatible_node(np, NULL, NPU_RK_COMPATIBLE) {
 		if (!of_device_is_available(np))
+			continue;
+		described++;
+		if (npu_rk_core_taken(dev, np))
 			continue;
 		if (rk->core_count == NPU_MAX_CORES) {
 			dev_warn(dev, "more than %u cores, using %u\n",
@@ -850,10 +1070,15 @@ static int npu_rk_probe(struct platform_device *pdev)
 					    of_node_get(np));
 		rk->core_count++;
 	}
-	if (!rk->core_count)
+	if (!rk->core_count) {
+		dev_warn(dev, "every NPU core is bound to another driver: no NPU device\n");
 		return -ENODEV;
+	}
 	if (IS_ERR(match))
 		return PTR_ERR(match);
+	if (rk->core_count < described)
+		dev_warn(dev, "using %u of %u NPU cores\n", rk->core_count,
+			 described);
 
 	/* BOs are mapped for this device: physical addresses, 40 bits. */
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(40));
@@ -874,6 +1099,31 @@ static struct platform_driver npu_rk_driver = {
 	.driver = {
 		.name = NPU_RK_NAME,
 	},
+};
+
+/*
+ * A core the die waits for, bound by another driver after the die was
+ * probed (it was deferred, waiting for its IOMMU say, and rocket came
+ * first): the die cannot bind until that core is ours.  Say so, instead
+ * of leaving the device missing without a word.
+ */
+static int npu_rk_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+
+	if (action != BUS_NOTIFY_BOUND_DRIVER || !dev->driver ||
+	    dev->driver == &npu_rk_core_driver.driver ||
+	    !of_device_is_compatible(dev->of_node, NPU_RK_COMPATIBLE))
+		return NOTIFY_DONE;
+	dev_warn(dev, "NPU core bound to driver %s, not to %s: the NPU device waits for it; see %s\n",
+		 dev->driver->name, npu_rk_core_driver.driver.name,
+		 NPU_RK_DOC_CHOOSE);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block npu_rk_bus_nb = {
+	.notifier_call = npu_rk_bus_notify,
 };
 
 static bool npu_rk_described(void)
@@ -901,9 +1151,12 @@ int npu_rk3588_init(void)
 	struct platform_device *pdev;
 	int ret;
 
-	ret = platform_driver_register(&npu_rk_core_driver);
+	ret = bus_register_notifier(&platform_bus_type, &npu_rk_bus_nb);
 	if (ret)
 		return ret;
+	ret = platform_driver_register(&npu_rk_core_driver);
+	if (ret)
+		goto err_notifier;
 	ret = platform_driver_register(&npu_rk_driver);
 	if (ret)
 		goto err_core;
@@ -922,6 +1175,8 @@ err_driver:
 	platform_driver_unregister(&npu_rk_driver);
 err_core:
 	platform_driver_unregister(&npu_rk_core_driver);
+err_notifier:
+	bus_unregister_notifier(&platform_bus_type, &npu_rk_bus_nb);
 	return ret;
 }
 
@@ -934,6 +1189,7 @@ void npu_rk3588_exit(void)
 	npu_rk_pdev = NULL;
 	platform_driver_unregister(&npu_rk_driver);
 	platform_driver_unregister(&npu_rk_core_driver);
+	bus_unregister_notifier(&platform_bus_type, &npu_rk_bus_nb);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -5,8 +5,11 @@
  * start and a reset leave in the PC, CNA and CORE windows, on memory that
  * stands in for the registers.  The expected values are the numbers of
  * Documentation/npu/board-bringup.rst, written out, so that a change of a
- * field definition in npu_regcmd.h shows here.  Included at the end of
- * npu_rk3588.c to reach its static functions.
+ * field definition in npu_regcmd.h shows here.  And the interrupt logic
+ * that needs no hardware: what the hard handler claims on the shared
+ * line, what the thread does with a claim, when a domain switch resets
+ * the core.  Included at the end of npu_rk3588.c to reach its static
+ * functions.
  */
 #include <kunit/test.h>
 
@@ -36,6 +39,7 @@ static struct npu_rk_core *npu_rk_test_core(struct kunit *test,
 	rc->cna = (void __iomem __force *)r->cna;
 	rc->cc = (void __iomem __force *)r->cc;
 	rc->index = index;
+	spin_lock_init(&rc->run_lock);
 	/* No reset controls: assert and deassert do nothing. */
 	rc->resets[0].id = "srst_a";
 	rc->resets[1].id = "srst_h";
@@ -104,10 +108,166 @@ static void npu_rk_test_reset_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->pc[0x24 / 4], 0x1ffff);
 }
 
+/* Offsets and bits written out, as above. */
+#define NPU_RK_TEST_OP_EN	(0x08 / 4)
+#define NPU_RK_TEST_MASK	(0x20 / 4)
+#define NPU_RK_TEST_CLEAR	(0x24 / 4)
+#define NPU_RK_TEST_RAW		(0x2c / 4)
+#define NPU_RK_TEST_DPU_0	0x100
+#define NPU_RK_TEST_DPU_1	0x200
+#define NPU_RK_TEST_DMA_READ	0x1000
+#define NPU_RK_TEST_DMA_WRITE	0x2000
+
+/* A started task: what npu_rk_task_start() leaves. */
+static void npu_rk_test_start(struct npu_rk_core *rc, u64 seq)
+{
+	struct drm_npu_task t = { .regcmd_va = 0x3000, .regcmd_count = 2 };
+
+	npu_rk_set_running(rc, seq);
+	npu_rk_program(rc, &t);
+}
+
+/* Nothing armed: a raised raw bit is not what asserts the shared line. */
+static void npu_rk_test_claim_needs_armed(struct kunit *test)
+{
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_0;
+	r->pc[NPU_RK_TEST_MASK] = 0x5a;
+	KUNIT_EXPECT_EQ(test, npu_rk_claim_irq(rc), IRQ_NONE);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0x5a);
+}
+
+/* A completion is claimed once: the second look finds it masked. */
+static void npu_rk_test_claim_once(struct kunit *test)
+{
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+
+	npu_rk_test_start(rc, 7);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0x300);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_1 | 0x3f;
+	KUNIT_EXPECT_EQ(test, npu_rk_claim_irq(rc), IRQ_WAKE_THREAD);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0);
+	KUNIT_EXPECT_EQ(test, rc->irq_status, NPU_RK_TEST_DPU_1 | 0x3f);
+	KUNIT_EXPECT_EQ(test, rc->irq_seq, 7);
+	/* The IOMMU's interrupt on the same line, before the thread ran. */
+	KUNIT_EXPECT_EQ(test, npu_rk_claim_irq(rc), IRQ_NONE);
+}
+
+/* Masked bits (the DMA errors, the blocks' own) are never claimed. */
+static void npu_rk_test_claim_ignores_masked(struct kunit *test)
+{
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+
+	npu_rk_test_start(rc, 1);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DMA_READ | NPU_RK_TEST_DMA_WRITE |
+				 0xff;
+	KUNIT_EXPECT_EQ(test, npu_rk_claim_irq(rc), IRQ_NONE);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0x300);
+	KUNIT_EXPECT_TRUE(test, rc->irq_armed);
+}
+
+/* The thread stops the PC and reports the claimed run, idle after it. */
+static void npu_rk_test_stop_task(struct kunit *test)
+{
+	enum npu_task_result result;
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 2, &r);
+	u64 seq = 0;
+
+	npu_rk_test_start(rc, 9);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_0;
+	KUNIT_ASSERT_EQ(test, npu_rk_claim_irq(rc), IRQ_WAKE_THREAD);
+	KUNIT_EXPECT_TRUE(test, npu_rk_stop_task(rc, &seq, &result));
+	KUNIT_EXPECT_EQ(test, seq, 9);
+	KUNIT_EXPECT_EQ(test, result, NPU_TASK_OK);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0x1ffff);
+	KUNIT_EXPECT_FALSE(test, rc->hw_busy);
+}
+
+/* A DMA error with the completion fails the task and resets the core. */
+static void npu_rk_test_stop_task_dma_error(struct kunit *test)
+{
+	enum npu_task_result result;
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+	u64 seq = 0;
+
+	npu_rk_test_start(rc, 3);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_0 | NPU_RK_TEST_DMA_WRITE;
+	KUNIT_ASSERT_EQ(test, npu_rk_claim_irq(rc), IRQ_WAKE_THREAD);
+	KUNIT_EXPECT_TRUE(test, npu_rk_stop_task(rc, &seq, &result));
+	KUNIT_EXPECT_EQ(test, result, NPU_TASK_ERROR);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0);
+	KUNIT_EXPECT_FALSE(test, rc->hw_busy);
+}
+
+/* A claim for a run ended and reset since leaves the next run alone. */
+static void npu_rk_test_stop_task_stale(struct kunit *test)
+{
+	enum npu_task_result result;
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 1, &r);
+	u64 seq = 0;
+
+	npu_rk_test_start(rc, 4);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_0;
+	KUNIT_ASSERT_EQ(test, npu_rk_claim_irq(rc), IRQ_WAKE_THREAD);
+	/* The watchdog ended run 4 and reset; run 5 started. */
+	npu_rk_set_idle(rc);
+	KUNIT_ASSERT_TRUE(test, npu_rk_hw_reset(rc));
+	npu_rk_test_start(rc, 5);
+	r->pc[NPU_RK_TEST_CLEAR] = 0;
+	KUNIT_EXPECT_FALSE(test, npu_rk_stop_task(rc, &seq, &result));
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 1);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0);
+	KUNIT_EXPECT_TRUE(test, rc->hw_busy);
+	KUNIT_EXPECT_TRUE(test, rc->irq_armed);
+}
+
+/* A domain switch resets only a core not known to have stopped. */
+static void npu_rk_test_make_idle(struct kunit *test)
+{
+	enum npu_task_result result;
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+	u64 seq;
+
+	npu_rk_test_start(rc, 1);
+	r->pc[NPU_RK_TEST_RAW] = NPU_RK_TEST_DPU_0;
+	KUNIT_ASSERT_EQ(test, npu_rk_claim_irq(rc), IRQ_WAKE_THREAD);
+	KUNIT_ASSERT_TRUE(test, npu_rk_stop_task(rc, &seq, &result));
+	/* Completed: no reset, the registers stay as the thread left them. */
+	r->pc[NPU_RK_TEST_CLEAR] = 0;
+	KUNIT_EXPECT_EQ(test, npu_rk_make_idle(rc), 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0);
+
+	/* Started and never completed (a timeout): reset. */
+	npu_rk_test_start(rc, 2);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 1);
+	KUNIT_EXPECT_EQ(test, npu_rk_make_idle(rc), 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_MASK], 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0x1ffff);
+	KUNIT_EXPECT_FALSE(test, rc->hw_busy);
+	KUNIT_EXPECT_FALSE(test, rc->irq_armed);
+}
+
 static struct kunit_case npu_rk_cases[] = {
 	KUNIT_CASE(npu_rk_test_job_start),
 	KUNIT_CASE(npu_rk_test_register_amounts),
 	KUNIT_CASE(npu_rk_test_reset_state),
+	KUNIT_CASE(npu_rk_test_claim_needs_armed),
+	KUNIT_CASE(npu_rk_test_claim_once),
+	KUNIT_CASE(npu_rk_test_claim_ignores_masked),
+	KUNIT_CASE(npu_rk_test_stop_task),
+	KUNIT_CASE(npu_rk_test_stop_task_dma_error),
+	KUNIT_CASE(npu_rk_test_stop_task_stale),
+	KUNIT_CASE(npu_rk_test_make_idle),
 	{ }
 };
 

@@ -315,8 +315,15 @@ struct drm_npu_vm_map {
 /**
  * struct drm_npu_vm_unmap - argument of DRM_IOCTL_NPU_VM_UNMAP
  *
- * Removes the mapping that starts at @va and is @size bytes long; a job
- * running in the VM finishes its current task first.
+ * Removes the mapping that starts at @va and is @size bytes long.  What
+ * a job running in the VM sees depends on the device: on the virtual NPU
+ * the unmap waits until the job's current task has finished.  On RK3588
+ * hardware it does not wait: the device mapping goes at once (the core
+ * never reaches the pages once they are freed), and if the running task
+ * touches the range afterwards, the core's IOMMU faults and the job ends
+ * with %DRM_NPU_JOB_MMU_FAULT (fence error -EFAULT) and the faulting
+ * address; what the task wrote before stays written.  Unmap only what no
+ * unfinished job uses.
  */
 struct drm_npu_vm_unmap {
 	/** @vm_id: in: the VM. */
