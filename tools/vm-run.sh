@@ -4,7 +4,8 @@
 # Boot the cached Debian 6.12 kernel in QEMU (TCG, 8 GiB over two NUMA
 # nodes), insmod npu.ko and run commands in the guest; stream their output
 # and return their status.  The guest's kernel log is part of the result:
-# any WARN, BUG, oops, KASAN, lockdep, refcount or list-corruption report
+# any WARN, BUG, oops, KASAN, UBSAN, lockdep, refcount or list-corruption
+# report, hung task, lockup or RCU stall
 # fails the run, and so does an rmmod of npu that does not succeed.
 #
 # usage: vm-run.sh [options] [--] 'command' ['command' ...]
@@ -163,6 +164,10 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp
 [ -d /usr/lib/dyn ] && export LD_LIBRARY_PATH=/usr/lib/dyn
+# A task stuck in D state for a minute is reported (and fails the run).
+echo 60 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+# Memory cgroups for the tests that charge BOs to one.
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
 rc=0
 for m in $(cat /modules/order); do
 	insmod /modules/$m || { echo "NPU-VM: insmod $m failed"; rc=3; }
@@ -238,7 +243,9 @@ tr -d '\r' < "$log" > "$work/clean.log"
 	sed -n '/^NPU-VM: kernel log begin$/,/^NPU-VM: kernel log end$/p' "$work/clean.log"
 	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$work/clean.log" || true
 } > "$work/kernel.log"
-bad='WARNING:|BUG:|Oops|KASAN|kernel BUG|general protection fault|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|sleeping function called from invalid context|Kernel panic|kmemleak: [0-9]+ new suspected'
+# Hung tasks, soft and hard lockups ("BUG: soft lockup"), RCU stalls and
+# UBSAN reports count too: each is a kernel bug report as much as a WARN.
+bad='WARNING:|BUG:|Oops|KASAN|UBSAN:|kernel BUG|general protection fault|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|sleeping function called from invalid context|Kernel panic|kmemleak: [0-9]+ new suspected|blocked for more than [0-9]+ seconds|hard LOCKUP|detected stalls on CPUs|self-detected stall|rcu_.* detected stall'
 splats=$(grep -E "$bad" "$work/kernel.log" | sort -u || true)
 leaks=$(sed -n '/^NPU-VM: kmemleak begin$/,/^NPU-VM: kmemleak end$/p' "$work/clean.log" |
 	sed '1d;$d')
