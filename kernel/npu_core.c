@@ -42,6 +42,15 @@ static unsigned int npu_core_timeout_ms(const struct npu_core *core)
 	return max(READ_ONCE(core->ndev->job_timeout_ms), 10u);
 }
 
+/* When the watchdog first looks at a new job: the sooner of both limits. */
+static unsigned int npu_core_first_look_ms(const struct npu_core *core)
+{
+	unsigned int max = READ_ONCE(core->ndev->job_max_ms);
+
+	return max ? min(max, npu_core_timeout_ms(core)) :
+		     npu_core_timeout_ms(core);
+}
+
 /*
  * End the job in flight: record its status, account its time, and
  * return its hardware fence for the caller to signal once the job lock
@@ -91,7 +100,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 	core->watchdog_progress = atomic_read(&core->progress);
 	job->next_task = 1;
 	mod_delayed_work(system_wq, &core->watchdog,
-			 msecs_to_jiffies(npu_core_timeout_ms(core)));
+			 msecs_to_jiffies(npu_core_first_look_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
 	return fence;
@@ -178,17 +187,22 @@ static void npu_core_reset_signal(struct npu_core *core,
 }
 
 /*
- * Has the job in flight been without progress for a whole timeout?  Looks
- * at the time of the snapshot too: a watchdog that ran late (it waited for
- * the lock while a new job started, say) must not compare a fresh
- * snapshot.  Otherwise re-arms for the time left.  Job lock held.
+ * The watchdog's verdict on the job in flight: no progress for a whole
+ * timeout (hung), or past the per-job limit however it progresses
+ * (overtime), or neither, and then the watchdog is re-armed for the time
+ * left.  Looks at the time of the progress snapshot: a watchdog that ran
+ * late (it waited for the lock while a new job started, say) must not
+ * compare a fresh snapshot.  Job lock held.
  */
-static bool npu_core_hung(struct npu_core *core)
+static u32 npu_core_verdict(struct npu_core *core)
 {
 	u64 timeout_ns = (u64)npu_core_timeout_ms(core) * NSEC_PER_MSEC;
+	u64 max_ns = (u64)READ_ONCE(core->ndev->job_max_ms) * NSEC_PER_MSEC;
 	u32 progress = atomic_read(&core->progress);
-	u64 now = ktime_get_ns(), left;
+	u64 now = ktime_get_ns(), left, ran = now - core->job_start_ns;
 
+	if (max_ns && ran >= max_ns)
+		return DRM_NPU_JOB_OVERTIME;
 	if (progress != core->watchdog_progress) {
 		/* Slow, not stuck: look again a timeout from now. */
 		core->watchdog_progress = progress;
@@ -196,12 +210,14 @@ static bool npu_core_hung(struct npu_core *core)
 		left = timeout_ns;
 	} else {
 		if (now - core->watchdog_ns >= timeout_ns)
-			return true;
+			return DRM_NPU_JOB_TIMEOUT;
 		left = timeout_ns - (now - core->watchdog_ns);
 	}
+	if (max_ns)
+		left = min(left, max_ns - ran);
 	mod_delayed_work(system_wq, &core->watchdog,
 			 nsecs_to_jiffies(left) + 1);
-	return false;
+	return DRM_NPU_JOB_PENDING;
 }
 
 /*
@@ -213,24 +229,51 @@ static void npu_core_watchdog(struct work_struct *work)
 	struct npu_core *core = container_of(to_delayed_work(work),
 					     struct npu_core, watchdog);
 	struct dma_fence *fence;
-	u32 delay;
+	u32 delay, verdict = DRM_NPU_JOB_PENDING;
 
 	mutex_lock(&core->job_lock);
-	if (!core->in_flight || !npu_core_hung(core)) {
+	if (core->in_flight)
+		verdict = npu_core_verdict(core);
+	if (verdict == DRM_NPU_JOB_PENDING) {
 		mutex_unlock(&core->job_lock);
 		return;
 	}
 	delay = READ_ONCE(core->ndev->watchdog_delay_us);
 	if (delay)
 		fsleep(delay);
-	fence = npu_core_end_job(core, DRM_NPU_JOB_TIMEOUT, -ETIMEDOUT, 0,
-				 DRM_NPU_REASON_NONE);
+	fence = npu_core_end_job(core, verdict, verdict == DRM_NPU_JOB_TIMEOUT ?
+				 -ETIMEDOUT : -ETIME, 0, DRM_NPU_REASON_NONE);
 	mutex_unlock(&core->job_lock);
 
-	drm_err(&core->ndev->drm, "core %u: job made no progress for %u ms, resetting the core\n",
-		core->index, npu_core_timeout_ms(core));
+	if (verdict == DRM_NPU_JOB_TIMEOUT)
+		drm_err(&core->ndev->drm, "core %u: job made no progress for %u ms, resetting the core\n",
+			core->index, npu_core_timeout_ms(core));
+	else
+		drm_info(&core->ndev->drm, "core %u: job ran past the %u ms limit, stopped\n",
+			 core->index, READ_ONCE(core->ndev->job_max_ms));
 	atomic_inc(&core->resets);
 	npu_core_reset_signal(core, fence);
+}
+
+/**
+ * npu_core_cancel_file() - stop the job of a closing file on a core
+ * @core: the core
+ * @nfile: the file; the core's job is stopped only if it is the file's
+ *
+ * The job ends %DRM_NPU_JOB_CANCELLED with -ECANCELED and the core is
+ * reset, so that a closed file holds no core beyond its grace period.
+ */
+void npu_core_cancel_file(struct npu_core *core, struct npu_file *nfile)
+{
+	struct dma_fence *fence = NULL;
+
+	scoped_guard(mutex, &core->job_lock)
+		if (core->in_flight && core->in_flight->nfile == nfile)
+			fence = npu_core_end_job(core, DRM_NPU_JOB_CANCELLED,
+						 -ECANCELED, 0,
+						 DRM_NPU_REASON_NONE);
+	if (fence)
+		npu_core_reset_signal(core, fence);
 }
 
 /*

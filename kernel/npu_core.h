@@ -11,6 +11,7 @@
 #include <drm/gpu_scheduler.h>
 
 struct npu_device;
+struct npu_file;
 struct npu_job;
 
 /**
@@ -85,5 +86,6 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job);
 void npu_core_task_done(struct npu_core *core, u64 seq,
 			enum npu_task_result result, u64 va, u32 reason);
 void npu_core_progress(struct npu_core *core);
+void npu_core_cancel_file(struct npu_core *core, struct npu_file *nfile);
 
 #endif /* __NPU_CORE_H__ */

@@ -104,6 +104,7 @@ void npu_debugfs_init(struct npu_device *ndev)
 	debugfs_create_file("vms", 0444, root, ndev, &npu_debugfs_vms_fops);
 	/* Recovery tests: a short timeout, and the watchdog's verdict slowed. */
 	debugfs_create_u32("job_timeout_ms", 0600, root, &ndev->job_timeout_ms);
+	debugfs_create_u32("job_max_ms", 0600, root, &ndev->job_max_ms);
 	debugfs_create_u32("watchdog_delay_us", 0600, root,
 			   &ndev->watchdog_delay_us);
 	debugfs_create_file("inject_warn", 0200, root, ndev,

@@ -19,6 +19,11 @@ module_param(job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
 		 "A job that completes no task for this long is hung (default 2000)");
 
+static unsigned int job_max_ms = 60000;
+module_param(job_max_ms, uint, 0444);
+MODULE_PARM_DESC(job_max_ms,
+		 "A job running longer than this is stopped, progress or not; 0 for no limit (default 60000)");
+
 /**
  * npu_device_create() - allocate the DRM device of one die
  * @parent: the die's struct device; its NUMA node becomes the die's node
@@ -52,6 +57,7 @@ struct npu_device *npu_device_create(struct device *parent,
 	ndev->ops = ops;
 	ndev->numa_node = dev_to_node(parent);
 	ndev->job_timeout_ms = max(job_timeout_ms, 10u);
+	ndev->job_max_ms = job_max_ms;
 	INIT_LIST_HEAD(&ndev->vm_list);
 	ret = drmm_mutex_init(&ndev->drm, &ndev->vm_list_lock);
 	if (ret)

@@ -110,6 +110,9 @@ struct npu_device_info {
  * @numa_node: node the die's memory comes from, or %NUMA_NO_NODE
  * @job_timeout_ms: a job that makes no progress for this long hangs;
  *                  debugfs may change it
+ * @job_max_ms: a job running longer than this is stopped however it
+ *              progresses (%DRM_NPU_JOB_OVERTIME); 0 for no limit;
+ *              debugfs may change it
  * @watchdog_delay_us: debugfs: time the watchdog waits between finding a
  *                     job hung and ending it (with the job lock held), to
  *                     show that nothing can slip into that window
@@ -129,6 +132,7 @@ struct npu_device {
 	void *backend;
 	int numa_node;
 	unsigned int job_timeout_ms;
+	u32 job_max_ms;
 	u32 watchdog_delay_us;
 	struct npu_core *cores;
 	atomic_t vm_count;

@@ -27,7 +27,9 @@ extern const struct drm_driver npu_drm_driver;
  * @submit_lock: serialises submits: job ids, record eviction, pushes
  * @next_job_id: id of the next job
  * @busy_ns: time this file's jobs ran, per core (fdinfo)
+ * @jobs: jobs of the file not yet freed
  * @banned: a job of this file hung a core; submits fail with -EBADFD
+ * @closing: the file is closed: its jobs are cancelled, not run
  * @release_work: drops the device reference once the state is unused
  */
 struct npu_file {
@@ -39,7 +41,9 @@ struct npu_file {
 	struct mutex submit_lock;	/* job ids, records, pushes */
 	u64 next_job_id;
 	atomic64_t busy_ns[NPU_MAX_CORES];
+	atomic_t jobs;
 	bool banned;
+	bool closing;
 	struct work_struct release_work;
 };
 

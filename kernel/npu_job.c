@@ -10,6 +10,7 @@
 #include <linux/dma-resv.h>
 #include <linux/sort.h>
 #include <linux/ktime.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/ww_mutex.h>
@@ -36,6 +37,11 @@
 /* Records of finished jobs a file keeps for JOB_WAIT. */
 #define NPU_JOB_RECORDS		4096
 
+static unsigned int close_grace_ms = 1000;
+module_param(close_grace_ms, uint, 0644);
+MODULE_PARM_DESC(close_grace_ms,
+		 "Time the jobs of a closed file get to finish before they are cancelled, in ms (default 1000; none for a killed process)");
+
 static void npu_job_record_release(struct kref *ref)
 {
 	struct npu_job_record *rec = container_of(ref, struct npu_job_record,
@@ -59,6 +65,9 @@ static void npu_job_release(struct kref *ref)
 
 	if (job->core)
 		atomic_dec(&job->core->queued);
+	/* The file state outlives the job: the reference goes last. */
+	if (atomic_dec_and_test(&job->nfile->jobs))
+		wake_up_var(&job->nfile->jobs);
 	for (i = 0; i < job->bo_count; i++)
 		drm_gem_object_put(job->bos[i]);
 	kvfree(job->bos);
@@ -385,6 +394,7 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	kref_init(&job->refcount);
 	kref_get(&nfile->ref);
 	job->nfile = nfile;
+	atomic_inc(&nfile->jobs);
 
 	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL);
 	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
@@ -790,7 +800,8 @@ static struct dma_fence *npu_job_run(struct drm_sched_job *sched_job)
 	int error = job->base.s_fence->finished.error;
 	int idx;
 
-	if (!error && READ_ONCE(job->nfile->banned))
+	if (!error && (READ_ONCE(job->nfile->banned) ||
+		       READ_ONCE(job->nfile->closing)))
 		error = -ECANCELED;
 	if (!error && !drm_dev_enter(&ndev->drm, &idx))
 		error = -ENODEV;
@@ -852,19 +863,33 @@ int npu_job_file_open(struct npu_file *nfile)
 }
 
 /**
- * npu_job_file_close() - flush a closing file's queues and records
+ * npu_job_file_close() - end a closing file's work and drop its records
  * @nfile: the file
  *
- * Queued jobs get a short grace period, then are cancelled; jobs already
- * on a core finish there.
+ * The file's jobs get close_grace_ms to finish (none when the process
+ * was killed); then the queued ones are cancelled and the running ones
+ * stopped, each core reset, so close() returns in bounded time and a
+ * closed file holds no core.
  */
 void npu_job_file_close(struct npu_file *nfile)
 {
+	unsigned long grace = msecs_to_jiffies(READ_ONCE(close_grace_ms));
+	struct npu_device *ndev = nfile->ndev;
 	struct npu_job_record *rec;
 	unsigned long id;
 	unsigned int i;
 
-	for (i = 0; i < nfile->ndev->info.core_count; i++)
+	if (fatal_signal_pending(current) || (current->flags & PF_EXITING &&
+					      current->exit_code == SIGKILL))
+		grace = 0;
+	if (grace)
+		wait_var_event_timeout(&nfile->jobs,
+				       !atomic_read(&nfile->jobs), grace);
+	WRITE_ONCE(nfile->closing, true);
+	for (i = 0; i < ndev->info.core_count; i++)
+		npu_core_cancel_file(&ndev->cores[i], nfile);
+	/* Queued jobs now cancel as soon as the scheduler hands them over. */
+	for (i = 0; i < ndev->info.core_count; i++)
 		drm_sched_entity_destroy(&nfile->entities[i]);
 	xa_for_each(&nfile->records, id, rec) {
 		xa_erase(&nfile->records, id);

@@ -611,6 +611,8 @@ enum npu_job_state {
 	NPU_JOB_CANCELLED = 5,
 	/** @NPU_JOB_ERROR: any other failure; see error */
 	NPU_JOB_ERROR = 6,
+	/** @NPU_JOB_OVERTIME: ran past the kernel's per-job time limit */
+	NPU_JOB_OVERTIME = 7,
 };
 
 /**

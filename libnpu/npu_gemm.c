@@ -589,6 +589,7 @@ static int npu_gemm_job_error(const struct npu_job_status *s)
 	case NPU_JOB_MMU_FAULT:
 		return -EFAULT;
 	case NPU_JOB_TIMEOUT:
+	case NPU_JOB_OVERTIME:
 		return -ETIMEDOUT;
 	case NPU_JOB_CANCELLED:
 		return -ECANCELED;

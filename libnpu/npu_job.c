@@ -23,6 +23,7 @@ _Static_assert((int)NPU_JOB_MMU_FAULT == (int)DRM_NPU_JOB_MMU_FAULT, "state");
 _Static_assert((int)NPU_JOB_TIMEOUT == (int)DRM_NPU_JOB_TIMEOUT, "state");
 _Static_assert((int)NPU_JOB_CANCELLED == (int)DRM_NPU_JOB_CANCELLED, "state");
 _Static_assert((int)NPU_JOB_ERROR == (int)DRM_NPU_JOB_ERROR, "state");
+_Static_assert((int)NPU_JOB_OVERTIME == (int)DRM_NPU_JOB_OVERTIME, "state");
 _Static_assert((int)NPU_JOB_REASON_NONE == (int)DRM_NPU_REASON_NONE, "reason");
 _Static_assert((int)NPU_JOB_REASON_BAD_WORD == (int)DRM_NPU_REASON_BAD_WORD,
 	       "reason");
@@ -365,6 +366,7 @@ NPU_PUBLIC const char *npu_job_state_name(uint32_t state)
 		[NPU_JOB_TIMEOUT] = "timeout",
 		[NPU_JOB_CANCELLED] = "cancelled",
 		[NPU_JOB_ERROR] = "error",
+		[NPU_JOB_OVERTIME] = "overtime",
 	};
 
 	if (state >= sizeof(names) / sizeof(names[0]))

@@ -580,7 +580,8 @@ static void test_timeouts(void)
 	      !strcmp(npu_job_state_name(NPU_JOB_PENDING), "pending") &&
 	      !strcmp(npu_job_state_name(NPU_JOB_MMU_FAULT), "mmu-fault") &&
 	      !strcmp(npu_job_state_name(NPU_JOB_ERROR), "error") &&
-	      !strcmp(npu_job_state_name(7), "unknown") &&
+	      !strcmp(npu_job_state_name(NPU_JOB_OVERTIME), "overtime") &&
+	      !strcmp(npu_job_state_name(8), "unknown") &&
 	      !strcmp(npu_job_state_name(UINT32_MAX), "unknown"),
 	      "npu_job_state_name");
 }

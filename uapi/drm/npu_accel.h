@@ -477,10 +477,19 @@ enum drm_npu_job_status {
 	DRM_NPU_JOB_MMU_FAULT = 3,
 	/** @DRM_NPU_JOB_TIMEOUT: the job made no progress; its core was reset. */
 	DRM_NPU_JOB_TIMEOUT = 4,
-	/** @DRM_NPU_JOB_CANCELLED: never ran: banned file, or device gone. */
+	/**
+	 * @DRM_NPU_JOB_CANCELLED: never ran, or was stopped: banned file,
+	 * file closed, or device gone.
+	 */
 	DRM_NPU_JOB_CANCELLED = 5,
 	/** @DRM_NPU_JOB_ERROR: any other failure; see &drm_npu_job_wait.error. */
 	DRM_NPU_JOB_ERROR = 6,
+	/**
+	 * @DRM_NPU_JOB_OVERTIME: the job ran longer than the per-job limit
+	 * (module parameter job_max_ms), progress or not; its core was
+	 * reset.  Its file is not banned.
+	 */
+	DRM_NPU_JOB_OVERTIME = 7,
 };
 
 /**

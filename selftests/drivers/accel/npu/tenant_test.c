@@ -107,4 +107,174 @@ TEST(bo_pages_charged_to_callers_memcg)
 	}
 }
 
+static void knob(const char *file, const char *value)
+{
+	char path[128];
+
+	npu_dbg_path(path, sizeof(path), 0, file);
+	npu_write_file(path, value);
+}
+
+/* @count jobs of one task each on core 0; how many were queued. */
+static int queue_jobs(int fd, uint64_t va, int count)
+{
+	uint64_t id;
+	int n;
+
+	for (n = 0; n < count; n++)
+		if (npu_submit_one(fd, 0, va, 4, 1, &id))
+			break;
+	return n;
+}
+
+static int64_t ms_since(int64_t t0)
+{
+	return (npu_now_ns() - t0) / 1000000;
+}
+
+/* A job of another file on core 0 completes within @ms. */
+static int victim_done_within(int64_t ms)
+{
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	uint64_t id = 0;
+	int fd = npu_open(0), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = npu_null_task(fd, 0, &bo);
+	if (!ret)
+		ret = npu_submit_one(fd, 0, bo.va, 4, 1, &id);
+	if (!ret)
+		ret = npu_wait(fd, id, ms, &w);
+	if (!ret && w.status != DRM_NPU_JOB_DONE)
+		ret = -EIO;
+	npu_bo_free(fd, &bo);
+	close(fd);
+	return ret;
+}
+
+/*
+ * close() of a file with 150 jobs of 100 ms queued on one core returns
+ * after the grace period (1 s), not after 15 s of work, and the core is
+ * free for another file right after.
+ */
+TEST(close_with_a_deep_queue_is_bounded)
+{
+	struct npu_bo bo;
+	int64_t t0, took;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	knob("core0/task_delay_us", "100000");
+	ASSERT_EQ(150, queue_jobs(fd, bo.va, 150));
+	t0 = npu_now_ns();
+	npu_bo_free(fd, &bo);
+	close(fd);
+	took = ms_since(t0);
+	knob("core0/task_delay_us", "0");
+	printf("# close with 150 queued jobs of 100 ms: %lld ms\n", (long long)took);
+	EXPECT_GE(1000, took - 1000) TH_LOG("close() took %lld ms", (long long)took);
+	EXPECT_EQ(0, victim_done_within(2000));
+}
+
+/* One job of @count tasks on core 0; 0 or -errno. */
+static int submit_long_job(int fd, uint64_t va, unsigned int count)
+{
+	struct drm_npu_task t[32];
+	struct drm_npu_job j = { .tasks = (uintptr_t)t, .task_count = count,
+				 .core_mask = 1 };
+	struct drm_npu_submit s = { .jobs = (uintptr_t)&j, .job_count = 1,
+				    .job_stride = sizeof(j) };
+	unsigned int i;
+
+	for (i = 0; i < count && i < 32; i++)
+		t[i] = (struct drm_npu_task){ .regcmd_va = va, .regcmd_count = 4 };
+	return ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s) ? -errno : 0;
+}
+
+/*
+ * A process killed while its job of 30 tasks of 500 ms runs (and more
+ * such jobs wait) holds the core no longer than it takes to stop it:
+ * another file's job submitted right after the kill is done within 2 s,
+ * where finishing the running job alone would take 15 s.
+ */
+TEST(killed_process_releases_the_core)
+{
+	int status, ready[2];
+	int64_t t0;
+	pid_t child;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	knob("core0/task_delay_us", "500000");
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct npu_bo bo;
+		int fd = npu_open(0);
+
+		if (fd < 0 || npu_null_task(fd, 0, &bo) ||
+		    submit_long_job(fd, bo.va, 30) ||
+		    submit_long_job(fd, bo.va, 30))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(500000);
+	t0 = npu_now_ns();
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, victim_done_within(2000));
+	printf("# killed tenant: core free for another file after %lld ms\n",
+	       (long long)ms_since(t0));
+	knob("core0/task_delay_us", "0");
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/*
+ * A job that keeps making progress but runs past the per-job limit is
+ * stopped with its own status, and its file is not banned.
+ */
+TEST(job_past_its_time_limit_is_stopped)
+{
+	struct drm_npu_task t[10];
+	struct drm_npu_job j = { .tasks = (uintptr_t)t, .task_count = 10,
+				 .core_mask = 1 };
+	struct drm_npu_submit s = { .jobs = (uintptr_t)&j, .job_count = 1,
+				    .job_stride = sizeof(j) };
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	unsigned int i;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	for (i = 0; i < 10; i++)
+		t[i] = (struct drm_npu_task){ .regcmd_va = bo.va, .regcmd_count = 4 };
+	knob("job_max_ms", "300");
+	knob("core0/task_delay_us", "100000");
+	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_wait(fd, j.job_id, 5000, &w));
+	knob("core0/task_delay_us", "0");
+	knob("job_max_ms", "60000");
+	EXPECT_EQ(DRM_NPU_JOB_OVERTIME, w.status);
+	EXPECT_EQ(-ETIME, w.error);
+	EXPECT_LE(300000000ull, w.busy_ns);
+	EXPECT_GT(900000000ull, w.busy_ns);
+	/* Not banned: the next job runs. */
+	j.task_count = 1;
+	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_wait(fd, j.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
