@@ -34,7 +34,7 @@ for b in "$@"; do
 	gemm)
 		# The host-time section's 64x768x32000 GEMM takes over a minute
 		# under TCG: a stalled vCPU must not trip the 2 s job watchdog.
-		bash tools/vm-run.sh --timeout 1800 --param job_timeout_ms=30000 \
+		bash tools/vm-run.sh --timeout 1800 --param job_timeout_ms=30000 --param job_max_ms=0 \
 			--bin "$NPU_BUILD/tools/npu-gemm-bench" -- npu-gemm-bench ;;
 	llm)
 		models=${NPU_MODELS:-$NPU_TOP/../shared/models}
@@ -53,7 +53,7 @@ for b in "$@"; do
 		mkdir -p "$(dirname "$big")"
 		"$gen" gguf 110m-f16 "$big"
 		# long GEMMs of the 110M shape: no 2 s job watchdog (see gemm)
-		bash tools/llama-vm.sh --timeout 7200 --param job_timeout_ms=30000 \
+		bash tools/llama-vm.sh --timeout 7200 --param job_timeout_ms=30000 --param job_max_ms=0 \
 			--data "$models/stories260K.gguf" \
 			--data "$big" --data llm/bench/llama-bench.sh \
 			--shell "sh llama-bench.sh ${NPU_BENCH_110M_PP:-64} ${NPU_BENCH_110M_TG:-32} ${NPU_BENCH_110M_REPS:-2}" ;;
