@@ -26,6 +26,63 @@
 /* A BO must fit one VM; 4 GiB is the whole 32-bit address space. */
 #define NPU_BO_MAX_SIZE		(4ULL << 30)
 
+static unsigned int user_mem_limit_pct = 75;
+module_param(user_mem_limit_pct, uint, 0644);
+MODULE_PARM_DESC(user_mem_limit_pct,
+		 "NPU memory one user may hold on all dies, in percent of RAM (default 75, 0 for no limit)");
+
+/*
+ * Pages of the BOs each user holds, uid -> value entry.  BO pages are
+ * pinned and invisible to the OOM killer's view of a process: without a
+ * limit one user could pin memory until the OOM killer takes somebody
+ * else.  Imported BOs are the exporter's memory and not counted.
+ */
+static DEFINE_XARRAY(npu_user_pages);
+static DEFINE_MUTEX(npu_user_lock);
+
+static unsigned long npu_user_limit_pages(void)
+{
+	return mult_frac(totalram_pages(), READ_ONCE(user_mem_limit_pct), 100);
+}
+
+static int npu_gem_charge_user(struct npu_bo *bo)
+{
+	unsigned long pages = bo->base.base.size >> PAGE_SHIFT, held;
+	unsigned long limit = npu_user_limit_pages();
+	kuid_t uid = current_uid();
+	int ret;
+
+	guard(mutex)(&npu_user_lock);
+	held = xa_to_value(xa_load(&npu_user_pages, __kuid_val(uid)) ?:
+			   xa_mk_value(0));
+	if (limit && held + pages > limit)
+		return -ENOMEM;
+	ret = xa_err(xa_store(&npu_user_pages, __kuid_val(uid),
+			      xa_mk_value(held + pages), GFP_KERNEL));
+	if (ret)
+		return ret;
+	bo->owner = uid;
+	bo->charged = true;
+	return 0;
+}
+
+static void npu_gem_uncharge_user(struct npu_bo *bo)
+{
+	unsigned long pages = bo->base.base.size >> PAGE_SHIFT, held;
+
+	guard(mutex)(&npu_user_lock);
+	held = xa_to_value(xa_load(&npu_user_pages, __kuid_val(bo->owner)) ?:
+			   xa_mk_value(0));
+	if (WARN_ON_ONCE(held < pages))
+		pages = held;
+	if (held == pages)
+		xa_erase(&npu_user_pages, __kuid_val(bo->owner));
+	else
+		xa_store(&npu_user_pages, __kuid_val(bo->owner),
+			 xa_mk_value(held - pages), GFP_KERNEL | __GFP_NOFAIL);
+	bo->charged = false;
+}
+
 /*
  * Per-node accounting of a BO's pages, for debugfs and sysfs: added once
  * the pages are pinned, removed before they are unpinned.  The pages do
@@ -92,6 +149,8 @@ static void npu_gem_free(struct drm_gem_object *obj)
 	}
 	if (bo->imported)
 		atomic_dec(&ndev->import_count);
+	if (bo->charged)
+		npu_gem_uncharge_user(bo);
 	/* Unmaps the sg table; an import also detaches from its dma-buf. */
 	drm_gem_shmem_free(&bo->base);
 }
@@ -281,6 +340,13 @@ static struct npu_bo *npu_gem_create(struct npu_device *ndev, u64 size,
 	if (IS_ERR(shmem))
 		return ERR_CAST(shmem);
 	bo = container_of(shmem, struct npu_bo, base);
+	ret = npu_gem_charge_user(bo);
+	if (ret) {
+		drm_dbg(&ndev->drm, "bo_create: the user's NPU memory limit (%u %% of RAM) is reached\n",
+			READ_ONCE(user_mem_limit_pct));
+		drm_gem_object_put(&shmem->base);
+		return ERR_PTR(ret);
+	}
 
 	nid = placement == DRM_NPU_BO_PLACEMENT_DIE ? ndev->numa_node :
 						      NUMA_NO_NODE;

@@ -19,6 +19,8 @@ struct sg_table;
  * @pinned: pages are pinned (BOs from npu_gem_create())
  * @accounted: pages are counted in &npu_device.node_pages
  * @imported: the BO is another device's dma-buf
+ * @owner: user whose NPU memory the BO's pages count as, if @charged
+ * @charged: the pages count against @owner's limit
  */
 struct npu_bo {
 	struct drm_gem_shmem_object base;
@@ -26,6 +28,8 @@ struct npu_bo {
 	bool pinned;
 	bool accounted;
 	bool imported;
+	kuid_t owner;
+	bool charged;
 };
 
 static inline struct npu_bo *to_npu_bo(struct drm_gem_object *obj)

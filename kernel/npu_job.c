@@ -36,6 +36,12 @@
 #define NPU_TASK_MAX_WORDS	65536
 /* Records of finished jobs a file keeps for JOB_WAIT. */
 #define NPU_JOB_RECORDS		4096
+/*
+ * Jobs one file may have queued or running, all cores together; each
+ * costs kernel memory (its tasks up to 64 KiB).  Beyond it SUBMIT fails
+ * with -EAGAIN until some finish.
+ */
+#define NPU_FILE_MAX_JOBS	1024
 
 static unsigned int close_grace_ms = 1000;
 module_param(close_grace_ms, uint, 0644);
@@ -130,7 +136,7 @@ static void *npu_copy_array(u64 uptr, u32 count, size_t size)
 {
 	void *array;
 
-	array = kvmalloc_array(count, size, GFP_KERNEL);
+	array = kvmalloc_array(count, size, GFP_KERNEL_ACCOUNT);
 	if (!array)
 		return ERR_PTR(-ENOMEM);
 	if (copy_from_user(array, u64_to_user_ptr(uptr), count * size)) {
@@ -212,9 +218,10 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 	if (IS_ERR(refs))
 		return PTR_ERR(refs);
 
-	job->bos = kvcalloc(args->bo_count, sizeof(*job->bos), GFP_KERNEL);
+	job->bos = kvcalloc(args->bo_count, sizeof(*job->bos),
+			    GFP_KERNEL_ACCOUNT);
 	job->bo_flags = kvcalloc(args->bo_count, sizeof(*job->bo_flags),
-				 GFP_KERNEL);
+				 GFP_KERNEL_ACCOUNT);
 	if (!job->bos || !job->bo_flags) {
 		ret = -ENOMEM;
 		goto out;
@@ -320,7 +327,7 @@ static int npu_job_get_out_syncs(struct drm_file *file, struct npu_job *job,
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
 	job->out_syncs = kcalloc(args->out_sync_count,
-				 sizeof(*job->out_syncs), GFP_KERNEL);
+				 sizeof(*job->out_syncs), GFP_KERNEL_ACCOUNT);
 	if (!job->out_syncs) {
 		ret = -ENOMEM;
 		goto out;
@@ -387,8 +394,13 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	ret = npu_job_check(ndev, args);
 	if (ret)
 		return ERR_PTR(ret);
+	if (atomic_read(&nfile->jobs) >= NPU_FILE_MAX_JOBS) {
+		drm_dbg(&ndev->drm, "submit: %u jobs of the file unfinished\n",
+			NPU_FILE_MAX_JOBS);
+		return ERR_PTR(-EAGAIN);
+	}
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&job->refcount);
@@ -396,8 +408,8 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	job->nfile = nfile;
 	atomic_inc(&nfile->jobs);
 
-	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL);
-	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
+	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL_ACCOUNT);
+	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL_ACCOUNT);
 	if (!job->record || !job->hw_fence) {
 		ret = -ENOMEM;
 		goto err_put;

@@ -79,7 +79,7 @@ int npu_mmu_pt_init(struct npu_mmu_pt *pt, int nid)
 {
 	memset(pt, 0, sizeof(*pt));
 	pt->nid = nid;
-	pt->dir = alloc_pages_node(nid, GFP_KERNEL | __GFP_ZERO, 0);
+	pt->dir = alloc_pages_node(nid, GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!pt->dir)
 		return -ENOMEM;
 	if (!npu_mmu_pa_ok(page_to_phys(pt->dir))) {
@@ -125,7 +125,8 @@ static u32 *npu_mmu_table(struct npu_mmu_pt *pt, u32 va, bool alloc)
 	u32 *dir = npu_mmu_entries(pt->dir);
 
 	if (!page && alloc) {
-		page = alloc_pages_node(pt->nid, GFP_KERNEL | __GFP_ZERO, 0);
+		page = alloc_pages_node(pt->nid, GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					0);
 		if (!page)
 			return NULL;
 		if (!npu_mmu_pa_ok(page_to_phys(page))) {

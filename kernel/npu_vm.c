@@ -20,6 +20,11 @@
 
 /* VMs one file may hold: enough for far more memory than any board has. */
 #define NPU_VM_MAX_PER_FILE	64
+/*
+ * Mappings one VM may hold (each costs a kernel record): a 4 GiB VM of
+ * 64 KiB pieces.  Beyond it VM_MAP fails with -ENOSPC.
+ */
+#define NPU_VM_MAX_MAPS		65536
 
 static u64 npu_vm_start(void)
 {
@@ -37,7 +42,7 @@ static struct npu_vm *npu_vm_create(struct npu_device *ndev)
 	struct npu_vm *vm;
 	int ret;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&vm->ref);
@@ -64,6 +69,7 @@ static void npu_vm_mapping_remove(struct npu_vm *vm,
 	vm->ndev->ops->vm_unmap(vm, map->node.start,
 				map->node.size >> NPU_PAGE_SHIFT);
 	drm_mm_remove_node(&map->node);
+	vm->map_count--;
 	drm_gem_object_put(map->obj);
 	kfree(map);
 }
@@ -280,7 +286,7 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_obj;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map) {
 		ret = -ENOMEM;
 		goto out_obj;
@@ -290,6 +296,12 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 	map->prot = args->flags & (DRM_NPU_MAP_READ | DRM_NPU_MAP_WRITE);
 
 	down_write(&vm->lock);
+	if (vm->map_count >= NPU_VM_MAX_MAPS) {
+		drm_dbg(drm, "vm_map: VM %u holds %u mappings already\n",
+			args->vm_id, vm->map_count);
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
 	ret = npu_vm_insert(vm, map, args);
 	if (ret) {
 		ret = -ENOSPC;
@@ -302,6 +314,7 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 		goto out_unlock;
 	}
 	args->va = map->node.start;
+	vm->map_count++;
 	up_write(&vm->lock);
 	npu_vm_put(vm);
 	return 0;	/* the mapping keeps the BO reference */

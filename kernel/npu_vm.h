@@ -22,6 +22,7 @@ struct seq_file;
  *        the tables in software holds it for read while a task runs, so
  *        an unmap never pulls pages from under a running task
  * @mm: allocator of device addresses, one node per mapping
+ * @map_count: mappings in @mm, at most %NPU_VM_MAX_MAPS; under @lock
  * @id: id in the owning file, for debugfs
  * @link: in &npu_device.vm_list
  * @priv: backend state (page tables, IOMMU domain)
@@ -31,6 +32,7 @@ struct npu_vm {
 	struct npu_device *ndev;
 	struct rw_semaphore lock;
 	struct drm_mm mm;
+	u32 map_count;
 	u32 id;
 	struct list_head link;
 	void *priv;

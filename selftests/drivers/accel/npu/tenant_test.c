@@ -12,6 +12,19 @@
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
 
+/* Tests that take longer than the harness's default 30 s budget. */
+FIXTURE(big) {
+	int unused;
+};
+
+FIXTURE_SETUP(big)
+{
+}
+
+FIXTURE_TEARDOWN(big)
+{
+}
+
 #define CG	"/sys/fs/cgroup"
 #define CG_T	CG "/npu-tenant"
 #define MIB	(1024ll * 1024)
@@ -275,6 +288,109 @@ TEST(job_past_its_time_limit_is_stopped)
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	npu_bo_free(fd, &bo);
 	close(fd);
+}
+
+static long long mem_total(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Make the device nodes usable by any user; returns the old mode. */
+static mode_t open_nodes(mode_t mode)
+{
+	const char *nodes[] = { "/dev/accel/accel0", "/dev/accel/accel1",
+				"/dev/dri/renderD128", "/dev/dri/renderD129" };
+	mode_t old = 0600;
+	struct stat st;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		if (stat(nodes[i], &st))
+			continue;
+		old = st.st_mode & 0777;
+		chmod(nodes[i], mode);
+	}
+	return old;
+}
+
+/*
+ * The OOM probe: an unprivileged user pins NPU memory on both dies until
+ * refused.  The refusal (-ENOMEM at the per-user limit, set to 50 % of
+ * RAM here) comes before the machine runs out, so a root bystander that
+ * then takes 768 MiB of ordinary memory gets it and is not OOM-killed.
+ */
+#define LIMIT_PCT	"/sys/module/npu/parameters/user_mem_limit_pct"
+
+TEST_F_TIMEOUT(big, pinning_user_is_refused_not_the_bystander, 300)
+{
+	long long total = mem_total(), held = 0;
+	char *bystander;
+	int pipefd[2], err = 0;
+	mode_t old;
+	pid_t child;
+
+	ASSERT_LT(0, total);
+	ASSERT_EQ(0, write_str(LIMIT_PCT, "50"));
+	old = open_nodes(0666);
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		long long mib = 0;
+		int fds[2], e = 0, i;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		fds[0] = npu_open(0);
+		fds[1] = npu_count() > 1 ? npu_open(1) : fds[0];
+		for (i = 0; fds[0] >= 0 && fds[1] >= 0; i++) {
+			struct drm_npu_bo_create c = { .size = 64 * MIB };
+
+			if (ioctl(fds[i & 1], DRM_IOCTL_NPU_BO_CREATE, &c)) {
+				e = errno;
+				break;
+			}
+			mib += 64;
+		}
+		if (fds[0] < 0 || fds[1] < 0)
+			e = -1;
+		if (write(pipefd[1], &mib, sizeof(mib)) != sizeof(mib) ||
+		    write(pipefd[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(held), read(pipefd[0], &held, sizeof(held)));
+	ASSERT_EQ(sizeof(err), read(pipefd[0], &err, sizeof(err)));
+	printf("# oom probe: nobody pinned %lld MiB of %lld MiB, then errno %d\n",
+	       held, total / MIB, err);
+	EXPECT_EQ(ENOMEM, err);
+	EXPECT_LE(held * MIB, total / 2);
+	EXPECT_LE(total / 2 - 128 * MIB, held * MIB);
+
+	/* The bystander's memory is there. */
+	bystander = malloc(768 * MIB);
+	ASSERT_NE(NULL, bystander);
+	memset(bystander, 1, 768 * MIB);
+	free(bystander);
+	printf("# oom probe: root bystander took 768 MiB, holder alive: %s\n",
+	       kill(child, 0) ? "no" : "yes");
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	open_nodes(old);
+	write_str(LIMIT_PCT, "75");
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 TEST_HARNESS_MAIN
