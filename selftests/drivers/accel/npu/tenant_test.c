@@ -290,6 +290,50 @@ TEST(job_past_its_time_limit_is_stopped)
 	close(fd);
 }
 
+/* One 4 KiB BO mapped again and again: the VM refuses the 65537th. */
+TEST(mapping_flood_is_refused)
+{
+	struct npu_bo bo;
+	int fd = npu_open(0), n = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &bo));
+	for (;;) {
+		struct drm_npu_vm_map m = {
+			.handle = bo.handle, .size = 4096, .flags = DRM_NPU_MAP_READ,
+		};
+
+		if (ioctl(fd, DRM_IOCTL_NPU_VM_MAP, &m))
+			break;
+		n++;
+	}
+	printf("# mapping flood: %d mappings, then errno %d\n", n, errno);
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(65536, n);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/* Jobs queued behind a slow one: the file is refused at 1024 unfinished. */
+TEST(job_flood_is_refused)
+{
+	struct npu_bo bo;
+	uint64_t id;
+	int fd = npu_open(0), n = 0, ret;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	knob("core0/task_delay_us", "1000000");
+	while (!(ret = npu_submit_one(fd, 0, bo.va, 4, 1, &id)))
+		n++;
+	knob("core0/task_delay_us", "0");
+	printf("# job flood: %d jobs queued, then %d\n", n, ret);
+	EXPECT_EQ(-EAGAIN, ret);
+	EXPECT_EQ(1024, n);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
 static long long mem_total(void)
 {
 	char line[128];
