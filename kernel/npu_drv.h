@@ -27,6 +27,9 @@ extern const struct drm_driver npu_drm_driver;
  * @submit_lock: serialises submits: job ids, record eviction, pushes
  * @next_job_id: id of the next job
  * @busy_ns: time this file's jobs ran, per core (fdinfo)
+ * @held_lock: protects @held and @in_sched
+ * @held: per core, jobs waiting for their turn (npu_job.c)
+ * @in_sched: per core, jobs of the file in the core's scheduler (0 or 1)
  * @jobs: jobs of the file not yet freed
  * @banned: a job of this file hung a core; submits fail with -EBADFD
  * @closing: the file is closed: its jobs are cancelled, not run
@@ -41,6 +44,9 @@ struct npu_file {
 	struct mutex submit_lock;	/* job ids, records, pushes */
 	u64 next_job_id;
 	atomic64_t busy_ns[NPU_MAX_CORES];
+	spinlock_t held_lock;		/* @held, @in_sched */
+	struct list_head held[NPU_MAX_CORES];
+	u32 in_sched[NPU_MAX_CORES];
 	atomic_t jobs;
 	bool banned;
 	bool closing;

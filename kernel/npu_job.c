@@ -513,6 +513,71 @@ static int npu_job_add_deps(struct drm_file *file, struct npu_job *job)
 }
 
 /*
+ * Fair turns on a core.  drm_sched serves a core's entities oldest job
+ * first, so a file that queued many jobs would be served entirely before
+ * another file's job submitted a moment later.  A file therefore has at
+ * most one job in a core's scheduler at a time; its next jobs wait here,
+ * in order, and each goes to the scheduler when the one before it is
+ * freed.  Another file's job submitted meanwhile is older than that and
+ * runs first: it waits behind one job of each other file at most.
+ * Pushes to one entity never overlap: the submit path pushes only when
+ * the file has no job in the core's scheduler, and the free path only
+ * the job that replaces the one it frees.
+ */
+static void npu_job_queue(struct npu_job *job)
+{
+	struct npu_file *nfile = job->nfile;
+	unsigned int c = job->core->index;
+	bool push;
+
+	scoped_guard(spinlock, &nfile->held_lock) {
+		push = !nfile->in_sched[c];
+		if (push)
+			nfile->in_sched[c]++;
+		else
+			list_add_tail(&job->held, &nfile->held[c]);
+	}
+	if (push)
+		drm_sched_entity_push_job(&job->base);
+}
+
+/* A job of the file left the core's scheduler: its next one goes in. */
+static void npu_job_queue_next(struct npu_job *job)
+{
+	struct npu_file *nfile = job->nfile;
+	unsigned int c = job->core->index;
+	struct npu_job *next;
+
+	scoped_guard(spinlock, &nfile->held_lock) {
+		next = list_first_entry_or_null(&nfile->held[c],
+						struct npu_job, held);
+		if (next)
+			list_del(&next->held);
+		else
+			nfile->in_sched[c]--;
+	}
+	if (next)
+		drm_sched_entity_push_job(&next->base);
+}
+
+/* A closing file's held jobs all go to the scheduler, which cancels them. */
+static void npu_job_release_held(struct npu_file *nfile)
+{
+	struct npu_job *job, *tmp;
+	LIST_HEAD(jobs);
+	unsigned int c;
+
+	for (c = 0; c < nfile->ndev->info.core_count; c++) {
+		scoped_guard(spinlock, &nfile->held_lock)
+			list_splice_init(&nfile->held[c], &jobs);
+		list_for_each_entry_safe(job, tmp, &jobs, held) {
+			list_del(&job->held);
+			drm_sched_entity_push_job(&job->base);
+		}
+	}
+}
+
+/*
  * Arm a job whose dependencies are in, put its fence into its BOs (locked,
  * with a fence slot reserved each) and out-syncs, and push it.
  */
@@ -532,7 +597,7 @@ static void npu_job_arm_push(struct npu_job *job)
 	npu_job_publish_record(job);
 
 	kref_get(&job->refcount);	/* put by npu_job_free() */
-	drm_sched_entity_push_job(&job->base);
+	npu_job_queue(job);
 }
 
 /*
@@ -832,6 +897,8 @@ static void npu_job_free(struct drm_sched_job *sched_job)
 {
 	struct npu_job *job = to_npu_job(sched_job);
 
+	if (!READ_ONCE(job->nfile->closing))
+		npu_job_queue_next(job);
 	drm_sched_job_cleanup(sched_job);
 	npu_job_put(job);
 }
@@ -859,6 +926,9 @@ int npu_job_file_open(struct npu_file *nfile)
 	unsigned int i;
 	int ret;
 
+	spin_lock_init(&nfile->held_lock);
+	for (i = 0; i < ndev->info.core_count; i++)
+		INIT_LIST_HEAD(&nfile->held[i]);
 	for (i = 0; i < ndev->info.core_count; i++) {
 		struct drm_gpu_scheduler *sched = &ndev->cores[i].sched;
 
@@ -898,6 +968,7 @@ void npu_job_file_close(struct npu_file *nfile)
 		wait_var_event_timeout(&nfile->jobs,
 				       !atomic_read(&nfile->jobs), grace);
 	WRITE_ONCE(nfile->closing, true);
+	npu_job_release_held(nfile);
 	for (i = 0; i < ndev->info.core_count; i++)
 		npu_core_cancel_file(&ndev->cores[i], nfile);
 	/* Queued jobs now cancel as soon as the scheduler hands them over. */

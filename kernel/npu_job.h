@@ -70,6 +70,7 @@ struct npu_job_out_sync {
  *            fence signalling path)
  * @record: status record
  * @id: job id in the file
+ * @held: in &npu_file.held while it waits for its turn on the core
  */
 struct npu_job {
 	struct drm_sched_job base;
@@ -90,6 +91,7 @@ struct npu_job {
 	struct dma_fence *hw_fence;
 	struct npu_job_record *record;
 	u64 id;
+	struct list_head held;
 };
 
 static inline struct npu_job *to_npu_job(struct drm_sched_job *job)

@@ -290,6 +290,42 @@ TEST(job_past_its_time_limit_is_stopped)
 	close(fd);
 }
 
+/*
+ * Fair turns: a file that queued 30 jobs of 100 ms on core 0 does not
+ * make another file's single job wait for all of them.  The victim's job
+ * waits behind the job that runs, and at most one more.
+ */
+TEST(files_take_turns_on_a_core)
+{
+	struct drm_npu_job_wait w;
+	struct npu_bo abo, vbo;
+	uint64_t id = 0;
+	int64_t t0, waited;
+	int attacker = npu_open(0), victim = npu_open(0);
+
+	ASSERT_LE(0, attacker);
+	ASSERT_LE(0, victim);
+	ASSERT_EQ(0, npu_null_task(attacker, 0, &abo));
+	ASSERT_EQ(0, npu_null_task(victim, 0, &vbo));
+	knob("core0/task_delay_us", "100000");
+	ASSERT_EQ(30, queue_jobs(attacker, abo.va, 30));
+	usleep(150000);
+	t0 = npu_now_ns();
+	ASSERT_EQ(0, npu_submit_one(victim, 0, vbo.va, 4, 1, &id));
+	ASSERT_EQ(0, npu_wait(victim, id, 10000, &w));
+	waited = ms_since(t0);
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	printf("# fairness: victim's job of 100 ms done %lld ms after submit, behind 30 queued\n",
+	       (long long)waited);
+	/* Its own 100 ms, the running one's rest, one more at most. */
+	EXPECT_GE(350, waited);
+	knob("core0/task_delay_us", "0");
+	npu_bo_free(attacker, &abo);
+	npu_bo_free(victim, &vbo);
+	close(victim);
+	close(attacker);
+}
+
 /* One 4 KiB BO mapped again and again: the VM refuses the 65537th. */
 TEST(mapping_flood_is_refused)
 {
