@@ -31,6 +31,8 @@
 #include "npu_vm.h"
 
 #define NPU_SUBMIT_MAX_JOBS	64
+/* The job struct of UAPI 1.0 ended at job_id; later fields default to 0. */
+#define NPU_JOB_SIZE_V1		offsetofend(struct drm_npu_job, job_id)
 #define NPU_JOB_MAX_BOS		256
 #define NPU_JOB_MAX_SYNCS	64
 #define NPU_TASK_MAX_WORDS	65536
@@ -132,16 +134,43 @@ void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
 		WRITE_ONCE(job->nfile->banned, true);
 }
 
-static void *npu_copy_array(u64 uptr, u32 count, size_t size)
-{
-	void *array;
+/* Largest element stride of a job's arrays: far beyond any struct here. */
+#define NPU_ARRAY_MAX_STRIDE	256
 
+/*
+ * Copy @count elements of @size bytes each, @stride bytes apart in user
+ * memory (0: @size).  Bytes of a larger element beyond @size must be
+ * zero, as for size-extensible structs.
+ */
+static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride)
+{
+	void __user *src = u64_to_user_ptr(uptr);
+	void *array;
+	u32 i;
+	int ret;
+
+	if (!stride)
+		stride = size;
+	if (stride < size || stride > NPU_ARRAY_MAX_STRIDE ||
+	    !IS_ALIGNED(stride, 8))
+		return ERR_PTR(-EINVAL);
 	array = kvmalloc_array(count, size, GFP_KERNEL_ACCOUNT);
 	if (!array)
 		return ERR_PTR(-ENOMEM);
-	if (copy_from_user(array, u64_to_user_ptr(uptr), count * size)) {
+	if (stride == size) {
+		ret = copy_from_user(array, src, (size_t)count * size) ?
+		      -EFAULT : 0;
+	} else {
+		for (i = 0, ret = 0; !ret && i < count; i++)
+			ret = copy_struct_from_user(array + (size_t)i * size,
+						    size, src + (size_t)i * stride,
+						    stride);
+		if (ret == -E2BIG)
+			ret = -EINVAL;
+	}
+	if (ret) {
 		kvfree(array);
-		return ERR_PTR(-EFAULT);
+		return ERR_PTR(ret);
 	}
 	return array;
 }
@@ -151,9 +180,9 @@ static int npu_job_check(struct npu_device *ndev,
 {
 	u32 cores = GENMASK(ndev->info.core_count - 1, 0);
 
-	if (args->flags || args->pad) {
-		drm_dbg(&ndev->drm, "submit: job flags %#x pad %#x\n",
-			args->flags, args->pad);
+	if (args->flags || args->pad || args->pad2) {
+		drm_dbg(&ndev->drm, "submit: job flags %#x pad %#x %#x\n",
+			args->flags, args->pad, args->pad2);
 		return -EINVAL;
 	}
 	if (!args->task_count || args->task_count > DRM_NPU_MAX_TASKS ||
@@ -179,7 +208,7 @@ static int npu_job_copy_tasks(struct npu_device *ndev, struct npu_job *job,
 	u32 i;
 
 	job->tasks = npu_copy_array(args->tasks, args->task_count,
-				    sizeof(*job->tasks));
+				    sizeof(*job->tasks), args->task_stride);
 	if (IS_ERR(job->tasks)) {
 		int ret = PTR_ERR(job->tasks);
 
@@ -214,7 +243,8 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 
 	if (!args->bo_count)
 		return 0;
-	refs = npu_copy_array(args->bos, args->bo_count, sizeof(*refs));
+	refs = npu_copy_array(args->bos, args->bo_count, sizeof(*refs),
+			      args->bo_stride);
 	if (IS_ERR(refs))
 		return PTR_ERR(refs);
 
@@ -271,7 +301,7 @@ static int npu_job_copy_in_syncs(struct drm_file *file, struct npu_job *job,
 	if (!args->in_sync_count)
 		return 0;
 	syncs = npu_copy_array(args->in_syncs, args->in_sync_count,
-			       sizeof(*syncs));
+			       sizeof(*syncs), args->sync_stride);
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
 	job->in_syncs = syncs;
@@ -323,7 +353,7 @@ static int npu_job_get_out_syncs(struct drm_file *file, struct npu_job *job,
 	if (!args->out_sync_count)
 		return 0;
 	syncs = npu_copy_array(args->out_syncs, args->out_sync_count,
-			       sizeof(*syncs));
+			       sizeof(*syncs), args->sync_stride);
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
 	job->out_syncs = kcalloc(args->out_sync_count,
@@ -731,7 +761,7 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 		return -EINVAL;
 	}
 	if (!args->job_count || args->job_count > NPU_SUBMIT_MAX_JOBS ||
-	    args->job_stride < sizeof(struct drm_npu_job) ||
+	    args->job_stride < NPU_JOB_SIZE_V1 ||
 	    args->job_stride > PAGE_SIZE || !IS_ALIGNED(args->job_stride, 8)) {
 		drm_dbg(drm, "submit: %u jobs of %u bytes\n", args->job_count,
 			args->job_stride);

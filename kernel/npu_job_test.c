@@ -51,7 +51,9 @@ static void npu_job_test_check(struct kunit *test)
 /* The UAPI structs keep their sizes: an older userspace must still fit. */
 static void npu_job_test_uapi_sizes(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_job), 72);
+	/* 72 bytes in 1.0; the array strides came after, in 16 bytes. */
+	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_job), 88);
+	KUNIT_EXPECT_EQ(test, offsetof(struct drm_npu_job, task_stride), 72);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_task), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_sync), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_submit), 24);

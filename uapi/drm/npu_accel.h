@@ -414,6 +414,26 @@ struct drm_npu_job {
 	__u32 pad;
 	/** @job_id: out: id for DRM_IOCTL_NPU_JOB_WAIT, unique per file. */
 	__u64 job_id;
+	/*
+	 * The fields below came after the first 72 bytes: a job_stride of
+	 * 72 still gives every one of them its default, 0.
+	 */
+	/**
+	 * @task_stride: bytes from one &struct drm_npu_task of @tasks to the
+	 * next; 0 for sizeof(struct drm_npu_task).  A larger stride (a
+	 * multiple of 8, at most 256) lets a newer struct carry fields this
+	 * kernel does not know; they must be zero.
+	 */
+	__u32 task_stride;
+	/** @bo_stride: the same for @bos and &struct drm_npu_bo_ref. */
+	__u32 bo_stride;
+	/**
+	 * @sync_stride: the same for @in_syncs, @out_syncs and
+	 * &struct drm_npu_sync.
+	 */
+	__u32 sync_stride;
+	/** @pad2: must be zero. */
+	__u32 pad2;
 };
 
 /**

@@ -294,7 +294,7 @@ TEST_F(uapi, submit_bad)
 	SUB(s.flags = 0x80000000u, -EINVAL);
 	SUB(s.job_count = 0, -EINVAL);
 	SUB((s.jobs = (uintptr_t)js, s.job_count = 65), -EINVAL);
-	SUB(s.job_stride = sizeof(j) - 8, -EINVAL);
+	SUB(s.job_stride = 72 - 8, -EINVAL);	/* below the 1.0 struct */
 	SUB(s.job_stride = sizeof(j) + 4, -EINVAL);
 	SUB(s.job_stride = 8192, -EINVAL);
 	SUB(s.jobs = 0, -EFAULT);
@@ -342,6 +342,85 @@ TEST_F(uapi, submit_bad)
 	big[sizeof(j) + 3] = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 #undef SUB
+	npu_bo_free(self->fd, &bo);
+}
+
+/*
+ * Array strides of a job: a task, BO or sync struct larger than this
+ * kernel's (a newer binary) is taken when its tail is zero, refused when
+ * not; strides below the struct, unaligned or huge are refused; a binary
+ * of 1.0 that passes the 72-byte job struct gets the default strides.
+ */
+TEST_F(uapi, submit_array_strides)
+{
+	struct { struct drm_npu_task t; uint64_t more; } wt[2];
+	struct { struct drm_npu_bo_ref r; uint64_t more; } wr;
+	struct { struct drm_npu_sync s; uint64_t more; } ws;
+	struct drm_syncobj_create sc = { 0 };
+	struct drm_npu_job_wait w;
+	struct drm_npu_submit s;
+	struct drm_npu_job j;
+	struct npu_bo bo;
+
+	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
+	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	memset(wt, 0, sizeof(wt));
+	memset(&wr, 0, sizeof(wr));
+	memset(&ws, 0, sizeof(ws));
+	wt[0].t = (struct drm_npu_task){ .regcmd_va = bo.va, .regcmd_count = 4 };
+	wt[1] = wt[0];
+	wr.r.handle = bo.handle;
+	ws.s.handle = sc.handle;
+#define JOB() do {							\
+		memset(&j, 0, sizeof(j));				\
+		s = one_job(&j, &wt[0].t);				\
+		j.task_count = 2;					\
+		j.task_stride = sizeof(wt[0]);				\
+		j.bos = (uintptr_t)&wr;					\
+		j.bo_count = 1;						\
+		j.bo_stride = sizeof(wr);				\
+		j.out_syncs = (uintptr_t)&ws;				\
+		j.out_sync_count = 1;					\
+		j.sync_stride = sizeof(ws);				\
+	} while (0)
+	JOB();
+	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	wt[1].more = 1;
+	JOB();
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	wt[1].more = 0;
+	wr.more = 1;
+	JOB();
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	wr.more = 0;
+	ws.more = 1;
+	JOB();
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ws.more = 0;
+	JOB();
+	j.task_stride = 8;		/* below the struct */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	JOB();
+	j.bo_stride = 12;		/* unaligned */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	JOB();
+	j.sync_stride = 4096;		/* beyond any struct */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	JOB();
+	j.pad2 = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+
+	/* The 1.0 job struct, 72 bytes: strides default to the structs. */
+	memset(&j, 0, sizeof(j));
+	s = one_job(&j, &wt[0].t);
+	s.job_stride = 72;
+	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+#undef JOB
 	npu_bo_free(self->fd, &bo);
 }
 
