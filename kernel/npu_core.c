@@ -11,6 +11,7 @@
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include <drm/drm_managed.h>
@@ -159,6 +160,7 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
 }
+EXPORT_SYMBOL_NS_GPL(npu_core_task_done, DRM_ACCEL_NPU);
 
 /**
  * npu_core_progress() - a long task is still moving
@@ -171,6 +173,7 @@ void npu_core_progress(struct npu_core *core)
 {
 	atomic_inc(&core->progress);
 }
+EXPORT_SYMBOL_NS_GPL(npu_core_progress, DRM_ACCEL_NPU);
 
 /*
  * Reset the core after the job in flight was ended (its fence, if any,

@@ -6,6 +6,7 @@
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/numa.h>
+#include <linux/wait_bit.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_managed.h>
@@ -25,19 +26,88 @@ MODULE_PARM_DESC(job_max_ms,
 		 "A job running longer than this is stopped, progress or not; 0 for no limit (default 60000)");
 
 /**
+ * npu_backend_register() - make a backend driver known to the core
+ * @be: the backend, with @be->owner and every mandatory callback set
+ *
+ * Call it before the backend creates its first die.  See &struct
+ * npu_backend for what the core expects of a backend in another module.
+ *
+ * Return: 0 or -EINVAL for an incomplete backend.
+ */
+int npu_backend_register(struct npu_backend *be)
+{
+	const struct npu_backend_ops *ops = be->ops;
+
+	if (!be->name || !ops || !ops->task_start || !ops->core_reset ||
+	    !ops->vm_init || !ops->vm_fini || !ops->vm_map || !ops->vm_unmap)
+		return -EINVAL;
+	atomic_set(&be->live, 0);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(npu_backend_register, DRM_ACCEL_NPU);
+
+/**
+ * npu_backend_unregister() - wait until the core is done with a backend
+ * @be: a registered backend whose dies have all been unregistered
+ *
+ * Sleeps until the DRM device of every die created for @be is released,
+ * so that no callback of @be runs afterwards and its module may go.  The
+ * dies' jobs were cancelled when they were unregistered; what can keep
+ * this waiting is a BO of one of the dies that another process or device
+ * still holds through a dma-buf.
+ */
+void npu_backend_unregister(struct npu_backend *be)
+{
+	while (!wait_var_event_timeout(&be->live, !atomic_read(&be->live),
+				       10 * HZ))
+		pr_warn("npu: %s backend: %d devices not released yet, dma-bufs of theirs still shared?\n",
+			be->name, atomic_read(&be->live));
+}
+EXPORT_SYMBOL_NS_GPL(npu_backend_unregister, DRM_ACCEL_NPU);
+
+/**
+ * npu_backend_get() - pin the backend of a die for a new user
+ * @ndev: the die
+ *
+ * Return: false when the backend's module is going away.
+ */
+bool npu_backend_get(struct npu_device *ndev)
+{
+	return try_module_get(ndev->be->owner);
+}
+
+/**
+ * npu_backend_put() - drop a reference of npu_backend_get()
+ * @ndev: the die
+ */
+void npu_backend_put(struct npu_device *ndev)
+{
+	module_put(ndev->be->owner);
+}
+
+/* The last DRM-managed action of a die: the backend may go after it. */
+static void npu_device_release_backend(struct drm_device *drm, void *arg)
+{
+	struct npu_backend *be = arg;
+
+	if (atomic_dec_and_test(&be->live))
+		wake_up_var(&be->live);
+}
+
+/**
  * npu_device_create() - allocate the DRM device of one die
  * @parent: the die's struct device; its NUMA node becomes the die's node
  * @info: topology reported by the backend
- * @ops: the backend
+ * @be: the backend, registered with npu_backend_register()
  *
  * The device lives as long as @parent is bound and the last file on it
- * is open (DRM managed).
+ * is open (DRM managed).  npu_backend_unregister() waits for its release.
  *
  * Return: the new device or an ERR_PTR().
  */
 struct npu_device *npu_device_create(struct device *parent,
 				     const struct npu_device_info *info,
-				     const struct npu_backend_ops *ops)
+				     struct npu_backend *be)
 {
 	struct npu_device *ndev;
 	unsigned int i;
@@ -53,8 +123,19 @@ struct npu_device *npu_device_create(struct device *parent,
 	if (IS_ERR(ndev))
 		return ndev;
 
+	/*
+	 * The first action the driver adds, so the last of them to run: the
+	 * others (the schedulers' teardown) may still call the backend.
+	 */
+	atomic_inc(&be->live);
+	ret = drmm_add_action_or_reset(&ndev->drm, npu_device_release_backend,
+				       be);
+	if (ret)
+		return ERR_PTR(ret);
+
 	ndev->info = *info;
-	ndev->ops = ops;
+	ndev->be = be;
+	ndev->ops = be->ops;
 	ndev->numa_node = dev_to_node(parent);
 	ndev->job_timeout_ms = max(job_timeout_ms, 10u);
 	ndev->job_max_ms = job_max_ms;
@@ -76,6 +157,7 @@ struct npu_device *npu_device_create(struct device *parent,
 	}
 	return ndev;
 }
+EXPORT_SYMBOL_NS_GPL(npu_device_create, DRM_ACCEL_NPU);
 
 /**
  * npu_device_register() - start the cores and show the die to userspace
@@ -105,6 +187,7 @@ int npu_device_register(struct npu_device *ndev)
 	npu_debugfs_init(ndev);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(npu_device_register, DRM_ACCEL_NPU);
 
 /**
  * npu_device_unregister() - take the die away from userspace
@@ -121,6 +204,7 @@ void npu_device_unregister(struct npu_device *ndev)
 	for (i = 0; i < ndev->info.core_count; i++)
 		npu_core_quiesce(&ndev->cores[i]);
 }
+EXPORT_SYMBOL_NS_GPL(npu_device_unregister, DRM_ACCEL_NPU);
 
 /**
  * npu_device_mem_total() - memory local to the die

@@ -19,6 +19,7 @@
 /* Most cores one die may have: core masks are 32 bits in the UAPI. */
 #define NPU_MAX_CORES		16u
 
+struct module;
 struct npu_device;
 struct npu_job;
 struct npu_vm;
@@ -82,6 +83,42 @@ struct npu_backend_ops {
 };
 
 /**
+ * struct npu_backend - a driver of dies, as the core knows it
+ * @name: for messages, e.g. "virtual"
+ * @owner: module holding @ops and every function the backend hands to the
+ *         core; THIS_MODULE
+ * @ops: the callbacks
+ * @live: private: DRM devices of the backend's dies not yet released
+ *
+ * The core calls @ops for as long as a die's DRM device exists, which can
+ * be well after the die was unregistered: a file closed late unmaps its
+ * VMs, a BO freed late syncs its pages.  A backend in a module of its own
+ * must therefore stay loaded until then:
+ *
+ * - every open file of a die holds a reference on @owner, taken at open
+ *   (which fails with -ENODEV once @owner is going away) and dropped at
+ *   close, so the module cannot be removed while userspace holds a file
+ *   (or a CPU mapping, which holds the file);
+ * - what outlives the files (jobs still queued, BOs held through dma-bufs)
+ *   is waited for by npu_backend_unregister(), which returns only once
+ *   every DRM device created for the backend has been released.  A module
+ *   exit therefore first unregisters its dies (which cancels their jobs),
+ *   then calls npu_backend_unregister().
+ *
+ * The backend must not add DRM-managed (drmm) actions to a die: they would
+ * run at the device's release, possibly after the module is gone.  Its
+ * per-die state belongs to the die's parent device (devm), released when
+ * the die is unbound.
+ */
+struct npu_backend {
+	const char *name;
+	struct module *owner;
+	const struct npu_backend_ops *ops;
+	/* private: */
+	atomic_t live;
+};
+
+/**
  * struct npu_device_info - what a backend tells the core about a die
  * @model: &enum drm_npu_model
  * @die_index: index of the die in its package
@@ -105,7 +142,8 @@ struct npu_device_info {
  * struct npu_device - one die, exposed as one DRM accel device
  * @drm: the DRM device, embedded
  * @info: topology and model, fixed at probe
- * @ops: the backend
+ * @be: the backend driver of the die
+ * @ops: its callbacks, @be->ops
  * @backend: backend private data
  * @numa_node: node the die's memory comes from, or %NUMA_NO_NODE
  * @job_timeout_ms: a job that makes no progress for this long hangs;
@@ -128,6 +166,7 @@ struct npu_device_info {
 struct npu_device {
 	struct drm_device drm;
 	struct npu_device_info info;
+	struct npu_backend *be;
 	const struct npu_backend_ops *ops;
 	void *backend;
 	int numa_node;
@@ -148,9 +187,14 @@ static inline struct npu_device *to_npu_device(struct drm_device *drm)
 	return container_of(drm, struct npu_device, drm);
 }
 
+int npu_backend_register(struct npu_backend *be);
+void npu_backend_unregister(struct npu_backend *be);
+bool npu_backend_get(struct npu_device *ndev);
+void npu_backend_put(struct npu_device *ndev);
+
 struct npu_device *npu_device_create(struct device *parent,
 				     const struct npu_device_info *info,
-				     const struct npu_backend_ops *ops);
+				     struct npu_backend *be);
 int npu_device_register(struct npu_device *ndev);
 void npu_device_unregister(struct npu_device *ndev);
 u64 npu_device_mem_total(const struct npu_device *ndev);

@@ -114,9 +114,17 @@ static int npu_open(struct drm_device *drm, struct drm_file *file)
 	struct npu_file *nfile;
 	int ret;
 
+	/*
+	 * An open file calls the backend (its VMs, its BOs): the backend's
+	 * module stays until the file is closed.  See struct npu_backend.
+	 */
+	if (!npu_backend_get(ndev))
+		return -ENODEV;
 	nfile = kzalloc(sizeof(*nfile), GFP_KERNEL);
-	if (!nfile)
+	if (!nfile) {
+		npu_backend_put(ndev);
 		return -ENOMEM;
+	}
 	kref_init(&nfile->ref);
 	/* Jobs use the die until they are freed, after close() too. */
 	drm_dev_get(drm);
@@ -141,6 +149,7 @@ err_vms:
 err_put:
 	file->driver_priv = NULL;
 	npu_file_put(nfile);
+	npu_backend_put(ndev);
 	return ret;
 }
 
@@ -151,6 +160,11 @@ static void npu_postclose(struct drm_device *drm, struct drm_file *file)
 	npu_job_file_close(nfile);
 	npu_vm_file_close(nfile);
 	npu_file_put(nfile);
+	/*
+	 * What the file leaves behind (jobs still queued, shared BOs) holds
+	 * the DRM device, which npu_backend_unregister() waits for.
+	 */
+	npu_backend_put(to_npu_device(drm));
 }
 
 static void npu_show_fdinfo(struct drm_printer *p, struct drm_file *file)
@@ -305,16 +319,16 @@ static int __init npu_init(void)
 	npu_release_wq = alloc_workqueue("npu-release", 0, 0);
 	if (!npu_release_wq)
 		return -ENOMEM;
+	/*
+	 * Hardware backends only: the virtual NPU is a module of its own
+	 * (npu_virtual.ko), so that loading the driver on a board creates
+	 * nothing virtual.
+	 */
 	ret = npu_rk3588_init();
 	if (ret)
 		goto err_wq;
-	ret = npu_sim_init();
-	if (ret)
-		goto err_rk;
 	return 0;
 
-err_rk:
-	npu_rk3588_exit();
 err_wq:
 	destroy_workqueue(npu_release_wq);
 	return ret;
@@ -322,10 +336,10 @@ err_wq:
 
 static void __exit npu_exit(void)
 {
-	npu_sim_exit();
 	npu_rk3588_exit();
 	/*
-	 * No file is open (each holds the module), but jobs of closed files
+	 * No file is open (each holds the module), no other backend module
+	 * is loaded (each depends on this one), but jobs of closed files
 	 * may still wait in a scheduler to be killed and freed: the module
 	 * stays until their file states are gone and the work queue that
 	 * drops them has drained.
@@ -337,6 +351,6 @@ static void __exit npu_exit(void)
 module_init(npu_init);
 module_exit(npu_exit);
 
-MODULE_DESCRIPTION("Open NPU driver (RK3588, EIC7702, virtual NPU)");
+MODULE_DESCRIPTION("Open NPU driver (RK3588, EIC7702)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(DMA_BUF);

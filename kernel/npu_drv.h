@@ -60,14 +60,6 @@ static inline struct npu_file *to_npu_file(struct drm_file *file)
 
 void npu_file_put(struct npu_file *nfile);
 
-#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_VIRTUAL)
-int npu_sim_init(void);
-void npu_sim_exit(void);
-#else
-static inline int npu_sim_init(void) { return 0; }
-static inline void npu_sim_exit(void) { }
-#endif
-
 #if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_RK3588)
 int npu_rk3588_init(void);
 void npu_rk3588_exit(void);

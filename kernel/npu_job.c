@@ -1010,6 +1010,6 @@ void npu_job_file_close(struct npu_file *nfile)
 	}
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_KUNIT_TEST)
 #include "npu_job_test.c"
 #endif

@@ -718,6 +718,12 @@ static const struct npu_backend_ops npu_rk_ops = {
 	.vm_unmap = npu_rk_vm_unmap,
 };
 
+static struct npu_backend npu_rk_backend = {
+	.name = "rk3588",
+	.owner = THIS_MODULE,
+	.ops = &npu_rk_ops,
+};
+
 /* Core components: one per DT node, bound into the die in DT order. */
 
 static int npu_rk_core_bind(struct device *dev, struct device *master,
@@ -1008,7 +1014,7 @@ static int npu_rk_bind(struct device *dev)
 	struct npu_device *ndev;
 	int ret;
 
-	ndev = npu_device_create(dev, &info, &npu_rk_ops);
+	ndev = npu_device_create(dev, &info, &npu_rk_backend);
 	if (IS_ERR(ndev))
 		return dev_err_probe(dev, PTR_ERR(ndev), "cannot create die\n");
 	rk->ndev = ndev;
@@ -1151,6 +1157,9 @@ int npu_rk3588_init(void)
 	struct platform_device *pdev;
 	int ret;
 
+	ret = npu_backend_register(&npu_rk_backend);
+	if (ret)
+		return ret;
 	ret = bus_register_notifier(&platform_bus_type, &npu_rk_bus_nb);
 	if (ret)
 		return ret;
@@ -1190,8 +1199,9 @@ void npu_rk3588_exit(void)
 	platform_driver_unregister(&npu_rk_driver);
 	platform_driver_unregister(&npu_rk_core_driver);
 	bus_unregister_notifier(&platform_bus_type, &npu_rk_bus_nb);
+	npu_backend_unregister(&npu_rk_backend);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_KUNIT_TEST)
 #include "npu_rk3588_test.c"
 #endif

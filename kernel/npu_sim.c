@@ -7,7 +7,14 @@
  * die is a DT node, and is bound to a NUMA node when the machine has one
  * per die.  The platform driver below is a backend like any hardware one:
  * it fills in &struct npu_device_info and hands the die to the core.
+ *
+ * It is a module of its own, npu_virtual.ko, beside npu.ko (as vkms is
+ * beside the DRM core): npu.ko never creates a virtual die, loading this
+ * module does.  It reaches the core only through the backend interface of
+ * npu_device.h, exported in the DRM_ACCEL_NPU namespace.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -24,7 +31,6 @@
 
 #include "npu_core.h"
 #include "npu_device.h"
-#include "npu_drv.h"
 #include "npu_job.h"
 #include "npu_mmu.h"
 #include "npu_regcmd.h"
@@ -36,10 +42,15 @@
 /* The dies of the virtual package; hardware derives this from DT. */
 #define NPU_SIM_PACKAGE_ID	0x5e1u
 
-static int sim_enable = -1;
+/*
+ * Loading the module asks for the virtual NPU, so it is created by
+ * default; -1 is for setups that load the module everywhere and want it
+ * only where there is no NPU.
+ */
+static int sim_enable = 1;
 module_param(sim_enable, int, 0444);
 MODULE_PARM_DESC(sim_enable,
-		 "Create the virtual NPU: -1 when no NPU hardware is described (default), 0 never, 1 always");
+		 "Create the virtual dies: 1 always (default), -1 only when no NPU hardware is described, 0 never");
 
 static unsigned int sim_dies = 2;
 module_param(sim_dies, uint, 0444);
@@ -382,7 +393,7 @@ static int npu_sim_vm_init(struct npu_vm *vm)
 	struct npu_mmu_pt *pt;
 	int ret;
 
-	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL_ACCOUNT);
 	if (!pt)
 		return -ENOMEM;
 	ret = npu_mmu_pt_init(pt, vm->ndev->numa_node);
@@ -430,6 +441,12 @@ static const struct npu_backend_ops npu_sim_ops = {
 	.vm_map = npu_sim_vm_map,
 	.vm_unmap = npu_sim_vm_unmap,
 	.bo_sync = npu_sim_bo_sync,
+};
+
+static struct npu_backend npu_sim_backend = {
+	.name = "virtual",
+	.owner = THIS_MODULE,
+	.ops = &npu_sim_ops,
 };
 
 static int npu_sim_backend_init(struct npu_device *ndev)
@@ -515,7 +532,7 @@ static int npu_sim_probe(struct platform_device *pdev)
 	if (ret)
 		return dev_err_probe(&pdev->dev, ret, "no 40-bit DMA\n");
 
-	ndev = npu_device_create(&pdev->dev, &info, &npu_sim_ops);
+	ndev = npu_device_create(&pdev->dev, &info, &npu_sim_backend);
 	if (IS_ERR(ndev))
 		return dev_err_probe(&pdev->dev, PTR_ERR(ndev),
 				     "cannot create virtual die\n");
@@ -611,29 +628,47 @@ static int npu_sim_create_die(unsigned int die)
 	return 0;
 }
 
-/**
- * npu_sim_init() - register the virtual backend and create its dies
- *
- * Return: 0 or a negative errno; nothing is left registered on failure.
- */
-int npu_sim_init(void)
+/* Copies of the non-coherent model that no BO release took back (imports). */
+static void npu_sim_memory_free(void)
+{
+	unsigned long pfn;
+	struct page *copy;
+
+	xa_for_each(&npu_sim_memory, pfn, copy)
+		__free_page(copy);
+	xa_destroy(&npu_sim_memory);
+}
+
+static void npu_sim_exit(void)
+{
+	npu_sim_destroy_dies();
+	platform_driver_unregister(&npu_sim_driver);
+	/* Jobs of closed files were cancelled with their dies; BOs may stay. */
+	npu_backend_unregister(&npu_sim_backend);
+	npu_sim_memory_free();
+}
+
+static int __init npu_sim_init(void)
 {
 	unsigned int die;
 	int ret;
 
-	if (!npu_sim_wanted())
-		return 0;
 	if (!sim_dies || sim_dies > NPU_SIM_MAX_DIES ||
 	    !sim_cores || sim_cores > NPU_MAX_CORES) {
-		pr_err("npu: sim_dies must be 1..%u and sim_cores 1..%u\n",
+		pr_err("sim_dies must be 1..%u and sim_cores 1..%u\n",
 		       NPU_SIM_MAX_DIES, NPU_MAX_CORES);
 		return -EINVAL;
 	}
-
+	ret = npu_backend_register(&npu_sim_backend);
+	if (ret)
+		return ret;
 	ret = platform_driver_register(&npu_sim_driver);
 	if (ret)
 		return ret;
-
+	if (!npu_sim_wanted()) {
+		pr_info("no virtual dies (sim_enable=%d)\n", sim_enable);
+		return 0;
+	}
 	for (die = 0; die < sim_dies; die++) {
 		ret = npu_sim_create_die(die);
 		if (ret) {
@@ -644,15 +679,13 @@ int npu_sim_init(void)
 	return 0;
 }
 
-/**
- * npu_sim_exit() - remove the virtual dies and their driver
- */
-void npu_sim_exit(void)
-{
-	npu_sim_destroy_dies();
-	platform_driver_unregister(&npu_sim_driver);
-}
+module_init(npu_sim_init);
+module_exit(npu_sim_exit);
 
-#if IS_ENABLED(CONFIG_KUNIT)
+MODULE_DESCRIPTION("Virtual NPU for the open NPU driver");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DRM_ACCEL_NPU);
+
+#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_KUNIT_TEST)
 #include "npu_sim_test.c"
 #endif

@@ -437,6 +437,6 @@ void npu_vm_debugfs_show(struct seq_file *m, struct npu_device *ndev)
 	}
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_KUNIT_TEST)
 #include "npu_vm_test.c"
 #endif

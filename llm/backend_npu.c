@@ -398,7 +398,7 @@ static void explain_open_error(unsigned int index, int ret)
 	if (n > 0 && ret == -ENODEV)
 		llm_err("npu: no NPU die %u: this system has %d", index, n);
 	else if (n == 0 || n == -ENODEV)
-		llm_err("npu: no NPU found (no /dev/accel/accel* or render node of the npu driver): is npu.ko loaded?");
+		llm_err("npu: no NPU found (no /dev/accel/accel* or render node of the npu driver): is npu.ko loaded (npu_virtual.ko for the virtual NPU)?");
 	else
 		llm_err("npu: cannot open NPU die %u: %s", index, strerror(-ret));
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Build kernel/npu.ko out of tree against the cached Debian headers, at
+# Build kernel/npu.ko and kernel/npu_virtual.ko (the virtual NPU) out of
+# tree against the cached Debian headers, at
 # W=1 with every warning an error.  Extra make arguments (C=1, clean)
 # are passed on.
 #
 # ARCH=arm64 cross-builds (gcc-aarch64-linux-gnu, headers from
 # ARCH=arm64 tools/setup.sh) in a mirror of the sources under
-# build/module-arm64, so that kernel/npu.ko stays the amd64 module the
-# VM tests load; the result is build/module-arm64/kernel/npu.ko.
+# build/module-arm64, so that kernel/*.ko stay the amd64 modules the
+# VM tests load; the results are build/module-arm64/kernel/*.ko.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"

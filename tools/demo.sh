@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Set up everything and run the demo: build npu.ko and the userspace, boot
-# the Debian 6.12 kernel in QEMU, insmod the module and run npu-llm on the
-# virtual NPU: a story from stories260K with every matmul on the NPU, then
-# its statistics (submits per token, per-core busy time from fdinfo) and
-# the per-core job counters of sysfs before and after.  Then llama.cpp,
-# unmodified, on the same model's GGUF with libggml-npu: -ngl 99 puts its
-# layers on both dies, and the backend says what it ran.
+# Set up everything and run the demo: build npu.ko, npu_virtual.ko and the
+# userspace, boot the Debian 6.12 kernel in QEMU, insmod the modules and
+# run npu-llm on the virtual NPU: a story from stories260K with every
+# matmul on the NPU, then its statistics (submits per token, per-core busy
+# time from fdinfo) and the per-core job counters of sysfs before and
+# after.  Then llama.cpp, unmodified, on the same model's GGUF with
+# libggml-npu: -ngl 99 puts its layers on both dies, and the backend says
+# what it ran.
 #
 # Environment: NPU_MODEL, NPU_TOKENIZER (default: stories260K.bin and
 # tok512.bin in ../shared/models), NPU_DTYPE (fp16|int8), NPU_STEPS.
@@ -29,7 +30,7 @@ opts=(-Dkselftest_dir="$KSRC/tools/testing/selftests"
 meson setup "$NPU_BUILD" "${opts[@]}" >/dev/null
 ninja -C "$NPU_BUILD" >/dev/null
 
-step "build npu.ko against $KREL"
+step "build npu.ko and npu_virtual.ko against $KREL"
 bash tools/build-module.sh >/dev/null
 
 # The model: stories260K from the shared models directory next to the
@@ -57,7 +58,7 @@ EOF
 	run="npu-llm --load-format dummy --config 288,768,6,6,6,32000,256 --device npu --dtype ${NPU_DTYPE:-fp16} -n 16"
 fi
 
-step "boot the VM, insmod npu.ko, run npu-llm on the virtual NPU"
+step "boot the VM, insmod npu.ko and npu_virtual.ko, run npu-llm on the virtual NPU"
 bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/tools/npu-query" \
 	--bin "$NPU_BUILD/llm/npu-llm" "${data[@]}" \
 	'npu-query' \
@@ -67,6 +68,6 @@ bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/tools/npu-query" \
 
 gguf=$models/stories260K.gguf
 [ -f "$gguf" ] || { echo "No $gguf: the llama.cpp part needs it."; exit 0; }
-step "boot the VM, insmod npu.ko, run llama.cpp's llama-simple with libggml-npu (-ngl 99)"
+step "boot the VM, insmod npu.ko and npu_virtual.ko, run llama.cpp's llama-simple with libggml-npu (-ngl 99)"
 exec bash tools/llama-vm.sh --timeout 900 --data "$gguf" --env GGML_NPU_STATS=1 -- \
 	llama-simple -m stories260K.gguf -ngl 99 -n 120 "Once upon a time"

@@ -4,11 +4,11 @@
 # The arm64 lane, one step per call so that test-all.sh counts each:
 #   setup  ARCH=arm64 tools/setup.sh: cross compiler, QEMU, and Debian's
 #          arm64 6.12 kernel, headers and static busybox, extracted
-#   build  cross-build npu.ko against the arm64 headers, W=1, warnings
-#          are errors (build/module-arm64/kernel/npu.ko)
+#   build  cross-build npu.ko and npu_virtual.ko against the arm64
+#          headers, W=1, warnings are errors (build/module-arm64/kernel/)
 #   vm     cross-build the kselftests and libnpu's device test (static,
 #          meson cross file) and libggml-npu.so, boot Debian's arm64 kernel in
-#          qemu-system-aarch64 (TCG) with the arm64 npu.ko and run them
+#          qemu-system-aarch64 (TCG) with the arm64 modules and run them
 #          on the virtual NPU, through its render node
 # Debian's arm64 kernel has no DRM_ACCEL: there the module registers a
 # render node (npu_drv.c), which libnpu finds.
@@ -24,7 +24,9 @@ build)
 	ARCH=arm64 bash "$here/build-module.sh"
 	npu_kernel_paths arm64
 	ko=$NPU_BUILD/module-arm64/kernel/npu.ko
-	file "$ko" | grep -q 'ARM aarch64' || { echo "lane-arm64: $ko is not an arm64 module"; exit 1; }
+	for m in "$ko" "$NPU_BUILD/module-arm64/kernel/npu_virtual.ko"; do
+		file "$m" | grep -q 'ARM aarch64' || { echo "lane-arm64: $m is not an arm64 module"; exit 1; }
+	done
 	grep -q '^CONFIG_DRM_ACCEL=y' "$KDIR/.config" ||
 		echo "lane-arm64: $KREL has no DRM_ACCEL: npu.ko registers a render node there"
 	echo "lane-arm64: $ko for $KREL" ;;
@@ -68,7 +70,8 @@ INI
 	file -L "$bdir/llm/ggml-npu/libggml-npu.so" | grep -q 'shared object, ARM aarch64' ||
 		{ echo "lane-arm64: libggml-npu.so was not cross-built for arm64"; exit 1; }
 	echo "lane-arm64: $(file -L "$bdir/llm/ggml-npu/libggml-npu.so" | cut -d, -f1-2)"
-	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] || ARCH=arm64 bash "$here/build-module.sh" >/dev/null
+	[ -f "$NPU_BUILD/module-arm64/kernel/npu.ko" ] && [ -f "$NPU_BUILD/module-arm64/kernel/npu_virtual.ko" ] ||
+		ARCH=arm64 bash "$here/build-module.sh" >/dev/null
 
 	# As in test-all.sh: libnpu's device test first, teardown_test last.
 	mapfile -t tests < <(find "$bdir/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test | sort |

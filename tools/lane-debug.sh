@@ -5,8 +5,9 @@
 # injection and KUnit, on Debian's 6.12 source built as a debug kernel.
 #
 #  1. build the debug kernel, or take it from the cache (tools/debug-kernel.sh)
-#  2. build npu.ko against it, W=1, warnings are errors (KUnit suites in)
-#  3. one guest boot: the KUnit suites run as npu.ko loads; every kselftest,
+#  2. build npu.ko and npu_virtual.ko against it, W=1, warnings are errors
+#     (KUnit suites in both)
+#  3. one guest boot: the KUnit suites run as the modules load; every kselftest,
 #     libnpu's device test, the fuzzer (60 s, fixed seed), the fault-
 #     injection storm and the npu-llm demo (80 steps under KASAN: its text
 #     must be the start of the reference story) run; after rmmod the guest scans
@@ -25,7 +26,7 @@ bash tools/debug-kernel.sh
 kdir=$(bash tools/debug-kernel.sh --print-dir)
 echo "lane: debug kernel ready after $((SECONDS - t0)) s"
 
-# npu.ko for the debug kernel, built apart from the Debian one.
+# The modules for the debug kernel, built apart from the Debian ones.
 mod=$NPU_BUILD/debug-module
 rm -rf "$mod"
 mkdir -p "$mod"
@@ -34,7 +35,7 @@ mkdir -p "$mod"
 git ls-files -co --exclude-standard -- 'kernel/*.[ch]' kernel/Makefile kernel/Kconfig uapi |
 	tar -cf - -T - | tar -xf - -C "$mod"
 make -s -C "$kdir" M="$mod/kernel" W=1 KCFLAGS=-Werror modules
-echo "lane: npu.ko built against the debug kernel"
+echo "lane: npu.ko and npu_virtual.ko built against the debug kernel"
 
 models=$NPU_TOP/../shared/models
 bins=() datas=() cmds=()
@@ -42,7 +43,7 @@ while IFS= read -r t; do
 	bins+=(--bin "$t"); cmds+=("$(basename "$t")")
 done < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test | sort |
 	awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')
-# teardown_test reloads the module: the KUnit suites run a second time.
+# teardown_test reloads the modules: the KUnit suites run again.
 bins+=(--bin "$NPU_BUILD/libnpu/test-device" --bin "$NPU_BUILD/selftests/fuzz_ioctl"
 	--bin "$NPU_BUILD/llm/npu-llm" --data tools/tests/fault-storm.sh)
 for f in stories260K.bin tok512.bin stories260K.greedy200.txt; do

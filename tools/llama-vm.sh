@@ -3,7 +3,8 @@
 #
 # Run a tool of the pinned llama.cpp build (tools/llama-cpp.sh) in the test
 # VM, unmodified, with libggml-npu loaded through GGML_BACKEND_PATH and
-# npu.ko inserted; the guest kernel log is checked as for every VM run.
+# npu.ko and npu_virtual.ko inserted; the guest kernel log is checked as
+# for every VM run.
 #
 # usage: llama-vm.sh [--data FILE]... [--env NAME=VALUE]... [--param P=V]...
 #                    [--timeout SEC] [--no-npu] [--shell 'COMMAND'] -- TOOL [ARGS...]

@@ -41,7 +41,7 @@ static void usage(FILE *f)
 
 static int no_npu(void)
 {
-	fprintf(stderr, PROG ": no NPU device found (is npu.ko loaded?)\n");
+	fprintf(stderr, PROG ": no NPU device found (is npu.ko loaded, and npu_virtual.ko for the virtual NPU?)\n");
 	return 1;
 }
 

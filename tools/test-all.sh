@@ -84,7 +84,7 @@ stage "sparse" bash tools/sparse.sh
 stage "vm splat check" bash tools/tests/vm-splat-check.sh
 
 # Every kselftest binary, in one guest boot.
-# teardown_test unloads and reloads the module: it goes last.  coherency_test
+# teardown_test unloads and reloads the modules: it goes last.  coherency_test
 # needs the non-coherent model: it has a boot of its own below.
 mapfile -t tests < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test 2>/dev/null |
 	sort | awk '/teardown_test$/ { last = $0; next } { print } END { if (last) print last }')

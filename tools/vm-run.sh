@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 #
 # Boot the cached Debian 6.12 kernel in QEMU (TCG, 8 GiB over two NUMA
-# nodes), insmod npu.ko and run commands in the guest; stream their output
-# and return their status.  The guest's kernel log is part of the result:
-# any WARN, BUG, oops, KASAN, UBSAN, lockdep, refcount or list-corruption
-# report, hung task, lockup or RCU stall
-# fails the run, and so does an rmmod of npu that does not succeed.
+# nodes), insmod npu.ko and npu_virtual.ko (the virtual NPU) and run
+# commands in the guest; stream their output and return their status.
+# The guest's kernel log is part of the result: any WARN, BUG, oops, KASAN,
+# UBSAN, lockdep, refcount or list-corruption report, hung task, lockup or
+# RCU stall fails the run, and so does an rmmod of npu_virtual or npu that
+# does not succeed.
 #
 # usage: vm-run.sh [options] [--] 'command' ['command' ...]
 #   --bin FILE      copy FILE (a static program) into the guest's /usr/bin
@@ -15,14 +16,16 @@
 #                   library it needs and the dynamic loader; the guest
 #                   finds them through LD_LIBRARY_PATH=/usr/lib/dyn
 #   --data FILE     copy FILE into the guest's /data (the commands' cwd)
-#   --param P=V     npu.ko module parameter (repeatable)
+#   --param P=V     module parameter (repeatable): sim_* ones are the
+#                   virtual NPU's (npu_virtual.ko), the others npu.ko's
+#   --no-virtual    insmod npu.ko alone: no virtual NPU
 #   --timeout SEC   whole-run limit (default 600)
 #   --log FILE      keep the full serial log there
-#   --no-npu        do not insmod npu.ko (harness self-checks only)
-#   --kernel K      debian (default): Debian's 6.12 kernel and npu.ko built
+#   --no-npu        do not insmod the modules (harness self-checks only)
+#   --kernel K      debian (default): Debian's 6.12 kernel and the modules built
 #                   against its headers; debug: the lane's debug kernel
 #                   (tools/debug-kernel.sh: KASAN, lockdep, kmemleak, KUnit,
-#                   CMA) and npu.ko built against it (tools/lane-debug.sh);
+#                   CMA) and the modules built against it (tools/lane-debug.sh);
 #                   the guest scans kmemleak after rmmod and any report
 #                   fails the run
 #
@@ -33,15 +36,21 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
-bins=() dyns=() datas=() params=() cmds=()
-timeout_s=600 logfile= load_npu=1 kernel=debian
+bins=() dyns=() datas=() params=() vparams=() cmds=()
+timeout_s=600 logfile= load_npu=1 load_virtual=1 kernel=debian
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin) bins+=("$2"); shift 2 ;;
 	--dyn) dyns+=("$2"); shift 2 ;;
 	--data) datas+=("$2"); shift 2 ;;
-	--param) params+=("$2"); shift 2 ;;
+	--param)
+		case $2 in
+		sim_*) vparams+=("$2") ;;
+		*) params+=("$2") ;;
+		esac
+		shift 2 ;;
+	--no-virtual) load_virtual=0; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) logfile=$2; shift 2 ;;
 	--no-npu) load_npu=0; shift ;;
@@ -76,8 +85,14 @@ debug)
 	extra_append="cma=256M kasan_multi_shot" ;;
 *) echo "vm-run: --kernel $kernel: debian or debug" >&2; exit 64 ;;
 esac
-if [ $load_npu = 1 ] && [ ! -f "$ko" ]; then
-	echo "vm-run: $ko not built; run tools/build-module.sh" >&2; exit 64
+vko=$(dirname "$ko")/npu_virtual.ko
+if [ $load_npu = 1 ]; then
+	for f in "$ko" "$vko"; do
+		[ -f "$f" ] || { echo "vm-run: $f not built; run tools/build-module.sh" >&2; exit 64; }
+	done
+fi
+if [ $load_virtual = 0 ] && [ ${#vparams[@]} -gt 0 ]; then
+	echo "vm-run: --param ${vparams[0]} is for the virtual NPU, which --no-virtual leaves out" >&2; exit 64
 fi
 for f in "${bins[@]}" "${dyns[@]}" "${datas[@]}"; do
 	[ -f "$f" ] || { echo "vm-run: no such file: $f" >&2; exit 64; }
@@ -123,8 +138,15 @@ for m in $deps; do
 	esac
 	echo "$n" >> "$root/modules/order"
 done
-[ $load_npu = 1 ] && cp "$ko" "$root/npu/npu.ko"
+# npu_virtual.ko is copied for every run (teardown_test reloads it);
+# /npu/virtual says whether the guest loads it at boot.
+if [ $load_npu = 1 ]; then
+	cp "$ko" "$root/npu/npu.ko"
+	cp "$vko" "$root/npu/npu_virtual.ko"
+	[ $load_virtual = 0 ] || : > "$root/npu/virtual"
+fi
 echo "${params[*]}" > "$root/npu/params"
+echo "${vparams[*]}" > "$root/npu/vparams"
 for f in "${bins[@]}"; do cp "$f" "$root/usr/bin/"; done
 # Dynamically linked files: their libraries as ldd resolves them on this
 # machine (same architecture), under the names the loader asks for.
@@ -174,6 +196,10 @@ for m in $(cat /modules/order); do
 done
 if [ -f /npu/npu.ko ]; then
 	insmod /npu/npu.ko $(cat /npu/params) || { echo "NPU-VM: insmod npu failed"; rc=3; }
+	if [ $rc = 0 ] && [ -f /npu/virtual ]; then
+		insmod /npu/npu_virtual.ko $(cat /npu/vparams) ||
+			{ echo "NPU-VM: insmod npu_virtual failed"; rc=3; }
+	fi
 fi
 echo "NPU-VM: ready after $(cut -d' ' -f1 /proc/uptime) s"
 if [ $rc = 0 ]; then
@@ -189,9 +215,12 @@ if [ $rc = 0 ]; then
 	done < /commands
 	cd /
 fi
-if [ -f /npu/npu.ko ] && grep -q '^npu ' /proc/modules; then
-	rmmod npu || { echo "NPU-VM: rmmod npu failed"; [ $rc = 0 ] && rc=2; }
-fi
+# The virtual NPU first: it uses npu.ko.
+for m in npu_virtual npu; do
+	if [ -f /npu/npu.ko ] && grep -q "^$m " /proc/modules; then
+		rmmod $m || { echo "NPU-VM: rmmod $m failed"; [ $rc = 0 ] && rc=2; }
+	fi
+done
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# twice: an object is reported once two scans found it unreferenced
 	echo scan > /sys/kernel/debug/kmemleak; sleep 1
@@ -274,6 +303,6 @@ fi
 case $result in
 0) echo "ok: every command passed, guest log clean"; exit 0 ;;
 1) echo "FAIL: a command failed"; exit 1 ;;
-2) echo "FAIL: rmmod npu failed"; exit 2 ;;
+2) echo "FAIL: rmmod npu_virtual or npu failed"; exit 2 ;;
 *) echo "FAIL: guest setup failed (result $result)"; exit 3 ;;
 esac

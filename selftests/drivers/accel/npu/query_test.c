@@ -16,7 +16,7 @@ FIXTURE_SETUP(query)
 {
 	self->fd = -1;
 	if (!npu_count())
-		SKIP(return, "no npu device: is npu.ko loaded?");
+		SKIP(return, "no npu device: are npu.ko and npu_virtual.ko loaded?");
 	self->fd = npu_open(0);
 	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(errno));
 }
@@ -116,7 +116,7 @@ TEST(all_dies_form_one_package)
 	int n = npu_count(), nodes = online_nodes(), i, j;
 
 	if (!n)
-		SKIP(return, "no npu device: is npu.ko loaded?");
+		SKIP(return, "no npu device: are npu.ko and npu_virtual.ko loaded?");
 	for (i = 0; i < n; i++) {
 		int fd = npu_open(i);
 

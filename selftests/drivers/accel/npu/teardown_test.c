@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
  * Taking the driver away under load: unbinding a die with files open
- * and jobs queued, and unloading the module right after the last file
- * with jobs still running closed.  Nothing hangs, nothing leaks into the
- * kernel log, and the die comes back.  Run last: it reloads npu.ko.
+ * and jobs queued, and unloading the modules right after the last file
+ * with jobs still running closed.  The virtual NPU's module stays while
+ * anything of it is in use: an open file or a CPU mapping refuses its
+ * removal, a shared BO delays it.  Nothing hangs, nothing leaks into the
+ * kernel log, and the dies come back.  Run last: it reloads npu.ko and
+ * npu_virtual.ko (from /npu, with the parameters of /npu/params and
+ * /npu/vparams, as tools/vm-run.sh loaded them).
  */
+#include <sys/wait.h>
+
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
 
 #define DRV	"/sys/bus/platform/drivers/npu-virtual/"
-#define MODULE	"/npu/npu.ko"
+#define LOAD_NPU	"insmod /npu/npu.ko $(cat /npu/params 2>/dev/null)"
+#define LOAD_VIRTUAL	"insmod /npu/npu_virtual.ko $(cat /npu/vparams 2>/dev/null)"
 
 static int ioc(int fd, unsigned long req, void *arg)
 {
@@ -152,6 +159,81 @@ TEST(unbind_dies_sharing_a_buffer)
 	close(fd0);
 }
 
+/* Whether a module is loaded. */
+static int loaded(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * An open file, then a CPU mapping that outlives its file, pin the
+ * virtual NPU's module (the core would call into it at close); npu.ko is
+ * pinned by npu_virtual.ko.  Without npu_virtual.ko, npu.ko alone shows
+ * no die on a machine without NPU hardware.
+ */
+TEST(rmmod_refused_while_in_use)
+{
+	struct npu_bo bo;
+	int fd;
+
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &bo));
+	EXPECT_NE(0, system("rmmod npu_virtual 2>/dev/null"));
+	EXPECT_NE(0, system("rmmod npu 2>/dev/null"));
+	close(fd);
+	EXPECT_NE(0, system("rmmod npu_virtual 2>/dev/null"))
+		TH_LOG("removed while a CPU mapping holds a file");
+	ASSERT_TRUE(loaded("npu_virtual"));
+	((volatile uint64_t *)bo.cpu)[0] = 1;	/* still backed */
+	munmap(bo.cpu, bo.size);
+
+	ASSERT_EQ(0, system("rmmod npu_virtual"));
+	EXPECT_TRUE(loaded("npu"));
+	EXPECT_EQ(0, npu_count()) TH_LOG("npu.ko alone has dies");
+	ASSERT_EQ(0, system(LOAD_VIRTUAL));
+	EXPECT_LT(0, npu_count());
+}
+
+/*
+ * A BO shared through a dma-buf outlives its file and die: removing the
+ * module waits for it (its release still goes through the backend), and
+ * completes once the dma-buf is closed.
+ */
+TEST(rmmod_waits_for_shared_bo)
+{
+	struct npu_bo bo;
+	int fd, dmabuf, status;
+	pid_t pid;
+
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &bo));
+	munmap(bo.cpu, bo.size);
+	dmabuf = npu_export(fd, bo.handle);
+	ASSERT_LE(0, dmabuf);
+	close(fd);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp("rmmod", "rmmod", "npu_virtual", (char *)NULL);
+		_exit(127);
+	}
+	usleep(1000000);
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG))
+		TH_LOG("rmmod did not wait for the shared BO");
+	close(dmabuf);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_FALSE(loaded("npu_virtual"));
+	ASSERT_EQ(0, system(LOAD_VIRTUAL));
+	EXPECT_LT(0, npu_count());
+}
+
 TEST(rmmod_with_jobs_running)
 {
 	uint64_t ids[3];
@@ -161,10 +243,10 @@ TEST(rmmod_with_jobs_running)
 	ASSERT_LE(0, fd);
 	usleep(50000);
 	close(fd);	/* the jobs are still queued or running */
-	ret = system("rmmod npu");
+	ret = system("rmmod npu_virtual && rmmod npu");
 	ASSERT_EQ(0, ret) TH_LOG("rmmod with jobs in flight failed");
-	ret = system("insmod " MODULE);
-	ASSERT_EQ(0, ret) TH_LOG("reloading npu.ko failed");
+	ret = system(LOAD_NPU " && " LOAD_VIRTUAL);
+	ASSERT_EQ(0, ret) TH_LOG("reloading npu.ko and npu_virtual.ko failed");
 	fd = npu_open(0);
 	ASSERT_LE(0, fd);
 	{

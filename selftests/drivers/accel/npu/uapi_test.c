@@ -15,7 +15,7 @@ FIXTURE(uapi) {
 FIXTURE_SETUP(uapi)
 {
 	self->fd = npu_open(0);
-	ASSERT_LE(0, self->fd) TH_LOG("no npu device: is npu.ko loaded?");
+	ASSERT_LE(0, self->fd) TH_LOG("no npu device: are npu.ko and npu_virtual.ko loaded?");
 }
 
 FIXTURE_TEARDOWN(uapi)
