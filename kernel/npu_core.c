@@ -134,20 +134,29 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 {
 	struct dma_fence *fence;
 	struct npu_job *job;
+	bool cookie;
 
 	if (WARN_ON_ONCE(result >= ARRAY_SIZE(npu_task_results)))
 		result = NPU_TASK_ERROR;
 
+	/*
+	 * From a task's end to the fence: nothing here may allocate memory
+	 * or wait for a fence (lockdep checks it).  Starting the next task
+	 * of the same job needs no new IOMMU domain and no power-up.
+	 */
+	cookie = dma_fence_begin_signalling();
 	mutex_lock(&core->job_lock);
 	job = core->in_flight;
 	if (!job || core->run_seq != seq) {
 		mutex_unlock(&core->job_lock);
+		dma_fence_end_signalling(cookie);
 		return;
 	}
 	atomic_inc(&core->progress);
 	if (result == NPU_TASK_OK && job->next_task < job->task_count) {
 		core->ndev->ops->task_start(core, job, job->next_task++);
 		mutex_unlock(&core->job_lock);
+		dma_fence_end_signalling(cookie);
 		return;
 	}
 	/* Only a rejected job has a reason, whatever the backend left. */
@@ -159,6 +168,7 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 
 	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
+	dma_fence_end_signalling(cookie);
 }
 EXPORT_SYMBOL_NS_GPL(npu_core_task_done, DRM_ACCEL_NPU);
 

@@ -439,12 +439,17 @@ static struct npu_job *npu_job_create(struct drm_file *file,
 	atomic_inc(&nfile->jobs);
 
 	job->record = kzalloc(sizeof(*job->record), GFP_KERNEL_ACCOUNT);
-	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL_ACCOUNT);
-	if (!job->record || !job->hw_fence) {
+	if (!job->record) {
 		ret = -ENOMEM;
 		goto err_put;
 	}
+	/* Before the next failure: the job's release puts the record. */
 	kref_init(&job->record->ref);
+	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL_ACCOUNT);
+	if (!job->hw_fence) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
 
 	ret = npu_job_copy_tasks(ndev, job, args);
 	if (ret)
