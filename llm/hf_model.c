@@ -387,16 +387,20 @@ static int compare_names(const void *a, const void *b)
 static int hf_check_placement(struct hf_dir *h)
 {
 	qsort(h->t, (size_t)h->n, sizeof(*h->t), compare_names);
-	for (int i = 0; i < h->n; i++) {
+	for (int i = 1; i < h->n; i++) {
 		const struct llm_st_tensor *t = &h->t[i];
-		struct json_object *v;
 
-		if (i && !strcmp(t->name, h->t[i - 1].name)) {
+		if (!strcmp(t->name, h->t[i - 1].name)) {
 			llm_err("%s: tensor %s is in shard %s and again in shard %s",
 				h->dir, t->name, h->shard_name[h->t[i - 1].shard],
 				h->shard_name[t->shard]);
 			return -1;
 		}
+	}
+	for (int i = 0; i < h->n; i++) {
+		const struct llm_st_tensor *t = &h->t[i];
+		struct json_object *v;
+
 		if (!h->weight_map)
 			continue;
 		if (!json_object_object_get_ex(h->weight_map, t->name, &v)) {
@@ -430,6 +434,37 @@ static const char *hf_expected_in(struct hf_dir *h, const char *name)
 	if (h->weight_map && json_object_object_get_ex(h->weight_map, name, &v))
 		return json_object_get_string(v);
 	return h->n_shards == 1 ? h->shard_name[0] : "any shard";
+}
+
+static const char scale_suffix[] = "_scale_inv";
+
+/* The weight a "<weight>_scale_inv" scales, into buf; 0 if not a scale. */
+static int scaled_weight(const char *name, char *buf, size_t size)
+{
+	size_t len = strlen(name), sl = sizeof(scale_suffix) - 1;
+
+	if (len <= sl || strcmp(name + len - sl, scale_suffix) || len - sl >= size)
+		return 0;
+	memcpy(buf, name, len - sl);
+	buf[len - sl] = '\0';
+	return 1;
+}
+
+/* Before anything else is looked at: no scale without its weight. */
+static int hf_check_scales(struct hf_dir *h)
+{
+	char base[LLM_ST_NAME_MAX];
+
+	for (int i = 0; i < h->n; i++) {
+		if (scaled_weight(h->t[i].name, base, sizeof(base)) &&
+		    !hf_find(h, base)) {
+			llm_err("%s/%s: tensor %s: a scale without its weight %s",
+				h->dir, h->shard_name[h->t[i].shard],
+				h->t[i].name, base);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -503,7 +538,7 @@ static int hf_matrix(struct hf_dir *h, const char *name, int rows, int cols,
 	w->rows = rows;
 	w->cols = cols;
 	w->heads = heads;
-	snprintf(sname, sizeof(sname), "%s_scale_inv", name);
+	snprintf(sname, sizeof(sname), "%s%s", name, scale_suffix);
 	s = hf_find(h, sname);
 	if (w->t->dtype != LLM_ST_F8_E4M3) {
 		if (s) {
@@ -694,10 +729,9 @@ static int hf_layer(struct llm_model *m, struct hf_dir *h, int l,
 	       hf_set_group(m, h, &L->ffn_out, down, dtype) ? -1 : 0;
 }
 
-/* What no place in the model took: an orphan scale, or a stray tensor. */
+/* What no place in the model took: a stray tensor, or a stray scale. */
 static int hf_check_unused(const struct hf_dir *h)
 {
-	static const char scale_suffix[] = ".weight_scale_inv";
 	static const char inv_freq[] = ".rotary_emb.inv_freq";
 
 	for (int i = 0; i < h->n; i++) {
@@ -710,15 +744,8 @@ static int hf_check_unused(const struct hf_dir *h)
 		if (len > sizeof(inv_freq) - 1 &&
 		    !strcmp(t->name + len - (sizeof(inv_freq) - 1), inv_freq))
 			continue;
-		if (len > sizeof(scale_suffix) - 1 &&
-		    !strcmp(t->name + len - (sizeof(scale_suffix) - 1), scale_suffix))
-			llm_err("%s/%s: tensor %s: a scale without its weight %.*s.weight",
-				h->dir, h->shard_name[t->shard], t->name,
-				(int)(len - (sizeof(scale_suffix) - 1)), t->name);
-		else
-			llm_err("%s/%s: tensor %s is not part of a %s model",
-				h->dir, h->shard_name[t->shard], t->name,
-				h->info.arch);
+		llm_err("%s/%s: tensor %s is not part of a %s model",
+			h->dir, h->shard_name[t->shard], t->name, h->info.arch);
 		return -1;
 	}
 	return 0;
@@ -748,7 +775,7 @@ int llm_model_load_hf(struct llm_model *m, const char *dir,
 	memset(m, 0, sizeof(*m));
 	m->format = "hf";
 	if (llm_hf_config(dir, &m->cfg, &h.info) || hf_shards(&h) ||
-	    hf_map_shards(&h) || hf_check_placement(&h) ||
+	    hf_map_shards(&h) || hf_check_placement(&h) || hf_check_scales(&h) ||
 	    llm_model_layout(m))
 		goto fail;
 	m->token_embd = hf_plain(m, &h, "model.embed_tokens.weight",
