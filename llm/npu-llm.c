@@ -335,8 +335,9 @@ static int parse_config(const char *s, struct llm_config *c, int *shared)
 
 /*
  * A Hugging Face directory is converted at load to what the run needs:
- * fp32 for the cpu (and the references of --verify and --compare), the
- * NPU's type otherwise, so that FP8 or BF16 weights never exist as fp32.
+ * fp32 for the cpu (and the references of --verify and --compare, unless
+ * --reference is another model), the NPU's type otherwise, so that FP8
+ * or BF16 weights never exist as fp32.
  */
 static int load_model(struct llm_model *m, const struct options *o)
 {
@@ -353,7 +354,8 @@ static int load_model(struct llm_model *m, const struct options *o)
 	if (o->format == LLM_FORMAT_AUTO && llm_hf_detect(o->checkpoint))
 		return llm_model_load_hf(m, o->checkpoint,
 					 strcmp(o->device, "npu") || o->verify ||
-					 o->compare ? LLM_DTYPE_FP32 : o->dtype,
+					 (o->compare && !o->reference) ?
+					 LLM_DTYPE_FP32 : o->dtype,
 					 !o->tokenizer);
 	return llm_model_load(m, o->checkpoint, o->format, !o->tokenizer);
 }

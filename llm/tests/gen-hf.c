@@ -615,5 +615,11 @@ int main(int argc, char **argv)
 		write_index(argv[3], shards);
 	write_config(argv[3], &c, t, block);
 	write_tokenizer(argv[3]);
+	for (int i = 0; i < n_tensors - is("duplicate"); i++)
+		free(tensors[i].bytes);
+	for (int i = 0; i < n_toks; i++)
+		free(toks[i].s);
+	free(toks);
+	free(w);
 	return 0;
 }
