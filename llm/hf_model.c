@@ -240,6 +240,11 @@ int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi)
 	memset(c, 0, sizeof(*c));
 	memset(hi, 0, sizeof(*hi));
 	snprintf(path, sizeof(path), "%s/config.json", dir);
+	if (access(path, F_OK)) {
+		llm_err("%s: a directory without config.json: not a Hugging Face model",
+			dir);
+		return -1;
+	}
 	root = llm_json_load(path, 0);
 	if (!root)
 		return -1;
