@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  -n <int>    number of steps to run for, default 256. 0 = context length\n"
 		"  -i <string> input prompt\n"
 		"  -z <string> tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin;\n"
-		"              GGUF files carry their own)\n"
+		"              GGUF files and model directories carry their own)\n"
 		"  -m <string> mode: generate|chat, default: generate\n"
 		"  -y <string> (optional) system prompt in chat mode\n"
 		"  --device cpu|npu       where the matmuls run, default cpu (npu for a package)\n"

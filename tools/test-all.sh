@@ -146,7 +146,7 @@ llm_vm() {
 		--dtype fp8 --shards 2 --block 32 &&
 	tar -C "$hf" -cf "$hf/hf-dirs.tar" f32 fp8 || return 1
 	bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/llm/npu-llm" --bin "$NPU_BUILD/llm/npu-llm-pack" "${args[@]}" \
-		--data llm/tests/npu-llm-vm.sh --data "$hf/hf-dirs.tar" --data llm/tests/npu-llm-hf-vm.sh \
+		--data llm/tests/npu-llm-vm.sh --data "$hf/hf-dirs.tar" --data llm/tests/npu-llm-hf-vm.sh --data llm/tests/tap.sh \
 		-- 'sh npu-llm-vm.sh; a=$?; sh npu-llm-hf-vm.sh && [ $a = 0 ]'
 }
 stage "npu-llm in VM" llm_vm

@@ -6,7 +6,8 @@
 # stories260K.bin and tok512.bin: f32/ (one shard) and fp8/ (two shards,
 # an index, 32 x 32 block scales).
 #
-# usage (in the guest, beside hf-dirs.tar and stories260K.greedy200.txt):
+# usage (in the guest, beside hf-dirs.tar, stories260K.greedy200.txt and
+# tap.sh):
 #   sh npu-llm-hf-vm.sh [npu-llm]
 #
 #   1  the F32 directory, fp16 on the NPU, greedy 200: stdout is byte for
@@ -21,17 +22,10 @@
 set -u
 llm=${1:-npu-llm}
 ref=stories260K.greedy200.txt
-n=0 failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"
-	[ -f err ] && tail -n 15 err | sed 's/^/#   /'
-}
-
-for f in hf-dirs.tar "$ref"; do
+for f in tap.sh hf-dirs.tar "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
+. ./tap.sh
 tar xf hf-dirs.tar || { echo "Bail out! cannot unpack hf-dirs.tar"; exit 1; }
 
 # 1
@@ -71,5 +65,4 @@ else
 	not_ok "dummy FP8 directory on the NPU"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done
