@@ -235,7 +235,7 @@ int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi)
 {
 	char path[HF_PATH_MAX];
 	struct json_object *root, *o;
-	int head_dim = 0, ret = -1;
+	int head_dim = 0, window = 0, ret = -1;
 
 	memset(c, 0, sizeof(*c));
 	memset(hi, 0, sizeof(*hi));
@@ -268,6 +268,15 @@ int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi)
 	}
 	hi->tied = json_object_object_get_ex(root, "tie_word_embeddings", &o) &&
 		   json_object_get_boolean(o);
+	/*
+	 * Mistral's sliding window is not applied: attention sees every
+	 * position, which equals the window up to its length, so that is
+	 * the context length (more steps: npu-llm warns).
+	 */
+	if (cfg_int(path, root, "sliding_window", 0, &window))
+		goto out;
+	if (window && window < c->seq_len)
+		c->seq_len = window;
 	ret = llm_config_check(c, path);
 out:
 	json_object_put(root);

@@ -4,10 +4,12 @@
 # npu-llm on Hugging Face model directories written by gen-hf from the
 # reference stories260K.bin and tok512.bin.
 #
-# usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir>
+# usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir> [<gen-model>]
 #
 #   reference  the F32 directory (one shard), and two shards with an
-#              index, print the reference text byte for byte on the cpu
+#              index, print the reference text byte for byte on the cpu;
+#              an untied classifier (lm_head.weight) from gen-model, three
+#              shards, prints what its llama2.c checkpoint prints
 #   agree      BF16 and FP8 (block scales) against F32, teacher-forced
 #              over 200 steps: top-1 agreement >= 99 % (BF16), >= 95 %
 #              (FP8), and the mean KL
@@ -18,6 +20,7 @@
 set -u
 . "$(dirname "$0")/tap.sh"
 mode=$1 llm=$(abs "$2") gen=$(abs "$3") models=$(abs "$4") work=$(abs "$5")/hf-$1
+gen_model=${6:+$(abs "$6")}
 ref=$models/stories260K.greedy200.txt
 
 mkdir -p "$work" || exit 1
@@ -61,6 +64,18 @@ reference)
 		grep -q 'gate: real weights (hf)' err && ok "$d: stats say real weights" ||
 			not_ok "$d: stats say real weights"
 	done
+	[ -n "$gen_model" ] || { echo "Bail out! no gen-model given"; exit 1; }
+	"$gen_model" bin untied tu.bin tu.tok || { echo "Bail out! gen-model"; exit 1; }
+	rm -rf untied
+	"$gen" tu.bin tu.tok untied --shards 3 || { echo "Bail out! gen-hf untied"; exit 1; }
+	check "untied: lm_head.weight in the index" grep -q '"lm_head.weight"' untied/model.safetensors.index.json
+	run "untied checkpoint" "$llm" tu.bin -z tu.tok -t 0 -n 64 -i "the hat" && cp out untied.bin.out
+	run "untied directory" "$llm" untied -t 0 -n 64 -i "the hat" &&
+	if [ -s out ] && cmp -s out untied.bin.out; then
+		ok "untied directory prints what its checkpoint prints ($(wc -c <out) bytes)"
+	else
+		not_ok "untied directory and checkpoint differ"
+	fi
 	;;
 agree)
 	hf f32
