@@ -424,6 +424,8 @@ struct llm_token_index {
  * @byte_of: for each token, the byte of a "<0xXX>" token, else -1
  * @sorted: the vocab sorted by string, for lookups
  * @byte_pieces: the 256 one-byte strings a byte token decodes to
+ * @no_bos: the text is encoded without BOS (tokenizer_config.json's
+ *          add_bos_token false)
  */
 struct llm_tokenizer {
 	int vocab_size;
@@ -435,6 +437,7 @@ struct llm_tokenizer {
 	int *byte_of;
 	struct llm_token_index *sorted;
 	char byte_pieces[512];
+	int no_bos;
 };
 
 int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size);

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hf.h"
 #include "llm.h"
 
 const char *llm_program = "npu-llm";
@@ -580,6 +581,8 @@ int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
 		return llm_model_load_llama2c(m, path);
 	if (fmt == LLM_FORMAT_PACKAGE)
 		return llm_model_load_package(m, path, want_tokenizer);
+	if (llm_hf_detect(path))	/* a Hugging Face model directory */
+		return llm_model_load_hf(m, path, LLM_DTYPE_FP32, want_tokenizer);
 
 	/*
 	 * auto: "GGUF", a peer package's manifest, or else a llama2.c

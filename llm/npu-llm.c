@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hf.h"
 #include "llm.h"
 
 struct options {
@@ -41,6 +42,7 @@ struct options {
 	int dies_given;
 	int verify;
 	int compare;
+	const char *reference;
 	enum llm_format format;
 	const char *config;
 };
@@ -58,7 +60,7 @@ static void usage(FILE *f)
 		"  -n <int>    number of steps to run for, default 256. 0 = context length\n"
 		"  -i <string> input prompt\n"
 		"  -z <string> tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin;\n"
-		"              GGUF files carry their own)\n"
+		"              GGUF files and model directories carry their own)\n"
 		"  -m <string> mode: generate|chat, default: generate\n"
 		"  -y <string> (optional) system prompt in chat mode\n"
 		"  --device cpu|npu       where the matmuls run, default cpu (npu for a package)\n"
@@ -71,8 +73,12 @@ static void usage(FILE *f)
 		"  --compare              run the CPU reference beside --device npu, both fed\n"
 		"                         the CPU's greedy tokens (teacher forcing): print\n"
 		"                         top-1 agreement and the mean KL divergence\n"
+		"  --reference <model>    --compare against another model on the cpu (e.g.\n"
+		"                         the F32 directory of a BF16 or FP8 one)\n"
 		"  --load-format auto|llama2c|gguf|package|dummy\n"
-		"                         model file format, default auto (by magic);\n"
+		"                         model file format, default auto (by magic; a\n"
+		"                         directory: Hugging Face config.json, safetensors,\n"
+		"                         tokenizer.json; dummy DIR: its shape, random weights);\n"
 		"                         package: a peer package's .manifest\n"
 		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
 		"                         shape of --load-format dummy (random weights;\n"
@@ -130,7 +136,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		static const char *const with_value[] = {
 			"-t", "-p", "-s", "-n", "-i", "-z", "-m", "-y", "--device",
 			"--dtype", "--load-format", "--config", "--npu", "--cores",
-			"--dies",
+			"--dies", "--reference",
 		};
 		const char *a = argv[i], *val = NULL;
 		char flag[32];
@@ -212,7 +218,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->npu_index = (int)parse_int(flag, val, 0, 255);
 		else if (!strcmp(flag, "--cores"))
 			o->cores = (int)parse_int(flag, val, 0, LLM_MAX_CORES);
-		else if (!strcmp(flag, "--dies")) {
+		else if (!strcmp(flag, "--reference")) {
+			o->reference = val;
+			o->compare = 1;
+		} else if (!strcmp(flag, "--dies")) {
 			o->dies = (int)parse_int(flag, val, 1, LLM_MAX_DIES);
 			o->dies_given = 1;
 		} else
@@ -226,10 +235,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->compare && strcmp(o->mode, "generate"))
 		usage_error("--compare works in -m generate");
 	if (o->format == LLM_FORMAT_DUMMY) {
-		if (!o->config)
-			usage_error("--load-format dummy needs --config dim,hidden,layers,heads,kv_heads,vocab,seq");
-		if (o->checkpoint)
-			usage_error("%s: no checkpoint is read with --load-format dummy", o->checkpoint);
+		if (!o->config && !llm_hf_detect(o->checkpoint))
+			usage_error("--load-format dummy needs --config dim,hidden,layers,heads,kv_heads,vocab,seq or a model directory");
+		if (o->checkpoint && (o->config || !llm_hf_detect(o->checkpoint)))
+			usage_error("%s: with --load-format dummy only a model directory's config.json is read", o->checkpoint);
 	} else {
 		if (o->config)
 			usage_error("--config %s: only with --load-format dummy", o->config);
@@ -324,6 +333,33 @@ static int parse_config(const char *s, struct llm_config *c, int *shared)
  * Generation
  */
 
+/*
+ * A Hugging Face directory is converted at load to what the run needs:
+ * fp32 for the cpu (and the references of --verify and --compare, unless
+ * --reference is another model), the NPU's type otherwise, so that FP8
+ * or BF16 weights never exist as fp32.
+ */
+static int load_model(struct llm_model *m, const struct options *o)
+{
+	struct llm_hf_info hi;
+	struct llm_config cfg;
+	int shared;
+
+	if (o->format == LLM_FORMAT_DUMMY && o->checkpoint)
+		return llm_hf_config(o->checkpoint, &cfg, &hi) ||
+		       llm_model_dummy(m, &cfg, hi.tied) ? -1 : 0;
+	if (o->format == LLM_FORMAT_DUMMY)
+		return parse_config(o->config, &cfg, &shared) ||
+		       llm_model_dummy(m, &cfg, shared) ? -1 : 0;
+	if (o->format == LLM_FORMAT_AUTO && llm_hf_detect(o->checkpoint))
+		return llm_model_load_hf(m, o->checkpoint,
+					 strcmp(o->device, "npu") || o->verify ||
+					 (o->compare && !o->reference) ?
+					 LLM_DTYPE_FP32 : o->dtype,
+					 !o->tokenizer);
+	return llm_model_load(m, o->checkpoint, o->format, !o->tokenizer);
+}
+
 static double elapsed_s(uint64_t from)
 {
 	return (double)(llm_now_ns() - from) / 1e9;
@@ -350,7 +386,7 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 	if (!prompt)
 		prompt = "";
 	tokens = malloc((strlen(prompt) + 3) * sizeof(*tokens));
-	if (!tokens || llm_encode(tok, prompt, 1, 0, tokens, &n_tokens)) {
+	if (!tokens || llm_encode(tok, prompt, !tok->no_bos, 0, tokens, &n_tokens)) {
 		free(tokens);
 		return -1;
 	}
@@ -483,9 +519,11 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 	printf("\n");
 	tm->end = llm_now_ns();
 	tm->pos = pos;
-	fprintf(stderr, "npu-llm: compare: %s %s against cpu fp32, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
-		dev->backend->name,
-		dev->backend->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", pos,
+	fprintf(stderr, "npu-llm: compare: %s %s %s against cpu fp32 %s, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
+		dev->model->format, dev->backend->name,
+		dev->backend->dtype == LLM_DTYPE_INT8 ? "int8" :
+		dev->backend->dtype == LLM_DTYPE_FP16 ? "fp16" : "fp32",
+		cpu->model->format, pos,
 		agree, pos, pos ? 100.0 * agree / pos : 0.0,
 		pos ? kl_sum / pos : 0.0, kl_max);
 	if (first < 0)
@@ -562,7 +600,7 @@ static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
 					 system, user);
 			else
 				snprintf(rendered, len, "[INST] %s [/INST]", user);
-			if (llm_encode(tok, rendered, 1, 0, tokens, &n_tokens))
+			if (llm_encode(tok, rendered, !tok->no_bos, 0, tokens, &n_tokens))
 				goto out;
 			idx = 0;
 			user_turn = 0;
@@ -637,6 +675,11 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
 		b->name, dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
 		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
+	if (!strcmp(m->format, "dummy"))
+		fprintf(stderr, "npu-llm: stats: gate: dummy (random weights: the architecture, the shapes and the %s path, not the output)\n",
+			b->name);
+	else
+		fprintf(stderr, "npu-llm: stats: gate: real weights (%s)\n", m->format);
 	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
 		(unsigned long long)s->forwards, run_s);
 	fprintf(stderr, "npu-llm: stats: matmuls/token: %.0f calls, %.0f weights, %.3f MFLOP\n",
@@ -731,7 +774,7 @@ static int open_backend(const struct options *o, struct llm_backend *b)
 int main(int argc, char **argv)
 {
 	struct llm_tokenizer own_tok, *tok = NULL;
-	struct llm_model model = { 0 };
+	struct llm_model model = { 0 }, ref_model = { 0 };
 	struct llm_backend backend = { 0 };
 	struct llm_sampler sampler = { 0 };
 	struct llm_run run = { 0 }, ref_run = { 0 };
@@ -748,7 +791,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (o.dies > 1 && strcmp(o.device, "npu"))
 		usage_error("--dies %d: peer mode is for --device npu", o.dies);
-	if (o.compare && strcmp(o.device, "npu"))
+	if (o.compare && !o.reference && strcmp(o.device, "npu"))
 		usage_error("--compare compares --device npu with the cpu");
 
 	/* the backend first: no point loading a model for a missing device */
@@ -756,16 +799,8 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 
 	/* the model */
-	if (o.format == LLM_FORMAT_DUMMY) {
-		struct llm_config cfg;
-		int shared;
-
-		if (parse_config(o.config, &cfg, &shared) ||
-		    llm_model_dummy(&model, &cfg, shared))
-			goto out_backend;
-	} else if (llm_model_load(&model, o.checkpoint, o.format, !o.tokenizer)) {
+	if (load_model(&model, &o))
 		goto out_backend;
-	}
 
 	/* the tokenizer: -z, else the model file's, else llama2.c's default */
 	if (o.tokenizer || (!model.tokenizer && o.format != LLM_FORMAT_DUMMY)) {
@@ -814,8 +849,17 @@ int main(int argc, char **argv)
 	}
 	if (llm_run_init(&run, &model, &backend, n_ctx, o.verify))
 		goto out_tok;
+	if (o.reference && llm_model_load(&ref_model, o.reference,
+					  LLM_FORMAT_AUTO, 0))
+		goto out_run;
+	if (o.reference && memcmp(&ref_model.cfg, &model.cfg, sizeof(model.cfg))) {
+		llm_err("--reference %s: not the shape of %s", o.reference,
+			o.checkpoint);
+		goto out_run;
+	}
 	if (o.compare && (llm_backend_cpu(&cpu) ||
-			  llm_run_init(&ref_run, &model, &cpu, n_ctx, 0)))
+			  llm_run_init(&ref_run, o.reference ? &ref_model : &model,
+				       &cpu, n_ctx, 0)))
 		goto out_run;
 	if (llm_sampler_init(&sampler, model.cfg.vocab_size, o.temperature,
 			     o.topp, (uint64_t)o.seed))
@@ -840,6 +884,7 @@ int main(int argc, char **argv)
 out_run:
 	llm_run_free(&ref_run);
 	llm_run_free(&run);
+	llm_model_free(&ref_model);
 out_tok:
 	if (tok == &own_tok)
 		llm_tokenizer_free(&own_tok);

@@ -24,6 +24,7 @@ as_root() {
 PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
       qemu-system-x86 busybox-static cpio kmod xz-utils zstd dwarves bc
       device-tree-compiler dt-schema libelf-dev libdrm-dev procps
+      libjson-c-dev	# npu-llm: Hugging Face directories (static libjson-c.a)
       flex bison libssl-dev)	# the last three: the debug kernel's build
 # arm64: a cross compiler and QEMU; the arm64 kernel, headers and
 # busybox are downloaded and extracted, never installed (arm64 headers
@@ -31,6 +32,9 @@ PKGS=(make gcc clang sparse meson ninja-build pkg-config python3 perl
 # architecture for apt to find them.
 if [ "$ARCH" = arm64 ]; then
 	PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
+	# npu-llm is cross-built too: json-c for arm64 (multiarch, beside
+	# the amd64 one; no headers of another architecture come with it)
+	PKGS+=(libjson-c-dev:arm64)
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		log "adding the arm64 architecture to dpkg"
 		as_root dpkg --add-architecture arm64

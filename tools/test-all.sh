@@ -138,8 +138,16 @@ llm_vm() {
 		[ -f "$models/$d" ] || { echo "missing $models/$d (see ../shared/models)"; return 1; }
 		args+=(--data "$models/$d")
 	done
+	# Hugging Face directories (llm/tests/npu-llm-hf-vm.sh), one tar file
+	local hf=$NPU_BUILD/hf-vm
+	rm -rf "$hf" && mkdir -p "$hf" &&
+	"$NPU_BUILD/llm/gen-hf" "$models/stories260K.bin" "$models/tok512.bin" "$hf/f32" &&
+	"$NPU_BUILD/llm/gen-hf" "$models/stories260K.bin" "$models/tok512.bin" "$hf/fp8" \
+		--dtype fp8 --shards 2 --block 32 &&
+	tar -C "$hf" -cf "$hf/hf-dirs.tar" f32 fp8 || return 1
 	bash tools/vm-run.sh --timeout 900 --bin "$NPU_BUILD/llm/npu-llm" --bin "$NPU_BUILD/llm/npu-llm-pack" "${args[@]}" \
-		--data llm/tests/npu-llm-vm.sh -- 'sh npu-llm-vm.sh'
+		--data llm/tests/npu-llm-vm.sh --data "$hf/hf-dirs.tar" --data llm/tests/npu-llm-hf-vm.sh --data llm/tests/tap.sh \
+		-- 'sh npu-llm-vm.sh; a=$?; sh npu-llm-hf-vm.sh && [ $a = 0 ]'
 }
 stage "npu-llm in VM" llm_vm
 count_tap "$logdir/npu-llm-in-VM.log"

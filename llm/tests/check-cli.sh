@@ -96,7 +96,7 @@ errors)
 
 	# llama2.c checkpoints and tokenizers
 	expect_fail "missing file" "nothere.bin: No such file" "$llm" nothere.bin -z t.tok
-	expect_fail "directory" "not a regular file" "$llm" . -z t.tok
+	expect_fail "directory" "a directory without config.json: not a Hugging Face model" "$llm" . -z t.tok
 	expect_fail "checkpoint shorter than its header" "short.bin: truncated: 10 bytes" "$llm" short.bin -z t.tok
 	expect_fail "truncated checkpoint" "trunc.bin: truncated at offset 5000, inside tensor rms_att_weight|trunc.bin: truncated at offset 5000, inside tensor token_embedding_table" "$llm" trunc.bin -z t.tok
 	expect_fail "checkpoint truncated by 4 bytes" "trunc-end.bin: truncated at offset $((size - 4)), inside tensor freq_cis_imag" "$llm" trunc-end.bin -z t.tok

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hugging Face model directories: config.json, safetensors shards (one
+ * model.safetensors, or the shards a model.safetensors.index.json lists),
+ * tokenizer.json and tokenizer_config.json.
+ *
+ *   safetensors.c   one shard: the JSON header checked, tensors mapped
+ *   hf_model.c      config.json, the shards, names and shapes, F32, F16,
+ *                   BF16 and F8_E4M3 with block scales to the model
+ *   tokenizer_json.c  tokenizer.json's BPE (vocab, merges, byte fallback)
+ */
+#ifndef NPU_LLM_HF_H
+#define NPU_LLM_HF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llm.h"
+
+struct json_object;
+
+enum llm_st_dtype {
+	LLM_ST_F32,
+	LLM_ST_F16,
+	LLM_ST_BF16,
+	LLM_ST_F8_E4M3,
+};
+
+#define LLM_ST_MAX_DIMS	4
+#define LLM_ST_NAME_MAX	128
+
+/**
+ * struct llm_st_tensor - one tensor of a safetensors file
+ * @name: the key in the header
+ * @dtype: its type
+ * @ndim: dimensions, 0 (a scalar) to LLM_ST_MAX_DIMS
+ * @shape: the dimensions, outermost first
+ * @data: the first byte, inside the file's mapping
+ * @bytes: its size
+ * @shard: index of the file among the model's shards
+ * @used: set by the loader once the tensor has a place in the model
+ */
+struct llm_st_tensor {
+	char name[LLM_ST_NAME_MAX];
+	enum llm_st_dtype dtype;
+	int ndim;
+	int64_t shape[LLM_ST_MAX_DIMS];
+	const uint8_t *data;
+	uint64_t bytes;
+	int shard;
+	int used;
+};
+
+const char *llm_st_dtype_name(enum llm_st_dtype t);
+size_t llm_st_dtype_size(enum llm_st_dtype t);
+/*
+ * The header of a mapped safetensors file @map of @size bytes, named
+ * @path in messages: every tensor appended to *@t (realloc()ed, *@n
+ * entries).  0, or -1 with a message naming the file and the tensor.
+ */
+int llm_st_parse(const void *map, size_t size, const char *path, int shard,
+		 struct llm_st_tensor **t, int *n);
+/* Element i of a tensor as fp32 (F8_E4M3: the raw value, unscaled). */
+float llm_st_get(const struct llm_st_tensor *t, size_t i);
+
+/**
+ * struct llm_hf_info - what config.json says beyond struct llm_config
+ * @arch: "LlamaForCausalLM" or "MistralForCausalLM"
+ * @tied: tie_word_embeddings
+ * @fp8: quantization_config says fp8 (F8_E4M3 weights with scales)
+ * @block: quantization_config.weight_block_size (rows, cols), 128 x 128
+ */
+struct llm_hf_info {
+	char arch[64];
+	int tied;
+	int fp8;
+	int block[2];
+};
+
+/* 1 if @path is a directory (a Hugging Face model), else 0 */
+int llm_hf_detect(const char *path);
+/* config.json of @dir; 0 or -1 (message) */
+int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi);
+/*
+ * The model of @dir.  @dtype: LLM_DTYPE_FP32 dequantises every weight to
+ * fp32 (the CPU reference); LLM_DTYPE_FP16 or LLM_DTYPE_INT8 converts
+ * the matmul weights group by group for the NPU (one die), so no fp32
+ * copy of them exists.  @want_tokenizer: tokenizer.json too.
+ */
+int llm_model_load_hf(struct llm_model *m, const char *dir,
+		      enum llm_dtype dtype, int want_tokenizer);
+/* A JSON file holding an object; NULL with a message (@optional: and
+ * none if the file does not exist) */
+struct json_object *llm_json_load(const char *path, int optional);
+/* tokenizer.json (and tokenizer_config.json) of @dir */
+int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
+			    int vocab_size);
+
+#endif /* NPU_LLM_HF_H */

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# npu-llm on Hugging Face model directories written by gen-hf from the
+# reference stories260K.bin and tok512.bin.
+#
+# usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir> [<gen-model>]
+#
+#   reference  the F32 directory (one shard), and two shards with an
+#              index, print the reference text byte for byte on the cpu;
+#              an untied classifier (lm_head.weight) from gen-model, three
+#              shards, prints what its llama2.c checkpoint prints
+#   agree      BF16 and FP8 (block scales) against F32, teacher-forced
+#              over 200 steps: top-1 agreement >= 99 % (BF16), >= 95 %
+#              (FP8), and the mean KL
+#   errors     every defect of a directory refused: exit 1, a message
+#              naming the tensor and the shard
+#   dummy      --load-format dummy DIR: the config's shape, random
+#              weights, and the statistics say which gate ran
+set -u
+. "$(dirname "$0")/tap.sh"
+mode=$1 llm=$(abs "$2") gen=$(abs "$3") models=$(abs "$4") work=$(abs "$5")/hf-$1
+gen_model=${6:+$(abs "$6")}
+ref=$models/stories260K.greedy200.txt
+
+mkdir -p "$work" || exit 1
+cd "$work" || exit 1
+for f in stories260K.bin tok512.bin stories260K.greedy200.txt; do
+	[ -f "$models/$f" ] || { echo "Bail out! reference file $models/$f is missing"; exit 1; }
+done
+
+# hf DIR ARGS...: a directory from the reference model
+hf() {
+	d=$1; shift
+	rm -rf "$d"
+	"$gen" "$models/stories260K.bin" "$models/tok512.bin" "$d" "$@" ||
+		{ echo "Bail out! gen-hf $d $*"; exit 1; }
+}
+
+# agree NAME DIR MIN: top-1 agreement of DIR with f32 at least MIN %
+agree() {
+	run "$1 vs F32" "$llm" "$2" --reference f32 -t 0 -n 200 || return
+	line=$(grep -m1 'top-1 agreement' err)
+	pct=$(echo "$line" | sed 's/.*(\([0-9.]*\)%).*/\1/')
+	echo "# $1: ${line#npu-llm: compare: }"
+	if [ -n "$pct" ] && awk -v p="$pct" -v m="$3" 'BEGIN { exit !(p >= m) }'; then
+		ok "$1: top-1 agreement $pct% >= $3%"
+	else
+		not_ok "$1: top-1 agreement ${pct:-?}% below $3%"
+	fi
+}
+
+case $mode in
+reference)
+	hf f32
+	hf f32-2 --shards 2
+	for d in f32 f32-2; do
+		run "$d: cpu greedy 200" "$llm" "$d" --device cpu -t 0.0 -n 200 &&
+		if cmp -s out "$ref"; then
+			ok "$d: stdout is byte for byte the reference ($(wc -c <"$ref") bytes)"
+		else
+			not_ok "$d: stdout differs from $ref"
+		fi
+		grep -q 'gate: real weights (hf)' err && ok "$d: stats say real weights" ||
+			not_ok "$d: stats say real weights"
+	done
+	[ -n "$gen_model" ] || { echo "Bail out! no gen-model given"; exit 1; }
+	"$gen_model" bin untied tu.bin tu.tok || { echo "Bail out! gen-model"; exit 1; }
+	rm -rf untied
+	"$gen" tu.bin tu.tok untied --shards 3 || { echo "Bail out! gen-hf untied"; exit 1; }
+	check "untied: lm_head.weight in the index" grep -q '"lm_head.weight"' untied/model.safetensors.index.json
+	run "untied checkpoint" "$llm" tu.bin -z tu.tok -t 0 -n 64 -i "the hat" && cp out untied.bin.out
+	run "untied directory" "$llm" untied -t 0 -n 64 -i "the hat" &&
+	if [ -s out ] && cmp -s out untied.bin.out; then
+		ok "untied directory prints what its checkpoint prints ($(wc -c <out) bytes)"
+	else
+		not_ok "untied directory and checkpoint differ"
+	fi
+	;;
+agree)
+	hf f32
+	hf bf16 --dtype bf16
+	hf fp8 --dtype fp8 --shards 2 --block 32
+	hf fp8-128 --dtype fp8 --shards 2
+	agree BF16 bf16 99
+	agree "FP8 32x32 blocks" fp8 95
+	agree "FP8 128x128 blocks (default)" fp8-128 95
+	;;
+errors)
+	# name, defect, gen-hf options, message
+	while IFS='|' read -r name defect opts pat; do
+		[ -n "$name" ] || continue
+		# shellcheck disable=SC2086
+		hf bad --break "$defect" $opts
+		expect_fail "$name" "$pat" "$llm" bad -t 0 -n 4
+	done <<-EOF
+	scale without its weight|orphan-scale|--dtype fp8 --shards 2|model-0000[12]-of-00002.safetensors: tensor model.layers.0.mlp.up_proj.weight_scale_inv: a scale without its weight
+	FP8 weight without its scale|missing-scale|--dtype fp8 --shards 2|model-0000[12]-of-00002.safetensors: tensor model.layers.1.mlp.down_proj.weight is F8_E4M3 but its scale .* is missing
+	scale of the wrong shape|scale-shape|--dtype fp8 --block 32|model.safetensors: tensor model.layers.0.self_attn.q_proj.weight_scale_inv: F32 3 x 2, expected F32 or BF16 \[2, 2\]
+	FP8 without quantization_config|fp8-no-config|--dtype fp8|model.safetensors: tensor model.layers.0.self_attn.q_proj.weight: dtype F8_E4M3 but config.json has no fp8
+	tensor missing|missing|--shards 2|tensor model.layers.1.self_attn.k_proj.weight is missing \(expected in any shard\)
+	tensor missing, one shard|missing||tensor model.layers.1.self_attn.k_proj.weight is missing \(expected in model.safetensors\)
+	extra tensor|extra||model.safetensors: tensor model.layers.0.self_attn.extra.weight is not part of a LlamaForCausalLM model
+	duplicated across shards|duplicate|--shards 2|tensor model.norm.weight is in shard model-0000[12]-of-00002.safetensors and again in shard model-0000[12]-of-00002.safetensors
+	wrong shape|shape||model.safetensors: tensor model.layers.0.mlp.gate_proj.weight: shape \[64, 172\], expected \[172, 64\]
+	wrong dtype|norm-fp8|--dtype fp8|model.safetensors: tensor model.layers.0.input_layernorm.weight: dtype F8_E4M3 for a tensor that is never FP8
+	unknown dtype|bad-dtype-name||model.safetensors: tensor .*: dtype "I32": expected F32, F16, BF16 or F8_E4M3
+	index names an absent shard|absent-shard|--shards 2|shard model-00009-of-00009.safetensors is named by model.safetensors.index.json but absent
+	index names the wrong shard|index-wrong|--shards 2|model-0000[12]-of-00002.safetensors: tensor model.norm.weight: model.safetensors.index.json places it in shard
+	header truncated|header-size||model.safetensors: truncated or not safetensors: the header says [0-9]+ bytes of JSON
+	data truncated|truncated||model.safetensors: tensor model.norm.weight: data_offsets .* out of bounds
+	overlapping tensors|overlap||model.safetensors: tensor .*: data_offsets .* overlap tensor
+	out of bounds|oob|--shards 2|model-0000[12]-of-00002.safetensors: tensor .*: data_offsets .* out of bounds
+	header not valid JSON|json||model.safetensors: header: not valid JSON
+	EOF
+	hf ok
+	rm ok/tokenizer.json
+	expect_fail "no tokenizer.json" "ok/tokenizer.json: No such file" "$llm" ok -n 4
+	hf ok
+	sed 's/LlamaForCausalLM/Qwen2ForCausalLM/' ok/config.json >c && mv c ok/config.json
+	expect_fail "Qwen2 refused" "architecture Qwen2ForCausalLM: supported are" "$llm" ok -n 4
+	hf ok
+	sed 's/"hidden_size": 64/"hidden_size": "64"/' ok/config.json >c && mv c ok/config.json
+	expect_fail "config.json wrong type" "config.json: hidden_size = \"64\": expected an integer" "$llm" ok -n 4
+	;;
+dummy)
+	hf f32
+	run "dummy DIR" "$llm" --load-format dummy f32 -t 0 -n 16 &&
+	grep -q 'dim 64, hidden 172, layers 5, heads 8, kv heads 4, vocab 512, seq 512' err &&
+		ok "dummy DIR has the config's shape" || not_ok "dummy DIR has the config's shape"
+	grep -q 'gate: dummy' err && ok "stats say the dummy gate" || not_ok "stats say the dummy gate"
+	grep -q 'meaningless' err && ok "dummy says meaningless" || not_ok "dummy says meaningless"
+	expect_fail "dummy DIR and --config" "only a model directory's config.json" \
+		"$llm" --load-format dummy f32 --config 64,128,2,4,2,300,64
+	;;
+*)
+	echo "usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir>"
+	exit 2 ;;
+esac
+tap_done
