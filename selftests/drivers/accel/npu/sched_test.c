@@ -164,6 +164,28 @@ TEST(all_cores_busy_from_one_process)
 	close(fd);
 }
 
+/*
+ * One job of task @t on the cores of @mask, waiting on @in and signalling
+ * @out (either may be NULL); 0 or -errno, the job's id in @j.
+ */
+static int submit_synced(int fd, struct drm_npu_job *j, struct drm_npu_task *t,
+			 uint32_t mask, struct drm_npu_sync *in,
+			 struct drm_npu_sync *out)
+{
+	struct drm_npu_submit s = { .jobs = (uintptr_t)j, .job_count = 1,
+				    .job_stride = sizeof(*j) };
+
+	memset(j, 0, sizeof(*j));
+	j->tasks = (uintptr_t)t;
+	j->task_count = 1;
+	j->core_mask = mask;
+	j->in_syncs = (uintptr_t)in;
+	j->in_sync_count = in ? 1 : 0;
+	j->out_syncs = (uintptr_t)out;
+	j->out_sync_count = out ? 1 : 0;
+	return ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+}
+
 /* Job B waits for job A's binary out-syncobj; a timeline point too. */
 TEST(syncobj_chains_and_timelines)
 {
@@ -171,7 +193,6 @@ TEST(syncobj_chains_and_timelines)
 	struct drm_npu_task t = { .regcmd_count = 4 };
 	struct drm_npu_sync out_a, in_b, out_tl;
 	struct drm_npu_job ja, jb;
-	struct drm_npu_submit s;
 	struct drm_npu_job_wait w;
 	struct npu_bo bo;
 	uint64_t point;
@@ -184,29 +205,11 @@ TEST(syncobj_chains_and_timelines)
 	t.regcmd_va = bo.va;
 	set_delay(0, "300000");
 
-	memset(&ja, 0, sizeof(ja));
-	ja.tasks = (uintptr_t)&t;
-	ja.task_count = 1;
-	ja.core_mask = 1;
 	out_a = (struct drm_npu_sync){ .handle = sc.handle };
-	ja.out_syncs = (uintptr_t)&out_a;
-	ja.out_sync_count = 1;
-	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&ja, .job_count = 1,
-				     .job_stride = sizeof(ja) };
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
-
-	memset(&jb, 0, sizeof(jb));
-	jb.tasks = (uintptr_t)&t;
-	jb.task_count = 1;
-	jb.core_mask = 2;
+	ASSERT_EQ(0, submit_synced(fd, &ja, &t, 1, NULL, &out_a));
 	in_b = (struct drm_npu_sync){ .handle = sc.handle };
 	out_tl = (struct drm_npu_sync){ .handle = tl.handle, .point = 5 };
-	jb.in_syncs = (uintptr_t)&in_b;
-	jb.in_sync_count = 1;
-	jb.out_syncs = (uintptr_t)&out_tl;
-	jb.out_sync_count = 1;
-	s.jobs = (uintptr_t)&jb;
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, submit_synced(fd, &jb, &t, 2, &in_b, &out_tl));
 
 	ASSERT_EQ(0, npu_wait(fd, jb.job_id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
@@ -246,7 +249,6 @@ TEST(timeline_points_above_2_32)
 	struct drm_npu_task t = { .regcmd_count = 4 };
 	struct drm_npu_sync out_a, in_b;
 	struct drm_npu_job ja, jb;
-	struct drm_npu_submit s;
 	struct drm_npu_job_wait w;
 	struct npu_bo bo;
 	uint64_t point = 5;
@@ -268,27 +270,12 @@ TEST(timeline_points_above_2_32)
 	set_delay(0, "400000");
 
 	/* A, slow on core 0, signals point 2^32 + 5. */
-	memset(&ja, 0, sizeof(ja));
-	ja.tasks = (uintptr_t)&t;
-	ja.task_count = 1;
-	ja.core_mask = 1;
 	out_a = (struct drm_npu_sync){ .handle = tl.handle, .point = high };
-	ja.out_syncs = (uintptr_t)&out_a;
-	ja.out_sync_count = 1;
-	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&ja, .job_count = 1,
-				     .job_stride = sizeof(ja) };
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, submit_synced(fd, &ja, &t, 1, NULL, &out_a));
 
 	/* B, on idle core 1, waits for that point. */
-	memset(&jb, 0, sizeof(jb));
-	jb.tasks = (uintptr_t)&t;
-	jb.task_count = 1;
-	jb.core_mask = 2;
 	in_b = (struct drm_npu_sync){ .handle = tl.handle, .point = high };
-	jb.in_syncs = (uintptr_t)&in_b;
-	jb.in_sync_count = 1;
-	s.jobs = (uintptr_t)&jb;
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, submit_synced(fd, &jb, &t, 2, &in_b, NULL));
 
 	/* Truncated to 32 bits, B would have run at once. */
 	EXPECT_EQ(-ETIME, npu_wait(fd, jb.job_id, 150, &w));
