@@ -20,6 +20,7 @@
 
 #include "npu_core.h"
 #include "npu_device.h"
+#include "npu_drv.h"
 #include "npu_job.h"
 
 static const char *npu_fence_get_driver_name(struct dma_fence *fence)
@@ -78,7 +79,7 @@ static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
 /**
  * npu_core_run() - start a job on its core; &drm_sched_backend_ops.run_job
  * @core: the core, idle (the scheduler hands over one job at a time)
- * @job: the job, with its hardware fence from npu_job_prepare_run()
+ * @job: the job, with the hardware fence npu_job_create() allocated
  *
  * On the fence signalling path: allocates nothing.
  *
@@ -97,6 +98,17 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 	core->in_flight = job;
 	core->run_seq++;
 	core->job_start_ns = ktime_get_ns();
+	/*
+	 * The file closed since run_job looked: npu_core_cancel_file() may
+	 * have found the core idle, so the job ends here, unstarted.
+	 */
+	if (READ_ONCE(job->nfile->closing)) {
+		npu_core_end_job(core, DRM_NPU_JOB_CANCELLED, -ECANCELED, 0,
+				 DRM_NPU_REASON_NONE);
+		mutex_unlock(&core->job_lock);
+		dma_fence_signal(fence);
+		return fence;
+	}
 	core->watchdog_ns = core->job_start_ns;
 	core->watchdog_progress = atomic_read(&core->progress);
 	job->next_task = 1;
@@ -134,29 +146,20 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 {
 	struct dma_fence *fence;
 	struct npu_job *job;
-	bool cookie;
 
 	if (WARN_ON_ONCE(result >= ARRAY_SIZE(npu_task_results)))
 		result = NPU_TASK_ERROR;
 
-	/*
-	 * From a task's end to the fence: nothing here may allocate memory
-	 * or wait for a fence (lockdep checks it).  Starting the next task
-	 * of the same job needs no new IOMMU domain and no power-up.
-	 */
-	cookie = dma_fence_begin_signalling();
 	mutex_lock(&core->job_lock);
 	job = core->in_flight;
 	if (!job || core->run_seq != seq) {
 		mutex_unlock(&core->job_lock);
-		dma_fence_end_signalling(cookie);
 		return;
 	}
 	atomic_inc(&core->progress);
 	if (result == NPU_TASK_OK && job->next_task < job->task_count) {
 		core->ndev->ops->task_start(core, job, job->next_task++);
 		mutex_unlock(&core->job_lock);
-		dma_fence_end_signalling(cookie);
 		return;
 	}
 	/* Only a rejected job has a reason, whatever the backend left. */
@@ -168,7 +171,6 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 
 	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
-	dma_fence_end_signalling(cookie);
 }
 EXPORT_SYMBOL_NS_GPL(npu_core_task_done, DRM_ACCEL_NPU);
 

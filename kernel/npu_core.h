@@ -65,7 +65,7 @@ struct npu_core {
 	u64 fence_context;
 	u64 emit_seqno;
 	spinlock_t fence_lock;		/* hardware fences */
-	struct mutex job_lock;		/* @in_flight, @progress */
+	struct mutex job_lock;		/* @in_flight, @run_seq, watchdog */
 	struct npu_job *in_flight;
 	u64 run_seq;
 	atomic_t progress;

@@ -88,6 +88,16 @@ static void npu_file_release_work(struct work_struct *work)
 		wake_up_var(&npu_files_alive);
 }
 
+/**
+ * npu_queue_release_work() - run @work on the module's release queue
+ * @work: a work item whose function drops references the module's code
+ *        must outlive; module exit drains the queue
+ */
+void npu_queue_release_work(struct work_struct *work)
+{
+	queue_work(npu_release_wq, work);
+}
+
 static void npu_file_release(struct kref *ref)
 {
 	struct npu_file *nfile = container_of(ref, struct npu_file, ref);

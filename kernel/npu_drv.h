@@ -59,6 +59,7 @@ static inline struct npu_file *to_npu_file(struct drm_file *file)
 }
 
 void npu_file_put(struct npu_file *nfile);
+void npu_queue_release_work(struct work_struct *work);
 
 #if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_RK3588)
 int npu_rk3588_init(void);

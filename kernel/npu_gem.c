@@ -443,21 +443,32 @@ int npu_ioctl_bo_info(struct drm_device *drm, void *data,
  * cache walk over the weights per matmul, and the CPU only writes a BO
  * between a CPU_PREP and a CPU_FINI.
  */
-static int npu_gem_sync(struct drm_gem_object *obj, enum npu_bo_sync what)
+static int npu_gem_sync(struct drm_gem_object *obj, enum npu_bo_sync what,
+			u32 flags)
 {
 	struct npu_device *ndev = to_npu_device(obj->dev);
 	struct sg_table *sgt = npu_gem_sgt(obj);
+	/* Reads need the device's writes only; the wait covered the rest. */
+	enum dma_data_direction dir = flags & DRM_NPU_CPU_WRITE ?
+				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
 	struct device *dev = ndev->drm.dev;
-	int idx;
+	int idx, ret;
 
 	if (ndev->info.caps & DRM_NPU_CAP_COHERENT)
 		return 0;
+	/*
+	 * An import: the exporter's own CPU access calls (a heap syncs its
+	 * attachments there; another npu die, like any DRM PRIME exporter,
+	 * does nothing), then our own attachment's table like a BO's.
+	 */
 	if (obj->import_attach) {
 		struct dma_buf *buf = obj->import_attach->dmabuf;
 
-		return what == NPU_BO_SYNC_FOR_CPU ?
-		       dma_buf_begin_cpu_access(buf, DMA_BIDIRECTIONAL) :
-		       dma_buf_end_cpu_access(buf, DMA_BIDIRECTIONAL);
+		ret = what == NPU_BO_SYNC_FOR_CPU ?
+		      dma_buf_begin_cpu_access(buf, dir) :
+		      dma_buf_end_cpu_access(buf, dir);
+		if (ret)
+			return ret;
 	}
 	if (!sgt)
 		return 0;
@@ -505,7 +516,7 @@ int npu_ioctl_bo_cpu_prep(struct drm_device *drm, void *data,
 			ret = 0;
 	}
 	if (!ret)
-		ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_CPU);
+		ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_CPU, args->flags);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -524,7 +535,7 @@ int npu_ioctl_bo_cpu_fini(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_DEVICE);
+	ret = npu_gem_sync(obj, NPU_BO_SYNC_FOR_DEVICE, args->flags);
 	drm_gem_object_put(obj);
 	return ret;
 }

@@ -555,25 +555,26 @@ static int npu_job_add_deps(struct drm_file *file, struct npu_job *job)
  * in order, and each goes to the scheduler when the one before it is
  * freed.  Another file's job submitted meanwhile is older than that and
  * runs first: it waits behind one job of each other file at most.
- * Pushes to one entity never overlap: the submit path pushes only when
- * the file has no job in the core's scheduler, and the free path only
- * the job that replaces the one it frees.
+ *
+ * Every push into an entity happens under the file's held_lock (a push
+ * only takes spinlocks and queues work): the entity has one producer at
+ * a time, jobs enter in submission order, and none enters once the file
+ * is closing (npu_job_file_close() then pushes what is held, before the
+ * entity goes).
  */
 static void npu_job_queue(struct npu_job *job)
 {
 	struct npu_file *nfile = job->nfile;
 	unsigned int c = job->core->index;
-	bool push;
 
-	scoped_guard(spinlock, &nfile->held_lock) {
-		push = !nfile->in_sched[c];
-		if (push)
-			nfile->in_sched[c]++;
-		else
-			list_add_tail(&job->held, &nfile->held[c]);
-	}
-	if (push)
+	spin_lock(&nfile->held_lock);
+	if (nfile->in_sched[c]) {
+		list_add_tail(&job->held, &nfile->held[c]);
+	} else {
+		nfile->in_sched[c]++;
 		drm_sched_entity_push_job(&job->base);
+	}
+	spin_unlock(&nfile->held_lock);
 }
 
 /* A job of the file left the core's scheduler: its next one goes in. */
@@ -583,33 +584,36 @@ static void npu_job_queue_next(struct npu_job *job)
 	unsigned int c = job->core->index;
 	struct npu_job *next;
 
-	scoped_guard(spinlock, &nfile->held_lock) {
-		next = list_first_entry_or_null(&nfile->held[c],
-						struct npu_job, held);
-		if (next)
-			list_del(&next->held);
-		else
-			nfile->in_sched[c]--;
-	}
-	if (next)
+	spin_lock(&nfile->held_lock);
+	next = nfile->closing ? NULL :
+	       list_first_entry_or_null(&nfile->held[c], struct npu_job, held);
+	if (next) {
+		list_del(&next->held);
 		drm_sched_entity_push_job(&next->base);
+	} else if (!nfile->closing) {
+		nfile->in_sched[c]--;
+	}
+	spin_unlock(&nfile->held_lock);
 }
 
-/* A closing file's held jobs all go to the scheduler, which cancels them. */
+/*
+ * The file is closing: no job enters a scheduler on its own from now on,
+ * and the held ones go in at once, in order, to be cancelled there.
+ */
 static void npu_job_release_held(struct npu_file *nfile)
 {
 	struct npu_job *job, *tmp;
-	LIST_HEAD(jobs);
 	unsigned int c;
 
+	spin_lock(&nfile->held_lock);
+	WRITE_ONCE(nfile->closing, true);
 	for (c = 0; c < nfile->ndev->info.core_count; c++) {
-		scoped_guard(spinlock, &nfile->held_lock)
-			list_splice_init(&nfile->held[c], &jobs);
-		list_for_each_entry_safe(job, tmp, &jobs, held) {
+		list_for_each_entry_safe(job, tmp, &nfile->held[c], held) {
 			list_del(&job->held);
 			drm_sched_entity_push_job(&job->base);
 		}
 	}
+	spin_unlock(&nfile->held_lock);
 }
 
 /*
@@ -928,14 +932,28 @@ static struct dma_fence *npu_job_run(struct drm_sched_job *sched_job)
 	return fence;
 }
 
+static void npu_job_free_work(struct work_struct *work)
+{
+	struct npu_job *job = container_of(work, struct npu_job, free_work);
+
+	drm_sched_job_cleanup(&job->base);
+	npu_job_put(job);
+}
+
+/*
+ * The scheduler frees jobs from its own work items, also those it kills
+ * after the file closed (drm_sched_entity_kill_jobs_work on system_wq).
+ * The job's last reference may be the last of its file state, after
+ * which the module may go: it is dropped from the module's own queue,
+ * which module exit drains, not from code the module does not own.
+ */
 static void npu_job_free(struct drm_sched_job *sched_job)
 {
 	struct npu_job *job = to_npu_job(sched_job);
 
-	if (!READ_ONCE(job->nfile->closing))
-		npu_job_queue_next(job);
-	drm_sched_job_cleanup(sched_job);
-	npu_job_put(job);
+	npu_job_queue_next(job);
+	INIT_WORK(&job->free_work, npu_job_free_work);
+	npu_queue_release_work(&job->free_work);
 }
 
 /*
@@ -996,19 +1014,26 @@ void npu_job_file_close(struct npu_file *nfile)
 	unsigned long id;
 	unsigned int i;
 
-	if (fatal_signal_pending(current) || (current->flags & PF_EXITING &&
-					      current->exit_code == SIGKILL))
+	if (fatal_signal_pending(current) ||
+	    ((current->flags & PF_EXITING) && current->exit_code == SIGKILL))
 		grace = 0;
 	if (grace)
 		wait_var_event_timeout(&nfile->jobs,
 				       !atomic_read(&nfile->jobs), grace);
-	WRITE_ONCE(nfile->closing, true);
 	npu_job_release_held(nfile);
 	for (i = 0; i < ndev->info.core_count; i++)
 		npu_core_cancel_file(&ndev->cores[i], nfile);
-	/* Queued jobs now cancel as soon as the scheduler hands them over. */
+	/*
+	 * Not drm_sched_entity_destroy(): its flush waits, killably but
+	 * without a bound, until the queue drains, and a queued job leaves
+	 * it only once its dependencies (maybe another file's fences) have
+	 * signalled.  The entity's fini ends the queued jobs at once
+	 * (-ESRCH, reported as cancelled), each after its dependencies in
+	 * the background; a job the scheduler already took is cancelled by
+	 * run_job or npu_core_run() (closing is set).
+	 */
 	for (i = 0; i < ndev->info.core_count; i++)
-		drm_sched_entity_destroy(&nfile->entities[i]);
+		drm_sched_entity_fini(&nfile->entities[i]);
 	xa_for_each(&nfile->records, id, rec) {
 		xa_erase(&nfile->records, id);
 		npu_job_record_put(rec);

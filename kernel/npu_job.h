@@ -5,6 +5,7 @@
 #define __NPU_JOB_H__
 
 #include <linux/kref.h>
+#include <linux/workqueue.h>
 #include <drm/gpu_scheduler.h>
 #include <drm/npu_accel.h>
 
@@ -71,6 +72,7 @@ struct npu_job_out_sync {
  * @record: status record
  * @id: job id in the file
  * @held: in &npu_file.held while it waits for its turn on the core
+ * @free_work: drops the scheduler's reference from the module's queue
  */
 struct npu_job {
 	struct drm_sched_job base;
@@ -92,6 +94,7 @@ struct npu_job {
 	struct npu_job_record *record;
 	u64 id;
 	struct list_head held;
+	struct work_struct free_work;
 };
 
 static inline struct npu_job *to_npu_job(struct drm_sched_job *job)

@@ -196,8 +196,12 @@ static void npu_rk_program(struct npu_rk_core *rc,
 	npu_rk_pc_write(rc, NPU_PC_BASE_ADDRESS, lower_32_bits(t->regcmd_va));
 	npu_rk_pc_write(rc, NPU_PC_REGISTER_AMOUNTS,
 			FIELD_PREP(NPU_PC_DATA_AMOUNT, amount));
-	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, NPU_RK_IRQ_ENABLED);
+	/*
+	 * Clear before unmasking: a stale completion bit must not be seen,
+	 * unmasked, by a handler running for the IOMMU on the shared line.
+	 */
 	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_CLEAR, NPU_RK_IRQ_ENABLED);
+	npu_rk_pc_write(rc, NPU_PC_INTERRUPT_MASK, NPU_RK_IRQ_ENABLED);
 	npu_rk_pc_write(rc, NPU_PC_TASK_CON,
 			NPU_PC_TASK_CON_BIT14 | NPU_PC_TASK_COUNT_CLEAR |
 			NPU_PC_TASK_PP_EN | FIELD_PREP(NPU_PC_TASK_NUMBER, 1));

@@ -151,14 +151,16 @@ static void npu_sim_page_sync(unsigned long pfn, enum npu_bo_sync what)
 	switch (what) {
 	case NPU_BO_SYNC_FOR_DEVICE:
 		if (!copy) {
-			copy = alloc_page(GFP_KERNEL);
+			copy = alloc_page(GFP_KERNEL_ACCOUNT);
 			/* No memory for the model: the device sees the CPU's view. */
 			if (!copy)
 				return;
-			if (xa_err(xa_store(&npu_sim_memory, pfn, copy,
-					    GFP_KERNEL))) {
+			/* Two syncs of one page at once: one copy wins. */
+			if (xa_insert(&npu_sim_memory, pfn, copy, GFP_KERNEL)) {
 				__free_page(copy);
-				return;
+				copy = xa_load(&npu_sim_memory, pfn);
+				if (!copy)
+					return;
 			}
 		}
 		npu_sim_copy_page(copy, pfn_to_page(pfn));

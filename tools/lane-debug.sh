@@ -34,7 +34,7 @@ mkdir -p "$mod"
 # at the same time (tools/test-all.sh runs this lane beside it).
 git ls-files -co --exclude-standard -- 'kernel/*.[ch]' kernel/Makefile kernel/Kconfig uapi |
 	tar -cf - -T - | tar -xf - -C "$mod"
-make -s -C "$kdir" M="$mod/kernel" W=1 KCFLAGS=-Werror modules
+make -s -C "$kdir" M="$mod/kernel" W=1 KCFLAGS=-Werror NPU_KUNIT=1 modules
 echo "lane: npu.ko and npu_virtual.ko built against the debug kernel"
 
 models=$NPU_TOP/../shared/models

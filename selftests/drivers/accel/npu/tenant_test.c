@@ -211,8 +211,9 @@ TEST(close_with_a_deep_queue_is_bounded)
 	took = ms_since(t0);
 	knob("core0/task_delay_us", "0");
 	printf("# close with 150 queued jobs of 100 ms: %lld ms\n", (long long)took);
-	EXPECT_GE(1000, took - 1000) TH_LOG("close() took %lld ms", (long long)took);
-	EXPECT_EQ(0, victim_done_within(2000));
+	/* The 1 s grace and a stop; 15 s if the queue ran to its end. */
+	EXPECT_GE(4000, took) TH_LOG("close() took %lld ms", (long long)took);
+	EXPECT_EQ(0, victim_done_within(4000));
 }
 
 /* One job of @count tasks on core 0; 0 or -errno. */
@@ -233,7 +234,7 @@ static int submit_long_job(int fd, uint64_t va, unsigned int count)
 /*
  * A process killed while its job of 30 tasks of 500 ms runs (and more
  * such jobs wait) holds the core no longer than it takes to stop it:
- * another file's job submitted right after the kill is done within 2 s,
+ * another file's job submitted right after the kill is done within 5 s,
  * where finishing the running job alone would take 15 s.
  */
 TEST(killed_process_releases_the_core)
@@ -266,7 +267,7 @@ TEST(killed_process_releases_the_core)
 	ASSERT_EQ(0, kill(child, SIGKILL));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(0, victim_done_within(2000));
+	EXPECT_EQ(0, victim_done_within(5000));
 	printf("# killed tenant: core free for another file after %lld ms\n",
 	       (long long)ms_since(t0));
 	knob("core0/task_delay_us", "0");
@@ -280,8 +281,8 @@ TEST(killed_process_releases_the_core)
  */
 TEST(job_past_its_time_limit_is_stopped)
 {
-	struct drm_npu_task t[10];
-	struct drm_npu_job j = { .tasks = (uintptr_t)t, .task_count = 10,
+	struct drm_npu_task t[20];
+	struct drm_npu_job j = { .tasks = (uintptr_t)t, .task_count = 20,
 				 .core_mask = 1 };
 	struct drm_npu_submit s = { .jobs = (uintptr_t)&j, .job_count = 1,
 				    .job_stride = sizeof(j) };
@@ -292,7 +293,7 @@ TEST(job_past_its_time_limit_is_stopped)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 20; i++)
 		t[i] = (struct drm_npu_task){ .regcmd_va = bo.va, .regcmd_count = 4 };
 	knob("job_max_ms", "300");
 	knob("core0/task_delay_us", "100000");
@@ -303,7 +304,8 @@ TEST(job_past_its_time_limit_is_stopped)
 	EXPECT_EQ(DRM_NPU_JOB_OVERTIME, w.status);
 	EXPECT_EQ(-ETIME, w.error);
 	EXPECT_LE(300000000ull, w.busy_ns);
-	EXPECT_GT(900000000ull, w.busy_ns);
+	/* Stopped well before its 20 tasks of 100 ms were through. */
+	EXPECT_GT(1900000000ull, w.busy_ns);
 	/* Not banned: the next job runs. */
 	j.task_count = 1;
 	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s));
@@ -340,8 +342,11 @@ TEST(files_take_turns_on_a_core)
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	printf("# fairness: victim's job of 100 ms done %lld ms after submit, behind 30 queued\n",
 	       (long long)waited);
-	/* Its own 100 ms, the running one's rest, one more at most. */
-	EXPECT_GE(350, waited);
+	/*
+	 * Its own 100 ms, the running one's rest, one more at most: 300 ms,
+	 * with room for a loaded machine; behind all 30, 3 s.
+	 */
+	EXPECT_GE(1000, waited);
 	knob("core0/task_delay_us", "0");
 	npu_bo_free(attacker, &abo);
 	npu_bo_free(victim, &vbo);
