@@ -355,7 +355,7 @@ TEST(files_take_turns_on_a_core)
 }
 
 /* One 4 KiB BO mapped again and again: the VM refuses the 65537th. */
-TEST(mapping_flood_is_refused)
+TEST_F_TIMEOUT(big, mapping_flood_is_refused, 300)
 {
 	struct npu_bo bo;
 	int fd = npu_open(0), n = 0;
@@ -379,7 +379,7 @@ TEST(mapping_flood_is_refused)
 }
 
 /* Jobs queued behind a slow one: the file is refused at 1024 unfinished. */
-TEST(job_flood_is_refused)
+TEST_F_TIMEOUT(big, job_flood_is_refused, 120)
 {
 	struct npu_bo bo;
 	uint64_t id;
@@ -387,11 +387,16 @@ TEST(job_flood_is_refused)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
-	/* Long enough that the first job is still running at the 1025th. */
-	knob("core0/task_delay_us", "10000000");
+	/*
+	 * Long enough that the first job is still running at the 1025th,
+	 * also on a debug kernel, and the watchdog lets it.
+	 */
+	knob("job_timeout_ms", "60000");
+	knob("core0/task_delay_us", "12000000");
 	while (!(ret = npu_submit_one(fd, 0, bo.va, 4, 1, &id)))
 		n++;
 	knob("core0/task_delay_us", "0");
+	knob("job_timeout_ms", "2000");
 	printf("# job flood: %d jobs queued, then %d\n", n, ret);
 	EXPECT_EQ(-EAGAIN, ret);
 	EXPECT_EQ(1024, n);
