@@ -16,6 +16,7 @@
  * The matmuls go through the backend, group by group (llm.h).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -196,6 +197,32 @@ void llm_run_free(struct llm_run *r)
 	r->key_cache = r->value_cache = r->att = r->logits = r->ref = NULL;
 }
 
+/*
+ * A NaN or an infinity anywhere in the model (a weight, an overflowing
+ * activation, a device's bad result) reaches every logit: one pass over
+ * them per token finds it, and the run stops there instead of sampling
+ * noise.
+ */
+static int check_logits(const struct llm_run *r, int token, int pos)
+{
+	const float *v = r->logits;
+	int n = r->model->cfg.vocab_size, bad = 0;
+
+	for (int i = 0; i < n; i++)
+		bad |= !(fabsf(v[i]) <= FLT_MAX);
+	if (!bad)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (!isfinite(v[i])) {
+			llm_err("step %d (position %d, input token %d): logit %d is %s: the model's weights hold NaN or Inf, or its activations overflow fp32 (%s backend)",
+				pos + 1, pos, token, i, isnan(v[i]) ? "NaN" :
+				v[i] > 0 ? "+Inf" : "-Inf", r->backend->name);
+			break;
+		}
+	}
+	return -1;
+}
+
 float *llm_forward(struct llm_run *r, int token, int pos)
 {
 	const struct llm_model *m = r->model;
@@ -271,6 +298,8 @@ float *llm_forward(struct llm_run *r, int token, int pos)
 
 	rmsnorm(x, x, m->output_norm, dim, p->norm_eps);
 	if (matmul(r, &m->classifier, x, (float *const []){ r->logits }))
+		return NULL;
+	if (check_logits(r, token, pos))
 		return NULL;
 	return r->logits;
 }

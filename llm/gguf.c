@@ -490,6 +490,30 @@ static int parse_tensor_infos(struct gguf *g)
 	return 0;
 }
 
+/*
+ * Tensor data in the order of the tensor infos, none overlapping the
+ * one before (as llama.cpp requires): two tensors sharing bytes would
+ * silently alias each other's weights.
+ */
+static int check_order(const struct gguf *g, const struct gguf_tensor *prev,
+		       const struct gguf_tensor *t)
+{
+	unsigned long long a0 = g->data_start + prev->offset, a1 = a0 + prev->nbytes;
+	unsigned long long b0 = g->data_start + t->offset, b1 = b0 + t->nbytes;
+
+	if (t->offset < prev->offset) {
+		llm_err("%s: tensor '%s' (offsets %llu..%llu) is stored before tensor '%s' (offsets %llu..%llu), which precedes it in the tensor list: the data must be in list order",
+			g->path, t->name, b0, b1, prev->name, a0, a1);
+		return -1;
+	}
+	if (t->offset < prev->offset + prev->nbytes) {
+		llm_err("%s: tensor '%s' (offsets %llu..%llu) overlaps tensor '%s' (offsets %llu..%llu)",
+			g->path, t->name, b0, b1, prev->name, a0, a1);
+		return -1;
+	}
+	return 0;
+}
+
 static int place_tensors(struct gguf *g)
 {
 	int64_t align = GGUF_ALIGNMENT;
@@ -529,6 +553,8 @@ static int place_tensors(struct gguf *g)
 				g->size);
 			return -1;
 		}
+		if (i > 0 && check_order(g, &g->t[i - 1], t))
+			return -1;
 	}
 	return 0;
 }

@@ -407,6 +407,8 @@ static void place_llama2c(struct llm_model *m, const float *p, int shared,
 }
 
 #define LLAMA2C_HEADER	28
+/* "ak42" read as a little-endian uint32: llama2.c's newer exports */
+#define LLAMA2C_MAGIC	0x616b3432
 
 static void describe(char *buf, size_t size, const struct llm_config *c,
 		     int shared)
@@ -436,6 +438,11 @@ int llm_model_load_llama2c(struct llm_model *m, const char *path)
 		goto fail;
 	}
 	memcpy(hdr, m->map, sizeof(hdr));
+	if (hdr[0] == LLAMA2C_MAGIC) {
+		llm_err("%s: a llama2.c export of version %d (magic \"ak42\"): not supported, only the legacy (version 0) checkpoint",
+			path, hdr[1]);
+		goto fail;
+	}
 	if (hdr[5] == INT32_MIN) {
 		llm_err("%s: header: vocab_size %d out of range", path, hdr[5]);
 		goto fail;

@@ -11,6 +11,7 @@
  * flags of llama2.c's run work the same; so does the text.
  */
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -100,8 +101,11 @@ static float parse_float(const char *flag, const char *s)
 
 	errno = 0;
 	v = strtof(s, &end);
-	if (!*s || *end || errno || isnan(v))
-		usage_error("%s: not a number", flag);
+	if (!*s || *end || isnan(v))
+		usage_error("%s %s: not a number", flag, s);
+	if (errno == ERANGE)
+		usage_error("%s %s: out of the range of a float (a magnitude from %g to %g, or 0)",
+			    flag, s, (double)FLT_MIN, (double)FLT_MAX);
 	return v;
 }
 
@@ -113,8 +117,10 @@ static long long parse_int(const char *flag, const char *s, long long min,
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		usage_error("%s: not an integer in range", flag);
+	if (!*s || *end || (errno && errno != ERANGE))
+		usage_error("%s %s: not an integer", flag, s);
+	if (errno || v < min || v > max)
+		usage_error("%s %s: out of range (%lld to %lld)", flag, s, min, max);
 	return v;
 }
 
@@ -355,6 +361,13 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		return -1;
 	}
 
+	if (n_tokens > steps) {
+		llm_err("the prompt is %d tokens (with BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
+			n_tokens, steps, steps, r->model->cfg.seq_len);
+		free(tokens);
+		return -1;
+	}
+
 	token = tokens[0];
 	while (pos < steps) {
 		float *logits = llm_forward(r, token, pos);
@@ -382,7 +395,8 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 	free(tokens);
 	return 0;
 fail:
-	printf("\n");
+	if (pos)
+		printf("\n");
 	free(tokens);
 	return -1;
 }
@@ -564,6 +578,12 @@ static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
 				snprintf(rendered, len, "[INST] %s [/INST]", user);
 			if (llm_encode(tok, rendered, 1, 0, tokens, &n_tokens))
 				goto out;
+			if (n_tokens > steps - pos) {
+				llm_err("the turn is %d tokens, more than the %d positions left of this run's %d (-n; the model's context length is %d)",
+					n_tokens, steps - pos, steps,
+					r->model->cfg.seq_len);
+				goto out;
+			}
 			idx = 0;
 			user_turn = 0;
 			printf("Assistant: ");

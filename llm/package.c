@@ -1419,17 +1419,18 @@ static int parse_manifest(struct manifest *mf)
 		if (nl)
 			*nl = '\0';
 		if (mf->line == 1) {
-			char magic[64];
-			int version = 0, len = 0;
+			char magic[64], version[64], want[16];
+			int len = 0;
 
-			if (sscanf(line, "%63s %d%n", magic, &version, &len) != 2 ||
+			snprintf(want, sizeof(want), "%d", LLM_PACKAGE_VERSION);
+			if (sscanf(line, "%63s %63s%n", magic, version, &len) != 2 ||
 			    strcmp(magic, LLM_PACKAGE_MAGIC) || line[len]) {
 				mf_err(mf, "not a peer package manifest: the first line must be '%s %d'",
 				       LLM_PACKAGE_MAGIC, LLM_PACKAGE_VERSION);
 				goto out;
 			}
-			if (version != LLM_PACKAGE_VERSION) {
-				mf_err(mf, "package format version %d is not supported (version %d is; repack the model with this npu-llm-pack)",
+			if (strcmp(version, want)) {
+				mf_err(mf, "package format version %s is not supported (version %d is; repack the model with this npu-llm-pack)",
 				       version, LLM_PACKAGE_VERSION);
 				goto out;
 			}

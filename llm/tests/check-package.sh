@@ -189,6 +189,8 @@ bad)
 	bad "unknown attribute" "tensor token_embd: unknown attribute 'layout'"
 	fresh case; edit '1s/.*/npu-llm-package 2/'
 	bad "unknown version" "case/p.manifest:1: package format version 2 is not supported"
+	fresh case; edit '1s/.*/npu-llm-package 99999999999/'
+	bad "version beyond int" "case/p.manifest:1: package format version 99999999999 is not supported"
 	fresh case; edit 's/^tensor token_embd/tensor tok_embeddings/'
 	bad "unknown tensor" "unexpected tensor tok_embeddings"
 	fresh case; edit 's/^\(shard die=1 .*file=\)p_d1.shard/\1..\/p_d1.shard/'

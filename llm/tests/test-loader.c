@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +407,57 @@ static void corruptions(const char *name, enum kind kind, const char *src,
 /* The test GGUF's header, metadata and tensor infos fit in this. */
 #define GGUF_META	12288
 
+/*
+ * The sampler returns an index in 0..n-1 whatever the logits hold: NaN,
+ * infinities, a temperature that overflows them, a vocabulary of one
+ * (where top-p's cutoff is infinite and no token passes it).
+ */
+static void sampler_inputs(void)
+{
+	static const float temps[] = { 1.0f, 2e-38f, 0.0f };
+	static const float topps[] = { 0.9f, 0.0f, 1.0f };
+	float logits[8];
+	int bad = 0, cases = 0;
+
+	for (int n = 1; n <= 8; n += 7) {
+		for (int kind = 0; kind < 4; kind++) {
+			for (size_t t = 0; t < sizeof(temps) / sizeof(temps[0]); t++) {
+				for (size_t p = 0; p < sizeof(topps) / sizeof(topps[0]); p++) {
+					struct llm_sampler sm;
+					int tok;
+
+					if (llm_sampler_init(&sm, n, temps[t], topps[p], 42))
+						return;
+					for (int i = 0; i < n; i++)
+						logits[i] = kind == 0 ? NAN :
+							    kind == 1 ? (i == n / 2 ? INFINITY : 1.0f) :
+							    kind == 2 ? -INFINITY :
+							    (float)i * 1e3f;
+					tok = llm_sample(&sm, logits);
+					bad += tok < 0 || tok >= n;
+					cases++;
+					llm_sampler_free(&sm);
+				}
+			}
+		}
+	}
+	result(!bad, "sampler: %d of %d NaN/Inf/overflowing/one-token inputs give an index out of range",
+	       bad, cases);
+
+	/* -t 2e-38: the logits overflow; the limit is the greedy choice */
+	{
+		struct llm_sampler sm;
+		float v[5] = { 1.0f, 7.0f, 3.0f, 6.9f, -2.0f };
+		int tok = -1;
+
+		if (!llm_sampler_init(&sm, 5, 2e-38f, 0.9f, 42)) {
+			tok = llm_sample(&sm, v);
+			llm_sampler_free(&sm);
+		}
+		result(tok == 1, "sampler: temperature 2e-38 picks the largest logit (got %d)", tok);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const variants[] = { "f32", "f16", "q8_0", "f32-untied" };
@@ -438,6 +490,7 @@ int main(int argc, char **argv)
 	same_logits("untied: llama2.c vs GGUF F32", path("t-untied.bin"),
 		    path("t-untied.tok"), path("t-f32-untied.gguf"), NULL);
 
+	sampler_inputs();
 	backend_hook(path("t-f32.gguf"));
 	backend_hook(path("t-untied.bin"));
 

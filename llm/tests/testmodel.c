@@ -2,6 +2,7 @@
 /*
  * Test models in llama2.c and GGUF formats; see testmodel.h.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,22 @@ static int tensor_exp(const char *name)
 	return 10;
 }
 
+/* A broken model: element 1 of this tensor gets this value (NaN, Inf). */
+static const char *poison_tensor;
+static float poison_value;
+
+static void set_poison(const char *v)
+{
+	poison_tensor = NULL;
+	if (!strcmp(v, "nan-norm")) {
+		poison_tensor = "blk.0.attn_norm.weight";
+		poison_value = NAN;
+	} else if (!strcmp(v, "inf-weight")) {
+		poison_tensor = "blk.1.ffn_down.weight";
+		poison_value = INFINITY;
+	}
+}
+
 static float *make_tensor(const char *name, size_t n, size_t row_len)
 {
 	float *v = malloc(n * sizeof(float));
@@ -72,6 +89,8 @@ static float *make_tensor(const char *name, size_t n, size_t row_len)
 		memset(v, 0, row_len * sizeof(float));
 		memset(v + 2 * row_len, 0, row_len * sizeof(float));
 	}
+	if (poison_tensor && !strcmp(name, poison_tensor) && n > 1)
+		v[1] = poison_value;
 	return v;
 }
 
@@ -438,6 +457,15 @@ int tm_write_gguf(const char *path, const char *v)
 		ts[3].offset += 4;
 	if (!strcmp(v, "offset-oob"))
 		ts[n - 1].offset = (uint64_t)1 << 40;
+	if (!strcmp(v, "overlap"))	/* blk.0.attn_q shares blk.0.attn_norm's end */
+		ts[3].offset = ts[2].offset + 32;
+	if (!strcmp(v, "out-of-order")) {	/* blk.0.attn_q before blk.0.attn_norm */
+		uint64_t o = ts[2].offset;
+
+		ts[2].offset = ts[3].offset;
+		ts[3].offset = o;
+	}
+	set_poison(v);
 
 	/* metadata */
 #define KV_U32(key, val) do { kv_key(&kv, key, G_U32); put_u32(&kv, val); n_kv++; } while (0)
@@ -543,6 +571,7 @@ int tm_write_bin(const char *path, const char *tok_path, const char *v)
 
 	if (!strcmp(v, "bad-header"))
 		hdr[3] = 5;
+	set_poison(v);
 	put(&b, hdr, sizeof(hdr));
 
 #define TENSOR(name, n) do { \
