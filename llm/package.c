@@ -425,6 +425,19 @@ int llm_package_write(const struct llm_model *cm, const struct llm_tokenizer *to
 	dt = dup_tensors(m, &n_dt);
 	if (!dt)
 		goto out;
+	/* copied as they are: a NaN or Inf would only show when run */
+	for (int i = 0; i < n_dt; i++) {
+		size_t n = (size_t)dt[i].rows * (size_t)dt[i].cols;
+
+		for (size_t k = 0; k < n; k++) {
+			if (!isfinite(dt[i].src[k])) {
+				llm_err("%s: tensor %s: value %zu is %s: the model cannot run",
+					o->source, dt[i].name, k,
+					isnan(dt[i].src[k]) ? "NaN" : "infinite");
+				goto out;
+			}
+		}
+	}
 	w.total = planned_bytes(m, tok_size, o->dies, o->dtype);
 
 	for (int d = 0; d < o->dies; d++) {
