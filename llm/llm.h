@@ -12,8 +12,7 @@
  *   backend_cpu.c the fp32 reference matmul
  *   backend_npu.c every matmul a libnpu GEMM plan
  *   quant.c       weights converted for the NPU (fp16, int8 + row scales)
- *   package.c     peer packages: a manifest and one shard per die
- *   sha256.c      SHA-256 (FIPS 180-4) for the shards' checksums
+ *   package.c     peer packages: one GGUF file per die, the writer
  *   npu-llm.c     command line, generate and chat loops, statistics
  *   npu-llm-pack.c  the converter: a model to a peer package
  *
@@ -175,8 +174,8 @@ struct llm_tokenizer;
  *               (every group has @packed); 0 for any other model
  * @packed_dtype: a peer package: the type they were converted to
  *
- * The rest is storage: the file mapping (a package: each shard's) and
- * the buffers of converted weights.
+ * The rest is storage: the file mapping (a package: die 0's; the other
+ * dies' files in @shard_map) and the buffers of converted weights.
  */
 struct llm_model {
 	struct llm_config cfg;
@@ -195,8 +194,8 @@ struct llm_model {
 
 	void *map;
 	size_t map_size;
-	void *shard_map[LLM_MAX_DIES];
-	size_t shard_size[LLM_MAX_DIES];
+	void *die_map[LLM_MAX_DIES];
+	size_t die_map_size[LLM_MAX_DIES];
 	void **owned;
 	int n_owned;
 };
@@ -206,7 +205,6 @@ enum llm_format {
 	LLM_FORMAT_LLAMA2C,
 	LLM_FORMAT_GGUF,
 	LLM_FORMAT_DUMMY,
-	LLM_FORMAT_PACKAGE,	/* a peer package's manifest */
 };
 
 /*
@@ -442,9 +440,6 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 int llm_tokenizer_parse(struct llm_tokenizer *t, const void *data, size_t size,
 			const char *what, int vocab_size, int bos_id,
 			int eos_id, int unk_id);
-/* The tokenizer as a llama2.c tokenizer.bin image, malloc()ed. */
-int llm_tokenizer_save(const struct llm_tokenizer *t, void **data,
-		       size_t *size);
 int llm_tokenizer_bytes(struct llm_tokenizer *t, int vocab_size);
 int llm_tokenizer_init(struct llm_tokenizer *t, char **vocab, float *scores,
 		       int vocab_size, int bos_id, int eos_id, int unk_id);
@@ -484,49 +479,19 @@ float llm_random_f32(uint64_t *state);
 /* ------------------------------------------------------------------------
  * Peer packages
  *
- * A model converted for the NPU once and cut by rows over N dies: a text
- * manifest (<prefix>.manifest) and one shard file per die
- * (<prefix>_d<N>.shard).  Documentation/npu/peer-package.rst has the
- * format; npu-llm-pack writes packages, npu-llm runs them.
+ * A model converted for the NPU once and cut by rows over N dies: one
+ * GGUF file per die, <prefix>-d0.gguf .. <prefix>-d<N-1>.gguf, with npu.*
+ * metadata and the die's slices.  Documentation/npu/peer-package.rst has
+ * the format; npu-llm-pack writes packages (package.c), gguf.c reads them
+ * (llm_model_load_gguf(): the model's packed_dies is then set).
  */
-
-/* sha256.c */
-#define LLM_SHA256_SIZE	32
-
-struct llm_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
-
-void llm_sha256_init(struct llm_sha256 *s);
-void llm_sha256_update(struct llm_sha256 *s, const void *data, size_t len);
-void llm_sha256_final(struct llm_sha256 *s, uint8_t digest[LLM_SHA256_SIZE]);
-void llm_sha256_hex(const uint8_t digest[LLM_SHA256_SIZE],
-		    char hex[2 * LLM_SHA256_SIZE + 1]);
-
-#define LLM_PACKAGE_MAGIC	"npu-llm-package"
-#define LLM_PACKAGE_VERSION	1
-
-/**
- * struct llm_package_info - a package's manifest header
- * @dies: the dies its matmul weights are cut for
- * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
- * @source: the model it was converted from, "<format> <file name>"
- */
-struct llm_package_info {
-	int dies;
-	enum llm_dtype dtype;
-	char source[256];
-};
 
 /**
  * struct llm_pack_options - what npu-llm-pack writes
- * @prefix: <prefix>.manifest and <prefix>_d<N>.shard
- * @dies: shards, 1 to LLM_MAX_DIES
+ * @prefix: <prefix>-d<N>.gguf
+ * @dies: files, 1 to LLM_MAX_DIES
  * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
- * @source: the model file, named in the manifest
+ * @source: the model file, named in the metadata
  * @progress: print a line per tensor on stderr
  */
 struct llm_pack_options {
@@ -537,16 +502,40 @@ struct llm_pack_options {
 	int progress;
 };
 
-/* 1 if @path starts like a manifest; 0 if not, or if it cannot be read */
-int llm_package_detect(const char *path);
-/* The header of a manifest, checked; 0 or -1 (message) */
-int llm_package_peek(const char *path, struct llm_package_info *info);
+/**
+ * struct llm_package_tensor - one tensor of a die's file
+ * @name: its GGUF name
+ * @type: GGML type: 0 F32, 1 F16, 24 I8
+ * @ne0, @ne1: GGUF shape (columns, rows)
+ * @bytes: its size
+ * @offset: in the file's tensor data (the writer's)
+ * @f32: a tensor every die holds whole: the model's pointer to it; or NULL
+ * @group: else the index of the group whose slice it is
+ * @scale: the slice's int8 row scales
+ */
+struct llm_package_tensor {
+	char name[LLM_NAME_MAX + 16];
+	uint32_t type;
+	uint64_t ne0, ne1, bytes, offset;
+	const float **f32;
+	int group;
+	int scale;
+};
+
 /* Whether every group of @m can be cut over @dies dies; -1 (message) if not */
 int llm_package_check_cut(const struct llm_model *m, int dies);
+/*
+ * The tensors of die @die's file in file order, for a model laid out by
+ * llm_model_layout(); @cut: row0 of every die and the end, (dies + 1)
+ * per group, as npu_gemm_cut() gives them.  malloc()ed; NULL (message).
+ */
+struct llm_package_tensor *llm_package_tensors(struct llm_model *m, int dies,
+					       int die, enum llm_dtype dtype,
+					       const uint32_t *cut, int *n);
 int llm_package_write(const struct llm_model *m, const struct llm_tokenizer *tok,
 		      const struct llm_pack_options *o);
-int llm_model_load_package(struct llm_model *m, const char *path,
-			   int want_tokenizer);
+/* A fast 64-bit hash (not cryptographic): the packages' data hashes */
+uint64_t llm_hash64(const void *data, size_t n, uint64_t seed);
 
 /* ------------------------------------------------------------------------
  * Utilities

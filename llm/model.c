@@ -311,8 +311,8 @@ void llm_model_free(struct llm_model *m)
 	if (m->map)
 		munmap(m->map, m->map_size);
 	for (int d = 0; d < LLM_MAX_DIES; d++) {
-		if (m->shard_map[d])
-			munmap(m->shard_map[d], m->shard_size[d]);
+		if (m->die_map[d])
+			munmap(m->die_map[d], m->die_map_size[d]);
 	}
 	memset(m, 0, sizeof(*m));
 }
@@ -585,20 +585,14 @@ int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
 		return llm_model_load_gguf(m, path, want_tokenizer);
 	if (fmt == LLM_FORMAT_LLAMA2C)
 		return llm_model_load_llama2c(m, path);
-	if (fmt == LLM_FORMAT_PACKAGE)
-		return llm_model_load_package(m, path, want_tokenizer);
 
-	/*
-	 * auto: "GGUF", a peer package's manifest, or else a llama2.c
-	 * checkpoint (which has no magic)
-	 */
+	/* auto: "GGUF" (a peer package is GGUF too), or else a llama2.c
+	 * checkpoint, which has no magic */
 	if (llm_map_file(path, &map, &size))
 		return -1;
 	gguf = size >= 4 && !memcmp(map, "GGUF", 4);
 	if (map)
 		munmap(map, size);
-	if (!gguf && llm_package_detect(path) == 1)
-		return llm_model_load_package(m, path, want_tokenizer);
 	if (size < 4) {
 		llm_err("%s: truncated: %zu bytes, neither a GGUF file nor a llama2.c checkpoint",
 			path, size);

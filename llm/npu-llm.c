@@ -5,7 +5,7 @@
  *   npu-llm model.bin -z tokenizer.bin -i "Once upon a time"
  *   npu-llm model.gguf -t 0.0 -n 200
  *   npu-llm --load-format dummy --config 288,768,6,6,6,512,256
- *   npu-llm model-peer.manifest -n 200          (a package of npu-llm-pack)
+ *   npu-llm model-peer-d0.gguf -n 200          (a package of npu-llm-pack)
  *
  * The generated text goes to stdout, everything else to stderr.  The
  * flags of llama2.c's run work the same; so does the text.
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage:   npu-llm <checkpoint> [options]\n"
 		"Example: npu-llm model.bin -z tokenizer.bin -n 256 -i \"Once upon a time\"\n"
-		"         npu-llm model-peer.manifest -n 256   (a peer package: npu-llm-pack)\n"
+		"         npu-llm model-peer-d0.gguf -n 256   (a peer package: npu-llm-pack)\n"
 		"Options:\n"
 		"  -t <float>  temperature in [0,inf], default 1.0\n"
 		"  -p <float>  p value in top-p (nucleus) sampling in [0,1], default 0.9\n"
@@ -72,9 +72,9 @@ static void usage(FILE *f)
 		"  --compare              run the CPU reference beside --device npu, both fed\n"
 		"                         the CPU's greedy tokens (teacher forcing): print\n"
 		"                         top-1 agreement and the mean KL divergence\n"
-		"  --load-format auto|llama2c|gguf|package|dummy\n"
-		"                         model file format, default auto (by magic);\n"
-		"                         package: a peer package's .manifest\n"
+		"  --load-format auto|llama2c|gguf|dummy\n"
+		"                         model file format, default auto (by magic;\n"
+		"                         a peer package is GGUF)\n"
 		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
 		"                         shape of --load-format dummy (random weights;\n"
 		"                         vocab < 0: classifier not shared); it always\n"
@@ -206,12 +206,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->format = LLM_FORMAT_LLAMA2C;
 			else if (!strcmp(val, "gguf"))
 				o->format = LLM_FORMAT_GGUF;
-			else if (!strcmp(val, "package"))
-				o->format = LLM_FORMAT_PACKAGE;
 			else if (!strcmp(val, "dummy"))
 				o->format = LLM_FORMAT_DUMMY;
 			else
-				usage_error("--load-format %s: expected auto, llama2c, gguf, package or dummy", val);
+				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
 		} else if (!strcmp(flag, "--config"))
 			o->config = val;
 		else if (!strcmp(flag, "--npu"))
@@ -254,46 +252,46 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->steps = 0;
 }
 
+static const char *dtype_name(enum llm_dtype d)
+{
+	return d == LLM_DTYPE_FP16 ? "fp16" : d == LLM_DTYPE_INT8 ? "int8" : "fp32";
+}
+
 /*
  * A peer package (npu-llm-pack): its weights exist only as the NPU takes
  * them, cut for a number of dies, so it runs on --device npu with its own
  * --dies and --dtype.  The CPU reference (--device cpu, --verify,
  * --compare) needs the fp32 weights of the model it was made from.
  */
-static int use_package(struct options *o)
+static int use_package(struct options *o, const struct llm_model *m)
 {
-	struct llm_package_info pi;
-	const char *dt;
+	const char *dt = dtype_name(m->packed_dtype);
 
-	if (llm_package_peek(o->checkpoint, &pi))
-		return -1;
-	dt = pi.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16";
 	if (o->device_given && strcmp(o->device, "npu")) {
-		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the source model (%s)",
-			o->checkpoint, dt, pi.dies, o->device, pi.source);
+		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the model it was made from",
+			o->checkpoint, dt, m->packed_dies, o->device);
 		return -1;
 	}
 	if (o->verify || o->compare) {
-		llm_err("%s is a peer package: %s checks the NPU against the cpu reference, which needs the source model's fp32 weights (%s)",
-			o->checkpoint, o->verify ? "--verify" : "--compare",
-			pi.source);
+		llm_err("%s is a peer package: %s checks the NPU against the cpu reference, which needs the fp32 weights of the model it was made from",
+			o->checkpoint, o->verify ? "--verify" : "--compare");
 		return -1;
 	}
-	if (o->dies_given && o->dies != pi.dies) {
+	if (o->dies_given && o->dies != m->packed_dies) {
 		llm_err("--dies %d: %s is cut for %d die(s); write one for %d with npu-llm-pack --dies %d",
-			o->dies, o->checkpoint, pi.dies, o->dies, o->dies);
+			o->dies, o->checkpoint, m->packed_dies, o->dies, o->dies);
 		return -1;
 	}
-	if (o->dtype_given && o->dtype != pi.dtype) {
+	if (o->dtype_given && o->dtype != m->packed_dtype) {
 		llm_err("--dtype %s: %s holds %s weights; write one with npu-llm-pack --dtype %s",
-			o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", o->checkpoint,
-			dt, o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16");
+			dtype_name(o->dtype), o->checkpoint, dt, dtype_name(o->dtype));
 		return -1;
 	}
-	o->format = LLM_FORMAT_PACKAGE;
 	o->device = "npu";
-	o->dies = pi.dies;
-	o->dtype = pi.dtype;
+	o->dies = m->packed_dies;
+	o->dtype = m->packed_dtype;
+	fprintf(stderr, "%s: %s: peer package, %s, cut for %d die(s); every die's data hash verified\n",
+		llm_program, o->checkpoint, dt, m->packed_dies);
 	return 0;
 }
 
@@ -499,7 +497,7 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 	tm->pos = pos;
 	fprintf(stderr, "npu-llm: compare: %s %s against cpu fp32, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
 		dev->backend->name,
-		dev->backend->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", pos,
+		dtype_name(dev->backend->dtype), pos,
 		agree, pos, pos ? 100.0 * agree / pos : 0.0,
 		pos ? kl_sum / pos : 0.0, kl_max);
 	if (first < 0)
@@ -624,11 +622,6 @@ out:
 /* ------------------------------------------------------------------------
  * Statistics, on stderr
  */
-
-static const char *dtype_name(enum llm_dtype d)
-{
-	return d == LLM_DTYPE_FP16 ? "fp16" : d == LLM_DTYPE_INT8 ? "int8" : "fp32";
-}
 
 /* What --verify accepts, as relative error of an output vector. */
 static double verify_tolerance(enum llm_dtype d)
@@ -762,30 +755,26 @@ int main(int argc, char **argv)
 	int err = 0, steps, n_ctx, ret = EXIT_FAILURE;
 
 	parse_args(argc, argv, &o);
-	if ((o.format == LLM_FORMAT_PACKAGE ||
-	     (o.format == LLM_FORMAT_AUTO && llm_package_detect(o.checkpoint) == 1)) &&
-	    use_package(&o))
-		return EXIT_FAILURE;
-	if (o.dies > 1 && strcmp(o.device, "npu"))
-		usage_error("--dies %d: peer mode is for --device npu", o.dies);
-	if (o.compare && strcmp(o.device, "npu"))
-		usage_error("--compare compares --device npu with the cpu");
 
-	/* the backend first: no point loading a model for a missing device */
-	if (open_backend(&o, &backend))
-		return EXIT_FAILURE;
-
-	/* the model */
+	/* the model; a peer package sets the device, the dies and the type */
 	if (o.format == LLM_FORMAT_DUMMY) {
 		struct llm_config cfg;
 		int shared;
 
 		if (parse_config(o.config, &cfg, &shared) ||
 		    llm_model_dummy(&model, &cfg, shared))
-			goto out_backend;
+			return EXIT_FAILURE;
 	} else if (llm_model_load(&model, o.checkpoint, o.format, !o.tokenizer)) {
-		goto out_backend;
+		return EXIT_FAILURE;
 	}
+	if (model.packed_dies && use_package(&o, &model))
+		goto out_model;
+	if (o.dies > 1 && strcmp(o.device, "npu"))
+		usage_error("--dies %d: peer mode is for --device npu", o.dies);
+	if (o.compare && strcmp(o.device, "npu"))
+		usage_error("--compare compares --device npu with the cpu");
+	if (open_backend(&o, &backend))
+		goto out_model;
 
 	/* the tokenizer: -z, else the model file's, else llama2.c's default */
 	if (o.tokenizer || (!model.tokenizer && o.format != LLM_FORMAT_DUMMY)) {
@@ -868,9 +857,5 @@ out_model:
 	if (backend.destroy)
 		backend.destroy(backend.ctx);
 	llm_model_free(&model);
-	return ret;
-out_backend:	/* no model */
-	if (backend.destroy)
-		backend.destroy(backend.ctx);
 	return ret;
 }

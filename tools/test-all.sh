@@ -85,7 +85,7 @@ llm_sanitized() {
 		-Dllama_cpp_src="$llama_src" -Dstatic_programs=false \
 		-Db_sanitize=address,undefined -Db_lundef=false &&
 	ninja -C "$b" llm/npu-llm llm/npu-llm-pack llm/gen-model llm/gen-corpus \
-		llm/test-loader llm/test-package &&
+		llm/test-loader llm/test-package llm/gguf-list &&
 	meson test -C "$b" --no-rebuild --suite llm --print-errorlogs
 }
 stage "llm tests, ASan+UBSan" llm_sanitized

@@ -4,7 +4,7 @@
 # The corpus of broken inputs (gen-corpus): every case must make npu-llm
 # exit 1 with a message of its own on stderr, never crash, and (in the
 # sanitizer build, -Db_sanitize=address,undefined) never make a sanitizer
-# report anything.  npu-llm-pack reads every fourth case too.
+# report anything.  npu-llm-pack reads every eighth case too.
 #
 # usage: check-corpus.sh <npu-llm> <npu-llm-pack> <gen-corpus> <work dir>
 set -u
@@ -39,7 +39,7 @@ i=0
 while read -r name model tok; do
 	if [ -n "$tok" ]; then set -- "$model" -z "$tok"; else set -- "$model"; fi
 	refused "$name" npu-llm "$llm" "$@" -n 8
-	if [ $((i % 4)) -eq 0 ]; then
+	if [ $((i % 8)) -eq 0 ]; then
 		refused "$name (npu-llm-pack)" npu-llm-pack "$pack" "$@" -o "$work/p" --dies 2
 	fi
 	i=$((i + 1))

@@ -10,7 +10,8 @@
  * the broken copies: truncations, edited header fields (GGUF: version,
  * counts, key lengths, value types, array lengths, tensor dimensions,
  * types and offsets; llama2.c: each config field; tokenizer: lengths),
- * and NaN or Inf written into a weight (F32, F16, a Q8_0 block's scale).
+ * NaN or Inf written into a weight (F32, F16, a Q8_0 block's scale), and
+ * the same for each die's file of a 2-die int8 peer package.
  * Prints one line per case on stdout: "<name> <model> [<tokenizer>]".
  * Deterministic: the picks come from a fixed seed.
  */
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../llm.h"
 #include "testmodel.h"
 
 static const char *dir;
@@ -79,18 +81,43 @@ static int slurp(const char *path, struct file *f)
 	return 0;
 }
 
+/*
+ * A peer package's cases: the broken file is die pkg_die's, the other
+ * die's file (pkg_other) is copied beside it unchanged.
+ */
+static int pkg_die = -1;
+static const struct file *pkg_other;
+
+static int write_file(const char *path, const unsigned char *p, size_t size)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (!fp || fwrite(p, 1, size, fp) != size || fclose(fp)) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Writes case <name>.<ext> from p's first size bytes; prints its line. */
 static int emit(const char *name, const char *ext, const unsigned char *p,
 		size_t size)
 {
-	char path[1024];
-	FILE *fp;
+	char path[1024], other[1024];
 
-	fmt(path, sizeof(path), "%s/case/%03d-%s.%s", dir, n_cases, name, ext);
-	fp = fopen(path, "wb");
-	if (!fp || fwrite(p, 1, size, fp) != size || fclose(fp)) {
-		perror(path);
-		return -1;
+	if (pkg_die < 0) {
+		fmt(path, sizeof(path), "%s/case/%03d-%s.%s", dir, n_cases, name, ext);
+		if (write_file(path, p, size))
+			return -1;
+	} else {
+		fmt(path, sizeof(path), "%s/case/%03d-%s-d%d.gguf", dir, n_cases,
+		    name, pkg_die);
+		fmt(other, sizeof(other), "%s/case/%03d-%s-d%d.gguf", dir, n_cases,
+		    name, 1 - pkg_die);
+		if (write_file(path, p, size) ||
+		    write_file(other, pkg_other->p, pkg_other->size))
+			return -1;
+		fmt(path, sizeof(path), "%s/case/%03d-%s-d0.gguf", dir, n_cases, name);
 	}
 	printf("%03d-%s %s%s%s\n", n_cases++, name, args_pre, path, args_post);
 	return 0;
@@ -139,7 +166,7 @@ static int truncations(const char *name, const char *ext, const struct file *f,
 	}
 	for (int i = 0; i < n; i++) {
 		/* half in the first 4 KiB (headers, metadata), half anywhere */
-		size_t at = i % 2 ? rnd(4096) : rnd((uint32_t)f->size - 1);
+		size_t at = rnd((uint32_t)(i % 2 && f->size > 4096 ? 4096 : f->size - 1));
 
 		fmt(nm, sizeof(nm), "%s-trunc%zu", name, at);
 		if (emit(nm, ext, f->p, at))
@@ -224,6 +251,7 @@ static int map_gguf(const struct file *f, struct gguf_map *g)
 
 static int gguf_cases(const char *name, const struct file *f)
 {
+	int light = pkg_die >= 0;	/* a package's files: fewer of each */
 	struct gguf_map g;
 	char nm[256];
 	int err = 0;
@@ -232,7 +260,7 @@ static int gguf_cases(const char *name, const struct file *f)
 		fprintf(stderr, "gen-corpus: %s: cannot map the test GGUF\n", name);
 		return -1;
 	}
-	err |= truncations(name, "gguf", f, 20);
+	err |= truncations(name, "gguf", f, light ? 4 : 12);
 
 #define EDIT(what, off, v, size) do { \
 		fmt(nm, sizeof(nm), "%s-%s", name, what); \
@@ -250,7 +278,7 @@ static int gguf_cases(const char *name, const struct file *f)
 	EDIT("kv-1", 16, g.n_kv - 1, 8);
 	EDIT("kv+1", 16, g.n_kv + 1, 8);
 	EDIT("kv-huge", 16, 1ull << 62, 8);
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < (light ? 1 : 3); k++) {
 		uint64_t i = rnd((uint32_t)g.n_kv);
 		char w[64];
 
@@ -277,7 +305,7 @@ static int gguf_cases(const char *name, const struct file *f)
 		fmt(w, sizeof(w), "kv%llu-array-type13", (unsigned long long)i);
 		EDIT(w, g.kv_val[i], 13, 4);
 	}
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < (light ? 2 : 4); k++) {
 		uint64_t i = 1 + rnd((uint32_t)g.n_t - 1);
 		uint64_t ne0 = get(f, g.t_ne[i], 8), off = get(f, g.t_off[i], 8);
 		uint64_t prev = get(f, g.t_off[i - 1], 8);
@@ -301,7 +329,7 @@ static int gguf_cases(const char *name, const struct file *f)
 	}
 
 	/* NaN or Inf in a weight: any tensor but the embedding */
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < (light ? 2 : 8); k++) {
 		uint64_t i = 1 + rnd((uint32_t)g.n_t - 1);
 		uint32_t type = (uint32_t)get(f, g.t_type[i], 4);
 		uint64_t ne = get(f, g.t_ne[i], 8);
@@ -402,6 +430,50 @@ static int tok_cases(const struct file *f, const char *bin)
 	return err;
 }
 
+/*
+ * A peer package of the llama2.c model, 2 dies, int8: each die's file
+ * truncated and its GGUF fields edited, the other die's file intact.
+ */
+static int package_cases(const char *bin, const char *tok_path)
+{
+	struct llm_pack_options o = { .dies = 2, .dtype = LLM_DTYPE_INT8, .source = bin };
+	struct llm_tokenizer tok;
+	struct llm_model m;
+	struct file f[2];
+	char prefix[512], p[600];
+	int err = 0;
+
+	fmt(prefix, sizeof(prefix), "%s/pkg", dir);
+	o.prefix = prefix;
+	if (llm_model_load(&m, bin, LLM_FORMAT_LLAMA2C, 0))
+		return -1;
+	if (llm_tokenizer_load(&tok, tok_path, m.cfg.vocab_size)) {
+		llm_model_free(&m);
+		return -1;
+	}
+	err = llm_package_write(&m, &tok, &o);
+	llm_tokenizer_free(&tok);
+	llm_model_free(&m);
+	for (int d = 0; d < 2 && !err; d++) {
+		fmt(p, sizeof(p), "%s-d%d.gguf", prefix, d);
+		err = slurp(p, &f[d]);
+	}
+	if (err)
+		return -1;
+	for (int d = 0; d < 2; d++) {
+		char name[32];
+
+		fmt(name, sizeof(name), "pkg-die%d", d);
+		pkg_die = d;
+		pkg_other = &f[1 - d];
+		err |= gguf_cases(name, &f[d]);
+	}
+	pkg_die = -1;
+	free(f[0].p);
+	free(f[1].p);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const variants[] = { "f32", "f16", "q8_0" };
@@ -437,5 +509,7 @@ int main(int argc, char **argv)
 		return 1;
 	err |= tok_cases(&f, p);
 	free(f.p);
+	args_pre[0] = '\0';
+	err |= package_cases(p, q);
 	return err ? 1 : 0;
 }
