@@ -570,30 +570,6 @@ static int place_tensors(struct gguf *g)
  * Dequantisation to fp32
  */
 
-static float fp16_to_fp32(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h >> 15) << 31;
-	uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-	float f;
-
-	if (exp == 0x1f) {			/* inf, nan */
-		bits = sign | 0x7f800000u | (mant << 13);
-	} else if (exp) {			/* normal */
-		bits = sign | ((exp + 112) << 23) | (mant << 13);
-	} else if (mant) {			/* subnormal: renormalise */
-		exp = 113;
-		while (!(mant & 0x400)) {
-			mant <<= 1;
-			exp--;
-		}
-		bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
-	} else {				/* zero */
-		bits = sign;
-	}
-	memcpy(&f, &bits, sizeof(f));
-	return f;
-}
-
 static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			       const struct gguf_tensor *t)
 {
@@ -615,7 +591,7 @@ static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			uint16_t h;
 
 			memcpy(&h, src + 2 * i, 2);
-			dst[i] = fp16_to_fp32(h);
+			dst[i] = llm_fp16_to_fp32(h);
 		}
 		break;
 	case GGML_Q8_0:
@@ -625,7 +601,7 @@ static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			float d;
 
 			memcpy(&h, blk, 2);
-			d = fp16_to_fp32(h);
+			d = llm_fp16_to_fp32(h);
 			for (int j = 0; j < QK8_0; j++)
 				dst[b * QK8_0 + j] = d * (float)(int8_t)blk[2 + j];
 		}
@@ -699,10 +675,10 @@ unknown:
 	return -1;
 }
 
-static const float *get_tensor(struct llm_model *m, const struct gguf *g,
-			       const struct gguf_tensor *const *slots,
-			       int slot, const char *name, uint64_t ne0,
-			       uint64_t ne1, const char *shape)
+static const struct gguf_tensor *check_tensor(const struct gguf *g,
+					      const struct gguf_tensor *const *slots,
+					      int slot, const char *name, uint64_t ne0,
+					      uint64_t ne1, const char *shape)
 {
 	const struct gguf_tensor *t = slots[slot];
 	int n_dims;
@@ -738,7 +714,40 @@ static const float *get_tensor(struct llm_model *m, const struct gguf *g,
 				shape);
 		return NULL;
 	}
-	return tensor_f32(m, g, t);
+	return t;
+}
+
+/* A vector, as fp32 (copied unless F32 and aligned). */
+static const float *get_tensor(struct llm_model *m, const struct gguf *g,
+			       const struct gguf_tensor *const *slots,
+			       int slot, const char *name, uint64_t ne0,
+			       uint64_t ne1, const char *shape)
+{
+	const struct gguf_tensor *t = check_tensor(g, slots, slot, name, ne0,
+						   ne1, shape);
+
+	return t ? tensor_f32(m, g, t) : NULL;
+}
+
+/* A matrix, as stored: F16 and Q8_0 stay so in the mapping. */
+static int get_weight(struct llm_model *m, const struct gguf *g,
+		      const struct gguf_tensor *const *slots, int slot,
+		      const char *name, uint64_t ne0, uint64_t ne1,
+		      const char *shape, struct llm_weight *w)
+{
+	const struct gguf_tensor *t = check_tensor(g, slots, slot, name, ne0,
+						   ne1, shape);
+
+	if (!t)
+		return -1;
+	if (t->type == GGML_F16 || t->type == GGML_Q8_0) {
+		w->type = t->type == GGML_F16 ? LLM_WEIGHT_F16 : LLM_WEIGHT_Q8_0;
+		w->raw = g->base + g->data_start + t->offset;
+		return 0;
+	}
+	w->type = LLM_WEIGHT_F32;
+	w->data = tensor_f32(m, g, t);
+	return w->data ? 0 : -1;
 }
 
 static int load_tensors(struct llm_model *m, const struct gguf *g)
@@ -776,37 +785,53 @@ static int load_tensors(struct llm_model *m, const struct gguf *g)
 		if (!(dst)) \
 			goto out; \
 	} while (0)
-	GET(m->token_embd, global + SLOT_TOKEN_EMBD, "token_embd", dim, vocab,
-	    "dim x vocab");
+#define WGET(w, slot, nm, ne0, ne1, shape) do { \
+		if (get_weight(m, g, slots, slot, nm, ne0, ne1, shape, w)) \
+			goto out; \
+	} while (0)
+	WGET(&m->embedding, global + SLOT_TOKEN_EMBD, "token_embd", dim, vocab,
+	     "dim x vocab");
+	if (m->embedding.type == LLM_WEIGHT_F32)
+		m->token_embd = m->embedding.data;
 	GET(m->output_norm, global + SLOT_OUTPUT_NORM, "output_norm", dim, 1,
 	    "dim");
 	if (slots[global + SLOT_OUTPUT]) {
-		GET(m->output.data, global + SLOT_OUTPUT, "output", dim, vocab,
-		    "dim x vocab");
+		WGET(&m->output, global + SLOT_OUTPUT, "output", dim, vocab,
+		     "dim x vocab");
 		m->tied_output = 0;
 	} else {
-		m->output.data = m->token_embd;
+		m->output.type = m->embedding.type;
+		m->output.data = m->embedding.data;
+		m->output.raw = m->embedding.raw;
 		m->tied_output = 1;
 	}
 	for (int l = 0; l < c->n_layers; l++) {
 		struct llm_layer *L = &m->layers[l];
 		int base = l * SLOTS_PER_LAYER;
 
+#define LNAME(slot) snprintf(name, sizeof(name), "blk.%d.%s", l, layer_slot_names[slot])
 #define LGET(dst, slot, ne0, ne1, shape) do { \
-		snprintf(name, sizeof(name), "blk.%d.%s", l, layer_slot_names[slot]); \
+		LNAME(slot); \
 		GET(dst, base + (slot), name, ne0, ne1, shape); \
 	} while (0)
+#define LWGET(w, slot, ne0, ne1, shape) do { \
+		LNAME(slot); \
+		WGET(w, base + (slot), name, ne0, ne1, shape); \
+	} while (0)
 		LGET(L->attn_norm, SLOT_ATTN_NORM, dim, 1, "dim");
-		LGET(L->wq.data, SLOT_ATTN_Q, dim, dim, "dim x dim");
-		LGET(L->wk.data, SLOT_ATTN_K, dim, kv_dim, "dim x kv_dim");
-		LGET(L->wv.data, SLOT_ATTN_V, dim, kv_dim, "dim x kv_dim");
-		LGET(L->wo.data, SLOT_ATTN_OUT, dim, dim, "dim x dim");
+		LWGET(&L->wq, SLOT_ATTN_Q, dim, dim, "dim x dim");
+		LWGET(&L->wk, SLOT_ATTN_K, dim, kv_dim, "dim x kv_dim");
+		LWGET(&L->wv, SLOT_ATTN_V, dim, kv_dim, "dim x kv_dim");
+		LWGET(&L->wo, SLOT_ATTN_OUT, dim, dim, "dim x dim");
 		LGET(L->ffn_norm, SLOT_FFN_NORM, dim, 1, "dim");
-		LGET(L->w1.data, SLOT_FFN_GATE, dim, hidden, "dim x hidden");
-		LGET(L->w3.data, SLOT_FFN_UP, dim, hidden, "dim x hidden");
-		LGET(L->w2.data, SLOT_FFN_DOWN, hidden, dim, "hidden x dim");
+		LWGET(&L->w1, SLOT_FFN_GATE, dim, hidden, "dim x hidden");
+		LWGET(&L->w3, SLOT_FFN_UP, dim, hidden, "dim x hidden");
+		LWGET(&L->w2, SLOT_FFN_DOWN, hidden, dim, "hidden x dim");
+#undef LWGET
 #undef LGET
+#undef LNAME
 	}
+#undef WGET
 #undef GET
 	ret = 0;
 out:

@@ -60,24 +60,50 @@ struct llm_config {
 
 #define LLM_NAME_MAX	48
 
+/* How a weight matrix is stored in memory (struct llm_weight). */
+enum llm_weight_type {
+	LLM_WEIGHT_F32,		/* @data */
+	LLM_WEIGHT_F16,		/* @raw: IEEE half bit patterns */
+	LLM_WEIGHT_Q8_0,	/* @raw: GGUF Q8_0 blocks, an F16 scale and 32 int8 */
+	LLM_WEIGHT_Q8,		/* @raw: int8, @scale: one per @group values (llama2.c
+				 * version 2); multiplied as llama2.c's runq does, x
+				 * quantized to int8 in groups too */
+};
+
 /**
  * struct llm_weight - the matrix W of a linear layer out = W x
  * @name: GGUF-style name without ".weight", e.g. "blk.3.attn_q"
  * @rows: output features (length of out)
  * @cols: input features (length of x)
- * @data: rows x cols fp32 values, row-major (row i produces out[i]).
- *        Owned by the model, valid and unchanged until llm_model_free().
- *        Whatever the file stored (F16, Q8_0), this is the dequantised
- *        fp32 matrix.
+ * @type: how it is stored; the matrix is rows x cols, row-major (row i
+ *        produces out[i]), whatever the type
+ * @data: LLM_WEIGHT_F32: the values.  Owned by the model (or its file
+ *        mapping), valid and unchanged until llm_model_free().
+ * @raw: the other types: the values as stored (usually in the mapping)
+ * @scale: LLM_WEIGHT_Q8: the scale of each group of @group values
+ * @group: LLM_WEIGHT_Q8: values per scale (the export's group size)
  * @priv: free for the backend, e.g. the weights packed once at load
+ *
+ * llm_weight_row() gives any row as fp32, whatever the type.
  */
 struct llm_weight {
 	char name[LLM_NAME_MAX];
 	int rows;
 	int cols;
+	enum llm_weight_type type;
 	const float *data;
+	const void *raw;
+	const float *scale;
+	int group;
 	void *priv;
 };
+
+/* Row r of w as fp32 values (cols of them) */
+void llm_weight_row(const struct llm_weight *w, int r, float *out);
+/* The weight's storage is set (F32: data, else raw) */
+int llm_weight_set(const struct llm_weight *w);
+/* IEEE half to float */
+float llm_fp16_to_fp32(uint16_t h);
 
 #define LLM_GROUP_MAX	3
 #define LLM_MAX_CORES	16
@@ -161,10 +187,13 @@ struct llm_tokenizer;
  * struct llm_model - a model in memory
  * @cfg: hyperparameters
  * @format: "llama2.c", "gguf", "dummy" or "package", for messages
- * @token_embd: [vocab][dim]
+ * @token_embd: [vocab][dim] fp32, or NULL when @embedding is compact
+ * @embedding: the token embedding as a weight [vocab][dim] (any type);
+ *             llm_model_finish() makes it @token_embd when a loader set
+ *             only that
  * @output_norm: [dim]
  * @output: the classifier [vocab][dim]
- * @tied_output: @output shares token_embd's data
+ * @tied_output: @output shares the embedding's storage
  * @classifier: the group of @output
  * @layers: [n_layers]
  * @groups: every group, in the order the forward pass runs them
@@ -181,6 +210,7 @@ struct llm_model {
 	struct llm_config cfg;
 	const char *format;
 	const float *token_embd;
+	struct llm_weight embedding;
 	const float *output_norm;
 	struct llm_weight output;
 	int tied_output;
@@ -336,6 +366,9 @@ int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		    enum llm_dtype dtype, int cores, int dies);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
+/* the same for a weight of any type, expanded a row at a time (row: [cols]) */
+void llm_matmul_weight(float *out, const float *x, const struct llm_weight *w,
+		       float *row);
 /*
  * quant.c: rows r0 .. r1 - 1 of a group's stacked weights converted for
  * the NPU (fp16; int8 with one scale per row).  0, or -ERANGE with a
@@ -379,7 +412,7 @@ struct llm_run_stats {
  * @att: [n_heads][n_ctx] attention scores
  * @logits: [vocab_size]
  * @verify: compare every matmul with the CPU reference
- * @ref: scratch for --verify
+ * @ref, @ref_row: scratch for --verify
  */
 struct llm_run {
 	const struct llm_model *model;
@@ -390,7 +423,7 @@ struct llm_run {
 	float *att;
 	float *logits;
 	int verify;
-	float *ref;
+	float *ref, *ref_row;
 	struct llm_run_stats stats;
 };
 

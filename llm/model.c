@@ -199,13 +199,77 @@ float *llm_model_alloc(struct llm_model *m, size_t n_floats)
 	return p;
 }
 
+float llm_fp16_to_fp32(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h >> 15) << 31;
+	uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+	float f;
+
+	if (exp == 0x1f) {			/* inf, nan */
+		bits = sign | 0x7f800000u | (mant << 13);
+	} else if (exp) {			/* normal */
+		bits = sign | ((exp + 112) << 23) | (mant << 13);
+	} else if (mant) {			/* subnormal: renormalise */
+		exp = 113;
+		while (!(mant & 0x400)) {
+			mant <<= 1;
+			exp--;
+		}
+		bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
+	} else {				/* zero */
+		bits = sign;
+	}
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+int llm_weight_set(const struct llm_weight *w)
+{
+	return w->type == LLM_WEIGHT_F32 ? w->data != NULL : w->raw != NULL;
+}
+
+void llm_weight_row(const struct llm_weight *w, int r, float *out)
+{
+	size_t n = (size_t)w->cols, at = (size_t)r * n;
+
+	switch (w->type) {
+	case LLM_WEIGHT_F32:
+		memcpy(out, w->data + at, n * sizeof(float));
+		break;
+	case LLM_WEIGHT_F16:
+		for (size_t c = 0; c < n; c++) {
+			uint16_t h;
+
+			memcpy(&h, (const uint16_t *)w->raw + at + c, 2);
+			out[c] = llm_fp16_to_fp32(h);
+		}
+		break;
+	case LLM_WEIGHT_Q8_0:
+		for (size_t c = 0; c < n; c += 32) {
+			const uint8_t *blk = (const uint8_t *)w->raw + (at + c) / 32 * 34;
+			uint16_t h;
+			float d;
+
+			memcpy(&h, blk, 2);
+			d = llm_fp16_to_fp32(h);
+			for (int k = 0; k < 32; k++)
+				out[c + (size_t)k] = d * (float)(int8_t)blk[2 + k];
+		}
+		break;
+	case LLM_WEIGHT_Q8:
+		for (size_t c = 0; c < n; c++)
+			out[c] = (float)((const int8_t *)w->raw)[at + c] *
+				 w->scale[(at + c) / (size_t)w->group];
+		break;
+	}
+}
+
 static void set_weight(struct llm_weight *w, const char *name, int rows, int cols)
 {
+	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->rows = rows;
 	w->cols = cols;
-	w->data = NULL;
-	w->priv = NULL;
 }
 
 static void set_group(struct llm_group *g, const char *name,
@@ -269,6 +333,7 @@ int llm_model_layout(struct llm_model *m)
 		m->groups[g++] = &L->ffn_out;
 	}
 	set_weight(&m->output, "output", c->vocab_size, c->dim);
+	set_weight(&m->embedding, "token_embd", c->vocab_size, c->dim);
 	set_group(&m->classifier, "output", &m->output, NULL, NULL);
 	m->groups[g++] = &m->classifier;
 	m->n_groups = g;
@@ -278,17 +343,24 @@ int llm_model_layout(struct llm_model *m)
 /* Every pointer set?  A loader bug otherwise, not a file problem. */
 int llm_model_finish(struct llm_model *m)
 {
-	int ok = m->token_embd && m->output_norm &&
-		 (m->output.data || m->classifier.packed);
+	int ok;
 
+	if (!llm_weight_set(&m->embedding) && m->token_embd) {
+		m->embedding.type = LLM_WEIGHT_F32;
+		m->embedding.data = m->token_embd;
+	}
+	ok = llm_weight_set(&m->embedding) && m->output_norm &&
+	     (llm_weight_set(&m->output) || m->classifier.packed);
 	for (int l = 0; ok && l < m->cfg.n_layers; l++) {
 		const struct llm_layer *L = &m->layers[l];
 
 		ok = L->attn_norm && L->ffn_norm &&
-		     ((L->wq.data && L->wk.data && L->wv.data) || L->qkv.packed) &&
-		     (L->wo.data || L->attn_out.packed) &&
-		     ((L->w1.data && L->w3.data) || L->ffn_in.packed) &&
-		     (L->w2.data || L->ffn_out.packed);
+		     ((llm_weight_set(&L->wq) && llm_weight_set(&L->wk) &&
+		       llm_weight_set(&L->wv)) || L->qkv.packed) &&
+		     (llm_weight_set(&L->wo) || L->attn_out.packed) &&
+		     ((llm_weight_set(&L->w1) && llm_weight_set(&L->w3)) ||
+		      L->ffn_in.packed) &&
+		     (llm_weight_set(&L->w2) || L->ffn_out.packed);
 	}
 	if (!ok) {
 		llm_err("internal error: %s loader left a tensor unset", m->format);
@@ -420,6 +492,163 @@ static void describe(char *buf, size_t size, const struct llm_config *c,
 		 c->seq_len);
 }
 
+/*
+ * llama2.c's newer exports (export.py --version 1 and 2): a 256-byte
+ * header, "ak42" as a little-endian uint32, int32 version, the seven
+ * int32 of the config, uint8 shared_classifier and, version 2, int32
+ * group_size; zeros to 256.  Then, version 1, fp32: rms_att [layers][dim],
+ * rms_ffn [layers][dim], rms_final [dim], token_embedding [vocab][dim],
+ * wq, wk, wv, wo, w1, w2, w3 (each [layers][rows][cols]), wcls [vocab][dim]
+ * if not shared.  Version 2: the three norms in fp32, then the matrices
+ * group-quantized, one tensor at a time (token_embedding, wq of every
+ * layer, .., w3 of every layer, wcls if not shared): int8 values, then an
+ * fp32 scale per group of group_size values (w ~ q * scale).
+ */
+#define EXPORT_HEADER	256
+
+struct cursor {
+	const char *path;
+	const uint8_t *base;
+	size_t size, at;
+};
+
+/* The next n bytes, of tensor what; NULL (message) past the end. */
+static const void *take(struct cursor *c, uint64_t n, const char *what, int layer)
+{
+	const void *p = c->base + c->at;
+
+	if (n > c->size - c->at) {
+		if (layer >= 0)
+			llm_err("%s: truncated at offset %zu, inside %s of layer %d (%llu bytes needed)",
+				c->path, c->size, what, layer, (unsigned long long)n);
+		else
+			llm_err("%s: truncated at offset %zu, inside %s (%llu bytes needed)",
+				c->path, c->size, what, (unsigned long long)n);
+		return NULL;
+	}
+	c->at += n;
+	return p;
+}
+
+/* An fp32 array, aligned in the mapping or copied. */
+static const float *take_f32(struct llm_model *m, struct cursor *c, uint64_t n,
+			     const char *what, int layer)
+{
+	const float *p = take(c, n * sizeof(float), what, layer);
+	float *copy;
+
+	if (!p || !((uintptr_t)p % sizeof(float)))
+		return p;
+	copy = llm_model_alloc(m, (size_t)n);
+	if (copy)
+		memcpy(copy, p, (size_t)n * sizeof(float));
+	return copy;
+}
+
+/* A weight of the export: fp32 (version 1) or int8 and group scales (2). */
+static int take_weight(struct llm_model *m, struct cursor *c, int version,
+		       int group, struct llm_weight *w, const char *what,
+		       int layer)
+{
+	uint64_t n = (uint64_t)w->rows * (uint64_t)w->cols;
+
+	if (version == 1) {
+		w->type = LLM_WEIGHT_F32;
+		w->data = take_f32(m, c, n, what, layer);
+		return w->data ? 0 : -1;
+	}
+	w->type = LLM_WEIGHT_Q8;
+	w->group = group;
+	w->raw = take(c, n, what, layer);
+	w->scale = w->raw ? take_f32(m, c, n / (uint64_t)group, what, layer) : NULL;
+	return w->scale ? 0 : -1;
+}
+
+static int load_export(struct llm_model *m, const char *path, int version)
+{
+	static const char *const names[] = { "wq", "wk", "wv", "wo", "w1", "w2", "w3" };
+	const uint8_t *h = m->map;
+	struct cursor c = { path, m->map, m->map_size, EXPORT_HEADER };
+	const float *rms_att, *rms_ffn;
+	int32_t cfg[7], group = 0;
+	char what[512];
+	size_t dim;
+
+	if (version != 1 && version != 2) {
+		llm_err("%s: a llama2.c export of version %d (magic \"ak42\"): versions 0 (no magic), 1 and 2 are supported",
+			path, version);
+		return -1;
+	}
+	if (m->map_size < EXPORT_HEADER) {
+		llm_err("%s: truncated: %zu bytes, a llama2.c version %d header is %d",
+			path, m->map_size, version, EXPORT_HEADER);
+		return -1;
+	}
+	memcpy(cfg, h + 8, sizeof(cfg));
+	if (version == 2)
+		memcpy(&group, h + 37, 4);
+	m->cfg = (struct llm_config){
+		.dim = cfg[0], .hidden_dim = cfg[1], .n_layers = cfg[2],
+		.n_heads = cfg[3], .n_kv_heads = cfg[4], .vocab_size = cfg[5],
+		.seq_len = cfg[6], .norm_eps = 1e-5f, .rope_theta = 10000.0f,
+	};
+	snprintf(what, sizeof(what), "%s: llama2.c version %d header", path, version);
+	if (llm_config_check(&m->cfg, what))
+		return -1;
+	if (h[36] > 1) {
+		llm_err("%s: header: shared_classifier is %u, expected 0 or 1", path, h[36]);
+		return -1;
+	}
+	if (version == 2 && (group <= 0 || m->cfg.dim % group ||
+			     m->cfg.hidden_dim % group)) {
+		llm_err("%s: header: group_size %d: must divide dim %d and hidden_dim %d",
+			path, group, m->cfg.dim, m->cfg.hidden_dim);
+		return -1;
+	}
+	if (llm_model_layout(m))
+		return -1;
+	dim = (size_t)m->cfg.dim;
+	rms_att = take_f32(m, &c, (uint64_t)m->cfg.n_layers * dim, "rms_att_weight", -1);
+	rms_ffn = rms_att ? take_f32(m, &c, (uint64_t)m->cfg.n_layers * dim, "rms_ffn_weight", -1) : NULL;
+	m->output_norm = rms_ffn ? take_f32(m, &c, dim, "rms_final_weight", -1) : NULL;
+	if (!m->output_norm ||
+	    take_weight(m, &c, version, group, &m->embedding, "token_embedding_table", -1))
+		return -1;
+	for (int l = 0; l < m->cfg.n_layers; l++) {
+		m->layers[l].attn_norm = rms_att + (size_t)l * dim;
+		m->layers[l].ffn_norm = rms_ffn + (size_t)l * dim;
+	}
+	for (int k = 0; k < 7; k++) {
+		for (int l = 0; l < m->cfg.n_layers; l++) {
+			struct llm_layer *L = &m->layers[l];
+			struct llm_weight *w[] = { &L->wq, &L->wk, &L->wv, &L->wo,
+						   &L->w1, &L->w2, &L->w3 };
+
+			if (take_weight(m, &c, version, group, w[k], names[k], l))
+				return -1;
+		}
+	}
+	m->tied_output = h[36];
+	if (m->tied_output) {
+		struct llm_weight *o = &m->output;
+
+		o->type = m->embedding.type;
+		o->data = m->embedding.data;
+		o->raw = m->embedding.raw;
+		o->scale = m->embedding.scale;
+		o->group = m->embedding.group;
+	} else if (take_weight(m, &c, version, group, &m->output, "wcls", -1)) {
+		return -1;
+	}
+	if (c.at != c.size) {
+		llm_err("%s: %zu unexpected bytes after the last tensor (offset %zu): the header does not describe this file",
+			path, c.size - c.at, c.at);
+		return -1;
+	}
+	m->format = version == 1 ? "llama2.c v1" : "llama2.c v2 int8";
+	return llm_model_finish(m);
+}
+
 int llm_model_load_llama2c(struct llm_model *m, const char *path)
 {
 	struct section sec[LLAMA2C_SECTIONS_MAX] = { 0 };
@@ -439,9 +668,9 @@ int llm_model_load_llama2c(struct llm_model *m, const char *path)
 	}
 	memcpy(hdr, m->map, sizeof(hdr));
 	if (hdr[0] == LLAMA2C_MAGIC) {
-		llm_err("%s: a llama2.c export of version %d (magic \"ak42\"): not supported, only the legacy (version 0) checkpoint",
-			path, hdr[1]);
-		goto fail;
+		if (load_export(m, path, hdr[1]))
+			goto fail;
+		return 0;
 	}
 	if (hdr[5] == INT32_MIN) {
 		llm_err("%s: header: vocab_size %d out of range", path, hdr[5]);

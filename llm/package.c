@@ -462,6 +462,15 @@ int llm_package_write(const struct llm_model *cm, const struct llm_tokenizer *to
 			o->prefix);
 		return -1;
 	}
+	if (!m->token_embd) {	/* a compact embedding: copied as fp32 */
+		float *e = llm_model_alloc(m, (size_t)m->cfg.vocab_size * (size_t)m->cfg.dim);
+
+		if (!e)
+			return -1;
+		for (int r = 0; r < m->cfg.vocab_size; r++)
+			llm_weight_row(&m->embedding, r, e + (size_t)r * (size_t)m->cfg.dim);
+		m->token_embd = e;
+	}
 	cut = calloc((size_t)m->n_groups * (size_t)(dies + 1), sizeof(*cut));
 	if (!cut) {
 		llm_err("out of memory");
