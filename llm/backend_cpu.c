@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "llm.h"
 
@@ -31,12 +32,37 @@ void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d)
 	}
 }
 
+/* Q8_0 blocks: each weight d * q, then the product and the sum in order */
+static void matmul_q8_0(float *out, const float *x, const struct llm_weight *w)
+{
+	const uint8_t *blk = w->raw;
+
+	for (int i = 0; i < w->rows; i++) {
+		float val = 0.0f;
+
+		for (int c = 0; c < w->cols; c += 32, blk += 34) {
+			uint16_t h;
+			float d;
+
+			memcpy(&h, blk, 2);
+			d = llm_fp16_to_fp32(h);
+			for (int k = 0; k < 32; k++)
+				val += (d * (float)(int8_t)blk[2 + k]) * x[c + k];
+		}
+		out[i] = val;
+	}
+}
+
 /* out = W x for any stored type, in fp32 as llm_matmul_ref(); row: [cols] */
 void llm_matmul_weight(float *out, const float *x, const struct llm_weight *w,
 		       float *row)
 {
 	if (w->type == LLM_WEIGHT_F32) {
 		llm_matmul_ref(out, x, w->data, w->cols, w->rows);
+		return;
+	}
+	if (w->type == LLM_WEIGHT_Q8_0 && !(w->cols % 32)) {
+		matmul_q8_0(out, x, w);
 		return;
 	}
 	for (int i = 0; i < w->rows; i++) {

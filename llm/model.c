@@ -236,14 +236,18 @@ void llm_weight_row(const struct llm_weight *w, int r, float *out)
 	case LLM_WEIGHT_F32:
 		memcpy(out, w->data + at, n * sizeof(float));
 		break;
-	case LLM_WEIGHT_F16:
-		for (size_t c = 0; c < n; c++) {
-			uint16_t h;
+	case LLM_WEIGHT_F16: {
+		static float table[1 << 16];	/* every half, once */
+		const uint16_t *h = (const uint16_t *)w->raw + at;
 
-			memcpy(&h, (const uint16_t *)w->raw + at + c, 2);
-			out[c] = llm_fp16_to_fp32(h);
+		if (!table[0x3c00]) {		/* 1.0: not yet filled */
+			for (uint32_t i = 0; i < 1 << 16; i++)
+				table[i] = llm_fp16_to_fp32((uint16_t)i);
 		}
+		for (size_t c = 0; c < n; c++)
+			out[c] = table[h[c]];
 		break;
+	}
 	case LLM_WEIGHT_Q8_0:
 		for (size_t c = 0; c < n; c += 32) {
 			const uint8_t *blk = (const uint8_t *)w->raw + (at + c) / 32 * 34;

@@ -629,6 +629,24 @@ static double verify_tolerance(enum llm_dtype d)
 	return d == LLM_DTYPE_FP32 ? 0.0 : d == LLM_DTYPE_FP16 ? 1e-2 : 5e-2;
 }
 
+/* VmRSS and VmHWM of /proc/self/status in bytes; 0 where unknown. */
+static void resident_memory(uint64_t *now, uint64_t *peak)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long kb;
+
+	*now = *peak = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			*now = kb * 1024;
+		else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			*peak = kb * 1024;
+	}
+	if (f)
+		fclose(f);
+}
+
 static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		       const struct llm_model *m, const struct timing *tm,
 		       uint64_t t_start)
@@ -639,6 +657,7 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	double per = s->forwards ? (double)s->forwards : 1.0;
 	double run_s = elapsed_s(t_start);
 	const char *na = b->name;
+	uint64_t rss, rss_peak;
 	int ok = 1;
 
 	if (tm->pos > 1 && tm->start)
@@ -652,6 +671,10 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
 	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
 		(unsigned long long)s->forwards, run_s);
+	resident_memory(&rss, &rss_peak);
+	fprintf(stderr, "npu-llm: stats: memory: resident %.1f MiB, peak %.1f MiB; model file %.1f MiB\n",
+		(double)rss / (1 << 20), (double)rss_peak / (1 << 20),
+		(double)m->map_size / (1 << 20));
 	fprintf(stderr, "npu-llm: stats: matmuls/token: %.0f calls, %.0f weights, %.3f MFLOP\n",
 		(double)s->matmuls / per, (double)s->weights / per,
 		(double)s->flops / per / 1e6);
@@ -849,6 +872,8 @@ int main(int argc, char **argv)
 out_run:
 	llm_run_free(&ref_run);
 	llm_run_free(&run);
+	if (cpu.destroy)
+		cpu.destroy(cpu.ctx);
 out_tok:
 	if (tok == &own_tok)
 		llm_tokenizer_free(&own_tok);

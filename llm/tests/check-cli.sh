@@ -72,6 +72,17 @@ formats)
 	run "--load-format=llama2c" "$llm" --load-format=llama2c t.bin -z t.tok -n 8
 	run "--dtype int8 is accepted on the cpu" "$llm" t.bin -z t.tok -n 8 --dtype int8
 	run "GGUF with -z" "$llm" t-f32.gguf -z t.tok -n 8
+	# llama2.c's newer exports: version 1 is version 0's weights
+	"$gen" export 1 0 shared v1.bin && "$gen" export 1 0 untied v1u.bin &&
+	"$gen" export 2 32 shared v2.bin || { echo "Bail out! gen-model export"; exit 1; }
+	run "llama2.c version 0" "$llm" t.bin -z t.tok -n 48 -t 0.8 -s 3 && cp out v0.out
+	run "llama2.c version 1" "$llm" v1.bin -z t.tok -n 48 -t 0.8 -s 3 && cp out v1.out
+	same "version 1 prints what version 0 prints" v0.out v1.out
+	run "llama2.c version 1, separate classifier" "$llm" v1u.bin -z t.tok -n 48 -t 0 && cp out v1u.out
+	run "llama2.c version 0, separate classifier" "$llm" tu.bin -z tu.tok -n 48 -t 0 && cp out v0u.out
+	same "version 1 untied prints what version 0 untied prints" v0u.out v1u.out
+	run "llama2.c version 2 (int8) on the cpu" "$llm" v2.bin -z t.tok -n 48 -t 0 -i "the cat"
+	check "version 2: the format in the stats" grep -q "llama2.c v2 int8 model dim 64" err
 	;;
 errors)
 	gen bin shared t.bin t.tok
@@ -144,7 +155,16 @@ errors)
 	expect_fail "llama2.c NaN in a norm weight" "step 1 \(position 0, .*\): logit 0 is NaN" "$llm" nan.bin -z nan.tok
 	expect_fail "llama2.c NaN, greedy" "step 1 .*is NaN" "$llm" nan.bin -z nan.tok -t 0
 	expect_fail "llama2.c Inf weight" "step 1 .*: logit [0-9]+ is (NaN|[+-]Inf)" "$llm" inf.bin -z inf.tok -n 8
-	expect_fail "llama2.c export version 3" "ak42-v3.bin: a llama2.c export of version 3" "$llm" ak42-v3.bin -z t.tok
+	expect_fail "llama2.c export version 3" "ak42-v3.bin: a llama2.c export of version 3 \(magic \"ak42\"\): versions 0 \(no magic\), 1 and 2 are supported" "$llm" ak42-v3.bin -z t.tok
+	"$gen" export 2 32 shared v2.bin && "$gen" export 2 24 shared v2g24.bin &&
+	"$gen" export 1 0 shared v1.bin || { echo "Bail out! gen-model export"; exit 1; }
+	head -c 60000 v2.bin >v2-trunc.bin
+	head -c 100 v1.bin >v1-short.bin
+	{ cat v1.bin; printf 'xxxx'; } >v1-long.bin
+	expect_fail "version 2, group size not dividing dim" "v2g24.bin: header: group_size 24: must divide dim 64 and hidden_dim 96" "$llm" v2g24.bin -z t.tok
+	expect_fail "version 2 truncated" "v2-trunc.bin: truncated at offset 60000, inside w[1-3] of layer [01]" "$llm" v2-trunc.bin -z t.tok
+	expect_fail "version 1 shorter than its header" "v1-short.bin: truncated: 100 bytes, a llama2.c version 1 header is 256" "$llm" v1-short.bin -z t.tok
+	expect_fail "version 1 with trailing bytes" "v1-long.bin: 4 unexpected bytes after the last tensor" "$llm" v1-long.bin -z t.tok
 
 	# the prompt must fit the run's positions
 	expect_fail "prompt longer than -n" "the prompt is [0-9]+ tokens \(with BOS\), more than the 4 positions of this run \(-n 4; the model's context length is 64\)" \

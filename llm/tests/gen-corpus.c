@@ -505,6 +505,11 @@ int main(int argc, char **argv)
 		return 1;
 	err |= bin_cases(&f, q);
 	free(f.p);
+	fmt(p, sizeof(p), "%s/v2.bin", dir);	/* llama2.c's int8 export */
+	if (tm_write_export(p, 2, 32, 1) || slurp(p, &f))
+		return 1;
+	err |= truncations("v2", "bin", &f, 12);
+	free(f.p);
 	if (slurp(q, &f))
 		return 1;
 	err |= tok_cases(&f, p);

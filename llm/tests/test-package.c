@@ -485,7 +485,8 @@ int main(int argc, char **argv)
 
 	if (tm_write_bin(path("t.bin"), path("t.tok"), "shared") ||
 	    tm_write_bin(path("t-untied.bin"), path("t-untied.tok"), "untied") ||
-	    tm_write_gguf(path("t-q8_0.gguf"), "q8_0"))
+	    tm_write_gguf(path("t-q8_0.gguf"), "q8_0") ||
+	    tm_write_export(path("v2.bin"), 2, 32, 1))
 		return 1;
 	for (int dies = 1; dies <= 2; dies++) {
 		for (int k = 0; k < 2; k++) {
@@ -494,6 +495,8 @@ int main(int argc, char **argv)
 				   dies, dtypes[k]);
 			round_trip("gguf-q8_0", path("t-q8_0.gguf"), NULL, dies,
 				   dtypes[k]);
+			round_trip("llama2.c-v2-int8", path("v2.bin"), path("t.tok"),
+				   dies, dtypes[k]);
 		}
 	}
 	cut_limits(path("t.bin"), path("t.tok"));
