@@ -1117,7 +1117,7 @@ static int place_die(struct llm_model *m, const struct gguf *g, int d,
 	if (g->n_tensors != (uint64_t)n) {
 		llm_err("%s: %llu tensors, a %s package of %d layers for %lld dies has %d in each die's file",
 			g->path, (unsigned long long)g->n_tensors,
-			dm->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16",
+			llm_dtype_name(dm->dtype),
 			m->cfg.n_layers, (long long)dm->dies, n);
 		goto out;
 	}
@@ -1256,8 +1256,8 @@ static int load_dies(struct llm_model *m, struct gguf *g0, struct die_meta *dm0p
 		if (!err && (dm.die != d || dm.dies != dm0.dies || dm.dtype != dm0.dtype)) {
 			llm_err("%s: npu.die %lld of %lld dies, %s: expected die %d of die 0's %lld, %s",
 				path, (long long)dm.die, (long long)dm.dies,
-				dm.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", d,
-				(long long)dm0.dies, dm0.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16");
+				llm_dtype_name(dm.dtype), d, (long long)dm0.dies,
+				llm_dtype_name(dm0.dtype));
 			err = 1;
 		}
 		if (!err && dm.package_hash != dm0.package_hash) {

@@ -13,6 +13,7 @@
  *   backend_npu.c every matmul a libnpu GEMM plan
  *   quant.c       weights converted for the NPU (fp16, int8 + row scales)
  *   package.c     peer packages: one GGUF file per die, the writer
+ *   util.c        messages, clock, file mapping, shared command-line parts
  *   npu-llm.c     command line, generate and chat loops, statistics
  *   npu-llm-pack.c  the converter: a model to a peer package
  *
@@ -29,6 +30,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------------
  * Model
@@ -359,7 +361,8 @@ int llm_backend_cpu(struct llm_backend *b);
 /*
  * The NPU: die @index of libnpu, every matmul a GEMM plan in @dtype
  * (fp16 or int8) over @cores cores of each die (0: all).  With @dies > 1,
- * the first @dies dies of @index's package, each matrix split by rows
+ * the first @dies dies of the chip die @index is on (libnpu's "package";
+ * in npu-llm a package is a peer package), each matrix split by rows
  * over them (peer mode).  Prints why on failure.
  */
 int llm_backend_npu(struct llm_backend *b, unsigned int index,
@@ -573,6 +576,23 @@ uint64_t llm_hash64(const void *data, size_t n, uint64_t seed);
 /* ------------------------------------------------------------------------
  * Utilities
  */
+
+/* The message, the program's usage on stderr, exit status 1 */
+void llm_usage_error(void (*usage)(FILE *f), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* "fp16", "int8" or "fp32" */
+const char *llm_dtype_name(enum llm_dtype d);
+/* --dtype fp16|int8; -1 for anything else */
+int llm_parse_dtype(const char *s, enum llm_dtype *d);
+/* --load-format auto|llama2c|gguf (|dummy if dummy_ok); -1 for anything else */
+int llm_parse_format(const char *s, int dummy_ok, enum llm_format *f);
+/*
+ * The tokenizer a model runs with: -z @path, else the model file's own,
+ * else llama2.c's default tokenizer.bin (loaded into @own).  NULL with a
+ * message if it cannot be read.
+ */
+struct llm_tokenizer *llm_model_tokenizer(struct llm_model *m, const char *path,
+					  struct llm_tokenizer *own);
 
 /* the program named in front of every message, "npu-llm" by default */
 extern const char *llm_program;

@@ -31,95 +31,6 @@
 
 #include "llm.h"
 
-const char *llm_program = "npu-llm";
-
-void llm_verr(const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: ", llm_program);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void llm_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-}
-
-int llm_option_value(int argc, char **argv, int *i,
-		     const char *const *with_value, size_t n, char *flag,
-		     size_t size, const char **val)
-{
-	const char *a = argv[*i];
-	const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
-	size_t len = eq ? (size_t)(eq - a) : strlen(a);
-	int known = 0;
-
-	for (size_t k = 0; k < n; k++)
-		known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
-	if (!known || len >= size)
-		return -1;
-	memcpy(flag, a, len);
-	flag[len] = '\0';
-	if (eq)
-		*val = eq + 1;
-	else if (*i + 1 < argc)
-		*val = argv[++*i];
-	else
-		return -2;
-	return 0;
-}
-
-uint64_t llm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Maps a whole file read-only; an empty file gives map NULL, size 0. */
-int llm_map_file(const char *path, void **map, size_t *size)
-{
-	struct stat st;
-	void *p;
-	int fd;
-
-	*map = NULL;
-	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		llm_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st)) {
-		llm_err("%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		llm_err("%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		return 0;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		llm_err("%s: mmap: %s", path, strerror(errno));
-		return -1;
-	}
-	*map = p;
-	*size = (size_t)st.st_size;
-	return 0;
-}
-
 /*
  * The shape rules every model must follow, whatever it came from.  The
  * limits keep every element count of a tensor, and of the KV cache, far
@@ -197,30 +108,6 @@ float *llm_model_alloc(struct llm_model *m, size_t n_floats)
 	}
 	m->owned[m->n_owned++] = p;
 	return p;
-}
-
-float llm_fp16_to_fp32(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h >> 15) << 31;
-	uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-	float f;
-
-	if (exp == 0x1f) {			/* inf, nan */
-		bits = sign | 0x7f800000u | (mant << 13);
-	} else if (exp) {			/* normal */
-		bits = sign | ((exp + 112) << 23) | (mant << 13);
-	} else if (mant) {			/* subnormal: renormalise */
-		exp = 113;
-		while (!(mant & 0x400)) {
-			mant <<= 1;
-			exp--;
-		}
-		bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
-	} else {				/* zero */
-		bits = sign;
-	}
-	memcpy(&f, &bits, sizeof(f));
-	return f;
 }
 
 int llm_weight_set(const struct llm_weight *w)
@@ -436,6 +323,11 @@ static int llama2c_sections(const struct llm_config *c, int shared,
 	return n;
 }
 
+/* The sections' indices, in llama2c_sections()'s order. */
+enum { SEC_EMBD, SEC_RMS_ATT, SEC_WQ, SEC_WK, SEC_WV, SEC_WO, SEC_RMS_FFN,
+       SEC_W1, SEC_W2, SEC_W3, SEC_RMS_FINAL, SEC_FREQ_REAL, SEC_FREQ_IMAG,
+       SEC_WCLS };
+
 /*
  * Points the model's tensors into a buffer in llama2.c order.
  * with_freq_cis: the buffer has the two (unused) RoPE tables.
@@ -443,42 +335,32 @@ static int llama2c_sections(const struct llm_config *c, int shared,
 static void place_llama2c(struct llm_model *m, const float *p, int shared,
 			  int with_freq_cis)
 {
-	const struct llm_config *c = &m->cfg;
-	size_t dim = (size_t)c->dim, hidden = (size_t)c->hidden_dim;
-	size_t layers = (size_t)c->n_layers;
-	size_t kv_dim = dim / (size_t)c->n_heads * (size_t)c->n_kv_heads;
-	const float *rms_att, *wq, *wk, *wv, *wo, *rms_ffn, *w1, *w2, *w3;
+	struct section sec[LLAMA2C_SECTIONS_MAX];
+	const float *at[LLAMA2C_SECTIONS_MAX];
+	int n = llama2c_sections(&m->cfg, shared, sec);
 
-	m->token_embd = p;
-	p += (size_t)c->vocab_size * dim;
-	rms_att = p;	p += layers * dim;
-	wq = p;		p += layers * dim * dim;
-	wk = p;		p += layers * kv_dim * dim;
-	wv = p;		p += layers * kv_dim * dim;
-	wo = p;		p += layers * dim * dim;
-	rms_ffn = p;	p += layers * dim;
-	w1 = p;		p += layers * hidden * dim;
-	w2 = p;		p += layers * dim * hidden;
-	w3 = p;		p += layers * hidden * dim;
-	m->output_norm = p;
-	p += dim;
-	if (with_freq_cis)
-		p += (size_t)c->seq_len * (dim / (size_t)c->n_heads);
-	m->output.data = shared ? m->token_embd : p;
+	for (int i = 0; i < n; i++) {
+		at[i] = p;
+		if (with_freq_cis || (i != SEC_FREQ_REAL && i != SEC_FREQ_IMAG))
+			p += sec[i].floats;
+	}
+	m->token_embd = at[SEC_EMBD];
+	m->output_norm = at[SEC_RMS_FINAL];
+	m->output.data = shared ? at[SEC_EMBD] : at[SEC_WCLS];
 	m->tied_output = shared;
-
-	for (size_t l = 0; l < layers; l++) {
+	for (int l = 0; l < m->cfg.n_layers; l++) {
 		struct llm_layer *L = &m->layers[l];
-
-		L->attn_norm = rms_att + l * dim;
-		L->ffn_norm = rms_ffn + l * dim;
-		L->wq.data = wq + l * dim * dim;
-		L->wk.data = wk + l * kv_dim * dim;
-		L->wv.data = wv + l * kv_dim * dim;
-		L->wo.data = wo + l * dim * dim;
-		L->w1.data = w1 + l * hidden * dim;
-		L->w2.data = w2 + l * dim * hidden;
-		L->w3.data = w3 + l * hidden * dim;
+#define AT(s) (at[s] + (size_t)l * sec[s].per_layer)
+		L->attn_norm = AT(SEC_RMS_ATT);
+		L->ffn_norm = AT(SEC_RMS_FFN);
+		L->wq.data = AT(SEC_WQ);
+		L->wk.data = AT(SEC_WK);
+		L->wv.data = AT(SEC_WV);
+		L->wo.data = AT(SEC_WO);
+		L->w1.data = AT(SEC_W1);
+		L->w2.data = AT(SEC_W2);
+		L->w3.data = AT(SEC_W3);
+#undef AT
 	}
 }
 

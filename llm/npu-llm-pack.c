@@ -44,18 +44,7 @@ static void usage(FILE *f)
 		LLM_MAX_DIES);
 }
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	exit(EXIT_FAILURE);
-}
+#define usage_error(...) llm_usage_error(usage, __VA_ARGS__)
 
 struct options {
 	const char *model;
@@ -120,21 +109,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 					    LLM_MAX_DIES);
 			o->pack.dies = (int)v;
 		} else if (!strcmp(flag, "--dtype")) {
-			if (!strcmp(val, "fp16"))
-				o->pack.dtype = LLM_DTYPE_FP16;
-			else if (!strcmp(val, "int8"))
-				o->pack.dtype = LLM_DTYPE_INT8;
-			else
+			if (llm_parse_dtype(val, &o->pack.dtype))
 				usage_error("--dtype %s: expected fp16 or int8", val);
-		} else {	/* --load-format */
-			if (!strcmp(val, "auto"))
-				o->format = LLM_FORMAT_AUTO;
-			else if (!strcmp(val, "llama2c"))
-				o->format = LLM_FORMAT_LLAMA2C;
-			else if (!strcmp(val, "gguf"))
-				o->format = LLM_FORMAT_GGUF;
-			else
-				usage_error("--load-format %s: expected auto, llama2c or gguf", val);
+		} else if (llm_parse_format(val, 0, &o->format)) {	/* --load-format */
+			usage_error("--load-format %s: expected auto, llama2c or gguf", val);
 		}
 	}
 	if (o->check) {
@@ -162,7 +140,7 @@ static int check(const char *path)
 		return EXIT_FAILURE;
 	}
 	printf("%s: %s package for %d die(s): dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
-	       path, m.packed_dtype == LLM_DTYPE_INT8 ? "int8" : "fp16",
+	       path, llm_dtype_name(m.packed_dtype),
 	       m.packed_dies, m.cfg.dim, m.cfg.hidden_dim, m.cfg.n_layers,
 	       m.cfg.n_heads, m.cfg.n_kv_heads, m.cfg.vocab_size, m.cfg.seq_len);
 	for (int d = 0; d < m.packed_dies; d++) {
@@ -201,25 +179,16 @@ int main(int argc, char **argv)
 		goto out_model;
 	}
 
-	if (o.tokenizer || !m.tokenizer) {
-		const char *path = o.tokenizer ? o.tokenizer : "tokenizer.bin";
-
-		if (llm_tokenizer_load(&own_tok, path, m.cfg.vocab_size)) {
-			if (!o.tokenizer)
-				llm_err("a llama2.c checkpoint needs its tokenizer: give it with -z");
-			goto out_model;
-		}
-		tok = &own_tok;
-	} else {
-		tok = m.tokenizer;
-	}
+	tok = llm_model_tokenizer(&m, o.tokenizer, &own_tok);
+	if (!tok)
+		goto out_model;
 
 	if (o.pack.progress)
 		fprintf(stderr, "%s: %s (%s): dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d: %s for %d die(s)\n",
 			llm_program, o.model, m.format, m.cfg.dim,
 			m.cfg.hidden_dim, m.cfg.n_layers, m.cfg.n_heads,
 			m.cfg.n_kv_heads, m.cfg.vocab_size,
-			o.pack.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16",
+			llm_dtype_name(o.pack.dtype),
 			o.pack.dies);
 	if (!llm_package_write(&m, tok, &o.pack))
 		ret = EXIT_SUCCESS;

@@ -81,18 +81,7 @@ static void usage(FILE *f)
 		"                         runs all -n steps, for timing\n");
 }
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	exit(EXIT_FAILURE);
-}
+#define usage_error(...) llm_usage_error(usage, __VA_ARGS__)
 
 static float parse_float(const char *flag, const char *s)
 {
@@ -192,23 +181,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->device_given = 1;
 		}
 		else if (!strcmp(flag, "--dtype")) {
-			if (!strcmp(val, "fp16"))
-				o->dtype = LLM_DTYPE_FP16;
-			else if (!strcmp(val, "int8"))
-				o->dtype = LLM_DTYPE_INT8;
-			else
+			if (llm_parse_dtype(val, &o->dtype))
 				usage_error("--dtype %s: expected fp16 or int8", val);
 			o->dtype_given = 1;
 		} else if (!strcmp(flag, "--load-format")) {
-			if (!strcmp(val, "auto"))
-				o->format = LLM_FORMAT_AUTO;
-			else if (!strcmp(val, "llama2c"))
-				o->format = LLM_FORMAT_LLAMA2C;
-			else if (!strcmp(val, "gguf"))
-				o->format = LLM_FORMAT_GGUF;
-			else if (!strcmp(val, "dummy"))
-				o->format = LLM_FORMAT_DUMMY;
-			else
+			if (llm_parse_format(val, 1, &o->format))
 				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
 		} else if (!strcmp(flag, "--config"))
 			o->config = val;
@@ -252,11 +229,6 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->steps = 0;
 }
 
-static const char *dtype_name(enum llm_dtype d)
-{
-	return d == LLM_DTYPE_FP16 ? "fp16" : d == LLM_DTYPE_INT8 ? "int8" : "fp32";
-}
-
 /*
  * A peer package (npu-llm-pack): its weights exist only as the NPU takes
  * them, cut for a number of dies, so it runs on --device npu with its own
@@ -265,7 +237,7 @@ static const char *dtype_name(enum llm_dtype d)
  */
 static int use_package(struct options *o, const struct llm_model *m)
 {
-	const char *dt = dtype_name(m->packed_dtype);
+	const char *dt = llm_dtype_name(m->packed_dtype);
 
 	if (o->device_given && strcmp(o->device, "npu")) {
 		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the model it was made from",
@@ -284,7 +256,7 @@ static int use_package(struct options *o, const struct llm_model *m)
 	}
 	if (o->dtype_given && o->dtype != m->packed_dtype) {
 		llm_err("--dtype %s: %s holds %s weights; write one with npu-llm-pack --dtype %s",
-			dtype_name(o->dtype), o->checkpoint, dt, dtype_name(o->dtype));
+			llm_dtype_name(o->dtype), o->checkpoint, dt, llm_dtype_name(o->dtype));
 		return -1;
 	}
 	o->device = "npu";
@@ -340,6 +312,24 @@ struct timing {
 	int pos;
 };
 
+/* A token's text on stdout; the timer starts with the first one. */
+static void print_token(const struct llm_tokenizer *tok, int token, int next,
+			struct timing *tm)
+{
+	llm_safe_print(llm_decode(tok, token, next));
+	fflush(stdout);
+	if (!tm->start)
+		tm->start = llm_now_ns();
+}
+
+/* The end of the text: a newline, the timer stopped at pos positions. */
+static void end_text(struct timing *tm, int pos)
+{
+	printf("\n");
+	tm->end = llm_now_ns();
+	tm->pos = pos;
+}
+
 /*
  * llama2.c's generate loop: the prompt is fed (and echoed), then tokens
  * are sampled until steps positions are done or, when stop_at_special,
@@ -381,15 +371,10 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		/* BOS starts a new sequence, EOS ends this one */
 		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
 			break;
-		llm_safe_print(llm_decode(tok, token, next));
-		fflush(stdout);
+		print_token(tok, token, next, tm);
 		token = next;
-		if (!tm->start)
-			tm->start = llm_now_ns();
 	}
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	free(tokens);
 	return 0;
 fail:
@@ -486,18 +471,13 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 		pos++;
 		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
 			break;
-		llm_safe_print(llm_decode(tok, token, next));
-		fflush(stdout);
+		print_token(tok, token, next, tm);
 		token = next;
-		if (!tm->start)
-			tm->start = llm_now_ns();
 	}
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	fprintf(stderr, "npu-llm: compare: %s %s against cpu fp32, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
 		dev->backend->name,
-		dtype_name(dev->backend->dtype), pos,
+		llm_dtype_name(dev->backend->dtype), pos,
 		agree, pos, pos ? 100.0 * agree / pos : 0.0,
 		pos ? kl_sum / pos : 0.0, kl_max);
 	if (first < 0)
@@ -598,20 +578,17 @@ static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
 		}
 		next = llm_sample(sampler, r->logits);
 		if (idx >= n_tokens) {		/* the assistant speaks */
-			if (next == tok->eos_id)
+			if (next == tok->eos_id) {
 				printf("\n");
-			else
-				llm_safe_print(llm_decode(tok, token, next));
-			fflush(stdout);
-			if (!tm->start)
-				tm->start = llm_now_ns();
+				fflush(stdout);
+			} else {
+				print_token(tok, token, next, tm);
+			}
 		}
 	}
 	ret = 0;
 out:
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	free(system);
 	free(user);
 	free(rendered);
@@ -667,7 +644,7 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		b->get_stats(b->ctx, &bs);
 
 	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
-		b->name, dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
+		b->name, llm_dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
 		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
 	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
 		(unsigned long long)s->forwards, run_s);
@@ -757,7 +734,7 @@ static int open_backend(const struct options *o, struct llm_backend *b)
 	}
 	if (o->dtype_given)
 		fprintf(stderr, "npu-llm: note: --dtype %s is for --device npu; the cpu computes in fp32\n",
-			dtype_name(o->dtype));
+			llm_dtype_name(o->dtype));
 	err = llm_backend_cpu(b);
 	if (err)
 		llm_err("--device %s: %s", o->device, strerror(-err));
@@ -799,22 +776,14 @@ int main(int argc, char **argv)
 	if (open_backend(&o, &backend))
 		goto out_model;
 
-	/* the tokenizer: -z, else the model file's, else llama2.c's default */
-	if (o.tokenizer || (!model.tokenizer && o.format != LLM_FORMAT_DUMMY)) {
-		const char *path = o.tokenizer ? o.tokenizer : "tokenizer.bin";
-
-		if (llm_tokenizer_load(&own_tok, path, model.cfg.vocab_size)) {
-			if (!o.tokenizer)
-				llm_err("a llama2.c checkpoint needs its tokenizer: give it with -z");
-			goto out_model;
-		}
-		tok = &own_tok;
-	} else if (model.tokenizer) {
-		tok = model.tokenizer;
-	} else {
+	/* the tokenizer: -z, else the model file's, else llama2.c's default;
+	 * dummy weights get a byte-level one */
+	if (o.format == LLM_FORMAT_DUMMY && !o.tokenizer) {
 		if (llm_tokenizer_bytes(&own_tok, model.cfg.vocab_size))
 			goto out_model;
 		tok = &own_tok;
+	} else if (!(tok = llm_model_tokenizer(&model, o.tokenizer, &own_tok))) {
+		goto out_model;
 	}
 	if (tok->vocab_size != model.cfg.vocab_size) {
 		llm_err("the tokenizer has %d tokens, the model %d", tok->vocab_size,

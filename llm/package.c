@@ -62,11 +62,6 @@ uint64_t llm_hash64(const void *data, size_t n, uint64_t seed)
 	return w;
 }
 
-static const char *dtype_name(enum llm_dtype d)
-{
-	return d == LLM_DTYPE_INT8 ? "int8" : d == LLM_DTYPE_FP16 ? "fp16" : "fp32";
-}
-
 int llm_package_check_cut(const struct llm_model *m, int dies)
 {
 	if (dies < 1 || dies > LLM_MAX_DIES) {
@@ -115,7 +110,7 @@ static int check_slices_supported(const struct llm_model *m, int dies,
 			if (ret) {
 				llm_err("%s: die %d's slice, a 1 x %d x %u %s GEMM, is beyond the NPU: %s",
 					g->name, d, g->cols, desc.n,
-					dtype_name(dtype), strerror(-ret));
+					llm_dtype_name(dtype), strerror(-ret));
 				return -1;
 			}
 		}
@@ -334,7 +329,7 @@ static int build_header(struct die_file *df, const struct llm_model *m,
 	KV(kv_u32(b, "tokenizer.ggml.unknown_token_id", (uint32_t)tok->unk_id));
 	KV(kv_u32(b, "npu.die", (uint32_t)d));
 	KV(kv_u32(b, "npu.dies", (uint32_t)o->dies));
-	KV(kv_str(b, "npu.dtype", dtype_name(o->dtype)));
+	KV(kv_str(b, "npu.dtype", llm_dtype_name(o->dtype)));
 	put_str(b, "npu.cut");		/* row0 of every die and the end, per group */
 	put_u32(b, KV_ARRAY);
 	put_u32(b, KV_U32);
@@ -553,7 +548,7 @@ int llm_package_write(const struct llm_model *cm, const struct llm_tokenizer *to
 							d, row0[d], row0[d + 1] - 1);
 			progress(o, (double)(k + 1) / n, "%s %dx%llu %s:%s", tk->name,
 				 m->groups[tk->group]->rows,
-				 (unsigned long long)tk->ne0, dtype_name(o->dtype), rows);
+				 (unsigned long long)tk->ne0, llm_dtype_name(o->dtype), rows);
 		}
 	}
 
