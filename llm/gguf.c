@@ -1226,9 +1226,15 @@ static int load_dies(struct llm_model *m, struct gguf *g0, struct die_meta *dm0p
 
 		if (npu_gemm_cut((uint32_t)m->groups[i]->rows, (uint32_t)dm0.dies, n0) !=
 		    dm0.dies || memcmp(n0, have, (size_t)(dm0.dies + 1) * 4)) {
-			llm_err("%s: npu.cut: %s (%d rows) is cut at rows %u..%u for die 0 (and so on), but libnpu's npu_gemm_cut() cuts it for %lld dies at %u..%u: repack the model",
-				g0->path, m->groups[i]->name, m->groups[i]->rows,
-				have[0], have[1], (long long)dm0.dies, n0[0], n0[1]);
+			char a[128], b[128];
+			size_t la = 0, lb = 0;
+
+			for (int d = 0; d <= dm0.dies; d++) {
+				la += (size_t)snprintf(a + la, sizeof(a) - la, "%s%u", d ? " " : "", have[d]);
+				lb += (size_t)snprintf(b + lb, sizeof(b) - lb, "%s%u", d ? " " : "", n0[d]);
+			}
+			llm_err("%s: npu.cut: %s (%d rows) starts the dies' rows at %s (and ends), but libnpu's npu_gemm_cut() at %s: repack the model",
+				g0->path, m->groups[i]->name, m->groups[i]->rows, a, b);
 			return -1;
 		}
 	}

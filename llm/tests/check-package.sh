@@ -128,6 +128,8 @@ bad)
 	bad() {	# NAME REGEX: the package in case/ must be refused
 		expect_fail "$1" "$2" "$pack" --check case/p-d0.gguf
 	}
+	# edited FILE KEY-REGEX OFFSET BYTES: a fresh copy, FILE's bytes at the key + OFFSET changed
+	edited() { fresh; poke "case/$1" "$(kv_at "$1" "$2" "$3")" "$4"; }
 
 	fresh; rm case/p-d1.gguf
 	bad "a die's file missing" "case/p-d1.gguf: No such file or directory"
@@ -139,19 +141,19 @@ bad)
 	bad "files swapped" "case/p-d0.gguf is die 1's file of a package for 2 dies: give die 0's"
 	fresh; cp u-d1.gguf case/p-d1.gguf
 	bad "die 1's file of another package" "case/p-d1.gguf: npu.package_hash [0-9a-f]{16}, die 0's file says [0-9a-f]{16}: a file of another package"
-	fresh; poke case/p-d1.gguf "$(kv_at p-d1.gguf 'llama\.feed_forward_length\x04' 29)" '\200'
+	edited p-d1.gguf 'llama\.feed_forward_length\x04' 29 '\200'
 	bad "die 1's config edited" "case/p-d1.gguf: its llama.\* hyperparameters differ from die 0's"
-	fresh; poke case/p-d0.gguf "$(kv_at p-d0.gguf 'llama\.feed_forward_length\x04' 29)" '\200'
-	bad "die 0's config edited" "case/p-d0.gguf: tensor 'npu.blk.0.ffn_in': I8 \[64, 96\], expected I8 \[64, 128\]|npu.cut"
-	fresh; poke case/p-d0.gguf "$(kv_at p-d0.gguf 'npu\.cut\x09' 23)" '\100'
-	bad "npu.cut not libnpu's" "case/p-d0.gguf: npu.cut: blk.0.qkv \(128 rows\) is cut at rows 0..64 .*but libnpu's npu_gemm_cut\(\) cuts it for 2 dies at 0..64|npu.cut: blk.0.qkv \(128 rows\)"
-	fresh; poke case/p-d0.gguf "$(kv_at p-d0.gguf 'npu\.dtype\x08' 21)" 'fp16'
+	edited p-d0.gguf 'llama\.feed_forward_length\x04' 29 '\200'
+	bad "die 0's config edited" "case/p-d0.gguf: npu.cut: blk.0.ffn_in \(256 rows\) starts the dies' rows at 0 96 192 \(and ends\), but libnpu's npu_gemm_cut\(\) at 0 128 256"
+	edited p-d0.gguf 'npu\.cut\x09' 23 '\100'
+	bad "npu.cut not libnpu's" "case/p-d0.gguf: npu.cut: blk.0.qkv \(128 rows\) starts the dies' rows at 64 64 128 \(and ends\), but libnpu's npu_gemm_cut\(\) at 0 64 128"
+	edited p-d0.gguf 'npu\.dtype\x08' 21 'fp16'
 	bad "npu.dtype edited" "case/p-d0.gguf: 24 tensors, a fp16 package of 2 layers for 2 dies has 15 in each die's file"
-	fresh; poke case/p-d0.gguf "$(kv_at p-d0.gguf 'npu\.dies\x04' 12)" '\014'
+	edited p-d0.gguf 'npu\.dies\x04' 12 '\014'
 	bad "npu.dies 12" "case/p-d0.gguf: metadata 'npu.dies' = 12 out of range 1..8"
-	fresh; poke case/p-d1.gguf "$(kv_at p-d1.gguf 'npu\.die\x04' 11)" '\000'
+	edited p-d1.gguf 'npu\.die\x04' 11 '\000'
 	bad "die 1's file says die 0" "case/p-d1.gguf: npu.die 0 of 2 dies, int8: expected die 1 of die 0's 2, int8"
-	fresh; poke case/p-d0.gguf "$(kv_at p-d0.gguf '\x0d\x00{7}npu\.blk\.0\.qkv' 8)" 'NPU'
+	edited p-d0.gguf '\x0d\x00{7}npu\.blk\.0\.qkv' 8 'NPU'
 	bad "a tensor renamed" "case/p-d0.gguf: missing tensor 'npu.blk.0.qkv'"
 	fresh; cp case/p-d0.gguf case/other.gguf
 	expect_fail "die 0's file under another name" "case/other.gguf: a package for 2 dies, but the file is not named <prefix>-d0.gguf" \
