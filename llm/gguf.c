@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * GGUF v3 llama models: F32, F16 and Q8_0 tensors, dequantised to fp32 at
- * load, and the SentencePiece tokenizer stored in the file; and peer
+ * GGUF v3 llama models: F32, F16 and Q8_0 tensors (the matrices left as
+ * stored in the mapping, the vectors as fp32), and the SentencePiece
+ * tokenizer stored in the file; and peer
  * packages, one GGUF file per die (package.c), with their npu.* metadata.
  *
  * A GGUF file is little-endian:

@@ -4,8 +4,10 @@
  *
  * The program is a handful of files, each one readable on its own:
  *
- *   model.c       the model in memory; llama2.c checkpoints, dummy weights
- *   gguf.c        GGUF v3 llama files (F32, F16, Q8_0) and their tokenizer
+ *   model.c       the model in memory; llama2.c checkpoints (v0, v1, v2 int8),
+ *                 dummy weights
+ *   gguf.c        GGUF v3 llama files (F32, F16, Q8_0), their tokenizer, and
+ *                 peer packages
  *   tokenizer.c   SentencePiece-style BPE: encode, decode, safe printing
  *   sampler.c     greedy, temperature, top-p; llama2.c's xorshift RNG
  *   forward.c     the transformer forward pass, the matmul hook, --verify

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The model in memory, llama2.c checkpoints and dummy weights.
+ * The model in memory, llama2.c checkpoints and dummy weights.  (The
+ * newer exports, versions 1 and 2, are described at load_export().)
  *
  * A llama2.c "v0" checkpoint is seven little-endian int32 (dim,
  * hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a
