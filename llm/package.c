@@ -480,11 +480,12 @@ int llm_package_write(const struct llm_model *cm, const struct llm_tokenizer *to
 		if (!t[d] || (d == 0 && check_finite(t[0], n, o->source ? o->source : "the model")))
 			goto out;
 		if ((size_t)snprintf(df[d].path, sizeof(df[d].path), "%s-d%d.gguf",
-				     o->prefix, d) >= sizeof(df[d].path)) {
+				     o->prefix, d) >= sizeof(df[d].path) ||
+		    (size_t)snprintf(df[d].tmp, sizeof(df[d].tmp), "%s.tmp",
+				     df[d].path) >= sizeof(df[d].tmp)) {
 			llm_err("-o %s: path too long", o->prefix);
 			goto out;
 		}
-		snprintf(df[d].tmp, sizeof(df[d].tmp), "%s.tmp", df[d].path);
 		if (build_header(&df[d], m, tok, o, d, cut, t[d], n))
 			goto out;
 		for (int k = 0; k < n; k++) {
