@@ -24,7 +24,7 @@
  * the group's outputs: fp32 as it comes, int32 times s_x * s_r.
  *
  * The weights and plans live on a device group: one die, or in peer mode
- * (dies > 1) the dies of one package.  There the rows are cut into one
+ * (dies > 1) the dies of one chip (libnpu's "package").  There the rows are cut into one
  * slice per die; each die holds its slice of the packed weights in its own
  * memory and computes those outputs; every output is computed as on one
  * die, so the text is the same.
@@ -73,11 +73,6 @@ struct npu_backend {
 	uint64_t convert_ns;	/* x in, y out: the backend's own CPU work */
 };
 
-static const char *dtype_str(enum llm_dtype d)
-{
-	return d == LLM_DTYPE_INT8 ? "int8" : "fp16";
-}
-
 static int grow(void **buf, size_t *len, size_t want, size_t elem)
 {
 	void *p;
@@ -115,15 +110,15 @@ static int set_packed_weights(struct npu_backend *nb,
 	int ret = 0;
 
 	if (pk->dtype != nb->dtype) {
-		llm_err("npu: %s: the package holds %s weights, not %s",
-			g->name, dtype_str(pk->dtype), dtype_str(nb->dtype));
+		llm_err("npu: %s: the peer package holds %s weights, not %s",
+			g->name, llm_dtype_name(pk->dtype), llm_dtype_name(nb->dtype));
 		return -EINVAL;
 	}
 	npu_gemm_weights_info(gp->w, &info);
 	for (uint32_t d = 0; d <= info.dies; d++) {
 		if ((int)info.dies != pk->dies ||
 		    (uint32_t)pk->row0[d] != info.n0[d]) {
-			llm_err("npu: %s: the package cuts its %d rows over %d dies, not as the NPU plan over %u dies does",
+			llm_err("npu: %s: the peer package cuts its %d rows over %d dies, not as the NPU plan over %u dies does",
 				g->name, g->rows, pk->dies, info.dies);
 			return -EINVAL;
 		}
@@ -164,7 +159,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	ret = npu_gemm_supported(&desc);
 	if (ret) {
 		llm_err("npu: %s: a 1 x %d x %d %s GEMM is beyond the NPU: %s",
-			g->name, g->cols, g->rows, dtype_str(nb->dtype),
+			g->name, g->cols, g->rows, llm_dtype_name(nb->dtype),
 			strerror(-ret));
 		return ret;
 	}
@@ -193,7 +188,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		ret = npu_gemm_plan_new(gp->w, &pdesc, &gp->plan);
 	if (ret) {
 		llm_err("npu: %s: cannot plan a 1 x %d x %d %s GEMM on %d die(s): %s",
-			g->name, g->cols, g->rows, dtype_str(nb->dtype),
+			g->name, g->cols, g->rows, llm_dtype_name(nb->dtype),
 			nb->dies, strerror(-ret));
 		goto err;
 	}
@@ -403,7 +398,7 @@ static void explain_open_error(unsigned int index, int ret)
 		llm_err("npu: cannot open NPU die %u: %s", index, strerror(-ret));
 }
 
-/* Open the dies: one, or the first @dies of @index's package. */
+/* Open the dies: one, or the first @dies of the chip die @index is on. */
 static int open_dies(struct npu_backend *nb, unsigned int index, int dies)
 {
 	int ret, have;
@@ -420,7 +415,7 @@ static int open_dies(struct npu_backend *nb, unsigned int index, int dies)
 	if (ret) {
 		if (ret == -ENODEV && npu_device_count() > 0 &&
 		    (unsigned int)npu_device_count() > index)
-			llm_err("npu: a die of the package of die %u is missing",
+			llm_err("npu: a die of the chip of die %u is missing",
 				index);
 		else
 			explain_open_error(index, ret);
@@ -428,7 +423,7 @@ static int open_dies(struct npu_backend *nb, unsigned int index, int dies)
 	}
 	have = npu_device_group_count(nb->group);
 	if (dies > have) {
-		llm_err("npu: --dies %d: the package of die %u has %d", dies,
+		llm_err("npu: --dies %d: the chip of die %u has %d", dies,
 			index, have);
 		return -EINVAL;
 	}

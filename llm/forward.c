@@ -16,6 +16,7 @@
  * The matmuls go through the backend, group by group (llm.h).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static void verify(struct llm_run *r, const struct llm_group *g,
 		const struct llm_weight *w = g->w[i];
 		double max_err = 0.0, max_ref = 0.0, rel;
 
-		llm_matmul_ref(r->ref, x, w->data, w->cols, w->rows);
+		llm_matmul_weight(r->ref, x, w, r->ref_row);
 		for (int j = 0; j < w->rows; j++) {
 			double err = fabs((double)out[i][j] - (double)r->ref[j]);
 
@@ -168,9 +169,10 @@ int llm_run_init(struct llm_run *r, const struct llm_model *m,
 	r->att = calloc((size_t)p->n_heads * (size_t)n_ctx, sizeof(float));
 	r->logits = calloc((size_t)p->vocab_size, sizeof(float));
 	r->ref = verify_matmuls ? calloc((size_t)ref_len, sizeof(float)) : NULL;
+	r->ref_row = verify_matmuls ? calloc((size_t)ref_len, sizeof(float)) : NULL;
 	if (!r->x || !r->xb || !r->xb2 || !r->hb || !r->hb2 || !r->q ||
 	    !r->key_cache || !r->value_cache || !r->att || !r->logits ||
-	    (verify_matmuls && !r->ref)) {
+	    (verify_matmuls && (!r->ref || !r->ref_row))) {
 		llm_err("cannot allocate the activations and a KV cache of %d positions (%zu MiB)",
 			n_ctx, 2 * cache * sizeof(float) >> 20);
 		llm_run_free(r);
@@ -192,8 +194,36 @@ void llm_run_free(struct llm_run *r)
 	free(r->att);
 	free(r->logits);
 	free(r->ref);
+	free(r->ref_row);
+	r->ref_row = NULL;
 	r->x = r->xb = r->xb2 = r->hb = r->hb2 = r->q = NULL;
 	r->key_cache = r->value_cache = r->att = r->logits = r->ref = NULL;
+}
+
+/*
+ * A NaN or an infinity anywhere in the model (a weight, an overflowing
+ * activation, a device's bad result) reaches every logit: one pass over
+ * them per token finds it, and the run stops there instead of sampling
+ * noise.
+ */
+static int check_logits(const struct llm_run *r, int token, int pos)
+{
+	const float *v = r->logits;
+	int n = r->model->cfg.vocab_size, bad = 0;
+
+	for (int i = 0; i < n; i++)
+		bad |= !(fabsf(v[i]) <= FLT_MAX);
+	if (!bad)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (!isfinite(v[i])) {
+			llm_err("step %d (position %d, input token %d): logit %d is %s: the model's weights hold NaN or Inf, or its activations overflow fp32 (%s backend)",
+				pos + 1, pos, token, i, isnan(v[i]) ? "NaN" :
+				v[i] > 0 ? "+Inf" : "-Inf", r->backend->name);
+			break;
+		}
+	}
+	return -1;
 }
 
 float *llm_forward(struct llm_run *r, int token, int pos)
@@ -207,7 +237,7 @@ float *llm_forward(struct llm_run *r, int token, int pos)
 	float *x = r->x;
 
 	r->stats.forwards++;
-	memcpy(x, m->token_embd + (size_t)token * (size_t)dim, (size_t)dim * sizeof(*x));
+	llm_weight_row(&m->embedding, token, x);
 
 	for (int l = 0; l < p->n_layers; l++) {
 		const struct llm_layer *L = &m->layers[l];
@@ -271,6 +301,8 @@ float *llm_forward(struct llm_run *r, int token, int pos)
 
 	rmsnorm(x, x, m->output_norm, dim, p->norm_eps);
 	if (matmul(r, &m->classifier, x, (float *const []){ r->logits }))
+		return NULL;
+	if (check_logits(r, token, pos))
 		return NULL;
 	return r->logits;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * GGUF v3 llama models: F32, F16 and Q8_0 tensors, dequantised to fp32 at
- * load, and the SentencePiece tokenizer stored in the file.
+ * GGUF v3 llama models: F32, F16 and Q8_0 tensors (the matrices left as
+ * stored in the mapping, the vectors as fp32), and the SentencePiece
+ * tokenizer stored in the file; and peer
+ * packages, one GGUF file per die (package.c), with their npu.* metadata.
  *
  * A GGUF file is little-endian:
  *
@@ -26,10 +28,12 @@
  * are bit-identical to the wq/wk of stories260K.bin.)
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "npu_gemm.h"
 #include "llm.h"
 
 enum gguf_type {
@@ -42,6 +46,7 @@ enum ggml_type {
 	GGML_F32 = 0,
 	GGML_F16 = 1,
 	GGML_Q8_0 = 8,
+	GGML_I8 = 24,		/* a peer package's int8 slices */
 };
 
 #define GGUF_VERSION		3
@@ -472,6 +477,9 @@ static int parse_tensor_infos(struct gguf *g)
 		case GGML_F16:
 			t->nbytes = n * 2;
 			break;
+		case GGML_I8:
+			t->nbytes = n;
+			break;
 		case GGML_Q8_0:
 			if (t->ne[0] % QK8_0) {
 				llm_err("%s: tensor '%s': Q8_0 rows of %llu values are not whole blocks of %d",
@@ -486,6 +494,30 @@ static int parse_tensor_infos(struct gguf *g)
 				g->path, t->name, ggml_type_name(t->type), t->type);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Tensor data in the order of the tensor infos, none overlapping the
+ * one before (as llama.cpp requires): two tensors sharing bytes would
+ * silently alias each other's weights.
+ */
+static int check_order(const struct gguf *g, const struct gguf_tensor *prev,
+		       const struct gguf_tensor *t)
+{
+	unsigned long long a0 = g->data_start + prev->offset, a1 = a0 + prev->nbytes;
+	unsigned long long b0 = g->data_start + t->offset, b1 = b0 + t->nbytes;
+
+	if (t->offset < prev->offset) {
+		llm_err("%s: tensor '%s' (offsets %llu..%llu) is stored before tensor '%s' (offsets %llu..%llu), which precedes it in the tensor list: the data must be in list order",
+			g->path, t->name, b0, b1, prev->name, a0, a1);
+		return -1;
+	}
+	if (t->offset < prev->offset + prev->nbytes) {
+		llm_err("%s: tensor '%s' (offsets %llu..%llu) overlaps tensor '%s' (offsets %llu..%llu)",
+			g->path, t->name, b0, b1, prev->name, a0, a1);
+		return -1;
 	}
 	return 0;
 }
@@ -529,6 +561,8 @@ static int place_tensors(struct gguf *g)
 				g->size);
 			return -1;
 		}
+		if (i > 0 && check_order(g, &g->t[i - 1], t))
+			return -1;
 	}
 	return 0;
 }
@@ -536,30 +570,6 @@ static int place_tensors(struct gguf *g)
 /* ------------------------------------------------------------------------
  * Dequantisation to fp32
  */
-
-static float fp16_to_fp32(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h >> 15) << 31;
-	uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-	float f;
-
-	if (exp == 0x1f) {			/* inf, nan */
-		bits = sign | 0x7f800000u | (mant << 13);
-	} else if (exp) {			/* normal */
-		bits = sign | ((exp + 112) << 23) | (mant << 13);
-	} else if (mant) {			/* subnormal: renormalise */
-		exp = 113;
-		while (!(mant & 0x400)) {
-			mant <<= 1;
-			exp--;
-		}
-		bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
-	} else {				/* zero */
-		bits = sign;
-	}
-	memcpy(&f, &bits, sizeof(f));
-	return f;
-}
 
 static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			       const struct gguf_tensor *t)
@@ -582,7 +592,7 @@ static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			uint16_t h;
 
 			memcpy(&h, src + 2 * i, 2);
-			dst[i] = fp16_to_fp32(h);
+			dst[i] = llm_fp16_to_fp32(h);
 		}
 		break;
 	case GGML_Q8_0:
@@ -592,7 +602,7 @@ static const float *tensor_f32(struct llm_model *m, const struct gguf *g,
 			float d;
 
 			memcpy(&h, blk, 2);
-			d = fp16_to_fp32(h);
+			d = llm_fp16_to_fp32(h);
 			for (int j = 0; j < QK8_0; j++)
 				dst[b * QK8_0 + j] = d * (float)(int8_t)blk[2 + j];
 		}
@@ -666,16 +676,21 @@ unknown:
 	return -1;
 }
 
-static const float *get_tensor(struct llm_model *m, const struct gguf *g,
-			       const struct gguf_tensor *const *slots,
-			       int slot, const char *name, uint64_t ne0,
-			       uint64_t ne1, const char *shape)
+static const struct gguf_tensor *check_tensor(const struct gguf *g,
+					      const struct gguf_tensor *const *slots,
+					      int slot, const char *name, uint64_t ne0,
+					      uint64_t ne1, const char *shape)
 {
 	const struct gguf_tensor *t = slots[slot];
 	int n_dims;
 
 	if (!t) {
 		llm_err("%s: missing tensor '%s.weight'", g->path, name);
+		return NULL;
+	}
+	if (t->type == GGML_I8) {
+		llm_err("%s: tensor '%s': type I8 without scales (the npu.* tensors of a peer package have them)",
+			g->path, t->name);
 		return NULL;
 	}
 	/* Trailing dimensions of 1 are allowed. */
@@ -700,7 +715,40 @@ static const float *get_tensor(struct llm_model *m, const struct gguf *g,
 				shape);
 		return NULL;
 	}
-	return tensor_f32(m, g, t);
+	return t;
+}
+
+/* A vector, as fp32 (copied unless F32 and aligned). */
+static const float *get_tensor(struct llm_model *m, const struct gguf *g,
+			       const struct gguf_tensor *const *slots,
+			       int slot, const char *name, uint64_t ne0,
+			       uint64_t ne1, const char *shape)
+{
+	const struct gguf_tensor *t = check_tensor(g, slots, slot, name, ne0,
+						   ne1, shape);
+
+	return t ? tensor_f32(m, g, t) : NULL;
+}
+
+/* A matrix, as stored: F16 and Q8_0 stay so in the mapping. */
+static int get_weight(struct llm_model *m, const struct gguf *g,
+		      const struct gguf_tensor *const *slots, int slot,
+		      const char *name, uint64_t ne0, uint64_t ne1,
+		      const char *shape, struct llm_weight *w)
+{
+	const struct gguf_tensor *t = check_tensor(g, slots, slot, name, ne0,
+						   ne1, shape);
+
+	if (!t)
+		return -1;
+	if (t->type == GGML_F16 || t->type == GGML_Q8_0) {
+		w->type = t->type == GGML_F16 ? LLM_WEIGHT_F16 : LLM_WEIGHT_Q8_0;
+		w->raw = g->base + g->data_start + t->offset;
+		return 0;
+	}
+	w->type = LLM_WEIGHT_F32;
+	w->data = tensor_f32(m, g, t);
+	return w->data ? 0 : -1;
 }
 
 static int load_tensors(struct llm_model *m, const struct gguf *g)
@@ -738,37 +786,53 @@ static int load_tensors(struct llm_model *m, const struct gguf *g)
 		if (!(dst)) \
 			goto out; \
 	} while (0)
-	GET(m->token_embd, global + SLOT_TOKEN_EMBD, "token_embd", dim, vocab,
-	    "dim x vocab");
+#define WGET(w, slot, nm, ne0, ne1, shape) do { \
+		if (get_weight(m, g, slots, slot, nm, ne0, ne1, shape, w)) \
+			goto out; \
+	} while (0)
+	WGET(&m->embedding, global + SLOT_TOKEN_EMBD, "token_embd", dim, vocab,
+	     "dim x vocab");
+	if (m->embedding.type == LLM_WEIGHT_F32)
+		m->token_embd = m->embedding.data;
 	GET(m->output_norm, global + SLOT_OUTPUT_NORM, "output_norm", dim, 1,
 	    "dim");
 	if (slots[global + SLOT_OUTPUT]) {
-		GET(m->output.data, global + SLOT_OUTPUT, "output", dim, vocab,
-		    "dim x vocab");
+		WGET(&m->output, global + SLOT_OUTPUT, "output", dim, vocab,
+		     "dim x vocab");
 		m->tied_output = 0;
 	} else {
-		m->output.data = m->token_embd;
+		m->output.type = m->embedding.type;
+		m->output.data = m->embedding.data;
+		m->output.raw = m->embedding.raw;
 		m->tied_output = 1;
 	}
 	for (int l = 0; l < c->n_layers; l++) {
 		struct llm_layer *L = &m->layers[l];
 		int base = l * SLOTS_PER_LAYER;
 
+#define LNAME(slot) snprintf(name, sizeof(name), "blk.%d.%s", l, layer_slot_names[slot])
 #define LGET(dst, slot, ne0, ne1, shape) do { \
-		snprintf(name, sizeof(name), "blk.%d.%s", l, layer_slot_names[slot]); \
+		LNAME(slot); \
 		GET(dst, base + (slot), name, ne0, ne1, shape); \
 	} while (0)
+#define LWGET(w, slot, ne0, ne1, shape) do { \
+		LNAME(slot); \
+		WGET(w, base + (slot), name, ne0, ne1, shape); \
+	} while (0)
 		LGET(L->attn_norm, SLOT_ATTN_NORM, dim, 1, "dim");
-		LGET(L->wq.data, SLOT_ATTN_Q, dim, dim, "dim x dim");
-		LGET(L->wk.data, SLOT_ATTN_K, dim, kv_dim, "dim x kv_dim");
-		LGET(L->wv.data, SLOT_ATTN_V, dim, kv_dim, "dim x kv_dim");
-		LGET(L->wo.data, SLOT_ATTN_OUT, dim, dim, "dim x dim");
+		LWGET(&L->wq, SLOT_ATTN_Q, dim, dim, "dim x dim");
+		LWGET(&L->wk, SLOT_ATTN_K, dim, kv_dim, "dim x kv_dim");
+		LWGET(&L->wv, SLOT_ATTN_V, dim, kv_dim, "dim x kv_dim");
+		LWGET(&L->wo, SLOT_ATTN_OUT, dim, dim, "dim x dim");
 		LGET(L->ffn_norm, SLOT_FFN_NORM, dim, 1, "dim");
-		LGET(L->w1.data, SLOT_FFN_GATE, dim, hidden, "dim x hidden");
-		LGET(L->w3.data, SLOT_FFN_UP, dim, hidden, "dim x hidden");
-		LGET(L->w2.data, SLOT_FFN_DOWN, hidden, dim, "hidden x dim");
+		LWGET(&L->w1, SLOT_FFN_GATE, dim, hidden, "dim x hidden");
+		LWGET(&L->w3, SLOT_FFN_UP, dim, hidden, "dim x hidden");
+		LWGET(&L->w2, SLOT_FFN_DOWN, hidden, dim, "hidden x dim");
+#undef LWGET
 #undef LGET
+#undef LNAME
 	}
+#undef WGET
 #undef GET
 	ret = 0;
 out:
@@ -942,6 +1006,303 @@ static int read_config(struct gguf *g, struct llm_config *c,
 	return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Peer packages: one GGUF file per die (package.c writes them)
+ */
+
+/* The metadata every die's file has; 0 or -1 (message). */
+struct die_meta {
+	int64_t die, dies;
+	enum llm_dtype dtype;
+	uint64_t package_hash, data_hash;
+	uint32_t *cut;			/* a copy: the mapping's is unaligned */
+	int tied;
+};
+
+static int kv_u64(const struct gguf *g, const char *key, uint64_t *v)
+{
+	const struct gguf_kv *kv = find_kv(g, key);
+
+	if (!kv || kv->type != GGUF_U64) {
+		llm_err("%s: metadata '%s': %s", g->path, key,
+			kv ? "expected a U64" : "missing");
+		return -1;
+	}
+	memcpy(v, g->base + kv->off, 8);
+	return 0;
+}
+
+static int read_die_meta(const struct gguf *g, int n_groups, struct die_meta *dm)
+{
+	const struct gguf_kv *cut = find_kv(g, "npu.cut");
+	const struct gguf_kv *tied = find_kv(g, "npu.classifier_tied");
+	const char *s;
+	size_t len;
+
+	dm->cut = NULL;
+	if (kv_int(g, "npu.dies", 1, 1, LLM_MAX_DIES, &dm->dies) ||
+	    kv_int(g, "npu.die", 1, 0, dm->dies - 1, &dm->die) ||
+	    kv_u64(g, "npu.package_hash", &dm->package_hash) ||
+	    kv_u64(g, "npu.data_hash", &dm->data_hash))
+		return -1;
+	if (kv_string(g, "npu.dtype", &s, &len)) {
+		llm_err("%s: metadata 'npu.dtype': missing", g->path);
+		return -1;
+	}
+	if (len == 4 && !memcmp(s, "fp16", 4)) {
+		dm->dtype = LLM_DTYPE_FP16;
+	} else if (len == 4 && !memcmp(s, "int8", 4)) {
+		dm->dtype = LLM_DTYPE_INT8;
+	} else {
+		llm_err("%s: npu.dtype '%.*s': expected fp16 or int8", g->path,
+			(int)(len > 32 ? 32 : len), s);
+		return -1;
+	}
+	if (!cut || cut->type != GGUF_ARRAY || cut->arr_type != GGUF_U32 ||
+	    cut->arr_n != (uint64_t)n_groups * (uint64_t)(dm->dies + 1)) {
+		llm_err("%s: metadata 'npu.cut': %s", g->path, !cut ? "missing" :
+			"expected an array of U32, dies + 1 per matmul group");
+		return -1;
+	}
+	dm->cut = malloc((size_t)cut->arr_n * sizeof(*dm->cut));
+	if (!dm->cut) {
+		llm_err("out of memory");
+		return -1;
+	}
+	memcpy(dm->cut, g->base + cut->off, (size_t)cut->arr_n * sizeof(*dm->cut));
+	if (!tied || tied->type != GGUF_BOOL) {
+		llm_err("%s: metadata 'npu.classifier_tied': %s", g->path,
+			tied ? "expected a BOOL" : "missing");
+		return -1;
+	}
+	dm->tied = g->base[tied->off] != 0;
+	return 0;
+}
+
+/* The file of die d: <prefix>-d<d>.gguf next to die 0's <prefix>-d0.gguf. */
+static int die_path(const char *path0, int d, char *buf, size_t size)
+{
+	size_t len = strlen(path0);
+
+	if (len < 8 || strcmp(path0 + len - 8, "-d0.gguf") || len + 8 > size)
+		return -1;
+	snprintf(buf, size, "%.*s-d%d.gguf", (int)(len - 8), path0, d);
+	return 0;
+}
+
+static const struct gguf_tensor *find_tensor(const struct gguf *g, const char *name)
+{
+	for (uint64_t i = 0; i < g->n_tensors; i++) {
+		if (!strcmp(g->t[i].name, name))
+			return &g->t[i];
+	}
+	return NULL;
+}
+
+/*
+ * Die d's tensors: exactly those of llm_package_tensors(), of their type
+ * and shape, and the data hash over all of them (about 5 GB/s: a quarter
+ * of the package's load time, and what finds a corrupt file).
+ */
+static int place_die(struct llm_model *m, const struct gguf *g, int d,
+		     const struct die_meta *dm, struct llm_packed *packed)
+{
+	static const char *const types[] = { "F32", "F16" };
+	struct llm_package_tensor *pt;
+	uint64_t hash = 0;
+	int n, ret = -1;
+
+	pt = llm_package_tensors(m, (int)dm->dies, d, dm->dtype, dm->cut, &n);
+	if (!pt)
+		return -1;
+	if (g->n_tensors != (uint64_t)n) {
+		llm_err("%s: %llu tensors, a %s package of %d layers for %lld dies has %d in each die's file",
+			g->path, (unsigned long long)g->n_tensors,
+			llm_dtype_name(dm->dtype),
+			m->cfg.n_layers, (long long)dm->dies, n);
+		goto out;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct gguf_tensor *t = find_tensor(g, pt[k].name);
+		const void *data;
+
+		if (!t) {
+			llm_err("%s: missing tensor '%s'", g->path, pt[k].name);
+			goto out;
+		}
+		if (t->type != pt[k].type || t->ne[0] != pt[k].ne0 ||
+		    t->ne[1] != pt[k].ne1 || t->ne[2] != 1 || t->ne[3] != 1) {
+			llm_err("%s: tensor '%s': %s [%llu, %llu], expected %s [%llu, %llu]%s",
+				g->path, t->name, ggml_type_name(t->type),
+				(unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+				pt[k].type == GGML_I8 ? "I8" : types[pt[k].type],
+				(unsigned long long)pt[k].ne0, (unsigned long long)pt[k].ne1,
+				pt[k].group >= 0 ? " (die's rows of the cut)" : "");
+			goto out;
+		}
+		data = g->base + g->data_start + t->offset;
+		hash = llm_hash64(data, (size_t)t->nbytes, hash);
+		if (pt[k].f32) {
+			if (d == 0)
+				*pt[k].f32 = data;
+			continue;
+		}
+		if (!pt[k].scale) {
+			packed[pt[k].group].data[d] = data;
+			continue;
+		}
+		packed[pt[k].group].scale[d] = data;
+		for (uint64_t r = 0; r < pt[k].ne0; r++) {
+			float sc = ((const float *)data)[r];
+
+			if (!(sc > 0.0f && isfinite(sc))) {
+				llm_err("%s: tensor '%s': row scale %llu is %g, not a positive number",
+					g->path, t->name, (unsigned long long)r,
+					(double)sc);
+				goto out;
+			}
+		}
+	}
+	if (hash != dm->data_hash) {
+		llm_err("%s: the tensor data hashes to %016llx, npu.data_hash says %016llx: the file is corrupt",
+			g->path, (unsigned long long)hash,
+			(unsigned long long)dm->data_hash);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(pt);
+	return ret;
+}
+
+/* A die's file other than die 0's: mapped, parsed, its config checked. */
+static int open_die(struct llm_model *m, struct gguf *g, const char *path,
+		    int d)
+{
+	const struct gguf_kv *tokens;
+	struct llm_config c;
+
+	memset(g, 0, sizeof(*g));
+	g->path = path;
+	if (llm_map_file(path, &m->die_map[d], &m->die_map_size[d]))
+		return -1;
+	g->base = m->die_map[d];
+	g->size = m->die_map_size[d];
+	if (parse_header(g) || parse_metadata(g) || parse_tensor_infos(g) ||
+	    place_tensors(g) || read_config(g, &c, &tokens))
+		return -1;
+	if (memcmp(&c, &m->cfg, sizeof(c))) {
+		llm_err("%s: its llama.* hyperparameters differ from die 0's: a file of another package",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every die's file checked against die 0's; the model pointed into them. */
+static int load_dies(struct llm_model *m, struct gguf *g0, struct die_meta *dm0p)
+{
+	struct die_meta dm0, dm;
+	struct llm_packed *packed;
+	char path[PATH_MAX];
+
+	m->format = "package";
+	if (read_die_meta(g0, m->n_groups, dm0p))
+		return -1;
+	dm0 = *dm0p;
+	if (dm0.die != 0) {
+		llm_err("%s is die %lld's file of a package for %lld dies: give die 0's (<prefix>-d0.gguf)",
+			g0->path, (long long)dm0.die, (long long)dm0.dies);
+		return -1;
+	}
+	if (dm0.dies > 1 && die_path(g0->path, 0, path, sizeof(path))) {
+		llm_err("%s: a package for %lld dies, but the file is not named <prefix>-d0.gguf: the other dies' files cannot be found",
+			g0->path, (long long)dm0.dies);
+		return -1;
+	}
+	/* the cut must be libnpu's: the backend plans every slice by it */
+	for (int i = 0; i < m->n_groups; i++) {
+		uint32_t n0[LLM_MAX_DIES + 1];
+		const uint32_t *have = dm0.cut + (size_t)i * (size_t)(dm0.dies + 1);
+
+		if (npu_gemm_cut((uint32_t)m->groups[i]->rows, (uint32_t)dm0.dies, n0) !=
+		    dm0.dies || memcmp(n0, have, (size_t)(dm0.dies + 1) * 4)) {
+			char a[128], b[128];
+			size_t la = 0, lb = 0;
+
+			for (int d = 0; d <= dm0.dies; d++) {
+				la += (size_t)snprintf(a + la, sizeof(a) - la, "%s%u", d ? " " : "", have[d]);
+				lb += (size_t)snprintf(b + lb, sizeof(b) - lb, "%s%u", d ? " " : "", n0[d]);
+			}
+			llm_err("%s: npu.cut: %s (%d rows) starts the dies' rows at %s (and ends), but libnpu's npu_gemm_cut() at %s: repack the model",
+				g0->path, m->groups[i]->name, m->groups[i]->rows, a, b);
+			return -1;
+		}
+	}
+	packed = (struct llm_packed *)llm_model_alloc(m,
+		((size_t)m->n_groups * sizeof(*packed) + sizeof(float) - 1) / sizeof(float));
+	if (!packed)
+		return -1;
+	memset(packed, 0, (size_t)m->n_groups * sizeof(*packed));
+	for (int i = 0; i < m->n_groups; i++) {
+		packed[i].dtype = dm0.dtype;
+		packed[i].dies = (int)dm0.dies;
+		for (int d = 0; d <= dm0.dies; d++)
+			packed[i].row0[d] = (int)dm0.cut[(size_t)i * (size_t)(dm0.dies + 1) + (size_t)d];
+	}
+	if (place_die(m, g0, 0, &dm0, packed))
+		return -1;
+
+	for (int d = 1; d < dm0.dies; d++) {
+		struct gguf g;
+		int err;
+
+		die_path(g0->path, d, path, sizeof(path));
+		dm.cut = NULL;
+		err = open_die(m, &g, path, d) || read_die_meta(&g, m->n_groups, &dm);
+		if (!err && (dm.die != d || dm.dies != dm0.dies || dm.dtype != dm0.dtype)) {
+			llm_err("%s: npu.die %lld of %lld dies, %s: expected die %d of die 0's %lld, %s",
+				path, (long long)dm.die, (long long)dm.dies,
+				llm_dtype_name(dm.dtype), d, (long long)dm0.dies,
+				llm_dtype_name(dm0.dtype));
+			err = 1;
+		}
+		if (!err && dm.package_hash != dm0.package_hash) {
+			llm_err("%s: npu.package_hash %016llx, die 0's file says %016llx: a file of another package",
+				path, (unsigned long long)dm.package_hash,
+				(unsigned long long)dm0.package_hash);
+			err = 1;
+		}
+		if (!err && memcmp(dm.cut, dm0.cut, (size_t)m->n_groups * (size_t)(dm0.dies + 1) * 4)) {
+			llm_err("%s: npu.cut differs from die 0's", path);
+			err = 1;
+		}
+		if (!err)
+			err = place_die(m, &g, d, &dm, packed);
+		free(dm.cut);
+		free(g.kv);
+		free(g.t);
+		if (err)
+			return -1;
+	}
+	for (int i = 0; i < m->n_groups; i++)
+		m->groups[i]->packed = &packed[i];
+	m->output.data = NULL;
+	m->tied_output = dm0.tied;
+	m->packed_dies = (int)dm0.dies;
+	m->packed_dtype = dm0.dtype;
+	return 0;
+}
+
+static int load_package(struct llm_model *m, struct gguf *g0)
+{
+	struct die_meta dm0 = { 0 };
+	int ret = load_dies(m, g0, &dm0);
+
+	free(dm0.cut);
+	return ret;
+}
+
 int llm_model_load_gguf(struct llm_model *m, const char *path,
 			int want_tokenizer)
 {
@@ -961,7 +1322,10 @@ int llm_model_load_gguf(struct llm_model *m, const char *path,
 
 	if (parse_header(&g) || parse_metadata(&g) || parse_tensor_infos(&g) ||
 	    place_tensors(&g) || read_config(&g, &m->cfg, &tokens) ||
-	    llm_model_layout(m) || load_tensors(m, &g))
+	    llm_model_layout(m))
+		goto fail;
+	if (find_kv(&g, "npu.dies") ? load_package(m, &g) :
+				      load_tensors(m, &g))
 		goto fail;
 	if (want_tokenizer) {
 		if (!tokens) {

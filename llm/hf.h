@@ -82,10 +82,11 @@ int llm_hf_detect(const char *path);
 /* config.json of @dir; 0 or -1 (message) */
 int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi);
 /*
- * The model of @dir.  @dtype: LLM_DTYPE_FP32 dequantises every weight to
- * fp32 (the CPU reference); LLM_DTYPE_FP16 or LLM_DTYPE_INT8 converts
- * the matmul weights group by group for the NPU (one die), so no fp32
- * copy of them exists.  @want_tokenizer: tokenizer.json too.
+ * The model of @dir.  @dtype: LLM_DTYPE_FP32 for the CPU reference: F16
+ * and BF16 weights stay as stored, F32 and F8_E4M3 ones are fp32;
+ * LLM_DTYPE_FP16 or LLM_DTYPE_INT8 converts the matmul weights group by
+ * group for the NPU (one die), so no fp32 copy of them exists.
+ * @want_tokenizer: tokenizer.json too.
  */
 int llm_model_load_hf(struct llm_model *m, const char *dir,
 		      enum llm_dtype dtype, int want_tokenizer);

@@ -22,14 +22,17 @@
  * (rotate_half); llama2.c rotates adjacent pairs.  Row j * hs/2 + i of a
  * head (half j, pair i) is row 2i + j of llama2.c's, and is placed there.
  *
- * F32, F16 and BF16 tensors are converted to fp32 (F32 used in place
- * when aligned and not permuted).  F8_E4M3 (float8_e4m3fn) matrices come
- * with "<name>_scale_inv" (e.g. q_proj.weight_scale_inv), one factor per
- * block of quantization_config.weight_block_size (rows x cols, default
- * 128 x 128): w[r][c] = fp8[r][c] * scale_inv[r / B0][c / B1].  For the
- * CPU they become fp32; for the NPU each group is dequantised into a
- * scratch buffer and converted to fp16 (or int8 with per-row scales) at
- * once, so the matmul weights never exist as fp32 all together.
+ * For the CPU, F16 and BF16 matrices and the embedding stay as stored,
+ * in the mapping (q_proj and k_proj: a copy with the rows in llama2.c's
+ * order), and are multiplied a row at a time; F32 is used in place when
+ * aligned and not permuted; norms become fp32.  F8_E4M3 (float8_e4m3fn)
+ * matrices come with "<name>_scale_inv" (e.g. q_proj.weight_scale_inv),
+ * one factor per block of quantization_config.weight_block_size (rows x
+ * cols, default 128 x 128): w[r][c] = fp8[r][c] * scale_inv[r / B0][c / B1].
+ * For the CPU they become fp32; for the NPU each group (of any dtype) is
+ * dequantised into a scratch buffer and converted to fp16 (or int8 with
+ * per-row scales) at once, so the matmul weights never exist as fp32 all
+ * together.
  *
  * Strict: a tensor missing, unexpected, duplicated across shards, of the
  * wrong shape or dtype, a scale without its weight or of the wrong shape,
@@ -626,8 +629,8 @@ static int hf_dequant(const struct hf_dir *h, const struct hf_mat *w, float *out
 }
 
 /*
- * A vector or matrix as fp32: in place if it can be (aligned F32 in one
- * of the first LLM_MAX_DIES shards, which stay mapped), else converted.
+ * A vector or matrix as fp32: in place if it can be (aligned F32; the
+ * shards stay mapped), else converted.
  */
 static const float *hf_fp32(struct llm_model *m, const struct hf_dir *h,
 			    const struct hf_mat *w)
@@ -635,7 +638,6 @@ static const float *hf_fp32(struct llm_model *m, const struct hf_dir *h,
 	float *p;
 
 	if (w->t->dtype == LLM_ST_F32 && !w->heads &&
-	    w->t->shard < LLM_MAX_DIES &&
 	    !((uintptr_t)w->t->data % sizeof(float)))
 		return (const float *)w->t->data;
 	p = llm_model_alloc(m, (size_t)w->rows * (size_t)w->cols);
@@ -644,15 +646,64 @@ static const float *hf_fp32(struct llm_model *m, const struct hf_dir *h,
 	return p;
 }
 
-/* A norm or the embedding. */
-static const float *hf_plain(struct llm_model *m, struct hf_dir *h,
-			     const char *name, int rows, int cols)
+/* A norm, as fp32. */
+static const float *hf_norm(struct llm_model *m, struct hf_dir *h,
+			    const char *name, int rows)
 {
-	struct hf_mat w = { .rows = rows, .cols = cols ? cols : 1 };
+	struct hf_mat w = { .rows = rows, .cols = 1 };
 
-	if (hf_expect(h, name, rows, cols, 0, &w.t))
+	if (hf_expect(h, name, rows, 0, 0, &w.t))
 		return NULL;
 	return hf_fp32(m, h, &w);
+}
+
+/*
+ * An F16 or BF16 matrix as stored, rows in llama2.c's order: in place
+ * when not permuted and aligned, else a copy.
+ */
+static const void *hf_rows16(struct llm_model *m, const struct hf_mat *w)
+{
+	size_t row = (size_t)w->cols * 2;
+	uint8_t *p;
+
+	if (!w->heads && !((uintptr_t)w->t->data % 2))
+		return w->t->data;
+	p = (uint8_t *)llm_model_alloc(m, ((size_t)w->rows * row + 3) / 4);
+	if (!p)
+		return NULL;
+	for (int r = 0; r < w->rows; r++)
+		memcpy(p + (size_t)r * row,
+		       w->t->data + (size_t)hf_source_row(w, r) * row, row);
+	return p;
+}
+
+/* A weight for the CPU: F16 and BF16 as stored, F32 and F8_E4M3 as fp32. */
+static int hf_weight(struct llm_model *m, const struct hf_dir *h,
+		     const struct hf_mat *w, struct llm_weight *dst)
+{
+	if (w->t->dtype == LLM_ST_F16 || w->t->dtype == LLM_ST_BF16) {
+		dst->type = w->t->dtype == LLM_ST_F16 ? LLM_WEIGHT_F16 :
+							LLM_WEIGHT_BF16;
+		dst->raw = hf_rows16(m, w);
+		return dst->raw ? 0 : -1;
+	}
+	dst->type = LLM_WEIGHT_F32;
+	dst->data = hf_fp32(m, h, w);
+	return dst->data ? 0 : -1;
+}
+
+/* The token embedding, never FP8. */
+static int hf_embedding(struct llm_model *m, struct hf_dir *h)
+{
+	const struct llm_config *c = &m->cfg;
+	struct hf_mat w = { .rows = c->vocab_size, .cols = c->dim };
+
+	if (hf_expect(h, "model.embed_tokens.weight", c->vocab_size, c->dim, 0,
+		      &w.t) || hf_weight(m, h, &w, &m->embedding))
+		return -1;
+	if (m->embedding.type == LLM_WEIGHT_F32)
+		m->token_embd = m->embedding.data;
+	return 0;
 }
 
 /*
@@ -683,6 +734,7 @@ static int hf_pack_group(struct llm_model *m, const struct hf_dir *h,
 	for (int i = 0; i < g->n; i++) {
 		if (hf_dequant(h, &src[i], scratch + at))
 			goto out;
+		g->w[i]->type = LLM_WEIGHT_F32;
 		g->w[i]->data = scratch + at;
 		at += (size_t)src[i].rows * (size_t)src[i].cols;
 	}
@@ -709,8 +761,7 @@ static int hf_set_group(struct llm_model *m, const struct hf_dir *h,
 	if (dtype != LLM_DTYPE_FP32)
 		return hf_pack_group(m, h, g, src, dtype);
 	for (int i = 0; i < g->n; i++) {
-		g->w[i]->data = hf_fp32(m, h, &src[i]);
-		if (!g->w[i]->data)
+		if (hf_weight(m, h, &src[i], g->w[i]))
 			return -1;
 	}
 	return 0;
@@ -726,8 +777,8 @@ static int hf_layer(struct llm_model *m, struct hf_dir *h, int l,
 	char n[LLM_ST_NAME_MAX];
 
 #define NAME(suffix) (snprintf(n, sizeof(n), "model.layers.%d." suffix, l), n)
-	if (!(L->attn_norm = hf_plain(m, h, NAME("input_layernorm.weight"), c->dim, 0)) ||
-	    !(L->ffn_norm = hf_plain(m, h, NAME("post_attention_layernorm.weight"), c->dim, 0)) ||
+	if (!(L->attn_norm = hf_norm(m, h, NAME("input_layernorm.weight"), c->dim)) ||
+	    !(L->ffn_norm = hf_norm(m, h, NAME("post_attention_layernorm.weight"), c->dim)) ||
 	    hf_matrix(h, NAME("self_attn.q_proj.weight"), c->dim, c->dim, c->n_heads, &qkv[0]) ||
 	    hf_matrix(h, NAME("self_attn.k_proj.weight"), kv_dim, c->dim, c->n_kv_heads, &qkv[1]) ||
 	    hf_matrix(h, NAME("self_attn.v_proj.weight"), kv_dim, c->dim, 0, &qkv[2]) ||
@@ -772,8 +823,10 @@ static int hf_classifier(struct llm_model *m, struct hf_dir *h,
 	struct hf_mat w;
 
 	m->tied_output = h->info.tied;
-	if (h->info.tied) {
-		m->output.data = m->token_embd;
+	if (h->info.tied) {	/* the embedding's storage, for the NPU too */
+		m->output.type = m->embedding.type;
+		m->output.data = m->embedding.data;
+		m->output.raw = m->embedding.raw;
 		return 0;
 	}
 	if (hf_matrix(h, "lm_head.weight", c->vocab_size, c->dim, 0, &w))
@@ -792,10 +845,10 @@ int llm_model_load_hf(struct llm_model *m, const char *dir,
 	    hf_map_shards(&h) || hf_check_placement(&h) || hf_check_scales(&h) ||
 	    llm_model_layout(m))
 		goto fail;
-	m->token_embd = hf_plain(m, &h, "model.embed_tokens.weight",
-				 m->cfg.vocab_size, m->cfg.dim);
-	m->output_norm = hf_plain(m, &h, "model.norm.weight", m->cfg.dim, 0);
-	if (!m->token_embd || !m->output_norm)
+	if (hf_embedding(m, &h))
+		goto fail;
+	m->output_norm = hf_norm(m, &h, "model.norm.weight", m->cfg.dim);
+	if (!m->output_norm)
 		goto fail;
 	for (int l = 0; l < m->cfg.n_layers; l++) {
 		if (hf_layer(m, &h, l, dtype))
@@ -803,10 +856,6 @@ int llm_model_load_hf(struct llm_model *m, const char *dir,
 	}
 	if (hf_classifier(m, &h, dtype) || hf_check_unused(&h))
 		goto fail;
-	if (dtype != LLM_DTYPE_FP32) {
-		m->packed_dies = 1;
-		m->packed_dtype = dtype;
-	}
 	if (want_tokenizer) {
 		m->tokenizer = calloc(1, sizeof(*m->tokenizer));
 		if (!m->tokenizer ||
@@ -816,15 +865,22 @@ int llm_model_load_hf(struct llm_model *m, const char *dir,
 			goto fail;
 		}
 	}
-	if (llm_model_finish(m))
+	/* the shards stay mapped: their tensors are used in place */
+	m->shards = calloc((size_t)h.n_shards, sizeof(*m->shards));
+	if (!m->shards) {
+		llm_err("out of memory");
 		goto fail;
-	/* the first shards stay mapped: their F32 tensors are used in place */
-	for (int i = 0; i < h.n_shards && i < LLM_MAX_DIES; i++) {
-		m->shard_map[i] = h.map[i];
-		m->shard_size[i] = h.size[i];
+	}
+	m->n_shards = h.n_shards;
+	for (int i = 0; i < h.n_shards; i++) {
+		m->shards[i] = (struct llm_mapping){ h.map[i], h.size[i] };
 		h.map[i] = NULL;
 	}
 	hf_dir_free(&h);
+	if (llm_model_finish(m)) {
+		llm_model_free(m);
+		return -1;
+	}
 	return 0;
 fail:
 	hf_dir_free(&h);

@@ -4,16 +4,18 @@
  *
  * The program is a handful of files, each one readable on its own:
  *
- *   model.c       the model in memory; llama2.c checkpoints, dummy weights
- *   gguf.c        GGUF v3 llama files (F32, F16, Q8_0) and their tokenizer
+ *   model.c       the model in memory; llama2.c checkpoints (v0, v1, v2 int8),
+ *                 dummy weights
+ *   gguf.c        GGUF v3 llama files (F32, F16, Q8_0), their tokenizer, and
+ *                 peer packages
  *   tokenizer.c   SentencePiece-style BPE: encode, decode, safe printing
  *   sampler.c     greedy, temperature, top-p; llama2.c's xorshift RNG
  *   forward.c     the transformer forward pass, the matmul hook, --verify
  *   backend_cpu.c the fp32 reference matmul
  *   backend_npu.c every matmul a libnpu GEMM plan
  *   quant.c       weights converted for the NPU (fp16, int8 + row scales)
- *   package.c     peer packages: a manifest and one shard per die
- *   sha256.c      SHA-256 (FIPS 180-4) for the shards' checksums
+ *   package.c     peer packages: one GGUF file per die, the writer
+ *   util.c        messages, clock, file mapping, shared command-line parts
  *   npu-llm.c     command line, generate and chat loops, statistics
  *   npu-llm-pack.c  the converter: a model to a peer package
  *
@@ -30,6 +32,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------------
  * Model
@@ -61,24 +64,53 @@ struct llm_config {
 
 #define LLM_NAME_MAX	48
 
+/* How a weight matrix is stored in memory (struct llm_weight). */
+enum llm_weight_type {
+	LLM_WEIGHT_F32,		/* @data */
+	LLM_WEIGHT_F16,		/* @raw: IEEE half bit patterns */
+	LLM_WEIGHT_Q8_0,	/* @raw: GGUF Q8_0 blocks, an F16 scale and 32 int8 */
+	LLM_WEIGHT_Q8,		/* @raw: int8, @scale: one per @group values (llama2.c
+				 * version 2); multiplied as llama2.c's runq does, x
+				 * quantized to int8 in groups too */
+	LLM_WEIGHT_BF16,	/* @raw: bfloat16 bit patterns (Hugging Face) */
+};
+
 /**
  * struct llm_weight - the matrix W of a linear layer out = W x
  * @name: GGUF-style name without ".weight", e.g. "blk.3.attn_q"
  * @rows: output features (length of out)
  * @cols: input features (length of x)
- * @data: rows x cols fp32 values, row-major (row i produces out[i]).
- *        Owned by the model, valid and unchanged until llm_model_free().
- *        Whatever the file stored (F16, Q8_0), this is the dequantised
- *        fp32 matrix.
+ * @type: how it is stored; the matrix is rows x cols, row-major (row i
+ *        produces out[i]), whatever the type
+ * @data: LLM_WEIGHT_F32: the values.  Owned by the model (or its file
+ *        mapping), valid and unchanged until llm_model_free().
+ * @raw: the other types: the values as stored (usually in the mapping)
+ * @scale: LLM_WEIGHT_Q8: the scale of each group of @group values
+ * @group: LLM_WEIGHT_Q8: values per scale (the export's group size)
  * @priv: free for the backend, e.g. the weights packed once at load
+ *
+ * llm_weight_row() gives any row as fp32, whatever the type.
  */
 struct llm_weight {
 	char name[LLM_NAME_MAX];
 	int rows;
 	int cols;
+	enum llm_weight_type type;
 	const float *data;
+	const void *raw;
+	const float *scale;
+	int group;
 	void *priv;
 };
+
+/* Row r of w as fp32 values (cols of them) */
+void llm_weight_row(const struct llm_weight *w, int r, float *out);
+/* The weight's storage is set (F32: data, else raw) */
+int llm_weight_set(const struct llm_weight *w);
+/* IEEE half to float */
+float llm_fp16_to_fp32(uint16_t h);
+/* bfloat16 (the upper half of a float's bits) to float */
+float llm_bf16_to_fp32(uint16_t h);
 
 #define LLM_GROUP_MAX	3
 #define LLM_MAX_CORES	16
@@ -158,14 +190,23 @@ struct llm_layer {
 
 struct llm_tokenizer;
 
+/* A file mapped read-only by llm_map_file() */
+struct llm_mapping {
+	void *addr;
+	size_t size;
+};
+
 /**
  * struct llm_model - a model in memory
  * @cfg: hyperparameters
- * @format: "llama2.c", "gguf", "dummy" or "package", for messages
- * @token_embd: [vocab][dim]
+ * @format: "llama2.c", "gguf", "dummy", "package" or "hf", for messages
+ * @token_embd: [vocab][dim] fp32, or NULL when @embedding is compact
+ * @embedding: the token embedding as a weight [vocab][dim] (any type);
+ *             llm_model_finish() makes it @token_embd when a loader set
+ *             only that
  * @output_norm: [dim]
  * @output: the classifier [vocab][dim]
- * @tied_output: @output shares token_embd's data
+ * @tied_output: @output shares the embedding's storage
  * @classifier: the group of @output
  * @layers: [n_layers]
  * @groups: every group, in the order the forward pass runs them
@@ -175,13 +216,15 @@ struct llm_tokenizer;
  *               (every group has @packed); 0 for any other model
  * @packed_dtype: a peer package: the type they were converted to
  *
- * The rest is storage: the file mapping (a package: each shard's) and
- * the buffers of converted weights.
+ * The rest is storage: the file mapping (a package: die 0's; the other
+ * dies' files in @die_map; a Hugging Face directory: its safetensors
+ * files in @shards) and the buffers of converted weights.
  */
 struct llm_model {
 	struct llm_config cfg;
 	const char *format;
 	const float *token_embd;
+	struct llm_weight embedding;
 	const float *output_norm;
 	struct llm_weight output;
 	int tied_output;
@@ -195,8 +238,10 @@ struct llm_model {
 
 	void *map;
 	size_t map_size;
-	void *shard_map[LLM_MAX_DIES];
-	size_t shard_size[LLM_MAX_DIES];
+	void *die_map[LLM_MAX_DIES];
+	size_t die_map_size[LLM_MAX_DIES];
+	struct llm_mapping *shards;
+	int n_shards;
 	void **owned;
 	int n_owned;
 };
@@ -206,7 +251,6 @@ enum llm_format {
 	LLM_FORMAT_LLAMA2C,
 	LLM_FORMAT_GGUF,
 	LLM_FORMAT_DUMMY,
-	LLM_FORMAT_PACKAGE,	/* a peer package's manifest */
 };
 
 /*
@@ -331,13 +375,17 @@ int llm_backend_cpu(struct llm_backend *b);
 /*
  * The NPU: die @index of libnpu, every matmul a GEMM plan in @dtype
  * (fp16 or int8) over @cores cores of each die (0: all).  With @dies > 1,
- * the first @dies dies of @index's package, each matrix split by rows
+ * the first @dies dies of the chip die @index is on (libnpu's "package";
+ * in npu-llm a package is a peer package), each matrix split by rows
  * over them (peer mode).  Prints why on failure.
  */
 int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		    enum llm_dtype dtype, int cores, int dies);
 /* the fp32 reference: out = W x, W [d][n] */
 void llm_matmul_ref(float *out, const float *x, const float *w, int n, int d);
+/* the same for a weight of any type, expanded a row at a time (row: [cols]) */
+void llm_matmul_weight(float *out, const float *x, const struct llm_weight *w,
+		       float *row);
 /*
  * quant.c: rows r0 .. r1 - 1 of a group's stacked weights converted for
  * the NPU (fp16; int8 with one scale per row).  0, or -ERANGE with a
@@ -381,7 +429,7 @@ struct llm_run_stats {
  * @att: [n_heads][n_ctx] attention scores
  * @logits: [vocab_size]
  * @verify: compare every matmul with the CPU reference
- * @ref: scratch for --verify
+ * @ref, @ref_row: scratch for --verify
  */
 struct llm_run {
 	const struct llm_model *model;
@@ -392,7 +440,7 @@ struct llm_run {
 	float *att;
 	float *logits;
 	int verify;
-	float *ref;
+	float *ref, *ref_row;
 	struct llm_run_stats stats;
 };
 
@@ -445,9 +493,6 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 int llm_tokenizer_parse(struct llm_tokenizer *t, const void *data, size_t size,
 			const char *what, int vocab_size, int bos_id,
 			int eos_id, int unk_id);
-/* The tokenizer as a llama2.c tokenizer.bin image, malloc()ed. */
-int llm_tokenizer_save(const struct llm_tokenizer *t, void **data,
-		       size_t *size);
 int llm_tokenizer_bytes(struct llm_tokenizer *t, int vocab_size);
 int llm_tokenizer_init(struct llm_tokenizer *t, char **vocab, float *scores,
 		       int vocab_size, int bos_id, int eos_id, int unk_id);
@@ -487,49 +532,19 @@ float llm_random_f32(uint64_t *state);
 /* ------------------------------------------------------------------------
  * Peer packages
  *
- * A model converted for the NPU once and cut by rows over N dies: a text
- * manifest (<prefix>.manifest) and one shard file per die
- * (<prefix>_d<N>.shard).  Documentation/npu/peer-package.rst has the
- * format; npu-llm-pack writes packages, npu-llm runs them.
+ * A model converted for the NPU once and cut by rows over N dies: one
+ * GGUF file per die, <prefix>-d0.gguf .. <prefix>-d<N-1>.gguf, with npu.*
+ * metadata and the die's slices.  Documentation/npu/peer-package.rst has
+ * the format; npu-llm-pack writes packages (package.c), gguf.c reads them
+ * (llm_model_load_gguf(): the model's packed_dies is then set).
  */
-
-/* sha256.c */
-#define LLM_SHA256_SIZE	32
-
-struct llm_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
-
-void llm_sha256_init(struct llm_sha256 *s);
-void llm_sha256_update(struct llm_sha256 *s, const void *data, size_t len);
-void llm_sha256_final(struct llm_sha256 *s, uint8_t digest[LLM_SHA256_SIZE]);
-void llm_sha256_hex(const uint8_t digest[LLM_SHA256_SIZE],
-		    char hex[2 * LLM_SHA256_SIZE + 1]);
-
-#define LLM_PACKAGE_MAGIC	"npu-llm-package"
-#define LLM_PACKAGE_VERSION	1
-
-/**
- * struct llm_package_info - a package's manifest header
- * @dies: the dies its matmul weights are cut for
- * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
- * @source: the model it was converted from, "<format> <file name>"
- */
-struct llm_package_info {
-	int dies;
-	enum llm_dtype dtype;
-	char source[256];
-};
 
 /**
  * struct llm_pack_options - what npu-llm-pack writes
- * @prefix: <prefix>.manifest and <prefix>_d<N>.shard
- * @dies: shards, 1 to LLM_MAX_DIES
+ * @prefix: <prefix>-d<N>.gguf
+ * @dies: files, 1 to LLM_MAX_DIES
  * @dtype: LLM_DTYPE_FP16 or LLM_DTYPE_INT8
- * @source: the model file, named in the manifest
+ * @source: the model file, named in the metadata
  * @progress: print a line per tensor on stderr
  */
 struct llm_pack_options {
@@ -540,20 +555,61 @@ struct llm_pack_options {
 	int progress;
 };
 
-/* 1 if @path starts like a manifest; 0 if not, or if it cannot be read */
-int llm_package_detect(const char *path);
-/* The header of a manifest, checked; 0 or -1 (message) */
-int llm_package_peek(const char *path, struct llm_package_info *info);
+/**
+ * struct llm_package_tensor - one tensor of a die's file
+ * @name: its GGUF name
+ * @type: GGML type: 0 F32, 1 F16, 24 I8
+ * @ne0, @ne1: GGUF shape (columns, rows)
+ * @bytes: its size
+ * @offset: in the file's tensor data (the writer's)
+ * @f32: a tensor every die holds whole: the model's pointer to it; or NULL
+ * @group: else the index of the group whose slice it is
+ * @scale: the slice's int8 row scales
+ */
+struct llm_package_tensor {
+	char name[LLM_NAME_MAX + 16];
+	uint32_t type;
+	uint64_t ne0, ne1, bytes, offset;
+	const float **f32;
+	int group;
+	int scale;
+};
+
 /* Whether every group of @m can be cut over @dies dies; -1 (message) if not */
 int llm_package_check_cut(const struct llm_model *m, int dies);
+/*
+ * The tensors of die @die's file in file order, for a model laid out by
+ * llm_model_layout(); @cut: row0 of every die and the end, (dies + 1)
+ * per group, as npu_gemm_cut() gives them.  malloc()ed; NULL (message).
+ */
+struct llm_package_tensor *llm_package_tensors(struct llm_model *m, int dies,
+					       int die, enum llm_dtype dtype,
+					       const uint32_t *cut, int *n);
 int llm_package_write(const struct llm_model *m, const struct llm_tokenizer *tok,
 		      const struct llm_pack_options *o);
-int llm_model_load_package(struct llm_model *m, const char *path,
-			   int want_tokenizer);
+/* A fast 64-bit hash (not cryptographic): the packages' data hashes */
+uint64_t llm_hash64(const void *data, size_t n, uint64_t seed);
 
 /* ------------------------------------------------------------------------
  * Utilities
  */
+
+/* The message, the program's usage on stderr, exit status 1 */
+void llm_usage_error(void (*usage)(FILE *f), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* "fp16", "int8" or "fp32" */
+const char *llm_dtype_name(enum llm_dtype d);
+/* --dtype fp16|int8; -1 for anything else */
+int llm_parse_dtype(const char *s, enum llm_dtype *d);
+/* --load-format auto|llama2c|gguf (|dummy if dummy_ok); -1 for anything else */
+int llm_parse_format(const char *s, int dummy_ok, enum llm_format *f);
+/*
+ * The tokenizer a model runs with: -z @path, else the model file's own,
+ * else llama2.c's default tokenizer.bin (loaded into @own).  NULL with a
+ * message if it cannot be read.
+ */
+struct llm_tokenizer *llm_model_tokenizer(struct llm_model *m, const char *path,
+					  struct llm_tokenizer *own);
 
 /* the program named in front of every message, "npu-llm" by default */
 extern const char *llm_program;

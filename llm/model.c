@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The model in memory, llama2.c checkpoints and dummy weights.
+ * The model in memory, llama2.c checkpoints and dummy weights.  (The
+ * newer exports, versions 1 and 2, are described at load_export().)
  *
  * A llama2.c "v0" checkpoint is seven little-endian int32 (dim,
  * hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a
@@ -31,95 +32,6 @@
 
 #include "hf.h"
 #include "llm.h"
-
-const char *llm_program = "npu-llm";
-
-void llm_verr(const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: ", llm_program);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void llm_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-}
-
-int llm_option_value(int argc, char **argv, int *i,
-		     const char *const *with_value, size_t n, char *flag,
-		     size_t size, const char **val)
-{
-	const char *a = argv[*i];
-	const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
-	size_t len = eq ? (size_t)(eq - a) : strlen(a);
-	int known = 0;
-
-	for (size_t k = 0; k < n; k++)
-		known |= strlen(with_value[k]) == len && !strncmp(a, with_value[k], len);
-	if (!known || len >= size)
-		return -1;
-	memcpy(flag, a, len);
-	flag[len] = '\0';
-	if (eq)
-		*val = eq + 1;
-	else if (*i + 1 < argc)
-		*val = argv[++*i];
-	else
-		return -2;
-	return 0;
-}
-
-uint64_t llm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Maps a whole file read-only; an empty file gives map NULL, size 0. */
-int llm_map_file(const char *path, void **map, size_t *size)
-{
-	struct stat st;
-	void *p;
-	int fd;
-
-	*map = NULL;
-	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		llm_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st)) {
-		llm_err("%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		llm_err("%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		return 0;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		llm_err("%s: mmap: %s", path, strerror(errno));
-		return -1;
-	}
-	*map = p;
-	*size = (size_t)st.st_size;
-	return 0;
-}
 
 /*
  * The shape rules every model must follow, whatever it came from.  The
@@ -200,13 +112,61 @@ float *llm_model_alloc(struct llm_model *m, size_t n_floats)
 	return p;
 }
 
+int llm_weight_set(const struct llm_weight *w)
+{
+	return w->type == LLM_WEIGHT_F32 ? w->data != NULL : w->raw != NULL;
+}
+
+void llm_weight_row(const struct llm_weight *w, int r, float *out)
+{
+	size_t n = (size_t)w->cols, at = (size_t)r * n;
+
+	switch (w->type) {
+	case LLM_WEIGHT_F32:
+		memcpy(out, w->data + at, n * sizeof(float));
+		break;
+	case LLM_WEIGHT_F16: {
+		static float table[1 << 16];	/* every half, once */
+		const uint16_t *h = (const uint16_t *)w->raw + at;
+
+		if (!table[0x3c00]) {		/* 1.0: not yet filled */
+			for (uint32_t i = 0; i < 1 << 16; i++)
+				table[i] = llm_fp16_to_fp32((uint16_t)i);
+		}
+		for (size_t c = 0; c < n; c++)
+			out[c] = table[h[c]];
+		break;
+	}
+	case LLM_WEIGHT_Q8_0:
+		for (size_t c = 0; c < n; c += 32) {
+			const uint8_t *blk = (const uint8_t *)w->raw + (at + c) / 32 * 34;
+			uint16_t h;
+			float d;
+
+			memcpy(&h, blk, 2);
+			d = llm_fp16_to_fp32(h);
+			for (int k = 0; k < 32; k++)
+				out[c + (size_t)k] = d * (float)(int8_t)blk[2 + k];
+		}
+		break;
+	case LLM_WEIGHT_Q8:
+		for (size_t c = 0; c < n; c++)
+			out[c] = (float)((const int8_t *)w->raw)[at + c] *
+				 w->scale[(at + c) / (size_t)w->group];
+		break;
+	case LLM_WEIGHT_BF16:
+		for (size_t c = 0; c < n; c++)
+			out[c] = llm_bf16_to_fp32(((const uint16_t *)w->raw)[at + c]);
+		break;
+	}
+}
+
 static void set_weight(struct llm_weight *w, const char *name, int rows, int cols)
 {
+	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->rows = rows;
 	w->cols = cols;
-	w->data = NULL;
-	w->priv = NULL;
 }
 
 static void set_group(struct llm_group *g, const char *name,
@@ -270,6 +230,7 @@ int llm_model_layout(struct llm_model *m)
 		m->groups[g++] = &L->ffn_out;
 	}
 	set_weight(&m->output, "output", c->vocab_size, c->dim);
+	set_weight(&m->embedding, "token_embd", c->vocab_size, c->dim);
 	set_group(&m->classifier, "output", &m->output, NULL, NULL);
 	m->groups[g++] = &m->classifier;
 	m->n_groups = g;
@@ -279,17 +240,24 @@ int llm_model_layout(struct llm_model *m)
 /* Every pointer set?  A loader bug otherwise, not a file problem. */
 int llm_model_finish(struct llm_model *m)
 {
-	int ok = m->token_embd && m->output_norm &&
-		 (m->output.data || m->classifier.packed);
+	int ok;
 
+	if (!llm_weight_set(&m->embedding) && m->token_embd) {
+		m->embedding.type = LLM_WEIGHT_F32;
+		m->embedding.data = m->token_embd;
+	}
+	ok = llm_weight_set(&m->embedding) && m->output_norm &&
+	     (llm_weight_set(&m->output) || m->classifier.packed);
 	for (int l = 0; ok && l < m->cfg.n_layers; l++) {
 		const struct llm_layer *L = &m->layers[l];
 
 		ok = L->attn_norm && L->ffn_norm &&
-		     ((L->wq.data && L->wk.data && L->wv.data) || L->qkv.packed) &&
-		     (L->wo.data || L->attn_out.packed) &&
-		     ((L->w1.data && L->w3.data) || L->ffn_in.packed) &&
-		     (L->w2.data || L->ffn_out.packed);
+		     ((llm_weight_set(&L->wq) && llm_weight_set(&L->wk) &&
+		       llm_weight_set(&L->wv)) || L->qkv.packed) &&
+		     (llm_weight_set(&L->wo) || L->attn_out.packed) &&
+		     ((llm_weight_set(&L->w1) && llm_weight_set(&L->w3)) ||
+		      L->ffn_in.packed) &&
+		     (llm_weight_set(&L->w2) || L->ffn_out.packed);
 	}
 	if (!ok) {
 		llm_err("internal error: %s loader left a tensor unset", m->format);
@@ -312,9 +280,14 @@ void llm_model_free(struct llm_model *m)
 	if (m->map)
 		munmap(m->map, m->map_size);
 	for (int d = 0; d < LLM_MAX_DIES; d++) {
-		if (m->shard_map[d])
-			munmap(m->shard_map[d], m->shard_size[d]);
+		if (m->die_map[d])
+			munmap(m->die_map[d], m->die_map_size[d]);
 	}
+	for (int i = 0; i < m->n_shards; i++) {
+		if (m->shards[i].addr)
+			munmap(m->shards[i].addr, m->shards[i].size);
+	}
+	free(m->shards);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -361,6 +334,11 @@ static int llama2c_sections(const struct llm_config *c, int shared,
 	return n;
 }
 
+/* The sections' indices, in llama2c_sections()'s order. */
+enum { SEC_EMBD, SEC_RMS_ATT, SEC_WQ, SEC_WK, SEC_WV, SEC_WO, SEC_RMS_FFN,
+       SEC_W1, SEC_W2, SEC_W3, SEC_RMS_FINAL, SEC_FREQ_REAL, SEC_FREQ_IMAG,
+       SEC_WCLS };
+
 /*
  * Points the model's tensors into a buffer in llama2.c order.
  * with_freq_cis: the buffer has the two (unused) RoPE tables.
@@ -368,46 +346,38 @@ static int llama2c_sections(const struct llm_config *c, int shared,
 static void place_llama2c(struct llm_model *m, const float *p, int shared,
 			  int with_freq_cis)
 {
-	const struct llm_config *c = &m->cfg;
-	size_t dim = (size_t)c->dim, hidden = (size_t)c->hidden_dim;
-	size_t layers = (size_t)c->n_layers;
-	size_t kv_dim = dim / (size_t)c->n_heads * (size_t)c->n_kv_heads;
-	const float *rms_att, *wq, *wk, *wv, *wo, *rms_ffn, *w1, *w2, *w3;
+	struct section sec[LLAMA2C_SECTIONS_MAX];
+	const float *at[LLAMA2C_SECTIONS_MAX];
+	int n = llama2c_sections(&m->cfg, shared, sec);
 
-	m->token_embd = p;
-	p += (size_t)c->vocab_size * dim;
-	rms_att = p;	p += layers * dim;
-	wq = p;		p += layers * dim * dim;
-	wk = p;		p += layers * kv_dim * dim;
-	wv = p;		p += layers * kv_dim * dim;
-	wo = p;		p += layers * dim * dim;
-	rms_ffn = p;	p += layers * dim;
-	w1 = p;		p += layers * hidden * dim;
-	w2 = p;		p += layers * dim * hidden;
-	w3 = p;		p += layers * hidden * dim;
-	m->output_norm = p;
-	p += dim;
-	if (with_freq_cis)
-		p += (size_t)c->seq_len * (dim / (size_t)c->n_heads);
-	m->output.data = shared ? m->token_embd : p;
+	for (int i = 0; i < n; i++) {
+		at[i] = p;
+		if (with_freq_cis || (i != SEC_FREQ_REAL && i != SEC_FREQ_IMAG))
+			p += sec[i].floats;
+	}
+	m->token_embd = at[SEC_EMBD];
+	m->output_norm = at[SEC_RMS_FINAL];
+	m->output.data = shared ? at[SEC_EMBD] : at[SEC_WCLS];
 	m->tied_output = shared;
-
-	for (size_t l = 0; l < layers; l++) {
+	for (int l = 0; l < m->cfg.n_layers; l++) {
 		struct llm_layer *L = &m->layers[l];
-
-		L->attn_norm = rms_att + l * dim;
-		L->ffn_norm = rms_ffn + l * dim;
-		L->wq.data = wq + l * dim * dim;
-		L->wk.data = wk + l * kv_dim * dim;
-		L->wv.data = wv + l * kv_dim * dim;
-		L->wo.data = wo + l * dim * dim;
-		L->w1.data = w1 + l * hidden * dim;
-		L->w2.data = w2 + l * dim * hidden;
-		L->w3.data = w3 + l * hidden * dim;
+#define AT(s) (at[s] + (size_t)l * sec[s].per_layer)
+		L->attn_norm = AT(SEC_RMS_ATT);
+		L->ffn_norm = AT(SEC_RMS_FFN);
+		L->wq.data = AT(SEC_WQ);
+		L->wk.data = AT(SEC_WK);
+		L->wv.data = AT(SEC_WV);
+		L->wo.data = AT(SEC_WO);
+		L->w1.data = AT(SEC_W1);
+		L->w2.data = AT(SEC_W2);
+		L->w3.data = AT(SEC_W3);
+#undef AT
 	}
 }
 
 #define LLAMA2C_HEADER	28
+/* "ak42" read as a little-endian uint32: llama2.c's newer exports */
+#define LLAMA2C_MAGIC	0x616b3432
 
 static void describe(char *buf, size_t size, const struct llm_config *c,
 		     int shared)
@@ -417,6 +387,163 @@ static void describe(char *buf, size_t size, const struct llm_config *c,
 		 c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
 		 c->vocab_size, shared ? "" : " (unshared classifier)",
 		 c->seq_len);
+}
+
+/*
+ * llama2.c's newer exports (export.py --version 1 and 2): a 256-byte
+ * header, "ak42" as a little-endian uint32, int32 version, the seven
+ * int32 of the config, uint8 shared_classifier and, version 2, int32
+ * group_size; zeros to 256.  Then, version 1, fp32: rms_att [layers][dim],
+ * rms_ffn [layers][dim], rms_final [dim], token_embedding [vocab][dim],
+ * wq, wk, wv, wo, w1, w2, w3 (each [layers][rows][cols]), wcls [vocab][dim]
+ * if not shared.  Version 2: the three norms in fp32, then the matrices
+ * group-quantized, one tensor at a time (token_embedding, wq of every
+ * layer, .., w3 of every layer, wcls if not shared): int8 values, then an
+ * fp32 scale per group of group_size values (w ~ q * scale).
+ */
+#define EXPORT_HEADER	256
+
+struct cursor {
+	const char *path;
+	const uint8_t *base;
+	size_t size, at;
+};
+
+/* The next n bytes, of tensor what; NULL (message) past the end. */
+static const void *take(struct cursor *c, uint64_t n, const char *what, int layer)
+{
+	const void *p = c->base + c->at;
+
+	if (n > c->size - c->at) {
+		if (layer >= 0)
+			llm_err("%s: truncated at offset %zu, inside %s of layer %d (%llu bytes needed)",
+				c->path, c->size, what, layer, (unsigned long long)n);
+		else
+			llm_err("%s: truncated at offset %zu, inside %s (%llu bytes needed)",
+				c->path, c->size, what, (unsigned long long)n);
+		return NULL;
+	}
+	c->at += n;
+	return p;
+}
+
+/* An fp32 array, aligned in the mapping or copied. */
+static const float *take_f32(struct llm_model *m, struct cursor *c, uint64_t n,
+			     const char *what, int layer)
+{
+	const float *p = take(c, n * sizeof(float), what, layer);
+	float *copy;
+
+	if (!p || !((uintptr_t)p % sizeof(float)))
+		return p;
+	copy = llm_model_alloc(m, (size_t)n);
+	if (copy)
+		memcpy(copy, p, (size_t)n * sizeof(float));
+	return copy;
+}
+
+/* A weight of the export: fp32 (version 1) or int8 and group scales (2). */
+static int take_weight(struct llm_model *m, struct cursor *c, int version,
+		       int group, struct llm_weight *w, const char *what,
+		       int layer)
+{
+	uint64_t n = (uint64_t)w->rows * (uint64_t)w->cols;
+
+	if (version == 1) {
+		w->type = LLM_WEIGHT_F32;
+		w->data = take_f32(m, c, n, what, layer);
+		return w->data ? 0 : -1;
+	}
+	w->type = LLM_WEIGHT_Q8;
+	w->group = group;
+	w->raw = take(c, n, what, layer);
+	w->scale = w->raw ? take_f32(m, c, n / (uint64_t)group, what, layer) : NULL;
+	return w->scale ? 0 : -1;
+}
+
+static int load_export(struct llm_model *m, const char *path, int version)
+{
+	static const char *const names[] = { "wq", "wk", "wv", "wo", "w1", "w2", "w3" };
+	const uint8_t *h = m->map;
+	struct cursor c = { path, m->map, m->map_size, EXPORT_HEADER };
+	const float *rms_att, *rms_ffn;
+	int32_t cfg[7], group = 0;
+	char what[512];
+	size_t dim;
+
+	if (version != 1 && version != 2) {
+		llm_err("%s: a llama2.c export of version %d (magic \"ak42\"): versions 0 (no magic), 1 and 2 are supported",
+			path, version);
+		return -1;
+	}
+	if (m->map_size < EXPORT_HEADER) {
+		llm_err("%s: truncated: %zu bytes, a llama2.c version %d header is %d",
+			path, m->map_size, version, EXPORT_HEADER);
+		return -1;
+	}
+	memcpy(cfg, h + 8, sizeof(cfg));
+	if (version == 2)
+		memcpy(&group, h + 37, 4);
+	m->cfg = (struct llm_config){
+		.dim = cfg[0], .hidden_dim = cfg[1], .n_layers = cfg[2],
+		.n_heads = cfg[3], .n_kv_heads = cfg[4], .vocab_size = cfg[5],
+		.seq_len = cfg[6], .norm_eps = 1e-5f, .rope_theta = 10000.0f,
+	};
+	snprintf(what, sizeof(what), "%s: llama2.c version %d header", path, version);
+	if (llm_config_check(&m->cfg, what))
+		return -1;
+	if (h[36] > 1) {
+		llm_err("%s: header: shared_classifier is %u, expected 0 or 1", path, h[36]);
+		return -1;
+	}
+	if (version == 2 && (group <= 0 || m->cfg.dim % group ||
+			     m->cfg.hidden_dim % group)) {
+		llm_err("%s: header: group_size %d: must divide dim %d and hidden_dim %d",
+			path, group, m->cfg.dim, m->cfg.hidden_dim);
+		return -1;
+	}
+	if (llm_model_layout(m))
+		return -1;
+	dim = (size_t)m->cfg.dim;
+	rms_att = take_f32(m, &c, (uint64_t)m->cfg.n_layers * dim, "rms_att_weight", -1);
+	rms_ffn = rms_att ? take_f32(m, &c, (uint64_t)m->cfg.n_layers * dim, "rms_ffn_weight", -1) : NULL;
+	m->output_norm = rms_ffn ? take_f32(m, &c, dim, "rms_final_weight", -1) : NULL;
+	if (!m->output_norm ||
+	    take_weight(m, &c, version, group, &m->embedding, "token_embedding_table", -1))
+		return -1;
+	for (int l = 0; l < m->cfg.n_layers; l++) {
+		m->layers[l].attn_norm = rms_att + (size_t)l * dim;
+		m->layers[l].ffn_norm = rms_ffn + (size_t)l * dim;
+	}
+	for (int k = 0; k < 7; k++) {
+		for (int l = 0; l < m->cfg.n_layers; l++) {
+			struct llm_layer *L = &m->layers[l];
+			struct llm_weight *w[] = { &L->wq, &L->wk, &L->wv, &L->wo,
+						   &L->w1, &L->w2, &L->w3 };
+
+			if (take_weight(m, &c, version, group, w[k], names[k], l))
+				return -1;
+		}
+	}
+	m->tied_output = h[36];
+	if (m->tied_output) {
+		struct llm_weight *o = &m->output;
+
+		o->type = m->embedding.type;
+		o->data = m->embedding.data;
+		o->raw = m->embedding.raw;
+		o->scale = m->embedding.scale;
+		o->group = m->embedding.group;
+	} else if (take_weight(m, &c, version, group, &m->output, "wcls", -1)) {
+		return -1;
+	}
+	if (c.at != c.size) {
+		llm_err("%s: %zu unexpected bytes after the last tensor (offset %zu): the header does not describe this file",
+			path, c.size - c.at, c.at);
+		return -1;
+	}
+	m->format = version == 1 ? "llama2.c v1" : "llama2.c v2 int8";
+	return llm_model_finish(m);
 }
 
 int llm_model_load_llama2c(struct llm_model *m, const char *path)
@@ -437,6 +564,11 @@ int llm_model_load_llama2c(struct llm_model *m, const char *path)
 		goto fail;
 	}
 	memcpy(hdr, m->map, sizeof(hdr));
+	if (hdr[0] == LLAMA2C_MAGIC) {
+		if (load_export(m, path, hdr[1]))
+			goto fail;
+		return 0;
+	}
 	if (hdr[5] == INT32_MIN) {
 		llm_err("%s: header: vocab_size %d out of range", path, hdr[5]);
 		goto fail;
@@ -579,22 +711,16 @@ int llm_model_load(struct llm_model *m, const char *path, enum llm_format fmt,
 		return llm_model_load_gguf(m, path, want_tokenizer);
 	if (fmt == LLM_FORMAT_LLAMA2C)
 		return llm_model_load_llama2c(m, path);
-	if (fmt == LLM_FORMAT_PACKAGE)
-		return llm_model_load_package(m, path, want_tokenizer);
 	if (llm_hf_detect(path))	/* a Hugging Face model directory */
 		return llm_model_load_hf(m, path, LLM_DTYPE_FP32, want_tokenizer);
 
-	/*
-	 * auto: "GGUF", a peer package's manifest, or else a llama2.c
-	 * checkpoint (which has no magic)
-	 */
+	/* auto: "GGUF" (a peer package is GGUF too), or else a llama2.c
+	 * checkpoint, which has no magic */
 	if (llm_map_file(path, &map, &size))
 		return -1;
 	gguf = size >= 4 && !memcmp(map, "GGUF", 4);
 	if (map)
 		munmap(map, size);
-	if (!gguf && llm_package_detect(path) == 1)
-		return llm_model_load_package(m, path, want_tokenizer);
 	if (size < 4) {
 		llm_err("%s: truncated: %zu bytes, neither a GGUF file nor a llama2.c checkpoint",
 			path, size);

@@ -4,12 +4,12 @@
  *
  *   npu-llm-pack stories260K.bin -z tok512.bin --dies 2 -o out/stories260K
  *   npu-llm-pack model.gguf --dies 2 --dtype int8 -o model-int8
- *   npu-llm-pack --check out/stories260K.manifest
+ *   npu-llm-pack --check out/stories260K-d0.gguf
  *
- * A package is <prefix>.manifest and one shard per die, <prefix>_d0.shard,
- * <prefix>_d1.shard, ...: the weights converted for the NPU once (fp16,
- * or int8 with a scale per row), every matmul cut by rows over the dies,
- * the embedding, the norms and the tokenizer copied into every shard.
+ * A package is one GGUF file per die, <prefix>-d0.gguf, <prefix>-d1.gguf,
+ * ...: the weights converted for the NPU once (fp16, or int8 with a scale
+ * per row), every matmul cut by rows over the dies, the embedding, the
+ * norms and the tokenizer copied into every file.
  * npu-llm runs it with --device npu on as many dies.  The format is in
  * Documentation/npu/peer-package.rst.
  */
@@ -25,11 +25,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage:   npu-llm-pack <model> -o <prefix> [options]\n"
-		"         npu-llm-pack --check <prefix>.manifest\n"
+		"         npu-llm-pack --check <prefix>-d0.gguf\n"
 		"Example: npu-llm-pack stories260K.bin -z tok512.bin --dies 2 -o stories260K-peer\n"
-		"Writes <prefix>.manifest and <prefix>_d0.shard .. <prefix>_d<N-1>.shard.\n"
+		"Writes <prefix>-d0.gguf .. <prefix>-d<N-1>.gguf, one GGUF file per die.\n"
 		"Options:\n"
-		"  -o <prefix>            output: <prefix>.manifest and the shards next to it\n"
+		"  -o <prefix>            output: <prefix>-d<N>.gguf for die N\n"
 		"  --dies <int>           dies to cut every matrix over, 1 to %d, default 1\n"
 		"                         (1: a pre-packed model for one die)\n"
 		"  --dtype fp16|int8      weight type on the NPU, default fp16\n"
@@ -38,23 +38,13 @@ static void usage(FILE *f)
 		"  --load-format auto|llama2c|gguf\n"
 		"                         model file format, default auto (by magic)\n"
 		"  -q                     no progress on stderr\n"
-		"  --check <manifest>     read a package as npu-llm does (manifest, sizes,\n"
-		"                         offsets, checksums) and report; no NPU needed\n",
+		"  --check <prefix>-d0.gguf  read a package as npu-llm does (every die's\n"
+		"                         file: metadata, shapes, cut, data hashes) and\n"
+		"                         report; no NPU needed\n",
 		LLM_MAX_DIES);
 }
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	exit(EXIT_FAILURE);
-}
+#define usage_error(...) llm_usage_error(usage, __VA_ARGS__)
 
 struct options {
 	const char *model;
@@ -119,21 +109,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 					    LLM_MAX_DIES);
 			o->pack.dies = (int)v;
 		} else if (!strcmp(flag, "--dtype")) {
-			if (!strcmp(val, "fp16"))
-				o->pack.dtype = LLM_DTYPE_FP16;
-			else if (!strcmp(val, "int8"))
-				o->pack.dtype = LLM_DTYPE_INT8;
-			else
+			if (llm_parse_dtype(val, &o->pack.dtype))
 				usage_error("--dtype %s: expected fp16 or int8", val);
-		} else {	/* --load-format */
-			if (!strcmp(val, "auto"))
-				o->format = LLM_FORMAT_AUTO;
-			else if (!strcmp(val, "llama2c"))
-				o->format = LLM_FORMAT_LLAMA2C;
-			else if (!strcmp(val, "gguf"))
-				o->format = LLM_FORMAT_GGUF;
-			else
-				usage_error("--load-format %s: expected auto, llama2c or gguf", val);
+		} else if (llm_parse_format(val, 0, &o->format)) {	/* --load-format */
+			usage_error("--load-format %s: expected auto, llama2c or gguf", val);
 		}
 	}
 	if (o->check) {
@@ -144,7 +123,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (!o->model)
 		usage_error("no model given");
 	if (!o->pack.prefix)
-		usage_error("no output given: -o <prefix> writes <prefix>.manifest and <prefix>_d0.shard ..");
+		usage_error("no output given: -o <prefix> writes <prefix>-d0.gguf ..");
 	o->pack.source = o->model;
 }
 
@@ -152,12 +131,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 static int check(const char *path)
 {
 	struct llm_model m;
-	int ret;
 
-	if (llm_model_load_package(&m, path, 1))
+	if (llm_model_load_gguf(&m, path, 1))
 		return EXIT_FAILURE;
+	if (!m.packed_dies) {
+		llm_err("%s is a GGUF model, not a peer package (no npu.* metadata)", path);
+		llm_model_free(&m);
+		return EXIT_FAILURE;
+	}
 	printf("%s: %s package for %d die(s): dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
-	       path, m.packed_dtype == LLM_DTYPE_INT8 ? "int8" : "fp16",
+	       path, llm_dtype_name(m.packed_dtype),
 	       m.packed_dies, m.cfg.dim, m.cfg.hidden_dim, m.cfg.n_layers,
 	       m.cfg.n_heads, m.cfg.n_kv_heads, m.cfg.vocab_size, m.cfg.seq_len);
 	for (int d = 0; d < m.packed_dies; d++) {
@@ -168,12 +151,12 @@ static int check(const char *path)
 
 			rows += (uint64_t)(pk->row0[d + 1] - pk->row0[d]);
 		}
-		printf("%s: die %d: %zu bytes, %llu matrix rows, checksum ok\n",
-		       path, d, m.shard_size[d], (unsigned long long)rows);
+		printf("%s: die %d: %zu bytes, %llu matrix rows, data hash ok\n",
+		       path, d, d ? m.die_map_size[d] : m.map_size,
+		       (unsigned long long)rows);
 	}
-	ret = EXIT_SUCCESS;
 	llm_model_free(&m);
-	return ret;
+	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -188,33 +171,24 @@ int main(int argc, char **argv)
 	if (o.check)
 		return check(o.check);
 
-	if (llm_package_detect(o.model) == 1) {
-		llm_err("%s is a peer package already: pack the model it was made from",
-			o.model);
-		return EXIT_FAILURE;
-	}
 	if (llm_model_load(&m, o.model, o.format, !o.tokenizer))
 		return EXIT_FAILURE;
-
-	if (o.tokenizer || !m.tokenizer) {
-		const char *path = o.tokenizer ? o.tokenizer : "tokenizer.bin";
-
-		if (llm_tokenizer_load(&own_tok, path, m.cfg.vocab_size)) {
-			if (!o.tokenizer)
-				llm_err("a llama2.c checkpoint needs its tokenizer: give it with -z");
-			goto out_model;
-		}
-		tok = &own_tok;
-	} else {
-		tok = m.tokenizer;
+	if (m.packed_dies) {
+		llm_err("%s is a peer package already: pack the model it was made from",
+			o.model);
+		goto out_model;
 	}
+
+	tok = llm_model_tokenizer(&m, o.tokenizer, &own_tok);
+	if (!tok)
+		goto out_model;
 
 	if (o.pack.progress)
 		fprintf(stderr, "%s: %s (%s): dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d: %s for %d die(s)\n",
 			llm_program, o.model, m.format, m.cfg.dim,
 			m.cfg.hidden_dim, m.cfg.n_layers, m.cfg.n_heads,
 			m.cfg.n_kv_heads, m.cfg.vocab_size,
-			o.pack.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16",
+			llm_dtype_name(o.pack.dtype),
 			o.pack.dies);
 	if (!llm_package_write(&m, tok, &o.pack))
 		ret = EXIT_SUCCESS;

@@ -5,12 +5,13 @@
  *   npu-llm model.bin -z tokenizer.bin -i "Once upon a time"
  *   npu-llm model.gguf -t 0.0 -n 200
  *   npu-llm --load-format dummy --config 288,768,6,6,6,512,256
- *   npu-llm model-peer.manifest -n 200          (a package of npu-llm-pack)
+ *   npu-llm model-peer-d0.gguf -n 200          (a package of npu-llm-pack)
  *
  * The generated text goes to stdout, everything else to stderr.  The
  * flags of llama2.c's run work the same; so does the text.
  */
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage:   npu-llm <checkpoint> [options]\n"
 		"Example: npu-llm model.bin -z tokenizer.bin -n 256 -i \"Once upon a time\"\n"
-		"         npu-llm model-peer.manifest -n 256   (a peer package: npu-llm-pack)\n"
+		"         npu-llm model-peer-d0.gguf -n 256   (a peer package: npu-llm-pack)\n"
 		"Options:\n"
 		"  -t <float>  temperature in [0,inf], default 1.0\n"
 		"  -p <float>  p value in top-p (nucleus) sampling in [0,1], default 0.9\n"
@@ -75,29 +76,18 @@ static void usage(FILE *f)
 		"                         top-1 agreement and the mean KL divergence\n"
 		"  --reference <model>    --compare against another model on the cpu (e.g.\n"
 		"                         the F32 directory of a BF16 or FP8 one)\n"
-		"  --load-format auto|llama2c|gguf|package|dummy\n"
+		"  --load-format auto|llama2c|gguf|dummy\n"
 		"                         model file format, default auto (by magic; a\n"
-		"                         directory: Hugging Face config.json, safetensors,\n"
-		"                         tokenizer.json; dummy DIR: its shape, random weights);\n"
-		"                         package: a peer package's .manifest\n"
+		"                         peer package is GGUF; a directory: Hugging Face\n"
+		"                         config.json, safetensors, tokenizer.json; dummy\n"
+		"                         DIR: its shape, random weights)\n"
 		"  --config dim,hidden,layers,heads,kv_heads,vocab,seq\n"
 		"                         shape of --load-format dummy (random weights;\n"
 		"                         vocab < 0: classifier not shared); it always\n"
 		"                         runs all -n steps, for timing\n");
 }
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	llm_verr(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	exit(EXIT_FAILURE);
-}
+#define usage_error(...) llm_usage_error(usage, __VA_ARGS__)
 
 static float parse_float(const char *flag, const char *s)
 {
@@ -106,8 +96,11 @@ static float parse_float(const char *flag, const char *s)
 
 	errno = 0;
 	v = strtof(s, &end);
-	if (!*s || *end || errno || isnan(v))
-		usage_error("%s: not a number", flag);
+	if (!*s || *end || isnan(v))
+		usage_error("%s %s: not a number", flag, s);
+	if (errno == ERANGE)
+		usage_error("%s %s: out of the range of a float (a magnitude from %g to %g, or 0)",
+			    flag, s, (double)FLT_MIN, (double)FLT_MAX);
 	return v;
 }
 
@@ -119,8 +112,10 @@ static long long parse_int(const char *flag, const char *s, long long min,
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		usage_error("%s: not an integer in range", flag);
+	if (!*s || *end || (errno && errno != ERANGE))
+		usage_error("%s %s: not an integer", flag, s);
+	if (errno || v < min || v > max)
+		usage_error("%s %s: out of range (%lld to %lld)", flag, s, min, max);
 	return v;
 }
 
@@ -192,26 +187,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->device_given = 1;
 		}
 		else if (!strcmp(flag, "--dtype")) {
-			if (!strcmp(val, "fp16"))
-				o->dtype = LLM_DTYPE_FP16;
-			else if (!strcmp(val, "int8"))
-				o->dtype = LLM_DTYPE_INT8;
-			else
+			if (llm_parse_dtype(val, &o->dtype))
 				usage_error("--dtype %s: expected fp16 or int8", val);
 			o->dtype_given = 1;
 		} else if (!strcmp(flag, "--load-format")) {
-			if (!strcmp(val, "auto"))
-				o->format = LLM_FORMAT_AUTO;
-			else if (!strcmp(val, "llama2c"))
-				o->format = LLM_FORMAT_LLAMA2C;
-			else if (!strcmp(val, "gguf"))
-				o->format = LLM_FORMAT_GGUF;
-			else if (!strcmp(val, "package"))
-				o->format = LLM_FORMAT_PACKAGE;
-			else if (!strcmp(val, "dummy"))
-				o->format = LLM_FORMAT_DUMMY;
-			else
-				usage_error("--load-format %s: expected auto, llama2c, gguf, package or dummy", val);
+			if (llm_parse_format(val, 1, &o->format))
+				usage_error("--load-format %s: expected auto, llama2c, gguf or dummy", val);
 		} else if (!strcmp(flag, "--config"))
 			o->config = val;
 		else if (!strcmp(flag, "--npu"))
@@ -263,40 +244,35 @@ static void parse_args(int argc, char **argv, struct options *o)
  * --dies and --dtype.  The CPU reference (--device cpu, --verify,
  * --compare) needs the fp32 weights of the model it was made from.
  */
-static int use_package(struct options *o)
+static int use_package(struct options *o, const struct llm_model *m)
 {
-	struct llm_package_info pi;
-	const char *dt;
+	const char *dt = llm_dtype_name(m->packed_dtype);
 
-	if (llm_package_peek(o->checkpoint, &pi))
-		return -1;
-	dt = pi.dtype == LLM_DTYPE_INT8 ? "int8" : "fp16";
 	if (o->device_given && strcmp(o->device, "npu")) {
-		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the source model (%s)",
-			o->checkpoint, dt, pi.dies, o->device, pi.source);
+		llm_err("%s is a peer package, weights converted for the NPU (%s, cut for %d die(s)): --device %s needs the model it was made from",
+			o->checkpoint, dt, m->packed_dies, o->device);
 		return -1;
 	}
 	if (o->verify || o->compare) {
-		llm_err("%s is a peer package: %s checks the NPU against the cpu reference, which needs the source model's fp32 weights (%s)",
-			o->checkpoint, o->verify ? "--verify" : "--compare",
-			pi.source);
+		llm_err("%s is a peer package: %s checks the NPU against the cpu reference, which needs the fp32 weights of the model it was made from",
+			o->checkpoint, o->verify ? "--verify" : "--compare");
 		return -1;
 	}
-	if (o->dies_given && o->dies != pi.dies) {
+	if (o->dies_given && o->dies != m->packed_dies) {
 		llm_err("--dies %d: %s is cut for %d die(s); write one for %d with npu-llm-pack --dies %d",
-			o->dies, o->checkpoint, pi.dies, o->dies, o->dies);
+			o->dies, o->checkpoint, m->packed_dies, o->dies, o->dies);
 		return -1;
 	}
-	if (o->dtype_given && o->dtype != pi.dtype) {
+	if (o->dtype_given && o->dtype != m->packed_dtype) {
 		llm_err("--dtype %s: %s holds %s weights; write one with npu-llm-pack --dtype %s",
-			o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16", o->checkpoint,
-			dt, o->dtype == LLM_DTYPE_INT8 ? "int8" : "fp16");
+			llm_dtype_name(o->dtype), o->checkpoint, dt, llm_dtype_name(o->dtype));
 		return -1;
 	}
-	o->format = LLM_FORMAT_PACKAGE;
 	o->device = "npu";
-	o->dies = pi.dies;
-	o->dtype = pi.dtype;
+	o->dies = m->packed_dies;
+	o->dtype = m->packed_dtype;
+	fprintf(stderr, "%s: %s: peer package, %s, cut for %d die(s); every die's data hash verified\n",
+		llm_program, o->checkpoint, dt, m->packed_dies);
 	return 0;
 }
 
@@ -334,10 +310,11 @@ static int parse_config(const char *s, struct llm_config *c, int *shared)
  */
 
 /*
- * A Hugging Face directory is converted at load to what the run needs:
- * fp32 for the cpu (and the references of --verify and --compare, unless
- * --reference is another model), the NPU's type otherwise, so that FP8
- * or BF16 weights never exist as fp32.
+ * A Hugging Face directory is loaded for what the run needs: for the cpu
+ * (and the references of --verify and --compare, unless --reference is
+ * another model) F16 and BF16 weights as stored, F32 and FP8 ones as
+ * fp32; the NPU's type otherwise, so that on the NPU FP8 or BF16 weights
+ * never exist as fp32.
  */
 static int load_model(struct llm_model *m, const struct options *o)
 {
@@ -372,6 +349,24 @@ struct timing {
 	int pos;
 };
 
+/* A token's text on stdout; the timer starts with the first one. */
+static void print_token(const struct llm_tokenizer *tok, int token, int next,
+			struct timing *tm)
+{
+	llm_safe_print(llm_decode(tok, token, next));
+	fflush(stdout);
+	if (!tm->start)
+		tm->start = llm_now_ns();
+}
+
+/* The end of the text: a newline, the timer stopped at pos positions. */
+static void end_text(struct timing *tm, int pos)
+{
+	printf("\n");
+	tm->end = llm_now_ns();
+	tm->pos = pos;
+}
+
 /*
  * llama2.c's generate loop: the prompt is fed (and echoed), then tokens
  * are sampled until steps positions are done or, when stop_at_special,
@@ -391,6 +386,13 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		return -1;
 	}
 
+	if (n_tokens > steps) {
+		llm_err("the prompt is %d tokens (with BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
+			n_tokens, steps, steps, r->model->cfg.seq_len);
+		free(tokens);
+		return -1;
+	}
+
 	token = tokens[0];
 	while (pos < steps) {
 		float *logits = llm_forward(r, token, pos);
@@ -406,19 +408,15 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		/* BOS starts a new sequence, EOS ends this one */
 		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
 			break;
-		llm_safe_print(llm_decode(tok, token, next));
-		fflush(stdout);
+		print_token(tok, token, next, tm);
 		token = next;
-		if (!tm->start)
-			tm->start = llm_now_ns();
 	}
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	free(tokens);
 	return 0;
 fail:
-	printf("\n");
+	if (pos)
+		printf("\n");
 	free(tokens);
 	return -1;
 }
@@ -510,20 +508,13 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 		pos++;
 		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
 			break;
-		llm_safe_print(llm_decode(tok, token, next));
-		fflush(stdout);
+		print_token(tok, token, next, tm);
 		token = next;
-		if (!tm->start)
-			tm->start = llm_now_ns();
 	}
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	fprintf(stderr, "npu-llm: compare: %s %s %s against cpu fp32 %s, %d positions teacher-forced: top-1 agreement %d/%d (%.2f%%), mean KL %.3e nats, max KL %.3e\n",
 		dev->model->format, dev->backend->name,
-		dev->backend->dtype == LLM_DTYPE_INT8 ? "int8" :
-		dev->backend->dtype == LLM_DTYPE_FP16 ? "fp16" : "fp32",
-		cpu->model->format, pos,
+		llm_dtype_name(dev->backend->dtype), cpu->model->format, pos,
 		agree, pos, pos ? 100.0 * agree / pos : 0.0,
 		pos ? kl_sum / pos : 0.0, kl_max);
 	if (first < 0)
@@ -602,6 +593,12 @@ static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
 				snprintf(rendered, len, "[INST] %s [/INST]", user);
 			if (llm_encode(tok, rendered, !tok->no_bos, 0, tokens, &n_tokens))
 				goto out;
+			if (n_tokens > steps - pos) {
+				llm_err("the turn is %d tokens, more than the %d positions left of this run's %d (-n; the model's context length is %d)",
+					n_tokens, steps - pos, steps,
+					r->model->cfg.seq_len);
+				goto out;
+			}
 			idx = 0;
 			user_turn = 0;
 			printf("Assistant: ");
@@ -618,20 +615,17 @@ static int chat(struct llm_run *r, const struct llm_tokenizer *tok,
 		}
 		next = llm_sample(sampler, r->logits);
 		if (idx >= n_tokens) {		/* the assistant speaks */
-			if (next == tok->eos_id)
+			if (next == tok->eos_id) {
 				printf("\n");
-			else
-				llm_safe_print(llm_decode(tok, token, next));
-			fflush(stdout);
-			if (!tm->start)
-				tm->start = llm_now_ns();
+				fflush(stdout);
+			} else {
+				print_token(tok, token, next, tm);
+			}
 		}
 	}
 	ret = 0;
 out:
-	printf("\n");
-	tm->end = llm_now_ns();
-	tm->pos = pos;
+	end_text(tm, pos);
 	free(system);
 	free(user);
 	free(rendered);
@@ -643,15 +637,38 @@ out:
  * Statistics, on stderr
  */
 
-static const char *dtype_name(enum llm_dtype d)
-{
-	return d == LLM_DTYPE_FP16 ? "fp16" : d == LLM_DTYPE_INT8 ? "int8" : "fp32";
-}
-
 /* What --verify accepts, as relative error of an output vector. */
 static double verify_tolerance(enum llm_dtype d)
 {
 	return d == LLM_DTYPE_FP32 ? 0.0 : d == LLM_DTYPE_FP16 ? 1e-2 : 5e-2;
+}
+
+/* VmRSS and VmHWM of /proc/self/status in bytes; 0 where unknown. */
+static void resident_memory(uint64_t *now, uint64_t *peak)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long kb;
+
+	*now = *peak = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			*now = kb * 1024;
+		else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			*peak = kb * 1024;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* The bytes of the model's mapped files: its file, or a directory's shards */
+static uint64_t model_file_bytes(const struct llm_model *m)
+{
+	uint64_t n = m->map_size;
+
+	for (int i = 0; i < m->n_shards; i++)
+		n += m->shards[i].size;
+	return n;
 }
 
 static int print_stats(const struct llm_run *r, const struct llm_backend *b,
@@ -664,6 +681,7 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	double per = s->forwards ? (double)s->forwards : 1.0;
 	double run_s = elapsed_s(t_start);
 	const char *na = b->name;
+	uint64_t rss, rss_peak;
 	int ok = 1;
 
 	if (tm->pos > 1 && tm->start)
@@ -673,7 +691,7 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		b->get_stats(b->ctx, &bs);
 
 	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
-		b->name, dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
+		b->name, llm_dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
 		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
 	if (!strcmp(m->format, "dummy"))
 		fprintf(stderr, "npu-llm: stats: gate: dummy (random weights: the architecture, the shapes and the %s path, not the output)\n",
@@ -682,6 +700,10 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		fprintf(stderr, "npu-llm: stats: gate: real weights (%s)\n", m->format);
 	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
 		(unsigned long long)s->forwards, run_s);
+	resident_memory(&rss, &rss_peak);
+	fprintf(stderr, "npu-llm: stats: memory: resident %.1f MiB, peak %.1f MiB; model file %.1f MiB\n",
+		(double)rss / (1 << 20), (double)rss_peak / (1 << 20),
+		(double)model_file_bytes(m) / (1 << 20));
 	fprintf(stderr, "npu-llm: stats: matmuls/token: %.0f calls, %.0f weights, %.3f MFLOP\n",
 		(double)s->matmuls / per, (double)s->weights / per,
 		(double)s->flops / per / 1e6);
@@ -764,7 +786,7 @@ static int open_backend(const struct options *o, struct llm_backend *b)
 	}
 	if (o->dtype_given)
 		fprintf(stderr, "npu-llm: note: --dtype %s is for --device npu; the cpu computes in fp32\n",
-			dtype_name(o->dtype));
+			llm_dtype_name(o->dtype));
 	err = llm_backend_cpu(b);
 	if (err)
 		llm_err("--device %s: %s", o->device, strerror(-err));
@@ -785,39 +807,27 @@ int main(int argc, char **argv)
 	int err = 0, steps, n_ctx, ret = EXIT_FAILURE;
 
 	parse_args(argc, argv, &o);
-	if ((o.format == LLM_FORMAT_PACKAGE ||
-	     (o.format == LLM_FORMAT_AUTO && llm_package_detect(o.checkpoint) == 1)) &&
-	    use_package(&o))
+
+	/* the model; a peer package sets the device, the dies and the type */
+	if (load_model(&model, &o))
 		return EXIT_FAILURE;
+	if (model.packed_dies && use_package(&o, &model))
+		goto out_model;
 	if (o.dies > 1 && strcmp(o.device, "npu"))
 		usage_error("--dies %d: peer mode is for --device npu", o.dies);
 	if (o.compare && !o.reference && strcmp(o.device, "npu"))
 		usage_error("--compare compares --device npu with the cpu");
-
-	/* the backend first: no point loading a model for a missing device */
 	if (open_backend(&o, &backend))
-		return EXIT_FAILURE;
+		goto out_model;
 
-	/* the model */
-	if (load_model(&model, &o))
-		goto out_backend;
-
-	/* the tokenizer: -z, else the model file's, else llama2.c's default */
-	if (o.tokenizer || (!model.tokenizer && o.format != LLM_FORMAT_DUMMY)) {
-		const char *path = o.tokenizer ? o.tokenizer : "tokenizer.bin";
-
-		if (llm_tokenizer_load(&own_tok, path, model.cfg.vocab_size)) {
-			if (!o.tokenizer)
-				llm_err("a llama2.c checkpoint needs its tokenizer: give it with -z");
-			goto out_model;
-		}
-		tok = &own_tok;
-	} else if (model.tokenizer) {
-		tok = model.tokenizer;
-	} else {
+	/* the tokenizer: -z, else the model file's, else llama2.c's default;
+	 * dummy weights get a byte-level one */
+	if (o.format == LLM_FORMAT_DUMMY && !o.tokenizer) {
 		if (llm_tokenizer_bytes(&own_tok, model.cfg.vocab_size))
 			goto out_model;
 		tok = &own_tok;
+	} else if (!(tok = llm_model_tokenizer(&model, o.tokenizer, &own_tok))) {
+		goto out_model;
 	}
 	if (tok->vocab_size != model.cfg.vocab_size) {
 		llm_err("the tokenizer has %d tokens, the model %d", tok->vocab_size,
@@ -885,6 +895,8 @@ out_run:
 	llm_run_free(&ref_run);
 	llm_run_free(&run);
 	llm_model_free(&ref_model);
+	if (cpu.destroy)
+		cpu.destroy(cpu.ctx);
 out_tok:
 	if (tok == &own_tok)
 		llm_tokenizer_free(&own_tok);
@@ -893,9 +905,5 @@ out_model:
 	if (backend.destroy)
 		backend.destroy(backend.ctx);
 	llm_model_free(&model);
-	return ret;
-out_backend:	/* no model */
-	if (backend.destroy)
-		backend.destroy(backend.ctx);
 	return ret;
 }

@@ -308,20 +308,6 @@ out:
 	return ret;
 }
 
-static float fp16_value(uint16_t h)
-{
-	int e = (h >> 10) & 0x1f, f = h & 0x3ff;
-	float v;
-
-	if (e == 0)
-		v = ldexpf((float)f, -24);
-	else if (e == 31)
-		v = f ? NAN : INFINITY;
-	else
-		v = ldexpf((float)(f | 0x400), e - 25);
-	return h & 0x8000 ? -v : v;
-}
-
 /* float8_e4m3fn: bias 7, no infinities, S.1111.111 is NaN */
 static float fp8_e4m3_value(uint8_t b)
 {
@@ -340,7 +326,6 @@ static float fp8_e4m3_value(uint8_t b)
 float llm_st_get(const struct llm_st_tensor *t, size_t i)
 {
 	const uint8_t *p = t->data;
-	uint32_t u;
 	uint16_t h;
 	float f;
 
@@ -350,12 +335,10 @@ float llm_st_get(const struct llm_st_tensor *t, size_t i)
 		return f;
 	case LLM_ST_F16:
 		memcpy(&h, p + 2 * i, 2);
-		return fp16_value(h);
+		return llm_fp16_to_fp32(h);
 	case LLM_ST_BF16:
 		memcpy(&h, p + 2 * i, 2);
-		u = (uint32_t)h << 16;
-		memcpy(&f, &u, 4);
-		return f;
+		return llm_bf16_to_fp32(h);
 	case LLM_ST_F8_E4M3:
 		return fp8_e4m3_value(p[i]);
 	}

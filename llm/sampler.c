@@ -5,6 +5,7 @@
  * multinomial sampling or top-p (nucleus) sampling, with a xorshift RNG
  * so that a seed gives the same text everywhere.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "llm.h"
@@ -84,7 +85,9 @@ static int compare_prob_desc(const void *a, const void *b)
 /*
  * Top-p: sample among the most likely tokens whose probabilities first
  * add up to more than topp.  Tokens below (1 - topp) / (n - 1) cannot be
- * part of that set and are left out before sorting.
+ * part of that set and are left out before sorting.  When none is left
+ * (probabilities that are NaN, or a vocabulary of one), the most likely
+ * token: the result is an index below n whatever p holds.
  */
 static int sample_topp(const float *p, int n, float topp,
 		       struct llm_prob_index *probindex, float coin)
@@ -100,6 +103,8 @@ static int sample_topp(const float *p, int n, float topp,
 			n0++;
 		}
 	}
+	if (n0 == 0)
+		return llm_argmax(p, n);
 	qsort(probindex, (size_t)n0, sizeof(*probindex), compare_prob_desc);
 
 	last = n0 - 1;
@@ -123,11 +128,20 @@ static int sample_topp(const float *p, int n, float topp,
 int llm_sample(struct llm_sampler *s, float *logits)
 {
 	float coin;
+	int best;
 
+	best = llm_argmax(logits, s->vocab_size);
 	if (s->temperature == 0.0f)
-		return llm_argmax(logits, s->vocab_size);
+		return best;
 	for (int i = 0; i < s->vocab_size; i++)
 		logits[i] /= s->temperature;
+	/*
+	 * A temperature so small that a logit divided by it overflows: the
+	 * distribution is the limit for temperature -> 0, all on the largest
+	 * logit.  (NaN logits, which llm_forward() refuses, end here too.)
+	 */
+	if (!isfinite(logits[best]))
+		return best;
 	llm_softmax(logits, s->vocab_size);
 	coin = llm_random_f32(&s->rng_state);
 	if (s->topp <= 0.0f || s->topp >= 1.0f)

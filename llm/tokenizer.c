@@ -211,33 +211,6 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path, int vocab_size
 	return ret;
 }
 
-int llm_tokenizer_save(const struct llm_tokenizer *t, void **data, size_t *size)
-{
-	size_t n = 4, off = 4;
-	int32_t max_len = t->max_token_length > 0 ? t->max_token_length : 1;
-	unsigned char *p;
-
-	for (int i = 0; i < t->vocab_size; i++)
-		n += 8 + strlen(t->vocab[i]);
-	p = malloc(n);
-	if (!p) {
-		llm_err("out of memory");
-		return -1;
-	}
-	memcpy(p, &max_len, 4);
-	for (int i = 0; i < t->vocab_size; i++) {
-		int32_t len = (int32_t)strlen(t->vocab[i]);
-
-		memcpy(p + off, &t->scores[i], 4);
-		memcpy(p + off + 4, &len, 4);
-		memcpy(p + off + 8, t->vocab[i], (size_t)len);
-		off += 8 + (size_t)len;
-	}
-	*data = p;
-	*size = n;
-	return 0;
-}
-
 /*
  * A trivial byte-level vocabulary for models without a tokenizer (dummy
  * weights): <unk>, <s>, </s>, the 256 byte tokens, then <extraN>.

@@ -75,6 +75,21 @@ if [ "${NPU_SKIP_DEBUG_LANE:-0}" != 1 ]; then
 fi
 stage "unit tests" meson test -C "$NPU_BUILD" --print-errorlogs
 
+# npu-llm's host tests, the corpus of broken inputs among them, built with
+# AddressSanitizer and UBSan (dynamically linked: ASan cannot be static):
+# a sanitizer report, a crash or a case accepted fails the stage.
+llm_sanitized() {
+	local b=$NPU_BUILD-sanitize reconf=()
+	[ -f "$b/build.ninja" ] && reconf=(--reconfigure)
+	meson setup "${reconf[@]}" "$b" -Dkselftest_dir="$ksel" \
+		-Dllama_cpp_src="$llama_src" -Dstatic_programs=false \
+		-Db_sanitize=address,undefined -Db_lundef=false &&
+	ninja -C "$b" llm/npu-llm llm/npu-llm-pack llm/gen-model llm/gen-corpus \
+		llm/test-loader llm/test-package llm/gguf-list llm/gen-hf llm/test-hf &&
+	meson test -C "$b" --no-rebuild --suite llm --print-errorlogs
+}
+stage "llm tests, ASan+UBSan" llm_sanitized
+
 module_build() { bash tools/build-module.sh clean >/dev/null && bash tools/build-module.sh; }
 stage "module build W=1" module_build
 stage "checkpatch" bash tools/checkpatch.sh

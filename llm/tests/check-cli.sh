@@ -72,6 +72,17 @@ formats)
 	run "--load-format=llama2c" "$llm" --load-format=llama2c t.bin -z t.tok -n 8
 	run "--dtype int8 is accepted on the cpu" "$llm" t.bin -z t.tok -n 8 --dtype int8
 	run "GGUF with -z" "$llm" t-f32.gguf -z t.tok -n 8
+	# llama2.c's newer exports: version 1 is version 0's weights
+	"$gen" export 1 0 shared v1.bin && "$gen" export 1 0 untied v1u.bin &&
+	"$gen" export 2 32 shared v2.bin || { echo "Bail out! gen-model export"; exit 1; }
+	run "llama2.c version 0" "$llm" t.bin -z t.tok -n 48 -t 0.8 -s 3 && cp out v0.out
+	run "llama2.c version 1" "$llm" v1.bin -z t.tok -n 48 -t 0.8 -s 3 && cp out v1.out
+	same "version 1 prints what version 0 prints" v0.out v1.out
+	run "llama2.c version 1, separate classifier" "$llm" v1u.bin -z t.tok -n 48 -t 0 && cp out v1u.out
+	run "llama2.c version 0, separate classifier" "$llm" tu.bin -z tu.tok -n 48 -t 0 && cp out v0u.out
+	same "version 1 untied prints what version 0 untied prints" v0u.out v1u.out
+	run "llama2.c version 2 (int8) on the cpu" "$llm" v2.bin -z t.tok -n 48 -t 0 -i "the cat"
+	check "version 2: the format in the stats" grep -q "llama2.c v2 int8 model dim 64" err
 	;;
 errors)
 	gen bin shared t.bin t.tok
@@ -82,6 +93,10 @@ errors)
 	head -c $((size - 4)) t.bin >trunc-end.bin
 	gen bin bad-header badhdr.bin badhdr.tok
 	gen bin trailing trailing.bin trailing.tok
+	gen bin nan-norm nan.bin nan.tok
+	gen bin inf-weight inf.bin inf.tok
+	# llama2.c's newer exports start with "ak42" and a version
+	{ printf '24ka\003\000\000\000'; tail -c +9 t.bin; } >ak42-v3.bin
 	head -c 1000 t.tok >trunc.tok
 	gsize=$(wc -c <t.gguf)
 	head -c 3 t.gguf >short.gguf
@@ -90,7 +105,8 @@ errors)
 	{ printf 'GGUX'; tail -c +5 t.gguf; } >badmagic.gguf
 	for v in missing-tensor bad-shape bad-type duplicate-tensor extra-tensor \
 		 extra-layer misaligned offset-oob no-block-count block-count-string \
-		 tokens-mismatch not-llama bad-version no-scores; do
+		 tokens-mismatch not-llama bad-version no-scores overlap out-of-order \
+		 nan-norm; do
 		gen gguf $v $v.gguf
 	done
 
@@ -130,6 +146,41 @@ errors)
 	expect_fail "GGUF not llama" "general.architecture is not 'llama'" "$llm" not-llama.gguf
 	expect_fail "GGUF version 2" "offset 4: GGUF version 2 is not supported" "$llm" bad-version.gguf
 	expect_fail "GGUF without scores" "tokenizer.ggml.scores: missing" "$llm" no-scores.gguf
+	expect_fail "GGUF tensors overlapping" "overlap.gguf: tensor 'blk.0.attn_q.weight' \(offsets [0-9]+..[0-9]+\) overlaps tensor 'blk.0.attn_norm.weight'" "$llm" overlap.gguf
+	expect_fail "GGUF tensors out of order" "out-of-order.gguf: tensor 'blk.0.attn_q.weight' \(offsets [0-9]+..[0-9]+\) is stored before tensor 'blk.0.attn_norm.weight'" "$llm" out-of-order.gguf
+
+	# NaN and Inf weights: the first step's logits are not finite; default
+	# sampling flags (top-p) as well as greedy
+	expect_fail "GGUF NaN in a norm weight" "step 1 \(position 0, input token 1\): logit 0 is NaN" "$llm" nan-norm.gguf
+	expect_fail "llama2.c NaN in a norm weight" "step 1 \(position 0, .*\): logit 0 is NaN" "$llm" nan.bin -z nan.tok
+	expect_fail "llama2.c NaN, greedy" "step 1 .*is NaN" "$llm" nan.bin -z nan.tok -t 0
+	expect_fail "llama2.c Inf weight" "step 1 .*: logit [0-9]+ is (NaN|[+-]Inf)" "$llm" inf.bin -z inf.tok -n 8
+	expect_fail "llama2.c export version 3" "ak42-v3.bin: a llama2.c export of version 3 \(magic \"ak42\"\): versions 0 \(no magic\), 1 and 2 are supported" "$llm" ak42-v3.bin -z t.tok
+	"$gen" export 2 32 shared v2.bin && "$gen" export 2 24 shared v2g24.bin &&
+	"$gen" export 1 0 shared v1.bin || { echo "Bail out! gen-model export"; exit 1; }
+	head -c 60000 v2.bin >v2-trunc.bin
+	head -c 100 v1.bin >v1-short.bin
+	{ cat v1.bin; printf 'xxxx'; } >v1-long.bin
+	expect_fail "version 2, group size not dividing dim" "v2g24.bin: header: group_size 24: must divide dim 64 and hidden_dim 96" "$llm" v2g24.bin -z t.tok
+	expect_fail "version 2 truncated" "v2-trunc.bin: truncated at offset 60000, inside w[1-3] of layer [01]" "$llm" v2-trunc.bin -z t.tok
+	expect_fail "version 1 shorter than its header" "v1-short.bin: truncated: 100 bytes, a llama2.c version 1 header is 256" "$llm" v1-short.bin -z t.tok
+	expect_fail "version 1 with trailing bytes" "v1-long.bin: 4 unexpected bytes after the last tensor" "$llm" v1-long.bin -z t.tok
+
+	# the prompt must fit the run's positions
+	expect_fail "prompt longer than -n" "the prompt is [0-9]+ tokens \(with BOS\), more than the 4 positions of this run \(-n 4; the model's context length is 64\)" \
+		"$llm" t.bin -z t.tok -n 4 -i "the cat and the hat sat on the mat"
+	expect_fail "prompt one longer than -n" "the prompt is [0-9]+ tokens" "$llm" t.bin -z t.tok -n 1 -i "the cat"
+	n=$(sed -n 's/.*the prompt is \([0-9]*\) tokens.*/\1/p' err)
+	run "prompt of $n tokens with -n $n" "$llm" t.bin -z t.tok -n "$n" -i "the cat" -t 0 &&
+	check "prompt of $n tokens with -n $n: $n forward passes" grep -q "tokens: $n forward passes" err
+	expect_fail "prompt of $n tokens with -n $((n - 1))" "the prompt is $n tokens .* more than the $((n - 1)) positions" \
+		"$llm" t.bin -z t.tok -n $((n - 1)) -i "the cat"
+
+	# temperatures: a subnormal is out of range, a tiny normal one is greedy
+	expect_fail "temperature below float range" "-t 1e-38: out of the range of a float" "$llm" t.bin -z t.tok -t 1e-38
+	run "greedy" "$llm" t.bin -z t.tok -n 40 -t 0 -i "the" && cp out greedy.out
+	run "temperature 2e-38" "$llm" t.bin -z t.tok -n 40 -t 2e-38 -i "the" && cp out tiny.out
+	same "temperature 2e-38 prints the greedy text" greedy.out tiny.out
 
 	# --config
 	expect_fail "--config too short" "--config 64,128,2: expected 7 integers" "$llm" --load-format dummy --config 64,128,2
@@ -155,8 +206,9 @@ errors)
 	expect_fail "usage on bad flags" "^Usage: " "$llm" t.bin -x 1
 	expect_fail "long short flag" "-tt: unknown option" "$llm" t.bin -tt 1
 	expect_fail "missing value" "-n: missing value" "$llm" t.bin -n
-	expect_fail "not a number" "-t: not a number" "$llm" t.bin -t abc
-	expect_fail "not an integer" "-n: not an integer" "$llm" t.bin -n 1.5
+	expect_fail "not a number" "-t abc: not a number" "$llm" t.bin -t abc
+	expect_fail "not an integer" "-n 1.5: not an integer" "$llm" t.bin -n 1.5
+	expect_fail "integer out of range" "--npu 300: out of range \(0 to 255\)" "$llm" t.bin --npu 300
 	expect_fail "bad mode" "-m foo: expected generate or chat" "$llm" t.bin -m foo
 	expect_fail "bad device" "--device gpu: expected cpu or npu" "$llm" t.bin --device gpu
 	expect_fail "bad dtype" "--dtype fp8: expected fp16 or int8" "$llm" t.bin --dtype fp8

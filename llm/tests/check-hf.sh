@@ -10,9 +10,9 @@
 #              index, print the reference text byte for byte on the cpu;
 #              an untied classifier (lm_head.weight) from gen-model, three
 #              shards, prints what its llama2.c checkpoint prints
-#   agree      BF16 and FP8 (block scales) against F32, teacher-forced
-#              over 200 steps: top-1 agreement >= 99 % (BF16), >= 95 %
-#              (FP8), and the mean KL
+#   agree      F16, BF16 (both multiplied as stored) and FP8 (block
+#              scales) against F32, teacher-forced over 200 steps: top-1
+#              agreement >= 99 % (F16, BF16), >= 95 % (FP8), and the mean KL
 #   errors     every defect of a directory refused: exit 1, a message
 #              naming the tensor and the shard
 #   dummy      --load-format dummy DIR: the config's shape, random
@@ -79,9 +79,11 @@ reference)
 	;;
 agree)
 	hf f32
+	hf f16 --dtype f16
 	hf bf16 --dtype bf16
 	hf fp8 --dtype fp8 --shards 2 --block 32
 	hf fp8-128 --dtype fp8 --shards 2
+	agree F16 f16 99
 	agree BF16 bf16 99
 	agree "FP8 32x32 blocks" fp8 95
 	agree "FP8 128x128 blocks (default)" fp8-128 95

@@ -3,7 +3,7 @@
  * gen-hf: a llama2.c checkpoint and its tokenizer.bin as a Hugging Face
  * model directory, for the tests, optionally broken in one way.
  *
- *   gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|bf16|fp8] [--shards N]
+ *   gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N]
  *          [--block B] [--break CASE]
  *
  * DIR gets config.json, tokenizer.json, tokenizer_config.json and the
@@ -96,6 +96,27 @@ static uint16_t to_bf16(float f)
 	return (uint16_t)(u >> 16);
 }
 
+/* The nearest IEEE half (ties to even); |f| < 65504 */
+static uint16_t to_f16(float f)
+{
+	uint16_t sign = signbit(f) ? 0x8000 : 0;
+	float a = fabsf(f), m;
+	int e;
+
+	if (a == 0.0f)
+		return sign;
+	frexpf(a, &e);
+	e--;				/* a = 1.x * 2^e */
+	if (e < -14)			/* subnormal: units of 2^-24 */
+		return (uint16_t)(sign | (uint16_t)rintf(ldexpf(a, 24)));
+	m = rintf(ldexpf(a, 10 - e));	/* 1024 .. 2048 */
+	if (m == 2048.0f) {
+		m = 1024.0f;
+		e++;
+	}
+	return (uint16_t)(sign | (e + 15) << 10 | ((int)m - 1024));
+}
+
 static float e4m3_value(int b)
 {
 	int e = (b >> 3) & 0xf, m = b & 7;
@@ -145,8 +166,8 @@ static void store(struct tensor *x, const float *w)
 
 		if (x->dtype == F32) {
 			memcpy(x->bytes + 4 * i, &w[i], 4);
-		} else if (x->dtype == BF16) {
-			h = to_bf16(w[i]);
+		} else if (x->dtype == BF16 || x->dtype == F16) {
+			h = x->dtype == BF16 ? to_bf16(w[i]) : to_f16(w[i]);
 			memcpy(x->bytes + 2 * i, &h, 2);
 		} else {
 			x->bytes[i] = to_e4m3(w[i]);
@@ -414,7 +435,7 @@ static void write_config(const char *dir, const struct config *c, enum dtype t,
 		"  \"torch_dtype\": \"%s\"",
 		c->dim, c->hidden, c->layers, c->heads, c->kv_heads, c->vocab,
 		c->seq, c->shared ? "true" : "false",
-		t == F32 ? "float32" : "bfloat16");
+		t == F32 ? "float32" : t == F16 ? "float16" : "bfloat16");
 	if (t == F8 && !is("fp8-no-config")) {
 		fprintf(f, ",\n  \"quantization_config\": {\"quant_method\": \"fp8\", \"fmt\": \"e4m3\", \"activation_scheme\": \"dynamic\"");
 		if (block != 128)
@@ -580,7 +601,7 @@ int main(int argc, char **argv)
 	float *w;
 
 	if (argc < 4)
-		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|bf16|fp8] [--shards N] [--block B] [--break CASE]");
+		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N] [--block B] [--break CASE]");
 	for (int i = 4; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dtype"))
 			dt = argv[i + 1];
@@ -593,7 +614,8 @@ int main(int argc, char **argv)
 		else
 			die("%s: unknown option", argv[i]);
 	}
-	t = !strcmp(dt, "bf16") ? BF16 : !strcmp(dt, "fp8") ? F8 : F32;
+	t = !strcmp(dt, "bf16") ? BF16 : !strcmp(dt, "f16") ? F16 :
+	    !strcmp(dt, "fp8") ? F8 : F32;
 	if (shards < 1 || shards > 8 || block < 1)
 		die("--shards 1..8, --block >= 1");
 	if (mkdir(argv[3], 0755) && errno != EEXIST)

@@ -22,16 +22,16 @@
 #   10   peer mode, --dies 2: fp16 greedy equals the reference; both dies
 #        opened, both dies' memory used about equally, both dies busy
 #   11   peer mode int8 gives the same text as single-die int8
-#   12   npu-llm-pack packs stories260K.bin for 2 dies, fp16, in the guest;
-#        sha256sum agrees with the manifest's checksums
+#   12   npu-llm-pack packs stories260K.bin for 2 dies, fp16, in the guest:
+#        one GGUF file per die, --check verifies both
 #   13   the package runs: fp16 greedy equals the reference; both dies
 #        opened, both dies' memory in use and both busy (the stats)
 #   14   the same seen from outside, while the package is loaded:
 #        /proc/<pid>/fd holds both /dev/accel nodes, and both fds' fdinfo
 #        show resident memory
 #   15   a 1-die int8 package prints what the direct int8 load prints
-#   16-17 bad packages: a changed byte (checksum) and a missing shard:
-#        exit 1 and a message naming the shard, nothing on stdout
+#   16-17 bad packages: a changed byte (data hash) and a die's file
+#        missing: exit 1 and a message naming the file, nothing on stdout
 set -u
 llm=${1:-npu-llm}
 pack=${2:-npu-llm-pack}
@@ -182,28 +182,24 @@ both_dies_used() {
 # 12: the package, written in the guest
 if "$pack" stories260K.bin -z tok512.bin --dies 2 --dtype fp16 -o s260k-peer \
 	>out 2>err; then
-	sums=0
-	for d in 0 1; do
-		want=$(sed -n "s/^shard die=$d .*sha256=\([0-9a-f]*\)$/\1/p" s260k-peer.manifest)
-		have=$(sha256sum s260k-peer_d$d.shard | cut -d' ' -f1)
-		[ -n "$want" ] && [ "$want" = "$have" ] && sums=$((sums + 1))
-	done
-	if [ $sums -eq 2 ]; then
-		ok "npu-llm-pack: 2-die fp16 package of stories260K.bin, sha256sum agrees with the manifest ($(wc -c <s260k-peer_d0.shard) + $(wc -c <s260k-peer_d1.shard) bytes)"
-	else
-		not_ok "npu-llm-pack: shard checksums do not match the manifest"
-	fi
 	tail -n 1 err | sed 's/^/# /'
+	if "$pack" --check s260k-peer-d0.gguf >out 2>err &&
+	   [ "$(grep -c 'data hash ok' out)" -eq 2 ] && [ ! -e s260k-peer-d2.gguf ]; then
+		ok "npu-llm-pack: 2-die fp16 package of stories260K.bin, --check verifies both dies ($(wc -c <s260k-peer-d0.gguf) + $(wc -c <s260k-peer-d1.gguf) bytes)"
+	else
+		not_ok "npu-llm-pack --check of the 2-die package"
+		sed 's/^/#   /' err
+	fi
 else
 	not_ok "npu-llm-pack --dies 2 failed"
 fi
 
 # 13: run it
-if "$llm" s260k-peer.manifest -t 0 -n 200 >out 2>err && cmp -s out "$ref"; then
-	grep 'peer package of\|stats: die' err | sed 's/^/# /'
+if "$llm" s260k-peer-d0.gguf -t 0 -n 200 >out 2>err && cmp -s out "$ref"; then
+	grep 'peer package\|stats: die' err | sed 's/^/# /'
 	tps_pkg=$(sed -n 's/^achieved tok\/s: //p' err)
-	if grep -q '2 shard checksum(s) verified' err && both_dies_used err; then
-		ok "package, 2 dies: reference text; checksums verified; both dies opened, holding memory and busy"
+	if grep -q "cut for 2 die(s); every die's data hash verified" err && both_dies_used err; then
+		ok "package, 2 dies: reference text; data hashes verified; both dies opened, holding memory and busy"
 	else
 		not_ok "package, 2 dies: the dies are not both in use"
 	fi
@@ -217,7 +213,7 @@ echo "# tok/s: one die ${tps_one:-?}, --dies 2 ${tps_peer:-?}, 2-die package ${t
 # are on the dies; look at its fds then, and end it with end of input
 rm -f in.fifo chat.out
 mkfifo in.fifo
-"$llm" s260k-peer.manifest -m chat -n 64 <in.fifo >chat.out 2>chat.err &
+"$llm" s260k-peer-d0.gguf -m chat -n 64 <in.fifo >chat.out 2>chat.err &
 pid=$!
 exec 3>in.fifo
 i=0
@@ -248,7 +244,7 @@ fi
 
 # 15: one die, int8, pre-packed
 if "$pack" stories260K.bin -z tok512.bin --dies 1 --dtype int8 -q -o s260k-int8 2>err &&
-   "$llm" s260k-int8.manifest -t 0 -n 120 >pkg1 2>err && [ -s one ] && cmp -s one pkg1; then
+   "$llm" s260k-int8-d0.gguf -t 0 -n 120 >pkg1 2>err && [ -s one ] && cmp -s one pkg1; then
 	ok "1-die int8 package prints what the direct int8 load prints ($(wc -c <pkg1) bytes)"
 else
 	not_ok "1-die int8 package differs from the direct int8 load"
@@ -256,24 +252,24 @@ fi
 
 # 16-17: bad packages
 mkdir -p bad
-cp s260k-peer.manifest s260k-peer_d0.shard s260k-peer_d1.shard bad/
-printf 'X' | dd of=bad/s260k-peer_d1.shard bs=1 seek=150000 conv=notrunc 2>/dev/null
-"$llm" bad/s260k-peer.manifest -t 0 -n 8 >out 2>err
+cp s260k-peer-d0.gguf s260k-peer-d1.gguf bad/
+printf 'X' | dd of=bad/s260k-peer-d1.gguf bs=1 seek=150000 conv=notrunc 2>/dev/null
+"$llm" bad/s260k-peer-d0.gguf -t 0 -n 8 >out 2>err
 rc=$?
 if [ $rc -eq 1 ] && [ ! -s out ] &&
-   grep -q 'shard 1: bad/s260k-peer_d1.shard: checksum mismatch' err; then
-	ok "a changed byte: $(grep -m1 checksum err | cut -c1-150)..."
+   grep -q 'bad/s260k-peer-d1.gguf: the tensor data hashes to .*: the file is corrupt' err; then
+	ok "a changed byte: $(grep -m1 corrupt err | cut -c1-150)..."
 else
-	not_ok "a changed byte in a shard: exit $rc"
+	not_ok "a changed byte in die 1's file: exit $rc"
 fi
-rm bad/s260k-peer_d1.shard
-"$llm" bad/s260k-peer.manifest -t 0 -n 8 >out 2>err
+rm bad/s260k-peer-d1.gguf
+"$llm" bad/s260k-peer-d0.gguf -t 0 -n 8 >out 2>err
 rc=$?
 if [ $rc -eq 1 ] && [ ! -s out ] &&
-   grep -q 'shard 1: bad/s260k-peer_d1.shard: No such file' err; then
-	ok "a missing shard: $(grep -m1 'No such' err)"
+   grep -q 'bad/s260k-peer-d1.gguf: No such file' err; then
+	ok "a die's file missing: $(grep -m1 'No such' err)"
 else
-	not_ok "a missing shard: exit $rc"
+	not_ok "a die's file missing: exit $rc"
 fi
 
 [ "$failed" -eq 0 ]

@@ -125,12 +125,14 @@ static int try_load(const char *dir)
 
 	if (llm_model_load_hf(&m, dir, LLM_DTYPE_FP32, 1))
 		return -1;
-	llm_backend_cpu(&b);
-	if (!llm_run_init(&r, &m, &b, 4, 0)) {
-		for (int pos = 0; pos < 4; pos++)
-			if (!llm_forward(&r, pos, pos))
-				break;
-		llm_run_free(&r);
+	if (!llm_backend_cpu(&b)) {
+		if (!llm_run_init(&r, &m, &b, 4, 0)) {
+			for (int pos = 0; pos < 4; pos++)
+				if (!llm_forward(&r, pos, pos))
+					break;
+			llm_run_free(&r);
+		}
+		b.destroy(b.ctx);
 	}
 	llm_encode(m.tokenizer, "the hat \xc3\xa9", 1, 1, ids, &n);
 	llm_model_free(&m);

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,7 @@ static int trace_model(const char *model_path, const char *tok_path,
 	ret = 0;
 out_run:
 	llm_run_free(&r);
+	b.destroy(b.ctx);
 out_tok:
 	if (tok_path)
 		llm_tokenizer_free(&own);
@@ -277,6 +279,8 @@ static void backend_hook(const char *model_path)
 	       (unsigned long long)st.matmuls);
 out:
 	fused_destroy(&tb);
+	if (cpu.destroy)
+		cpu.destroy(cpu.ctx);
 	free(a);
 	free(b);
 	llm_model_free(&m);
@@ -309,8 +313,7 @@ static int try_load(enum kind kind, const char *p)
 				  llm_model_load_llama2c(&m, p);
 	if (err)
 		return err;
-	llm_backend_cpu(&b);
-	if (!llm_run_init(&r, &m, &b, 4, 0)) {
+	if (!llm_backend_cpu(&b) && !llm_run_init(&r, &m, &b, 4, 0)) {
 		for (int pos = 0; pos < 4; pos++) {
 			int token = pos % m.cfg.vocab_size;
 
@@ -318,6 +321,7 @@ static int try_load(enum kind kind, const char *p)
 				break;
 		}
 		llm_run_free(&r);
+		b.destroy(b.ctx);
 	}
 	if (m.tokenizer) {
 		llm_encode(m.tokenizer, "the hat \xc3\xa9", 1, 1, tokens, &n);
@@ -406,6 +410,226 @@ static void corruptions(const char *name, enum kind kind, const char *src,
 /* The test GGUF's header, metadata and tensor infos fit in this. */
 #define GGUF_META	12288
 
+/* ------------------------------------------------------------------------
+ * llama2.c's int8 export (version 2) against runq's algorithm, written
+ * out here from the file format and the algorithm alone: every weight
+ * w = q * s per group; every matmul quantizes its x in the same groups
+ * (s = max |x| / 127, q = round(x / s)), sums int32 products per group
+ * and adds ival * s_w * s_x; the rest is llama2.c's float forward pass.
+ */
+
+struct q8 {
+	const int8_t *q;
+	const float *s;
+};
+
+static struct q8 take_q8(const unsigned char **p, size_t n, int gs)
+{
+	struct q8 t = { (const int8_t *)*p, (const float *)(*p + n) };
+
+	*p += n + n / (size_t)gs * sizeof(float);
+	return t;
+}
+
+static void ref_matmul(float *out, const float *x, int n, struct q8 w, int d,
+		       int gs, int8_t *xq, float *xs)
+{
+	for (int g = 0; g < n / gs; g++) {
+		float m = 0.0f;
+
+		for (int i = 0; i < gs; i++)
+			m = fabsf(x[g * gs + i]) > m ? fabsf(x[g * gs + i]) : m;
+		xs[g] = m / 127.0f;
+		for (int i = 0; i < gs; i++)
+			xq[g * gs + i] = (int8_t)round(x[g * gs + i] / xs[g]);
+	}
+	for (int r = 0; r < d; r++) {
+		float val = 0.0f;
+
+		for (int g = 0; g < n / gs; g++) {
+			int32_t acc = 0;
+
+			for (int i = 0; i < gs; i++)
+				acc += (int32_t)xq[g * gs + i] * (int32_t)w.q[(size_t)r * n + g * gs + i];
+			val += (float)acc * w.s[((size_t)r * n + (size_t)g * gs) / gs] * xs[g];
+		}
+		out[r] = val;
+	}
+}
+
+static void ref_rmsnorm(float *o, const float *x, const float *w, int n)
+{
+	float ss = 0.0f;
+
+	for (int i = 0; i < n; i++)
+		ss += x[i] * x[i];
+	ss = 1.0f / sqrtf(ss / (float)n + 1e-5f);
+	for (int i = 0; i < n; i++)
+		o[i] = w[i] * (ss * x[i]);
+}
+
+/* Logits of N_POS positions fed tokens[], straight from the v2 file. */
+static int runq_reference(const char *file, const int *tokens, float *logits)
+{
+	enum { D = 64, H = 96, L = 2, NH = 4, NKV = 2, V = 300, HS = D / NH, KV = HS * NKV };
+	static float kc[L][N_POS][KV], vc[L][N_POS][KV];
+	float x[D], xb[D], xb2[D], q[D], hb[H], hb2[H], att[N_POS], xs[H];
+	int8_t xq[H];
+	const float *rms_att, *rms_ffn, *rms_final;
+	struct q8 emb, wq[L], wk[L], wv[L], wo[L], w1[L], w2[L], w3[L], wcls;
+	const unsigned char *p;
+	unsigned char *data;
+	size_t size;
+	int32_t gs;
+
+	if (slurp(file, &data, &size))
+		return -1;
+	memcpy(&gs, data + 37, 4);
+	p = data + 256;
+	rms_att = (const float *)p;	p += L * D * 4;
+	rms_ffn = (const float *)p;	p += L * D * 4;
+	rms_final = (const float *)p;	p += D * 4;
+	emb = take_q8(&p, (size_t)V * D, gs);
+	for (int l = 0; l < L; l++) wq[l] = take_q8(&p, D * D, gs);
+	for (int l = 0; l < L; l++) wk[l] = take_q8(&p, KV * D, gs);
+	for (int l = 0; l < L; l++) wv[l] = take_q8(&p, KV * D, gs);
+	for (int l = 0; l < L; l++) wo[l] = take_q8(&p, D * D, gs);
+	for (int l = 0; l < L; l++) w1[l] = take_q8(&p, H * D, gs);
+	for (int l = 0; l < L; l++) w2[l] = take_q8(&p, D * H, gs);
+	for (int l = 0; l < L; l++) w3[l] = take_q8(&p, H * D, gs);
+	wcls = data[36] ? emb : take_q8(&p, (size_t)V * D, gs);
+
+	for (int pos = 0; pos < N_POS; pos++) {
+		for (int i = 0; i < D; i++)
+			x[i] = (float)emb.q[(size_t)tokens[pos] * D + i] *
+			       emb.s[((size_t)tokens[pos] * D + i) / (size_t)gs];
+		for (int l = 0; l < L; l++) {
+			ref_rmsnorm(xb, x, rms_att + l * D, D);
+			ref_matmul(q, xb, D, wq[l], D, gs, xq, xs);
+			ref_matmul(kc[l][pos], xb, D, wk[l], KV, gs, xq, xs);
+			ref_matmul(vc[l][pos], xb, D, wv[l], KV, gs, xq, xs);
+			for (int i = 0; i < D; i += 2) {
+				float f = 1.0f / powf(10000.0f, (float)(i % HS) / (float)HS);
+				float c = cosf((float)pos * f), sn = sinf((float)pos * f);
+				float *vec[2] = { q, kc[l][pos] };
+
+				for (int v = 0; v < (i < KV ? 2 : 1); v++) {
+					float a = vec[v][i], b = vec[v][i + 1];
+
+					vec[v][i] = a * c - b * sn;
+					vec[v][i + 1] = a * sn + b * c;
+				}
+			}
+			for (int h = 0; h < NH; h++) {
+				const float *qh = q + h * HS;
+				int kvh = h / (NH / NKV);
+				float m = -INFINITY, sum = 0.0f;
+
+				for (int t = 0; t <= pos; t++) {
+					float sc = 0.0f;
+
+					for (int i = 0; i < HS; i++)
+						sc += qh[i] * kc[l][t][kvh * HS + i];
+					att[t] = sc / sqrtf((float)HS);
+					m = att[t] > m ? att[t] : m;
+				}
+				for (int t = 0; t <= pos; t++) {
+					att[t] = expf(att[t] - m);
+					sum += att[t];
+				}
+				for (int t = 0; t <= pos; t++)
+					att[t] /= sum;
+				memset(xb + h * HS, 0, HS * sizeof(float));
+				for (int t = 0; t <= pos; t++)
+					for (int i = 0; i < HS; i++)
+						xb[h * HS + i] += att[t] * vc[l][t][kvh * HS + i];
+			}
+			ref_matmul(xb2, xb, D, wo[l], D, gs, xq, xs);
+			for (int i = 0; i < D; i++)
+				x[i] += xb2[i];
+			ref_rmsnorm(xb, x, rms_ffn + l * D, D);
+			ref_matmul(hb, xb, D, w1[l], H, gs, xq, xs);
+			ref_matmul(hb2, xb, D, w3[l], H, gs, xq, xs);
+			for (int i = 0; i < H; i++)
+				hb[i] = hb[i] * (1.0f / (1.0f + expf(-hb[i]))) * hb2[i];
+			ref_matmul(xb, hb, H, w2[l], D, gs, xq, xs);
+			for (int i = 0; i < D; i++)
+				x[i] += xb[i];
+		}
+		ref_rmsnorm(x, x, rms_final, D);
+		ref_matmul(logits + (size_t)pos * V, x, D, wcls, V, gs, xq, xs);
+	}
+	free(data);
+	return 0;
+}
+
+static void export_v2(const char *name, int group, int shared)
+{
+	struct trace tr = { 0 };
+	float *ref = malloc((size_t)N_POS * 300 * sizeof(float));
+	int ok;
+
+	ok = ref && !tm_write_export(path(name), 2, group, shared) &&
+	     !trace_model(path(name), path("t.tok"), &tr) &&
+	     !runq_reference(path(name), tr.tokens, ref) &&
+	     !memcmp(ref, tr.logits, (size_t)N_POS * 300 * sizeof(float));
+	result(ok, "llama2.c version 2 (int8, group %d, %s classifier): the logits of %d positions are runq's algorithm's bit for bit",
+	       group, shared ? "shared" : "separate", N_POS);
+	free(ref);
+	free(tr.logits);
+}
+
+/*
+ * The sampler returns an index in 0..n-1 whatever the logits hold: NaN,
+ * infinities, a temperature that overflows them, a vocabulary of one
+ * (where top-p's cutoff is infinite and no token passes it).
+ */
+static void sampler_inputs(void)
+{
+	static const float temps[] = { 1.0f, 2e-38f, 0.0f };
+	static const float topps[] = { 0.9f, 0.0f, 1.0f };
+	float logits[8];
+	int bad = 0, cases = 0;
+
+	for (int n = 1; n <= 8; n += 7) {
+		for (int kind = 0; kind < 4; kind++) {
+			for (size_t t = 0; t < sizeof(temps) / sizeof(temps[0]); t++) {
+				for (size_t p = 0; p < sizeof(topps) / sizeof(topps[0]); p++) {
+					struct llm_sampler sm;
+					int tok;
+
+					if (llm_sampler_init(&sm, n, temps[t], topps[p], 42))
+						return;
+					for (int i = 0; i < n; i++)
+						logits[i] = kind == 0 ? NAN :
+							    kind == 1 ? (i == n / 2 ? INFINITY : 1.0f) :
+							    kind == 2 ? -INFINITY :
+							    (float)i * 1e3f;
+					tok = llm_sample(&sm, logits);
+					bad += tok < 0 || tok >= n;
+					cases++;
+					llm_sampler_free(&sm);
+				}
+			}
+		}
+	}
+	result(!bad, "sampler: %d of %d NaN/Inf/overflowing/one-token inputs give an index out of range",
+	       bad, cases);
+
+	/* -t 2e-38: the logits overflow; the limit is the greedy choice */
+	{
+		struct llm_sampler sm;
+		float v[5] = { 1.0f, 7.0f, 3.0f, 6.9f, -2.0f };
+		int tok = -1;
+
+		if (!llm_sampler_init(&sm, 5, 2e-38f, 0.9f, 42)) {
+			tok = llm_sample(&sm, v);
+			llm_sampler_free(&sm);
+		}
+		result(tok == 1, "sampler: temperature 2e-38 picks the largest logit (got %d)", tok);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const variants[] = { "f32", "f16", "q8_0", "f32-untied" };
@@ -438,6 +662,16 @@ int main(int argc, char **argv)
 	same_logits("untied: llama2.c vs GGUF F32", path("t-untied.bin"),
 		    path("t-untied.tok"), path("t-f32-untied.gguf"), NULL);
 
+	sampler_inputs();
+	export_v2("v2-g32.bin", 32, 1);
+	export_v2("v2-g16-untied.bin", 16, 0);
+	if (tm_write_export(path("v1.bin"), 1, 0, 1) ||
+	    tm_write_export(path("v1-untied.bin"), 1, 0, 0))
+		return 1;
+	same_logits("llama2.c version 1 vs version 0", path("t.bin"), path("t.tok"),
+		    path("v1.bin"), path("t.tok"));
+	same_logits("untied: llama2.c version 1 vs version 0", path("t-untied.bin"),
+		    path("t-untied.tok"), path("v1-untied.bin"), path("t.tok"));
 	backend_hook(path("t-f32.gguf"));
 	backend_hook(path("t-untied.bin"));
 

@@ -2,6 +2,7 @@
 /*
  * Test models in llama2.c and GGUF formats; see testmodel.h.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,22 @@ static int tensor_exp(const char *name)
 	return 10;
 }
 
+/* A broken model: element 1 of this tensor gets this value (NaN, Inf). */
+static const char *poison_tensor;
+static float poison_value;
+
+static void set_poison(const char *v)
+{
+	poison_tensor = NULL;
+	if (!strcmp(v, "nan-norm")) {
+		poison_tensor = "blk.0.attn_norm.weight";
+		poison_value = NAN;
+	} else if (!strcmp(v, "inf-weight")) {
+		poison_tensor = "blk.1.ffn_down.weight";
+		poison_value = INFINITY;
+	}
+}
+
 static float *make_tensor(const char *name, size_t n, size_t row_len)
 {
 	float *v = malloc(n * sizeof(float));
@@ -72,6 +89,8 @@ static float *make_tensor(const char *name, size_t n, size_t row_len)
 		memset(v, 0, row_len * sizeof(float));
 		memset(v + 2 * row_len, 0, row_len * sizeof(float));
 	}
+	if (poison_tensor && !strcmp(name, poison_tensor) && n > 1)
+		v[1] = poison_value;
 	return v;
 }
 
@@ -438,6 +457,15 @@ int tm_write_gguf(const char *path, const char *v)
 		ts[3].offset += 4;
 	if (!strcmp(v, "offset-oob"))
 		ts[n - 1].offset = (uint64_t)1 << 40;
+	if (!strcmp(v, "overlap"))	/* blk.0.attn_q shares blk.0.attn_norm's end */
+		ts[3].offset = ts[2].offset + 32;
+	if (!strcmp(v, "out-of-order")) {	/* blk.0.attn_q before blk.0.attn_norm */
+		uint64_t o = ts[2].offset;
+
+		ts[2].offset = ts[3].offset;
+		ts[3].offset = o;
+	}
+	set_poison(v);
 
 	/* metadata */
 #define KV_U32(key, val) do { kv_key(&kv, key, G_U32); put_u32(&kv, val); n_kv++; } while (0)
@@ -526,6 +554,112 @@ out:
  * llama2.c
  */
 
+/*
+ * llama2.c's export.py --version 1 (fp32) and --version 2 (int8): the
+ * 256-byte "ak42" header, the norms, then the matrices; version 2
+ * quantizes each tensor in groups of @group values, s = max |w| / 127,
+ * q = w / s rounded half to even (torch.round).
+ */
+static void put_export_tensor(struct buf *b, const char *name, size_t n,
+			      int version, int group)
+{
+	float *v = make_tensor(name, n, DIM);
+
+	if (!v) {
+		b->oom = 1;
+		return;
+	}
+	if (version == 1) {
+		put(b, v, n * sizeof(float));
+	} else {
+		float *s = malloc(n / (size_t)group * sizeof(float));
+
+		if (!s) {
+			b->oom = 1;
+			free(v);
+			return;
+		}
+		for (size_t g = 0; g < n / (size_t)group; g++) {
+			float wmax = 0.0f;
+
+			for (int i = 0; i < group; i++)
+				if (fabsf(v[g * (size_t)group + (size_t)i]) > wmax)
+					wmax = fabsf(v[g * (size_t)group + (size_t)i]);
+			s[g] = wmax / 127.0f;
+			for (int i = 0; i < group; i++) {
+				float q = s[g] > 0.0f ? nearbyintf(v[g * (size_t)group + (size_t)i] / s[g]) : 0.0f;
+				int8_t c = (int8_t)q;
+
+				put(b, &c, 1);
+			}
+		}
+		put(b, s, n / (size_t)group * sizeof(float));
+		free(s);
+	}
+	free(v);
+}
+
+int tm_write_export(const char *path, int version, int group, int shared)
+{
+	static const char *const mats[] = {
+		"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate",
+		"ffn_down", "ffn_up",
+	};
+	static const uint64_t rows[] = { DIM, KV_DIM, KV_DIM, DIM, HIDDEN, DIM, HIDDEN };
+	static const uint64_t cols[] = { DIM, DIM, DIM, DIM, DIM, HIDDEN, DIM };
+	int32_t hdr[9] = { 0x616b3432, version, DIM, HIDDEN, LAYERS, HEADS,
+			   KV_HEADS, VOCAB, SEQ };
+	struct buf b = { 0 };
+	uint8_t pad[256] = { 0 };
+	char name[64];
+	int ret;
+
+	put(&b, hdr, sizeof(hdr));
+	pad[0] = (uint8_t)shared;
+	if (version == 2) {
+		put(&b, pad, 1);
+		put_i32(&b, group);
+		put(&b, pad + 1, 256 - 41);
+	} else {
+		put(&b, pad, 256 - 36);
+	}
+	for (int k = 0; k < 2; k++) {
+		for (int l = 0; l < LAYERS; l++) {
+			float *v;
+
+			snprintf(name, sizeof(name), "blk.%d.%s.weight", l,
+				 k ? "ffn_norm" : "attn_norm");
+			v = make_tensor(name, DIM, DIM);
+			if (v)
+				put(&b, v, DIM * sizeof(float));
+			free(v);
+		}
+	}
+	{
+		float *v = make_tensor("output_norm.weight", DIM, DIM);
+
+		if (v)
+			put(&b, v, DIM * sizeof(float));
+		free(v);
+	}
+	if (version == 1) {	/* version 1: the embedding before the matrices, fp32 */
+		put_export_tensor(&b, "token_embd.weight", (size_t)VOCAB * DIM, 1, group);
+	} else {
+		put_export_tensor(&b, "token_embd.weight", (size_t)VOCAB * DIM, 2, group);
+	}
+	for (int k = 0; k < 7; k++) {
+		for (int l = 0; l < LAYERS; l++) {
+			snprintf(name, sizeof(name), "blk.%d.%s.weight", l, mats[k]);
+			put_export_tensor(&b, name, rows[k] * cols[k], version, group);
+		}
+	}
+	if (!shared)
+		put_export_tensor(&b, "output.weight", (size_t)VOCAB * DIM, version, group);
+	ret = write_file(path, &b) ? -1 : 0;
+	free(b.p);
+	return ret;
+}
+
 int tm_write_bin(const char *path, const char *tok_path, const char *v)
 {
 	static const char *const per_layer[] = {
@@ -543,6 +677,7 @@ int tm_write_bin(const char *path, const char *tok_path, const char *v)
 
 	if (!strcmp(v, "bad-header"))
 		hdr[3] = 5;
+	set_poison(v);
 	put(&b, hdr, sizeof(hdr));
 
 #define TENSOR(name, n) do { \

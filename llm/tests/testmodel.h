@@ -33,4 +33,11 @@ int tm_write_gguf(const char *path, const char *variant);
  */
 int tm_write_bin(const char *path, const char *tok_path, const char *variant);
 
+/*
+ * The same weights as llama2.c's export.py --version 1 (fp32) or 2
+ * (int8 in groups of @group values, with a scale each), the classifier
+ * @shared with the embedding or stored; the tokenizer is tm_write_bin()'s.
+ */
+int tm_write_export(const char *path, int version, int group, int shared);
+
 #endif
