@@ -12,7 +12,8 @@
 #    both are loaded again with the parameters tools/vm-run.sh used.
 #  unbind storm, STORM_UNBINDS rounds (default 20): the same load on
 #    die 1 (die 0 alone with one die), which is unbound through sysfs
-#    while it runs, its processes are killed, and it is bound again.
+#    while it runs, its processes are killed (every other round while
+#    the unbind is under way), and it is bound again.
 #
 # After each storm: every die runs a job on each core, debugfs shows no
 # VM, BO or queued job left, the kernel log gained no splat, and, on a
@@ -57,31 +58,35 @@ start_load() {
 		storm_load "$die" /tmp/storm-ready.$i 2>> /tmp/storm-load.err &
 		pids="$pids $!"
 	done
-	t=0
-	while [ $t -lt 300 ]; do
+	end=$(($(date +%s) + 30))
+	while [ "$(date +%s)" -le $end ]; do
 		r=$(ls /tmp/storm-ready.* 2>/dev/null | wc -l)
 		[ "$r" -ge $# ] && return 0
 		sleep 0.1
-		t=$((t + 1))
 	done
 	return 1
 }
 
+# SIGKILL to the load; what tears the driver down next does not wait for
+# the processes to be gone (reap_load does).
 kill_load() {
 	for p in $pids; do
-		kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
+		kill -9 "$p" 2>/dev/null
+		kills=$((kills + 1))
 	done
+}
+
+reap_load() {
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	pids=
 }
 
 # rmmod_retry MODULE: until it succeeds, 60 s at most; counts retries.
 rmmod_retry() {
-	t=0
+	end=$(($(date +%s) + 60))
 	while ! rmmod "$1" 2>/dev/null; do
 		retries=$((retries + 1))
-		t=$((t + 1))
-		[ $t -le 600 ] || return 1
+		[ "$(date +%s)" -le $end ] || return 1
 		sleep 0.1
 	done
 	return 0
@@ -92,6 +97,7 @@ dies() { ls -d $d/accel/npu-virtual.* 2>/dev/null | wc -l; }
 # What the storms must leave: nothing of any file, dies that run jobs.
 check_after() {
 	what=$1
+	echo "$what: checks" > /tmp/storm-phase
 	left=
 	for f in $d/accel/*/die; do
 		for k in vms bos imports bo_bytes; do
@@ -136,6 +142,23 @@ check_after() {
 per=3
 [ -e $d/kmemleak ] && per=4
 echo "1..$((2 + 2 * per))"
+# A round that makes no progress for 90 s: the blocked tasks' stacks go
+# to the kernel log (the harness reports the hang).
+: > /tmp/storm-progress
+(
+	while sleep 10; do
+		[ -e /tmp/storm-progress ] || exit 0
+		age=$(($(date +%s) - $(stat -c %Y /tmp/storm-progress 2>/dev/null || date +%s)))
+		if [ "$age" -ge 90 ]; then
+			echo "# no progress for 90 s, at: $(cat /tmp/storm-phase)"
+			tail -n 5 /tmp/storm-load.err | sed 's/^/#   /'
+			ps -o pid,stat,args | grep -v ' ps \|grep' | sed 's/^/#   /'
+			grep -h . $d/accel/*/cores /proc/modules | grep 'core\|npu' | sed 's/^/#   /'
+			echo w > /proc/sysrq-trigger
+			: > /tmp/storm-progress
+		fi
+	done
+) &
 splats0=$(splats)
 : > /tmp/storm-load.err
 
@@ -146,6 +169,7 @@ c=0
 while [ $c -lt "$cycles" ]; do
 	c=$((c + 1))
 	slow_cores
+	echo "rmmod cycle $c: load" > /tmp/storm-phase
 	nd=$(dies)
 	if ! start_load $(i=0; while [ $i -lt $procs ]; do echo $((i % nd)); i=$((i + 1)); done); then
 		echo "# cycle $c: the load did not start"
@@ -156,16 +180,23 @@ while [ $c -lt "$cycles" ]; do
 		echo "# cycle $c: npu_virtual removed with its files open"
 		fails=$((fails + 1))
 		kill_load
+		reap_load
 		insmod /npu/npu_virtual.ko $(cat /npu/vparams 2>/dev/null)
 		continue
 	fi
 	refused=$((refused + 1))
+	echo "rmmod cycle $c: kill" > /tmp/storm-phase
 	kill_load
+	echo "rmmod cycle $c: rmmod" > /tmp/storm-phase
+	# rmmod while the killed processes exit and close their files
 	if ! rmmod_retry npu_virtual || ! rmmod_retry npu; then
 		echo "# cycle $c: rmmod did not succeed in 60 s"
 		fails=$((fails + 1))
+		reap_load
 		break
 	fi
+	reap_load
+	echo "rmmod cycle $c: insmod" > /tmp/storm-phase
 	if ! insmod /npu/npu.ko $(cat /npu/params 2>/dev/null) ||
 	   ! insmod /npu/npu_virtual.ko $(cat /npu/vparams 2>/dev/null); then
 		echo "# cycle $c: reloading the modules failed"
@@ -173,6 +204,7 @@ while [ $c -lt "$cycles" ]; do
 		break
 	fi
 	done_cycles=$c
+	: > /tmp/storm-progress
 done
 t1=$(now)
 echo "# rmmod storm: cycles $done_cycles/$cycles kills $kills rmmod_refused $refused rmmod_retries $retries failures $fails in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
@@ -192,24 +224,40 @@ c=0
 while [ $c -lt "$unbinds" ]; do
 	c=$((c + 1))
 	slow_cores
+	echo "unbind cycle $c: load" > /tmp/storm-phase
 	start_load $(i=0; while [ $i -lt $procs ]; do echo $die; i=$((i + 1)); done) ||
 		{ echo "# unbind $c: the load did not start"; fails=$((fails + 1)); }
 	sleep 0.2
+	# Every other round the processes die while the die goes away.
+	killer=
+	if [ $((c % 2)) = 1 ]; then
+		(sleep 0.0$((c % 10)); for p in $pids; do kill -9 "$p"; done) &
+		killer=$!
+	fi
+	echo "unbind cycle $c: unbind" > /tmp/storm-phase
 	if ! echo "$dev" > $drv/unbind; then
 		echo "# unbind $c: unbind failed"
 		fails=$((fails + 1))
 		kill_load
+		reap_load
 		break
 	fi
-	# The processes meet -ENODEV and wait, files open, to be killed.
+	[ -n "$killer" ] && wait "$killer"
+	# The others meet -ENODEV and wait, files open, to be killed.
 	sleep 0.1
+	echo "unbind cycle $c: kill" > /tmp/storm-phase
 	kill_load
+	# bound again while the killed processes close their files
+	echo "unbind cycle $c: bind" > /tmp/storm-phase
 	if ! echo "$dev" > $drv/bind; then
 		echo "# unbind $c: bind failed"
 		fails=$((fails + 1))
+		reap_load
 		break
 	fi
+	reap_load
 	done_cycles=$c
+	: > /tmp/storm-progress
 done
 t1=$(now)
 echo "# unbind storm: cycles $done_cycles/$unbinds of $dev kills $kills failures $fails in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
@@ -218,5 +266,6 @@ echo "# unbind storm: cycles $done_cycles/$unbinds of $dev kills $kills failures
 	not_ok "unbind storm: $fails failures in $done_cycles cycles"
 check_after "unbind storm"
 for f in $d/accel/npu-virtual.*/core*/task_delay_us; do echo 0 > "$f"; done
+rm -f /tmp/storm-progress
 grep -v 'waiting to be killed' /tmp/storm-load.err | sort | uniq -c | head -n 5 | sed 's/^/# storm_load: /'
 [ "$failed" -eq 0 ]

@@ -4,7 +4,9 @@
  * jobs queued and running on every core of a die, and meanwhile maps and
  * unmaps BOs and creates VMs that it leaves full of mappings, so that
  * whatever kills it, unloads the driver or unbinds the die finds work in
- * flight and address spaces to tear down.  Runs until it is killed; once
+ * flight and address spaces to tear down.  A second thread races it:
+ * it maps, unmaps and destroys the same VMs, and maps a BO of the other
+ * die imported through a dma-buf.  Runs until it is killed; once
  * its first jobs are queued it creates the file given as READY.  After
  * an error (the die went away: -ENODEV) it keeps its file open and waits
  * to be killed.
@@ -15,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,8 +113,9 @@ static int churn(int fd, unsigned int round, uint32_t *vms,
 	if (vms[v] && round % 3 == 0) {
 		struct drm_npu_vm_destroy d = { .vm_id = vms[v] };
 
+		/* -ENOENT: the other thread destroyed it first. */
 		ret = ioc(fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
-		if (ret)
+		if (ret && ret != -ENOENT)
 			return ret;
 		vms[v] = 0;
 	}
@@ -126,7 +130,67 @@ static int churn(int fd, unsigned int round, uint32_t *vms,
 	m.size = bos[i].size;
 	m.flags = DRM_NPU_MAP_READ;
 	ret = ioc(fd, DRM_IOCTL_NPU_VM_MAP, &m);
-	return ret == -ENOSPC ? 0 : ret;
+	if (ret == -ENOENT)	/* destroyed by the other thread meanwhile */
+		vms[v] = 0;
+	return ret == -ENOSPC || ret == -ENOENT ? 0 : ret;
+}
+
+struct racer {
+	int fd, other;
+	uint32_t *vms;
+};
+
+/*
+ * VM_MAP, VM_UNMAP and VM_DESTROY on the VMs the main thread uses too,
+ * and a BO of the other die (when there is one) imported and mapped.
+ */
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct npu_bo bo, peer;
+	uint32_t imported = 0;
+	unsigned int i;
+	int ret, dmabuf;
+
+	if (npu_bo_new(r->fd, 8192, &bo))
+		return NULL;
+	munmap(bo.cpu, bo.size);
+	if (r->other >= 0 && !npu_bo_new(r->other, 4096, &peer)) {
+		munmap(peer.cpu, peer.size);
+		dmabuf = npu_export(r->other, peer.handle);
+		if (dmabuf >= 0) {
+			if (npu_import(r->fd, dmabuf, &imported))
+				imported = 0;
+			close(dmabuf);
+		}
+	}
+	for (i = 0;; i++) {
+		uint32_t vm = i % 4 ? r->vms[i % EXTRA_VMS] : 0;
+		struct drm_npu_vm_map m = {
+			.vm_id = vm, .handle = bo.handle, .size = bo.size,
+			.flags = DRM_NPU_MAP_READ,
+		};
+		struct drm_npu_vm_unmap u = { .vm_id = vm };
+
+		if (imported && i % 2) {
+			m.handle = imported;
+			m.size = 4096;
+		}
+		ret = ioc(r->fd, DRM_IOCTL_NPU_VM_MAP, &m);
+		if (ret == -ENODEV)
+			break;
+		if (!ret && i % 3) {
+			u.va = m.va;
+			u.size = m.size;
+			ioc(r->fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
+		}
+		if (vm && i % 7 == 0) {
+			struct drm_npu_vm_destroy d = { .vm_id = vm };
+
+			ioc(r->fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
+		}
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -165,6 +229,16 @@ int main(int argc, char **argv)
 		die_quietly("task BO", ret);
 	munmap(task.cpu, task.size);	/* the file alone holds the module */
 	task.cpu = NULL;
+	{
+		static struct racer r;
+		pthread_t t;
+
+		r.fd = fd;
+		r.other = npu_count() > 1 ? npu_open(die ^ 1) : -1;
+		r.vms = vms;
+		if (pthread_create(&t, NULL, racer_run, &r))
+			die_quietly("thread", -EAGAIN);
+	}
 
 	for (round = 0;; round++) {
 		slot = round % IN_FLIGHT;
