@@ -100,6 +100,7 @@ TEST_F_TIMEOUT(slow, hang_storm_with_innocents, 600)
 	char hang[128];
 	pid_t kids[2];
 	int innocent;
+	int64_t t0;
 
 	innocent = npu_open(0);
 	ASSERT_LE(0, innocent);
@@ -135,6 +136,15 @@ TEST_F_TIMEOUT(slow, hang_storm_with_innocents, 600)
 		ASSERT_EQ(0, npu_write_file(hang, "1"));
 		ASSERT_EQ(0, npu_submit_one(guilty, 0, bo.va, 4, 1, &hid));
 		ASSERT_EQ(0, npu_submit_one(guilty, 0, bo.va, 4, 1, &qid));
+		/*
+		 * The innocent job goes behind the hang once it is on the
+		 * core: whichever job starts first takes the hang.
+		 */
+		t0 = npu_now_ns();
+		while (npu_read_ll(hang) != 0 &&
+		       npu_now_ns() - t0 < 10000000000ll)
+			usleep(1000);
+		ASSERT_EQ(0, npu_read_ll(hang));
 		ASSERT_EQ(0, npu_submit_one(innocent, 0, ibo.va, 4, 1, &iid));
 
 		if (!npu_wait(guilty, hid, 20000, &w)) {
