@@ -67,8 +67,8 @@ cmds=(test-device "${cmds[@]}"
 	"npu-llm stories260K.bin -z tok512.bin --device npu -t 0 -n ${LLM_STEPS:-80} > story.txt && n=\$((\$(wc -c < story.txt) - 1)) && [ \$n -gt 100 ] && cmp -n \$n story.txt stories260K.greedy200.txt && echo \"ok 1 - npu-llm on the debug kernel: \$n bytes of the reference story\""
 	"$last")
 
-# The teardown storm takes about 16 s a round under KASAN (each reload
-# runs the KUnit suites): some 17 minutes of the guest's time for its 50
+# The teardown storm takes about 18 s a round under KASAN (each reload
+# runs the KUnit suites): about 20 minutes of the guest's time for its 50
 # and 20 rounds.  STORM_CYCLES and STORM_UNBINDS make it shorter.
 log=$NPU_BUILD/lane-debug-serial.log
 set +e
