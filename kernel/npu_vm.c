@@ -176,14 +176,21 @@ int npu_ioctl_vm_create(struct drm_device *drm, void *data,
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 
+	/*
+	 * Once in the table, the VM may be destroyed by another thread of
+	 * the file: a reference of ours keeps it until its id is written.
+	 */
+	kref_get(&vm->ref);
 	ret = xa_alloc(&nfile->vms, &id, vm,
 		       XA_LIMIT(DRM_NPU_VM_DEFAULT + 1, NPU_VM_MAX_PER_FILE),
 		       GFP_KERNEL);
 	if (ret) {
 		npu_vm_put(vm);
+		npu_vm_put(vm);
 		return ret == -EBUSY ? -ENOSPC : ret;
 	}
 	vm->id = id;
+	npu_vm_put(vm);
 	args->vm_id = id;
 	return 0;
 }
