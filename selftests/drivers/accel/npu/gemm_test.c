@@ -711,4 +711,73 @@ TEST(cbuf_split_must_hold_the_task)
 	close(fd);
 }
 
+/* One job on core 0 of the stream at @rc_va; its status in @w. */
+static int run_on_core0(int fd, uint64_t rc_va, uint32_t words,
+			struct drm_npu_job_wait *w)
+{
+	struct drm_npu_task task = { .regcmd_va = rc_va, .regcmd_count = words };
+	struct drm_npu_job job = { .tasks = (uintptr_t)&task, .task_count = 1,
+				   .core_mask = 1 };
+	struct drm_npu_submit sub = {
+		.jobs = (uintptr_t)&job, .job_count = 1, .job_stride = sizeof(job),
+	};
+
+	memset(w, 0, sizeof(*w));
+	w->timeout_ns = INT64_MAX;
+	if (ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &sub))
+		return -errno;
+	w->job_id = job.job_id;
+	return ioctl(fd, DRM_IOCTL_NPU_JOB_WAIT, w) ? -errno : 0;
+}
+
+/*
+ * Register state does not cross files.  File A runs a whole matmul on
+ * core 0; file B then runs, on the same core, a stream that sets only its
+ * output address.  B must not run on A's registers: it is rejected, and
+ * the address it is told about is a word of its own stream, never one of
+ * A's addresses (which B's VM does not even map).
+ */
+TEST(registers_do_not_cross_files)
+{
+	const struct npu_gemm_desc d = { 4, 64, 32, NPU_DTYPE_INT8,
+					 NPU_DTYPE_INT32, { 0 } };
+	uint64_t in_va, w_va, out_va, rc_va, b_out_va, b_rc_va, *rc, *b_rc;
+	struct drm_npu_job_wait w;
+	struct npu_gemm_tiling t;
+	int a = die0_fd(), b = die0_fd();
+	size_t n;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, libnpu_gemm_tile(&d, 1, 0, &t));
+	ASSERT_NE(NULL, map_bo(a, t.in_bytes, 0, &in_va));
+	ASSERT_NE(NULL, map_bo(a, t.w_bytes, 0, &w_va));
+	ASSERT_NE(NULL, map_bo(a, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
+	rc = map_bo(a, 4096, 0, &rc_va);
+	ASSERT_NE(NULL, rc);
+	n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va, out_va, rc);
+	ASSERT_EQ(0, run_on_core0(a, rc_va, (uint32_t)n, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	ASSERT_NE(NULL, map_bo(b, 1 << 20, DRM_NPU_MAP_WRITE, &b_out_va));
+	b_rc = map_bo(b, 4096, 0, &b_rc_va);
+	ASSERT_NE(NULL, b_rc);
+	/* DPU destination, the version word, op_en with CNA and DPU. */
+	b_rc[0] = (0x1001ull << 48) | ((b_out_va & 0xffffffffull) << 16) | 0x4020;
+	b_rc[1] = 0x0041000000000000ull;
+	b_rc[2] = (0x0081ull << 48) | (0x0dull << 16) | 0x0008;
+	ASSERT_EQ(0, run_on_core0(b, b_rc_va, 3, &w));
+	EXPECT_EQ(DRM_NPU_JOB_INVALID, w.status);
+	EXPECT_LE(b_rc_va, w.fault_va);
+	EXPECT_GT(b_rc_va + 24, w.fault_va)
+		TH_LOG("B was told about %#llx; A's input %#llx, weights %#llx, output %#llx",
+		       (unsigned long long)w.fault_va, (unsigned long long)in_va,
+		       (unsigned long long)w_va, (unsigned long long)out_va);
+	printf("# isolation: B's output-only stream after A's matmul: status %u reason %u at B's word %lld\n",
+	       w.status, w.reason, (long long)(w.fault_va - b_rc_va) / 8);
+	libnpu_gemm_tiling_fini(&t);
+	close(b);
+	close(a);
+}
+
 TEST_HARNESS_MAIN
