@@ -442,6 +442,23 @@ static void *map_bo(int fd, uint64_t size, uint32_t flags, uint64_t *va)
 	return p;
 }
 
+/*
+ * The BOs of one task of @d's tiling (@t, tiled here) mapped in @fd's
+ * default VM: input, weights, output, and a page for the stream, whose
+ * CPU mapping is returned (NULL on failure).
+ */
+static uint64_t *map_matmul(int fd, const struct npu_gemm_desc *d,
+			    struct npu_gemm_tiling *t, uint64_t *in_va,
+			    uint64_t *w_va, uint64_t *out_va, uint64_t *rc_va)
+{
+	if (libnpu_gemm_tile(d, 1, 0, t) ||
+	    !map_bo(fd, t->in_bytes, 0, in_va) ||
+	    !map_bo(fd, t->w_bytes, 0, w_va) ||
+	    !map_bo(fd, t->out_bytes[0], DRM_NPU_MAP_WRITE, out_va))
+		return NULL;
+	return map_bo(fd, 4096, 0, rc_va);
+}
+
 /* Set register @reg of an emitted stream to @value: the word's index, or -1. */
 static int patch(uint64_t *words, size_t n, uint16_t reg, uint32_t value)
 {
@@ -496,11 +513,7 @@ TEST(malformed_and_over_limit_streams)
 		npu_device_unref(dev);
 	}
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, libnpu_gemm_tile(&d, 1, 0, &t));
-	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
-	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
-	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
-	rc = map_bo(fd, 4096, 0, &rc_va);
+	rc = map_matmul(fd, &d, &t, &in_va, &w_va, &out_va, &rc_va);
 	ASSERT_NE(NULL, rc);
 
 	for (i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
@@ -577,11 +590,7 @@ static void run_reg_case(struct __test_metadata *_metadata, int fd,
 	size_t n;
 	int at = -1;
 
-	ASSERT_EQ(0, libnpu_gemm_tile(d, 1, 0, &t));
-	ASSERT_NE(NULL, map_bo(fd, t.in_bytes, 0, &in_va));
-	ASSERT_NE(NULL, map_bo(fd, t.w_bytes, 0, &w_va));
-	ASSERT_NE(NULL, map_bo(fd, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
-	rc = map_bo(fd, 4096, 0, &rc_va);
+	rc = map_matmul(fd, d, &t, &in_va, &w_va, &out_va, &rc_va);
 	ASSERT_NE(NULL, rc);
 	n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va, out_va, rc);
 	if (c && c->reg) {
@@ -749,11 +758,7 @@ TEST(registers_do_not_cross_files)
 
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
-	ASSERT_EQ(0, libnpu_gemm_tile(&d, 1, 0, &t));
-	ASSERT_NE(NULL, map_bo(a, t.in_bytes, 0, &in_va));
-	ASSERT_NE(NULL, map_bo(a, t.w_bytes, 0, &w_va));
-	ASSERT_NE(NULL, map_bo(a, t.out_bytes[0], DRM_NPU_MAP_WRITE, &out_va));
-	rc = map_bo(a, 4096, 0, &rc_va);
+	rc = map_matmul(a, &d, &t, &in_va, &w_va, &out_va, &rc_va);
 	ASSERT_NE(NULL, rc);
 	n = libnpu_rk3588_emit_matmul(&t, &t.tasks[0], in_va, w_va, out_va, rc);
 	ASSERT_EQ(0, run_on_core0(a, rc_va, (uint32_t)n, &w));
