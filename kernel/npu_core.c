@@ -325,6 +325,7 @@ int npu_core_init(struct npu_core *core)
 
 	spin_lock_init(&core->fence_lock);
 	mutex_init(&core->job_lock);
+	mutex_init(&core->sched_pause_lock);
 	INIT_DELAYED_WORK(&core->watchdog, npu_core_watchdog);
 	core->fence_context = dma_fence_context_alloc(1);
 	snprintf(core->name, sizeof(core->name), "%s-core%u",

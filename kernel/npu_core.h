@@ -66,6 +66,7 @@ struct npu_core {
 	u64 emit_seqno;
 	spinlock_t fence_lock;		/* hardware fences */
 	struct mutex job_lock;		/* @in_flight, @run_seq, watchdog */
+	struct mutex sched_pause_lock;	/* one pause of @sched at a time */
 	struct npu_job *in_flight;
 	u64 run_seq;
 	atomic_t progress;

@@ -997,6 +997,31 @@ int npu_job_file_open(struct npu_file *nfile)
 	return 0;
 }
 
+/*
+ * End a closing file's entity on a core while the core's scheduler is
+ * paused.  In 6.12, drm_sched_entity_pop_job() puts the entity back into
+ * its run queue's FIFO tree whenever it leaves a next job behind, also
+ * when drm_sched_entity_kill() took the entity out meanwhile; the entity,
+ * freed with the file, then stays in the tree and the next tree update
+ * oopses (seen in rb_erase under kill -9 with jobs held).  A file has
+ * more than one job in an entity only here, at close, so only here can
+ * a pop leave one behind: with the scheduler's work items stopped, no
+ * pop runs while the entity goes.  Pauses of one core are serialized, as
+ * drm_sched_wqueue_start() would end another closer's pause early.
+ */
+static void npu_job_entity_kill(struct npu_core *core,
+				struct drm_sched_entity *entity)
+{
+	mutex_lock(&core->sched_pause_lock);
+	drm_sched_wqueue_stop(&core->sched);
+	drm_sched_entity_fini(entity);
+	drm_sched_wqueue_start(&core->sched);
+	mutex_unlock(&core->sched_pause_lock);
+	/* the entity must be in no tree of the scheduler's now */
+	drm_WARN_ON_ONCE(&core->ndev->drm,
+			 !RB_EMPTY_NODE(&entity->rb_tree_node));
+}
+
 /**
  * npu_job_file_close() - end a closing file's work and drop its records
  * @nfile: the file
@@ -1033,7 +1058,7 @@ void npu_job_file_close(struct npu_file *nfile)
 	 * run_job or npu_core_run() (closing is set).
 	 */
 	for (i = 0; i < ndev->info.core_count; i++)
-		drm_sched_entity_fini(&nfile->entities[i]);
+		npu_job_entity_kill(&ndev->cores[i], &nfile->entities[i]);
 	xa_for_each(&nfile->records, id, rec) {
 		xa_erase(&nfile->records, id);
 		npu_job_record_put(rec);

@@ -45,7 +45,7 @@ while IFS= read -r t; do
 	bins+=(--bin "$t")
 	case $(basename "$t") in
 	# Several times slower under KASAN: bounded counts (they print them).
-	stress_test) cmds+=("STRESS_HANGS=${STRESS_HANGS:-40} STRESS_KILLS=${STRESS_KILLS:-300} stress_test") ;;
+	stress_test) cmds+=("STRESS_HANGS=${STRESS_HANGS:-40} STRESS_KILLS=${STRESS_KILLS:-300} STRESS_HELD_KILLS=${STRESS_HELD_KILLS:-300} stress_test") ;;
 	*) cmds+=("$(basename "$t")") ;;
 	esac
 done < <(find "$NPU_BUILD/selftests" -type f -perm -u+x -name '*_test' ! -name coherency_test | sort |

@@ -5,7 +5,8 @@
  * middle of submitting.  Each case prints its counts (attempts,
  * recovered, failures) as a TAP comment.  STRESS_HANGS and STRESS_KILLS
  * set the counts (defaults 100 and 1000; the debug-kernel lane, several
- * times slower, runs fewer).
+ * times slower, runs fewer); STRESS_HELD_KILLS the kills with jobs held
+ * (default 1000).
  */
 #include <poll.h>
 #include <signal.h>
@@ -336,6 +337,106 @@ TEST_F_TIMEOUT(slow, kill9_mid_submit, 600)
 	EXPECT_EQ(0, bos);
 	/* Most kills did land in the middle of submitting. */
 	EXPECT_GE(mid, kills / 2);
+	npu_bo_free(fd, &bo);
+	close(fd);
+	munmap((void *)count, sizeof(*count));
+}
+
+/* The virtual NPU's time per task, on every core of die 0. */
+static void set_task_delay(const char *us)
+{
+	char file[32];
+	int c;
+
+	for (c = 0; c < 8; c++) {
+		snprintf(file, sizeof(file), "core%d/task_delay_us", c);
+		if (die_knob(file, us))
+			break;
+	}
+}
+
+/* Jobs on any core without waiting, then tell the test, then wait to die. */
+static void holder_run(volatile int *count, int jobs)
+{
+	struct npu_bo bo;
+	uint64_t id;
+	int fd = npu_open(0), i;
+
+	if (fd < 0 || npu_null_task(fd, 0, &bo))
+		_exit(2);
+	for (i = 0; i < jobs; i++)
+		if (!npu_submit_one(fd, 0, bo.va, 4, 0, &id))
+			(*count)++;
+	for (;;)
+		pause();
+}
+
+/*
+ * A process killed with jobs held back on a core (a file has one job in
+ * the core's scheduler at a time; the rest wait in the driver): the
+ * close pushes them all into the scheduler and ends the entity at once,
+ * while the scheduler takes the next of them as the one running is
+ * stopped.  Done again and again, each time at a random point of the
+ * first job; the scheduler's run queue must not keep the dead entity
+ * (the driver WARNs if it does, and the next queue update would oops).
+ */
+TEST_F_TIMEOUT(slow, kill9_with_jobs_held, 600)
+{
+	int kills = count_from_env("STRESS_HELD_KILLS", 1000);
+	int killed = 0, full = 0, i, status, left = -1;
+	struct drm_npu_job_wait w;
+	volatile int *count;
+	struct npu_bo bo;
+	uint64_t id = 0;
+	int64_t t0;
+	int fd;
+
+	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, count);
+	/* each job takes a millisecond: the kill finds the file's queues */
+	set_task_delay("1000");
+	srand(2);
+	for (i = 0; i < kills; i++) {
+		pid_t pid;
+
+		*count = 0;
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			holder_run(count, 16);
+		t0 = npu_now_ns();
+		while (*count < 16 && npu_now_ns() - t0 < 5000000000ll)
+			usleep(100);
+		if (*count == 16)
+			full++;
+		usleep(rand() % 1500);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			killed++;
+	}
+	set_task_delay("0");
+
+	t0 = npu_now_ns();
+	do {
+		left = queued_jobs();
+		if (!left)
+			break;
+		usleep(100000);
+	} while (npu_now_ns() - t0 < 30000000000ll);
+
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 1, &id));
+	ASSERT_EQ(0, npu_wait(fd, id, 10000, &w));
+	printf("# kill -9 with 16 jobs held: attempts %d killed %d all submitted %d; then jobs %d, recovered %s\n",
+	       kills, killed, full, left, w.status == DRM_NPU_JOB_DONE ? "yes" : "no");
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(kills, killed);
+	EXPECT_EQ(kills, full);
+	EXPECT_EQ(0, left);
 	npu_bo_free(fd, &bo);
 	close(fd);
 	munmap((void *)count, sizeof(*count));
