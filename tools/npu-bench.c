@@ -1,11 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * npu-bench: the cost of the submission path, through libnpu.
+ * npu-bench: the cost of the submission path, through libnpu, next to
+ * the floors it is measured against, all in the same boot:
  *
- *  (a) a null job's submit-to-fence round trip, next to the cheapest
- *      round trip into the driver, a DRM_IOCTL_NPU_QUERY;
- *  (b) the per-job cost of 64 null jobs submitted in one ioctl;
- *  (c) jobs per second with 1, 2 and 3 cores busy, jobs pinned to their
+ *  (a) a null job's submit-to-fence round trip, next to
+ *      - the cheapest round trip into the driver, a DRM_IOCTL_NPU_QUERY;
+ *      - the two-wake floor: two threads pinned to two CPUs ping-ponging
+ *        through a futex.  A null job through drm_sched needs at least
+ *        the scheduler's worker woken on one side and the waiter woken
+ *        on the other; the futex round trip is exactly two cross-CPU
+ *        wake-ups with a syscall on each side, and nothing else;
+ *      - a fence cycle of Debian's vgem (attach a fence to a BO, signal
+ *        it, poll the BO's dma-buf), when vgem is loaded: a DRM fence
+ *        that never leaves the caller's thread;
+ *      measured in interleaved repeats, the figures are medians of the
+ *      repeats' medians;
+ *  (b) the per-job cost of 64 null jobs submitted in one ioctl, waited
+ *      for one by one, and of the submit ioctl alone;
+ *  (c) the submit ioctl of three null jobs (one per core) that list the
+ *      four BOs a matmul job lists: median, mean and max;
+ *  (d) the share of a one-job submit ioctl spent on its BO list: the
+ *      same null job with the four BOs and with none, interleaved;
+ *  (e) ioctls per matmul, counted in this process: one GEMM plan run on
+ *      one die, then on every die of the package;
+ *  (f) jobs per second with 1, 2 and 3 cores busy, jobs pinned to their
  *      core and many in flight: null jobs, then (on the virtual NPU)
  *      jobs whose task takes a fixed time on the core.
  *
@@ -14,32 +32,46 @@
  *
  * Figures only; nothing is asserted.
  *
- * usage: npu-bench [-d die] [-t ms] [-w us]
- *   -d die  the die to use (default 0)
- *   -t ms   how long each jobs/s figure runs (default 1000)
- *   -w us   task time of the paced jobs/s run on the virtual NPU
- *           (default 2000; 0 skips it)
+ * usage: npu-bench [-d die] [-t ms] [-w us] [-s sections]
+ *   -d die       the die to use (default 0)
+ *   -t ms        how long each jobs/s figure runs (default 1000)
+ *   -w us        task time of the paced jobs/s run on the virtual NPU
+ *                (default 2000; 0 skips it)
+ *   -s sections  letters of the sections to run (default abcdef)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <drm/npu_accel.h>
 
 #include "npu.h"
+#include "npu_gemm.h"
 
-#define RT_ITERS	200	/* round trips measured */
+#define RT_ITERS	200	/* round trips measured per repeat */
 #define RT_WARMUP	20
+#define RT_REPEATS	3	/* interleaved repeats of (a) and (b) */
 #define BATCH		64	/* jobs of one SUBMIT in (b) */
 #define BATCH_REPS	20
+#define MATMUL_JOBS	3	/* jobs of the matmul-like submit of (c) */
+#define MATMUL_BOS	4	/* BOs a matmul job lists: regcmd, A, B, C */
+#define SUBMIT_ITERS	200	/* submits timed in (c) and (d) */
+#define GEMM_RUNS	20	/* plan runs counted in (e) */
 #define MAX_CORES	3	/* (c) goes up to this many cores */
 #define PER_CORE	8	/* jobs per core in each of (c)'s two groups */
 
@@ -150,10 +182,58 @@ static int null_job_new(uint32_t core_mask, struct npu_job **job)
 	return 0;
 }
 
-/* (a) Round trip of one null job, against a query ioctl. */
-static int bench_round_trip(double *rt_median)
+/*
+ * ioctl() calls of this process, counted: the program is linked with
+ * --wrap=ioctl, so every call libnpu makes lands here first.  Counting
+ * in the caller needs neither a libnpu counter nor LD_PRELOAD (the
+ * program is static).
+ */
+int __real_ioctl(int fd, unsigned long request, ...);
+int __wrap_ioctl(int fd, unsigned long request, ...);
+
+static atomic_ulong ioctls_all, ioctls_submit, ioctls_wait;
+
+int __wrap_ioctl(int fd, unsigned long request, ...)
 {
-	static int64_t rt[RT_ITERS], q[RT_ITERS];
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	atomic_fetch_add(&ioctls_all, 1);
+	if (request == DRM_IOCTL_NPU_SUBMIT)
+		atomic_fetch_add(&ioctls_submit, 1);
+	else if (request == DRM_IOCTL_NPU_JOB_WAIT)
+		atomic_fetch_add(&ioctls_wait, 1);
+	return __real_ioctl(fd, request, arg);
+}
+
+/* Median of @n unsorted doubles (sorts them). */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median of @n int64 ns samples, in us (sorts them). */
+static double median_us(int64_t *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_i64);
+	return pct_us(v, n, 50);
+}
+
+/* One repeat of the DEV_QUERY round trip: median us. */
+static int time_query(double *med)
+{
+	static int64_t q[RT_ITERS];
 	struct drm_npu_query_device info;
 	struct drm_npu_query query = {
 		.type = DRM_NPU_QUERY_DEVICE,
@@ -161,9 +241,7 @@ static int bench_round_trip(double *rt_median)
 		.pointer = (uintptr_t)&info,
 	};
 	int fd = npu_device_fd(dev);
-	struct npu_job *job;
-	double q_med;
-	int i, ret;
+	int i;
 
 	for (i = -RT_WARMUP; i < RT_ITERS; i++) {
 		int64_t t0 = now_ns();
@@ -173,47 +251,245 @@ static int bench_round_trip(double *rt_median)
 		if (i >= 0)
 			q[i] = now_ns() - t0;
 	}
+	*med = median_us(q, RT_ITERS);
+	return 0;
+}
 
-	ret = null_job_new(0, &job);
-	if (ret)
-		return ret;
+/* One repeat of the null job round trip: median and p90 us. */
+static int time_null_job(struct npu_job *job, double *med, double *p90)
+{
+	static int64_t rt[RT_ITERS];
+	int i, ret = 0;
+
 	for (i = -RT_WARMUP; i < RT_ITERS && !ret; i++) {
 		int64_t t0 = now_ns();
 
 		ret = npu_job_submit(&job, 1, NULL);
-		if (ret) {
-			fail("npu_job_submit", ret);
-			break;
-		}
+		if (ret)
+			return fail("npu_job_submit", ret);
 		ret = wait_done(job, NULL);
 		if (i >= 0)
 			rt[i] = now_ns() - t0;
 	}
-	npu_job_destroy(job);
 	if (ret)
 		return ret;
-
-	qsort(q, RT_ITERS, sizeof(q[0]), cmp_i64);
-	qsort(rt, RT_ITERS, sizeof(rt[0]), cmp_i64);
-	q_med = pct_us(q, RT_ITERS, 50);
-	*rt_median = pct_us(rt, RT_ITERS, 50);
-	printf("null job round trip: median %.1f us, p90 %.1f us; "
-	       "query ioctl: median %.2f us, p90 %.2f us; ratio %.1fx  (%d runs)\n",
-	       *rt_median, pct_us(rt, RT_ITERS, 90), q_med,
-	       pct_us(q, RT_ITERS, 90), *rt_median / q_med, RT_ITERS);
+	*med = median_us(rt, RT_ITERS);
+	*p90 = pct_us(rt, RT_ITERS, 90);
 	return 0;
 }
 
-/* (b) 64 null jobs per SUBMIT, then wait for them all. */
-static int bench_batch(double rt_median)
+/*
+ * The two-wake floor.  The pinger, on CPU 0, sets the word to 1, wakes
+ * the ponger and sleeps until the word is 0 again; the ponger, on CPU 1,
+ * sleeps until the word is 1, sets it to 0 and wakes the pinger.  Both
+ * sleep in the kernel between turns (no spinning), so each round trip
+ * is two wake-ups of a sleeping task on the other CPU, each behind a
+ * syscall, as a null job's submit (waking the scheduler's worker) and
+ * completion (waking the waiter) are at least.
+ */
+struct pingpong {
+	_Atomic int word;
+	int iters;		/* round trips, warm-up included */
+	int64_t *rt;		/* ns of each timed round trip */
+	int err;
+};
+
+static long futex(_Atomic int *word, int op, int val)
 {
-	struct npu_job *jobs[BATCH] = { 0 };
+	return syscall(SYS_futex, (int *)word, op, val, NULL, NULL, 0);
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *ponger(void *arg)
+{
+	struct pingpong *pp = arg;
+	int i;
+
+	/* unpinned, it still takes its turns: the figure is dropped */
+	if (pin_to(1))
+		pp->err = -EINVAL;
+	for (i = 0; i < pp->iters; i++) {
+		while (atomic_load(&pp->word) != 1)
+			futex(&pp->word, FUTEX_WAIT_PRIVATE, 0);
+		atomic_store(&pp->word, 0);
+		futex(&pp->word, FUTEX_WAKE_PRIVATE, 1);
+	}
+	return NULL;
+}
+
+static void *pinger(void *arg)
+{
+	struct pingpong *pp = arg;
+	int i;
+
+	if (pin_to(0))
+		pp->err = -EINVAL;
+	for (i = 0; i < pp->iters; i++) {
+		int64_t t0 = now_ns();
+
+		atomic_store(&pp->word, 1);
+		futex(&pp->word, FUTEX_WAKE_PRIVATE, 1);
+		while (atomic_load(&pp->word) != 0)
+			futex(&pp->word, FUTEX_WAIT_PRIVATE, 1);
+		if (i >= RT_WARMUP)
+			pp->rt[i - RT_WARMUP] = now_ns() - t0;
+	}
+	return NULL;
+}
+
+/*
+ * One repeat of the two-wake floor: median us, or -ENODEV on one CPU.
+ * The pinger is this thread, pinned for the while.
+ */
+static int time_two_wakes(double *med)
+{
+	static int64_t rt[RT_ITERS];
+	struct pingpong pp = { .iters = RT_WARMUP + RT_ITERS, .rt = rt };
+	cpu_set_t saved;
+	pthread_t b;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved))
+		return -ENODEV;
+	if (pthread_create(&b, NULL, ponger, &pp))
+		return -ENOMEM;
+	pinger(&pp);
+	pthread_join(b, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	if (pp.err)
+		return pp.err;
+	*med = median_us(rt, RT_ITERS);
+	return 0;
+}
+
+/*
+ * Debian's vgem, for a DRM fence cycle: the UAPI of
+ * include/uapi/drm/vgem_drm.h, which no userspace package ships.
+ */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;		/* VGEM_FENCE_WRITE: an exclusive fence */
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE	0x1
+#define VGEM_IOCTL_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
+struct vgem {
+	int fd;			/* the vgem node */
+	uint32_t handle;	/* a one-page BO */
+	int dmabuf;		/* the BO, exported */
+};
+
+/* Open vgem's primary node and one BO of it; -ENODEV when not loaded. */
+static int vgem_open(struct vgem *v)
+{
+	struct drm_mode_create_dumb dumb = {
+		.width = 1024, .height = 1, .bpp = 32,
+	};
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	char path[64], name[16];
+	int i, ret;
+
+	v->fd = -1;
+	for (i = 0; i < 16 && v->fd < 0; i++) {
+		struct drm_version ver = {
+			.name = name, .name_len = sizeof(name) - 1,
+		};
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vgem"))
+			v->fd = fd;
+		else
+			close(fd);
+	}
+	if (v->fd < 0)
+		return -ENODEV;
+	if (ioctl(v->fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb)) {
+		ret = fail("vgem: DRM_IOCTL_MODE_CREATE_DUMB", -errno);
+		close(v->fd);
+		return ret;
+	}
+	v->handle = dumb.handle;
+	prime.handle = dumb.handle;
+	if (ioctl(v->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime)) {
+		ret = fail("vgem: DRM_IOCTL_PRIME_HANDLE_TO_FD", -errno);
+		close(v->fd);
+		return ret;
+	}
+	v->dmabuf = prime.fd;
+	return 0;
+}
+
+static void vgem_close(struct vgem *v)
+{
+	close(v->dmabuf);
+	close(v->fd);	/* frees the BO */
+}
+
+/*
+ * One repeat of the vgem fence cycle: attach a write fence, signal it,
+ * poll the dma-buf until its fences are signalled.  Median us.
+ */
+static int time_vgem(struct vgem *v, double *med)
+{
+	static int64_t rt[RT_ITERS];
+	int i;
+
+	for (i = -RT_WARMUP; i < RT_ITERS; i++) {
+		struct vgem_fence_attach at = {
+			.handle = v->handle, .flags = VGEM_FENCE_WRITE,
+		};
+		struct vgem_fence_signal sig = { 0 };
+		struct pollfd pfd = { .fd = v->dmabuf, .events = POLLOUT };
+		int64_t t0 = now_ns();
+
+		if (ioctl(v->fd, VGEM_IOCTL_FENCE_ATTACH, &at))
+			return fail("vgem: FENCE_ATTACH", -errno);
+		sig.fence = at.out_fence;
+		if (ioctl(v->fd, VGEM_IOCTL_FENCE_SIGNAL, &sig))
+			return fail("vgem: FENCE_SIGNAL", -errno);
+		if (poll(&pfd, 1, 1000) != 1 || !(pfd.revents & POLLOUT))
+			return fail("vgem: poll on the dma-buf", -ETIME);
+		if (i >= 0)
+			rt[i] = now_ns() - t0;
+	}
+	*med = median_us(rt, RT_ITERS);
+	return 0;
+}
+
+/*
+ * One repeat of (b): 64 null jobs per SUBMIT, then wait for them all;
+ * per job, us, of the whole and of the submit ioctl alone.
+ */
+static int time_batch(struct npu_job **jobs, double *per_job,
+		      double *submit_per_job)
+{
 	int64_t submit_ns = 0, total_ns = 0;
 	unsigned int submitted;
 	int i, r, ret = 0;
-
-	for (i = 0; i < BATCH && !ret; i++)
-		ret = null_job_new(0, &jobs[i]);
 
 	for (r = -1; r < BATCH_REPS && !ret; r++) {
 		int64_t t0 = now_ns(), t1;
@@ -221,7 +497,7 @@ static int bench_batch(double rt_median)
 		ret = npu_job_submit(jobs, BATCH, &submitted);
 		t1 = now_ns();
 		if (ret) {
-			fprintf(stderr, "npu-bench: %u of %d jobs queued\n",
+			fprintf(stderr, "npu-bench: %u of %d jobs queued\\n",
 				submitted, BATCH);
 			fail("npu_job_submit", ret);
 		}
@@ -237,17 +513,307 @@ static int bench_batch(double rt_median)
 			total_ns += now_ns() - t0;
 		}
 	}
+	*per_job = total_ns / 1e3 / BATCH_REPS / BATCH;
+	*submit_per_job = submit_ns / 1e3 / BATCH_REPS / BATCH;
+	return ret;
+}
+
+/*
+ * (a) and (b), in RT_REPEATS interleaved repeats so that a slow phase of
+ * the host weighs on every figure alike; each figure is the median of
+ * its repeats' medians.
+ */
+static int bench_round_trips(void)
+{
+	double q[RT_REPEATS], nj[RT_REPEATS], p90[RT_REPEATS];
+	double ww[RT_REPEATS], vg[RT_REPEATS], bj[RT_REPEATS], bs[RT_REPEATS];
+	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
+	double qm, njm, wwm = 0, vgm = 0, bjm, bsm;
+	int have_ww = 1, have_vg;
+	struct vgem v = { .fd = -1, .dmabuf = -1 };
+	int i, r, ret;
+
+	have_vg = !vgem_open(&v);
+	ret = null_job_new(0, &job);
+	for (i = 0; i < BATCH && !ret; i++)
+		ret = null_job_new(0, &jobs[i]);
+	for (r = 0; r < RT_REPEATS && !ret; r++) {
+		ret = time_query(&q[r]);
+		if (!ret)
+			ret = time_null_job(job, &nj[r], &p90[r]);
+		if (!ret && have_ww && time_two_wakes(&ww[r]))
+			have_ww = 0;
+		if (!ret && have_vg)
+			ret = time_vgem(&v, &vg[r]);
+		if (!ret)
+			ret = time_batch(jobs, &bj[r], &bs[r]);
+	}
+	npu_job_destroy(job);
 	for (i = 0; i < BATCH; i++)
 		npu_job_destroy(jobs[i]);
+	if (have_vg)
+		vgem_close(&v);
 	if (ret)
 		return ret;
 
-	printf("%d null jobs per submit: %.1f us per job (submit ioctl %.1f us per job), "
-	       "%.1fx cheaper than one job per round trip  (%d runs)\n",
-	       BATCH, total_ns / 1e3 / BATCH_REPS / BATCH,
-	       submit_ns / 1e3 / BATCH_REPS / BATCH,
-	       rt_median / (total_ns / 1e3 / BATCH_REPS / BATCH), BATCH_REPS);
+	qm = median(q, RT_REPEATS);
+	njm = median(nj, RT_REPEATS);
+	bjm = median(bj, RT_REPEATS);
+	bsm = median(bs, RT_REPEATS);
+	printf("round trips, medians of %d interleaved repeats of %d:\n",
+	       RT_REPEATS, RT_ITERS);
+	printf("  DEV_QUERY ioctl: %.2f us\n", qm);
+	if (have_ww) {
+		wwm = median(ww, RT_REPEATS);
+		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us\n",
+		       wwm);
+	} else {
+		printf("  two-wake floor: n.a. (fewer than two CPUs)\n");
+	}
+	if (have_vg) {
+		vgm = median(vg, RT_REPEATS);
+		printf("  vgem fence cycle (attach, signal, poll the dma-buf): %.2f us\n",
+		       vgm);
+	} else {
+		printf("  vgem fence cycle: n.a. (vgem not loaded)\n");
+	}
+	printf("  null job, submit then JOB_WAIT: %.1f us (p90 %.1f us) = %.1fx DEV_QUERY",
+	       njm, median(p90, RT_REPEATS), njm / qm);
+	if (have_ww)
+		printf(", %.2fx the two-wake floor (goal 1.3x)", njm / wwm);
+	if (have_vg)
+		printf(", %.1fx vgem", njm / vgm);
+	printf("\n");
+	printf("  %d null jobs in one submit, %d JOB_WAITs: %.1f us per job = %.2fx DEV_QUERY (goal 2x); "
+	       "the submit ioctl alone %.2f us per job = %.2fx; %.1fx cheaper than one job per round trip\n",
+	       BATCH, BATCH, bjm, bjm / qm, bsm, bsm / qm, njm / bjm);
 	return 0;
+}
+
+/* @count BOs of one device page each, zeroed by the kernel. */
+static int new_bos(struct npu_bo **bos, int count)
+{
+	int i, ret;
+
+	for (i = 0; i < count; i++) {
+		ret = npu_bo_new(dev, 4096, 0, &bos[i]);
+		if (ret)
+			return fail("npu_bo_new", ret);
+	}
+	return 0;
+}
+
+/*
+ * List a matmul job's four BOs on @job: the regcmd BO and A (shared by
+ * the jobs of a run, read), the job's slice of B (read) and of C
+ * (written).
+ */
+static int add_matmul_bos(struct npu_job *job, struct npu_bo *regcmd,
+			  struct npu_bo *a, struct npu_bo *b, struct npu_bo *c)
+{
+	int ret;
+
+	ret = npu_job_add_bo(job, regcmd, 0);
+	if (!ret)
+		ret = npu_job_add_bo(job, a, 0);
+	if (!ret)
+		ret = npu_job_add_bo(job, b, 0);
+	if (!ret)
+		ret = npu_job_add_bo(job, c, NPU_JOB_BO_WRITE);
+	return ret ? fail("npu_job_add_bo", ret) : 0;
+}
+
+/*
+ * (c) The submit ioctl of a matmul's shape of jobs: one null job per
+ * core, each listing four BOs, waited for before the next submit.  Its
+ * spread (mean and max against the median) shows whether the first job
+ * starts, and takes the CPU, while the submit still handles the others.
+ */
+static int bench_matmul_submit(struct npu_bo *regcmd)
+{
+	static int64_t t[SUBMIT_ITERS];
+	struct npu_bo *bos[1 + 2 * MATMUL_JOBS] = { 0 };
+	struct npu_job *jobs[MATMUL_JOBS] = { 0 };
+	unsigned int n = core_count < MATMUL_JOBS ? core_count : MATMUL_JOBS;
+	int64_t sum = 0;
+	int i, j, ret;
+
+	ret = new_bos(bos, 1 + 2 * MATMUL_JOBS);
+	for (j = 0; j < (int)n && !ret; j++) {
+		ret = null_job_new(1u << j, &jobs[j]);
+		if (!ret)
+			ret = add_matmul_bos(jobs[j], regcmd, bos[0],
+					     bos[1 + 2 * j], bos[2 + 2 * j]);
+	}
+	for (i = -RT_WARMUP; i < SUBMIT_ITERS && !ret; i++) {
+		int64_t t0 = now_ns(), dt;
+
+		ret = npu_job_submit(jobs, n, NULL);
+		dt = now_ns() - t0;
+		if (ret) {
+			fail("npu_job_submit", ret);
+			break;
+		}
+		for (j = 0; j < (int)n && !ret; j++)
+			ret = wait_done(jobs[j], NULL);
+		if (i >= 0) {
+			t[i] = dt;
+			sum += dt;
+		}
+	}
+	for (j = 0; j < (int)n; j++)
+		npu_job_destroy(jobs[j]);
+	for (i = 0; i < 1 + 2 * MATMUL_JOBS; i++)
+		npu_bo_unref(bos[i]);
+	if (ret)
+		return ret;
+	qsort(t, SUBMIT_ITERS, sizeof(t[0]), cmp_i64);
+	printf("a %u-job submit (one null job per core, %d BOs each), the ioctl: median %.1f us, mean %.1f us, max %.1f us  (%d runs)\n",
+	       n, MATMUL_BOS, pct_us(t, SUBMIT_ITERS, 50),
+	       sum / 1e3 / SUBMIT_ITERS, t[SUBMIT_ITERS - 1] / 1e3,
+	       SUBMIT_ITERS);
+	return 0;
+}
+
+/*
+ * (d) The BO list's share of a one-job submit: the submit ioctl of a
+ * null job listing a matmul job's four BOs against the same job listing
+ * none, interleaved; each submit is waited for.
+ */
+static int bench_bo_list(struct npu_bo *regcmd)
+{
+	static int64_t t[2][SUBMIT_ITERS];
+	struct npu_bo *bos[3] = { 0 };
+	struct npu_job *jobs[2] = { 0 };
+	double bare, listed;
+	int i, k, ret;
+
+	ret = new_bos(bos, 3);
+	for (k = 0; k < 2 && !ret; k++)
+		ret = null_job_new(0, &jobs[k]);
+	if (!ret)
+		ret = add_matmul_bos(jobs[1], regcmd, bos[0], bos[1], bos[2]);
+	for (i = -RT_WARMUP; i < SUBMIT_ITERS && !ret; i++) {
+		for (k = 0; k < 2 && !ret; k++) {
+			int64_t t0 = now_ns(), dt;
+
+			ret = npu_job_submit(&jobs[k], 1, NULL);
+			dt = now_ns() - t0;
+			if (ret) {
+				fail("npu_job_submit", ret);
+				break;
+			}
+			ret = wait_done(jobs[k], NULL);
+			if (i >= 0)
+				t[k][i] = dt;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		npu_job_destroy(jobs[k]);
+	for (i = 0; i < 3; i++)
+		npu_bo_unref(bos[i]);
+	if (ret)
+		return ret;
+	bare = median_us(t[0], SUBMIT_ITERS);
+	listed = median_us(t[1], SUBMIT_ITERS);
+	printf("BO list handling: a 1-job submit ioctl with %d BOs %.1f us, with none %.1f us: %.0f %% of the submit  (medians of %d)\n",
+	       MATMUL_BOS, listed, bare, 100 * (listed - bare) / listed,
+	       SUBMIT_ITERS);
+	return 0;
+}
+
+/*
+ * (e) ioctls per matmul: a GEMM plan of a stories110M projection
+ * (M 1, K 768, N 2048, fp16), run GEMM_RUNS times after a warm-up, the
+ * ioctls of this process counted around the runs.  @group's dies share
+ * the columns.
+ */
+static int count_gemm_ioctls(struct npu_device_group *group, int dies)
+{
+	struct npu_gemm_weights_desc wd = {
+		.k = 768, .n = 2048, .in_type = NPU_DTYPE_FP16, .dies = dies,
+	};
+	struct npu_gemm_plan_desc pd = {
+		.m_max = 1, .out_type = NPU_DTYPE_FP32,
+	};
+	struct npu_gemm_weights *w = NULL;
+	struct npu_gemm_plan *plan = NULL;
+	unsigned long all, sub, wt;
+	uint16_t *a = NULL, *b = NULL;
+	float *c = NULL;
+	int i, ret;
+
+	a = calloc(wd.k, sizeof(*a));
+	b = calloc((size_t)wd.k * wd.n, sizeof(*b));
+	c = calloc(wd.n, sizeof(*c));
+	ret = a && b && c ? 0 : -ENOMEM;
+	if (!ret)
+		ret = npu_gemm_weights_new(group, &wd, &w);
+	if (!ret)
+		ret = npu_gemm_weights_set(w, b);
+	if (!ret)
+		ret = npu_gemm_plan_new(w, &pd, &plan);
+	if (!ret)
+		ret = npu_gemm_plan_run(plan, 1, a, c);	/* emits the streams */
+	all = atomic_load(&ioctls_all);
+	sub = atomic_load(&ioctls_submit);
+	wt = atomic_load(&ioctls_wait);
+	for (i = 0; i < GEMM_RUNS && !ret; i++)
+		ret = npu_gemm_plan_run(plan, 1, a, c);
+	all = atomic_load(&ioctls_all) - all;
+	sub = atomic_load(&ioctls_submit) - sub;
+	wt = atomic_load(&ioctls_wait) - wt;
+	if (ret) {
+		fail("a GEMM plan run", ret);
+	} else {
+		struct npu_gemm_info info;
+		unsigned int cores = 0;
+		int d;
+
+		for (d = 0; d < dies; d++)
+			if (!npu_gemm_plan_info(plan, d, &info))
+				cores += info.cores;
+		printf("ioctls per matmul, 1x768x2048 fp16 on %d die%s (%u cores in all): %.2f (%.2f SUBMIT, %.2f JOB_WAIT, %.2f other) = %.2f per die  (%d runs)\n",
+		       dies, dies > 1 ? "s" : "", cores,
+		       (double)all / GEMM_RUNS, (double)sub / GEMM_RUNS,
+		       (double)wt / GEMM_RUNS,
+		       (double)(all - sub - wt) / GEMM_RUNS,
+		       (double)all / GEMM_RUNS / dies, GEMM_RUNS);
+	}
+	npu_gemm_plan_destroy(plan);
+	npu_gemm_weights_unref(w);
+	free(a);
+	free(b);
+	free(c);
+	return ret;
+}
+
+static int bench_gemm_ioctls(unsigned int die)
+{
+	struct npu_device_group *group = NULL;
+	int ret, dies;
+
+	ret = npu_device_group_new(&dev, 1, &group);
+	if (ret)
+		return fail("npu_device_group_new", ret);
+	ret = count_gemm_ioctls(group, 1);
+	npu_device_group_unref(group);
+	if (ret)
+		return ret;
+
+	ret = npu_device_group_open(die, &group);
+	if (ret) {
+		printf("ioctls per matmul on every die: n.a. (%s)\n",
+		       strerror(-ret));
+		return 0;
+	}
+	dies = npu_device_group_count(group);
+	if (dies > 1)
+		ret = count_gemm_ioctls(group, dies);
+	else
+		printf("ioctls per matmul on every die: n.a. (a package of one die)\n");
+	npu_device_group_unref(group);
+	return ret;
 }
 
 /*
@@ -416,7 +982,7 @@ static int bench_cores(const char *title, unsigned int ms)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: npu-bench [-d die] [-t ms] [-w us]\n");
+	fprintf(stderr, "usage: npu-bench [-d die] [-t ms] [-w us] [-s sections]\n");
 	exit(2);
 }
 
@@ -437,10 +1003,10 @@ int main(int argc, char **argv)
 	unsigned int die = 0, ms = 1000, task_us = 2000, old_delay;
 	struct npu_bo *bo = NULL;
 	uint64_t cores = 0, caps = 0;
-	double rt_median = 0;
+	const char *sections = "abcdef";
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "d:t:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:t:w:s:h")) != -1) {
 		switch (opt) {
 		case 'd':
 			die = parse_uint(optarg);
@@ -450,6 +1016,11 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			task_us = parse_uint(optarg);
+			break;
+		case 's':
+			sections = optarg;
+			if (strspn(sections, "abcdef") != strlen(sections))
+				usage();
 			break;
 		default:
 			usage();
@@ -471,13 +1042,19 @@ int main(int argc, char **argv)
 	       core_count);
 
 	ret = setup_null_task(&bo);
-	if (!ret)
-		ret = bench_round_trip(&rt_median);
-	if (!ret)
-		ret = bench_batch(rt_median);
-	if (!ret)
+	/* (a) and (b) run together: their repeats interleave */
+	if (!ret && strpbrk(sections, "ab"))
+		ret = bench_round_trips();
+	if (!ret && strchr(sections, 'c'))
+		ret = bench_matmul_submit(bo);
+	if (!ret && strchr(sections, 'd'))
+		ret = bench_bo_list(bo);
+	if (!ret && strchr(sections, 'e'))
+		ret = bench_gemm_ioctls(die);
+	if (!ret && strchr(sections, 'f'))
 		ret = bench_cores("null jobs", ms);
-	if (!ret && task_us && (caps & NPU_CAP_VIRTUAL)) {
+	if (!ret && strchr(sections, 'f') && task_us &&
+	    (caps & NPU_CAP_VIRTUAL)) {
 		int r = set_task_delay(task_us, &old_delay);
 		char title[64];
 
