@@ -25,7 +25,9 @@
  *      one die, then on every die of the package;
  *  (f) jobs per second with 1, 2 and 3 cores busy, jobs pinned to their
  *      core and many in flight: null jobs, then (on the virtual NPU)
- *      jobs whose task takes a fixed time on the core.
+ *      jobs whose task takes a fixed time on the core;
+ *  (g) the null round trip cut into phases by the kernel's trace events
+ *      (tracefs; root), run before (f).
  *
  * A null job is one task whose regcmd stream is only the tail: the
  * version word, then PC operation enable.
@@ -37,7 +39,7 @@
  *   -t ms        how long each jobs/s figure runs (default 1000)
  *   -w us        task time of the paced jobs/s run on the virtual NPU
  *                (default 2000; 0 skips it)
- *   -s sections  letters of the sections to run (default abcdef)
+ *   -s sections  letters of the sections to run (default abcdefg)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -817,6 +819,243 @@ static int bench_gemm_ioctls(unsigned int die)
 }
 
 /*
+ * (g) The null round trip, traced: tracefs events of the kernel (the
+ * ioctl syscalls of this thread, drm_sched's job events, wake-ups and
+ * work items) around TRACE_ITERS round trips, each opened by a marker;
+ * the phases are the medians of the gaps between them.  Tracing costs
+ * time of its own, so the traced round trip is longer than (a)'s.
+ */
+#define TRACE_ITERS	50
+
+enum {
+	TP_ENTER,	/* the SUBMIT syscall entered */
+	TP_PUSH,	/* drm_sched_job: the job reached its entity */
+	TP_RETURN,	/* the SUBMIT syscall returned */
+	TP_RUN,		/* drm_run_job: the scheduler's worker runs it */
+	TP_DONE,	/* drm_sched_process_job: the hardware fence signalled */
+	TP_WAKE,	/* the waiter (this thread) woken */
+	TP_EXIT,	/* the JOB_WAIT syscall returned */
+	TP_COUNT
+};
+
+struct trace_iter {
+	double t[TP_COUNT];	/* s, trace clock mono; 0 when not seen */
+	int works_queue;	/* work items started between push and run */
+	int works_device;	/* work items started between run and done */
+};
+
+static const char *tracefs(void)
+{
+	return access("/sys/kernel/tracing/trace", F_OK) ?
+	       "/sys/kernel/debug/tracing" : "/sys/kernel/tracing";
+}
+
+static int trace_write(const char *file, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs(), file);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ret = fclose(f) ? -errno : 0;
+	return ret;
+}
+
+static void trace_stop(void)
+{
+	trace_write("tracing_on", "0\n");
+	trace_write("events/enable", "0\n");
+	trace_write("events/raw_syscalls/filter", "0\n");
+	trace_write("events/sched/sched_wakeup/filter", "0\n");
+	trace_write("trace_clock", "local\n");
+}
+
+static int trace_start(pid_t tid)
+{
+	static const char *const events[] = {
+		"raw_syscalls/sys_enter", "raw_syscalls/sys_exit",
+		"gpu_scheduler/drm_sched_job", "gpu_scheduler/drm_run_job",
+		"gpu_scheduler/drm_sched_process_job",
+		"sched/sched_wakeup", "workqueue/workqueue_execute_start",
+	};
+	char file[128];
+	unsigned int i;
+	int ret;
+
+	ret = trace_write("tracing_on", "0\n");
+	/* one clock for both CPUs, so that gaps across them mean something */
+	if (!ret)
+		ret = trace_write("trace_clock", "mono\n");
+	if (!ret)
+		ret = trace_write("events/enable", "0\n");
+	if (!ret)
+		ret = trace_write("trace", "\n");
+	if (!ret)
+		ret = trace_write("events/raw_syscalls/filter",
+				  "common_pid == %d && id == %d\n", (int)tid,
+				  (int)SYS_ioctl);
+	if (!ret)
+		ret = trace_write("events/sched/sched_wakeup/filter",
+				  "pid == %d\n", (int)tid);
+	for (i = 0; i < sizeof(events) / sizeof(events[0]) && !ret; i++) {
+		snprintf(file, sizeof(file), "events/%s/enable", events[i]);
+		ret = trace_write(file, "1\n");
+	}
+	if (!ret)
+		ret = trace_write("tracing_on", "1\n");
+	if (ret)
+		trace_stop();
+	return ret;
+}
+
+/* Sort the trace's lines into @it[] by the markers; -EIO when none. */
+static int trace_parse(struct trace_iter *it, int n)
+{
+	char path[PATH_MAX], line[512];
+	struct trace_iter *cur = NULL;
+	int seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], *p = strchr(line, ']');
+		double ts;
+		int k;
+
+		if (line[0] == '#' || !p ||
+		    sscanf(p + 1, " %*s %lf: %63[^:]:", &ts, name) != 2)
+			continue;
+		if (!strcmp(name, "tracing_mark_write")) {
+			p = strstr(line, "npu-bench rt ");
+			if (p && sscanf(p, "npu-bench rt %d", &k) == 1 &&
+			    k >= 0 && k < n) {
+				cur = &it[k];
+				seen++;
+			}
+			continue;
+		}
+		if (!cur)
+			continue;
+		if (!strcmp(name, "sys_enter")) {
+			if (!cur->t[TP_ENTER])
+				cur->t[TP_ENTER] = ts;
+		} else if (!strcmp(name, "sys_exit")) {
+			if (!cur->t[TP_RETURN])
+				cur->t[TP_RETURN] = ts;
+			else
+				cur->t[TP_EXIT] = ts;
+		} else if (!strcmp(name, "drm_sched_job")) {
+			cur->t[TP_PUSH] = ts;
+		} else if (!strcmp(name, "drm_run_job")) {
+			cur->t[TP_RUN] = ts;
+		} else if (!strcmp(name, "drm_sched_process_job")) {
+			cur->t[TP_DONE] = ts;
+		} else if (!strcmp(name, "sched_wakeup")) {
+			/* the wake-up that ends the wait, not an earlier one */
+			if (cur->t[TP_DONE] && !cur->t[TP_WAKE])
+				cur->t[TP_WAKE] = ts;
+		} else if (!strcmp(name, "workqueue_execute_start")) {
+			if (cur->t[TP_PUSH] && !cur->t[TP_RUN])
+				cur->works_queue++;
+			else if (cur->t[TP_RUN] && !cur->t[TP_DONE])
+				cur->works_device++;
+		}
+	}
+	fclose(f);
+	return seen ? 0 : -EIO;
+}
+
+static int bench_traced(void)
+{
+	static const char *const phase[TP_COUNT] = {
+		[TP_PUSH] = "job creation (syscall entry to drm_sched_job)",
+		[TP_RETURN] = "rest of the submit ioctl, its return",
+		[TP_RUN] = "scheduler wake and worker start (push to run_job)",
+		[TP_DONE] = "the virtual NPU (run_job to the hardware fence)",
+		[TP_WAKE] = "fence chain to the waiter's wake-up",
+		[TP_EXIT] = "waiter wake-up to JOB_WAIT's return",
+	};
+	static struct trace_iter it[TRACE_ITERS];
+	static double gap[TP_COUNT][TRACE_ITERS], total[TRACE_ITERS];
+	double wq[TRACE_ITERS], wd[TRACE_ITERS];
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	struct npu_job *job = NULL;
+	int i, k, n = 0, ret;
+
+	ret = null_job_new(0, &job);
+	if (ret)
+		return ret;
+	if (trace_start(tid)) {
+		printf("traced null round trip: n.a. (no tracefs events)\n");
+		npu_job_destroy(job);
+		return 0;
+	}
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < TRACE_ITERS && !ret; i++) {
+		trace_write("trace_marker", "npu-bench rt %d\n", i);
+		ret = npu_job_submit(&job, 1, NULL);
+		if (ret)
+			fail("npu_job_submit", ret);
+		else
+			ret = wait_done(job, NULL);
+	}
+	trace_write("tracing_on", "0\n");
+	npu_job_destroy(job);
+	if (!ret)
+		ret = trace_parse(it, TRACE_ITERS);
+	trace_write("trace", "\n");
+	trace_stop();
+	if (ret) {
+		printf("traced null round trip: n.a. (%s)\n", strerror(-ret));
+		return 0;
+	}
+
+	/* the round trips in which every point was seen, in order */
+	for (i = 0; i < TRACE_ITERS; i++) {
+		int ok = 1;
+
+		for (k = 1; k < TP_COUNT && ok; k++)
+			ok = it[i].t[k] && it[i].t[k] >= it[i].t[TP_ENTER];
+		ok = ok && it[i].t[TP_ENTER];
+		if (!ok)
+			continue;
+		/* the submit's return runs beside the worker: from the push */
+		gap[TP_PUSH][n] = it[i].t[TP_PUSH] - it[i].t[TP_ENTER];
+		gap[TP_RETURN][n] = it[i].t[TP_RETURN] - it[i].t[TP_PUSH];
+		gap[TP_RUN][n] = it[i].t[TP_RUN] - it[i].t[TP_PUSH];
+		gap[TP_DONE][n] = it[i].t[TP_DONE] - it[i].t[TP_RUN];
+		gap[TP_WAKE][n] = it[i].t[TP_WAKE] - it[i].t[TP_DONE];
+		gap[TP_EXIT][n] = it[i].t[TP_EXIT] - it[i].t[TP_WAKE];
+		total[n] = it[i].t[TP_EXIT] - it[i].t[TP_ENTER];
+		wq[n] = it[i].works_queue;
+		wd[n] = it[i].works_device;
+		n++;
+	}
+	if (!n) {
+		printf("traced null round trip: n.a. (no complete round trip in the trace)\n");
+		return 0;
+	}
+	printf("traced null round trip (tracefs, clock mono): %.1f us, median of %d:\n",
+	       median(total, n) * 1e6, n);
+	for (k = 1; k < TP_COUNT; k++)
+		printf("  %-52s %7.1f us%s\n", phase[k], median(gap[k], n) * 1e6,
+		       k == TP_RETURN ? "  (beside the next one)" : "");
+	printf("  work items started: %.0f between push and run_job, %.0f between run_job and the hardware fence (medians)\n",
+	       median(wq, n), median(wd, n));
+	return 0;
+}
+
+/*
  * Task time of the virtual cores, from debugfs: the die's folder is
  * named after the parent of its accel device.
  */
@@ -1003,7 +1242,7 @@ int main(int argc, char **argv)
 	unsigned int die = 0, ms = 1000, task_us = 2000, old_delay;
 	struct npu_bo *bo = NULL;
 	uint64_t cores = 0, caps = 0;
-	const char *sections = "abcdef";
+	const char *sections = "abcdefg";
 	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "d:t:w:s:h")) != -1) {
@@ -1019,7 +1258,7 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			sections = optarg;
-			if (strspn(sections, "abcdef") != strlen(sections))
+			if (strspn(sections, "abcdefg") != strlen(sections))
 				usage();
 			break;
 		default:
@@ -1051,6 +1290,8 @@ int main(int argc, char **argv)
 		ret = bench_bo_list(bo);
 	if (!ret && strchr(sections, 'e'))
 		ret = bench_gemm_ioctls(die);
+	if (!ret && strchr(sections, 'g'))
+		ret = bench_traced();
 	if (!ret && strchr(sections, 'f'))
 		ret = bench_cores("null jobs", ms);
 	if (!ret && strchr(sections, 'f') && task_us &&
