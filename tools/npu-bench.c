@@ -75,8 +75,8 @@
 #define MATMUL_BOS	4	/* BOs a matmul job lists: regcmd, A, B, C */
 #define SUBMIT_ITERS	200	/* submits timed in (c) and (d) */
 #define GEMM_RUNS	50	/* plan runs counted and timed in (e) */
-#define MAX_CORES	3	/* (c) goes up to this many cores */
-#define PER_CORE	8	/* jobs per core in each of (c)'s two groups */
+#define MAX_CORES	3	/* (f) goes up to this many cores */
+#define PER_CORE	8	/* jobs per core in each of (f)'s two groups */
 
 /* The null task: version word, then PC operation enable. */
 static const uint64_t null_stream[2] = {
@@ -1063,8 +1063,9 @@ static int bench_traced(void)
 		printf("traced null round trip: n.a. (no complete round trip in the trace)\n");
 		return 0;
 	}
-	printf("traced null round trip (tracefs, clock mono): %.1f us, median of %d:\n",
-	       median(total, n) * 1e6, n);
+	/* a job done before JOB_WAIT sleeps has no wake-up to time */
+	printf("traced null round trip (tracefs, clock mono): %.1f us, median of the %d of %d whose waiter slept:\n",
+	       median(total, n) * 1e6, n, TRACE_ITERS);
 	for (k = 1; k < TP_COUNT; k++)
 		printf("  %-52s %7.1f us%s\n", phase[k], median(gap[k], n) * 1e6,
 		       k == TP_RETURN ? "  (beside the next one)" : "");
