@@ -48,9 +48,24 @@ row() {
 	case $label in
 	*110M*npu*|*npu*110M*)
 		act=$(grep -i -m1 'activation' err | sed 's/^npu-llm: stats: //')
-		printf '%-30s   activations: %s\n' "" \
-			"${act:-n.a. (this npu-llm does not count them)}" ;;
+		case $label in *int8*) ein=1 ;; *) ein=2 ;; esac
+		printf '%-30s   activations: %s; one copy each way: %s MB/token\n' "" \
+			"${act:-n.a. (this npu-llm does not count them)}" \
+			"$(act_min "$big" "$ein")" ;;
 	esac
+}
+
+# The activation bytes of one token's matmuls copied once each way: A in
+# (ein bytes an element: 2 fp16, 1 int8) and C out (4 bytes: fp32 or
+# int32), for the fused q/k/v, o, w1+w3 and w2 of every layer and the
+# classifier; the reference for npu-llm's count.  $1: the --config
+# dim,hidden,layers,heads,kv heads,vocab,seq
+act_min() {
+	echo "$1" | awk -F, -v ein="$2" '{
+		d = $1; f = $2; L = $3; kvd = d * $5 / $4; v = $6
+		in_b = (3 * d + f) * ein; out_b = (3 * d + 2 * kvd + 2 * f) * 4
+		printf "%.3f", (L * (in_b + out_b) + d * ein + v * 4) / 1e6
+	}'
 }
 
 header() {
