@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 log=${1:-$NPU_BUILD/bench/submit.log}
 board_q=${NPU_BOARD_QUERY_US:-1.0}
-q= rt= batch=
+q='' rt='' batch=''
 if [ -f "$log" ]; then
 	q=$(sed -n 's/^ *DEV_QUERY ioctl: \([0-9.]*\) us.*/\1/p' "$log" | tail -n1)
 	rt=$(sed -n 's/^ *null job, submit then JOB_WAIT: \([0-9.]*\) us.*/\1/p' "$log" | tail -n1)
