@@ -294,6 +294,7 @@ struct pingpong {
 	_Atomic int word;
 	int iters;		/* round trips, warm-up included */
 	int64_t *rt;		/* ns of each timed round trip */
+	char *slept[2];		/* per timed round trip: ping, pong slept */
 	int err;
 };
 
@@ -320,8 +321,12 @@ static void *ponger(void *arg)
 	if (pin_to(1))
 		pp->err = -EINVAL;
 	for (i = 0; i < pp->iters; i++) {
+		int slept = 0;
+
 		while (atomic_load(&pp->word) != 1)
-			futex(&pp->word, FUTEX_WAIT_PRIVATE, 0);
+			slept |= !futex(&pp->word, FUTEX_WAIT_PRIVATE, 0);
+		if (i >= RT_WARMUP)
+			pp->slept[1][i - RT_WARMUP] = slept;
 		atomic_store(&pp->word, 0);
 		futex(&pp->word, FUTEX_WAKE_PRIVATE, 1);
 	}
@@ -337,27 +342,38 @@ static void *pinger(void *arg)
 		pp->err = -EINVAL;
 	for (i = 0; i < pp->iters; i++) {
 		int64_t t0 = now_ns();
+		int slept = 0;
 
 		atomic_store(&pp->word, 1);
 		futex(&pp->word, FUTEX_WAKE_PRIVATE, 1);
 		while (atomic_load(&pp->word) != 0)
-			futex(&pp->word, FUTEX_WAIT_PRIVATE, 1);
-		if (i >= RT_WARMUP)
+			slept |= !futex(&pp->word, FUTEX_WAIT_PRIVATE, 1);
+		if (i >= RT_WARMUP) {
 			pp->rt[i - RT_WARMUP] = now_ns() - t0;
+			pp->slept[0][i - RT_WARMUP] = slept;
+		}
 	}
 	return NULL;
 }
 
 /*
- * One repeat of the two-wake floor: median us, or -ENODEV on one CPU.
- * The pinger is this thread, pinned for the while.
+ * One repeat of the two-wake floor: the median us of the round trips in
+ * which both sides slept (a side that finds its turn already come does
+ * not sleep, and that round trip has one wake-up, or none), and their
+ * share; -ENODEV on one CPU.  The pinger is this thread, pinned for the
+ * while.
  */
-static int time_two_wakes(double *med)
+static int time_two_wakes(double *med, double *slept_pct)
 {
-	static int64_t rt[RT_ITERS];
-	struct pingpong pp = { .iters = RT_WARMUP + RT_ITERS, .rt = rt };
+	static int64_t rt[RT_ITERS], both[RT_ITERS];
+	static char ping[RT_ITERS], pong[RT_ITERS];
+	struct pingpong pp = {
+		.iters = RT_WARMUP + RT_ITERS, .rt = rt,
+		.slept = { ping, pong },
+	};
 	cpu_set_t saved;
 	pthread_t b;
+	int i, n = 0;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
 	    pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved))
@@ -369,7 +385,13 @@ static int time_two_wakes(double *med)
 	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
 	if (pp.err)
 		return pp.err;
-	*med = median_us(rt, RT_ITERS);
+	for (i = 0; i < RT_ITERS; i++)
+		if (ping[i] && pong[i])
+			both[n++] = rt[i];
+	if (!n)
+		return -EAGAIN;
+	*med = median_us(both, n);
+	*slept_pct = 100.0 * n / RT_ITERS;
 	return 0;
 }
 
@@ -530,6 +552,7 @@ static int bench_round_trips(void)
 {
 	double q[RT_REPEATS], nj[RT_REPEATS], p90[RT_REPEATS];
 	double ww[RT_REPEATS], vg[RT_REPEATS], bj[RT_REPEATS], bs[RT_REPEATS];
+	double slept[RT_REPEATS];
 	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
 	double qm, njm, wwm = 0, vgm = 0, bjm, bsm;
 	int have_ww = 1, have_vg;
@@ -544,7 +567,7 @@ static int bench_round_trips(void)
 		ret = time_query(&q[r]);
 		if (!ret)
 			ret = time_null_job(job, &nj[r], &p90[r]);
-		if (!ret && have_ww && time_two_wakes(&ww[r]))
+		if (!ret && have_ww && time_two_wakes(&ww[r], &slept[r]))
 			have_ww = 0;
 		if (!ret && have_vg)
 			ret = time_vgem(&v, &vg[r]);
@@ -568,8 +591,8 @@ static int bench_round_trips(void)
 	printf("  DEV_QUERY ioctl: %.2f us\n", qm);
 	if (have_ww) {
 		wwm = median(ww, RT_REPEATS);
-		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us\n",
-		       wwm);
+		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us (the round trips in which both sides slept: %.0f %%)\n",
+		       wwm, median(slept, RT_REPEATS));
 	} else {
 		printf("  two-wake floor: n.a. (fewer than two CPUs)\n");
 	}
