@@ -565,7 +565,7 @@ static int bench_round_trips(void)
 	double slept[RT_REPEATS];
 	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
 	double qm, njm, wwm = 0, vgm = 0, bjm, bsm;
-	int have_ww = 1, have_vg;
+	int have_ww = 0, ww_err = 0, have_vg;
 	struct vgem v = { .fd = -1, .dmabuf = -1 };
 	int i, r, ret;
 
@@ -577,8 +577,15 @@ static int bench_round_trips(void)
 		ret = time_query(&q[r]);
 		if (!ret)
 			ret = time_null_job(job, &nj[r], &p10[r], &p90[r]);
-		if (!ret && have_ww && time_two_wakes(&ww[r], &slept[r]))
-			have_ww = 0;
+		/* a repeat without a figure leaves the others theirs */
+		if (!ret && ww_err != -ENODEV) {
+			int e = time_two_wakes(&ww[have_ww], &slept[have_ww]);
+
+			if (e)
+				ww_err = e;
+			else
+				have_ww++;
+		}
 		if (!ret && have_vg)
 			ret = time_vgem(&v, &vg[r]);
 		if (!ret)
@@ -600,11 +607,18 @@ static int bench_round_trips(void)
 	       RT_REPEATS, RT_ITERS);
 	printf("  DEV_QUERY ioctl: %.2f us\n", qm);
 	if (have_ww) {
-		wwm = median(ww, RT_REPEATS);
-		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us (the round trips in which both sides slept: %.0f %%)\n",
-		       wwm, median(slept, RT_REPEATS));
+		wwm = median(ww, have_ww);
+		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us (the round trips in which both sides slept: %.0f %%",
+		       wwm, median(slept, have_ww));
+		if (have_ww < RT_REPEATS)
+			printf("; %d of %d repeats", have_ww, RT_REPEATS);
+		printf(")\n");
 	} else {
-		printf("  two-wake floor: n.a. (fewer than two CPUs)\n");
+		printf("  two-wake floor: n.a. (%s)\n",
+		       ww_err == -ENODEV ? "fewer than two CPUs" :
+		       ww_err == -EAGAIN ? "no round trip in which both sides slept" :
+		       ww_err == -EINVAL ? "cannot pin threads to CPUs 0 and 1" :
+		       strerror(-ww_err));
 	}
 	if (have_vg) {
 		vgm = median(vg, RT_REPEATS);
