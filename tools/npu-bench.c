@@ -9,12 +9,14 @@
  *        through a futex.  A null job through drm_sched needs at least
  *        the scheduler's worker woken on one side and the waiter woken
  *        on the other; the futex round trip is exactly two cross-CPU
- *        wake-ups with a syscall on each side, and nothing else;
+ *        wake-ups with a syscall on each side, and nothing else (timed
+ *        over the round trips in which both sides did sleep);
  *      - a fence cycle of Debian's vgem (attach a fence to a BO, signal
  *        it, poll the BO's dma-buf), when vgem is loaded: a DRM fence
  *        that never leaves the caller's thread;
  *      measured in interleaved repeats, the figures are medians of the
- *      repeats' medians;
+ *      repeats' medians; the null round trip's p10 is the figure least
+ *      disturbed by a busy host;
  *  (b) the per-job cost of 64 null jobs submitted in one ioctl, waited
  *      for one by one, and of the submit ioctl alone;
  *  (c) the submit ioctl of three null jobs (one per core) that list the
