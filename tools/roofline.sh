@@ -12,7 +12,7 @@
 # usage: tools/roofline.sh [npu-bench output]
 #   The npu-bench output (default $NPU_BUILD/bench/submit.log, which
 #   tools/bench.sh submit writes) gives DEV_QUERY, the null round trip
-#   (its p10) and the batched per-job cost measured here; without it the
+#   and the batched per-job cost (their p10s) measured here; without it the
 #   overhead columns say n.a.
 # environment:
 #   NPU_BOARD_QUERY_US  DEV_QUERY on a board, in us (default 1.0: an
@@ -30,7 +30,7 @@ if [ -f "$log" ]; then
 	# other load is the better estimate of the path's own cost, and a
 	# board has no host
 	rt=$(sed -n 's/^ *null job, submit then JOB_WAIT: [0-9.]* us (p10 \([0-9.]*\) us.*/\1/p' "$log" | tail -n1)
-	batch=$(sed -n 's/^ *[0-9]* null jobs in one submit, [0-9]* JOB_WAITs: \([0-9.]*\) us per job.*/\1/p' "$log" | tail -n1)
+	batch=$(sed -n 's/^ *[0-9]* null jobs in one submit, [0-9]* JOB_WAITs: [0-9.]* us per job (p10 \([0-9.]*\) us).*/\1/p' "$log" | tail -n1)
 fi
 
 # name, dim, layers, heads, kv heads, ffn dim, vocab, vendor figure:
@@ -58,7 +58,7 @@ BEGIN {
 	printf "  memory bandwidth %.0f-%.0f GB/s (LPDDR4x, measured on RK3588 boards); every weight read once per token\n",
 		bw_lo / 1e9, bw_hi / 1e9
 	if (scale > 0)
-		printf "  overhead: measured here DEV_QUERY %.2f us, null round trip %.1f us (p10), batched %.1f us per job (%s);\n    scaled to a board by its DEV_QUERY, assumed %.2f us: x%.3f\n",
+		printf "  overhead: measured here DEV_QUERY %.2f us, null round trip %.1f us, batched %.1f us per job (p10s, %s);\n    scaled to a board by its DEV_QUERY, assumed %.2f us: x%.3f\n",
 			q, rt, batch, src, board_q, scale
 	else
 		printf "  overhead: n.a. (no npu-bench figures in %s: run tools/bench.sh submit first)\n", src
