@@ -19,6 +19,9 @@
 #   --param P=V     module parameter (repeatable): sim_* ones are the
 #                   virtual NPU's (npu_virtual.ko), the others npu.ko's
 #   --no-virtual    insmod npu.ko alone: no virtual NPU
+#   --vgem          insmod Debian's vgem.ko too (and what it needs): a
+#                   DRM device of software fences, for benchmarks to
+#                   measure against (debian kernel only)
 #   --timeout SEC   whole-run limit (default 600)
 #   --log FILE      keep the full serial log there
 #   --no-npu        do not insmod the modules (harness self-checks only)
@@ -37,7 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
 bins=() dyns=() datas=() params=() vparams=() cmds=()
-timeout_s=600 logfile= load_npu=1 load_virtual=1 kernel=debian
+timeout_s=600 logfile= load_npu=1 load_virtual=1 kernel=debian vgem=
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--no-virtual) load_virtual=0; shift ;;
+	--vgem) vgem=vgem; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) logfile=$2; shift 2 ;;
 	--no-npu) load_npu=0; shift ;;
@@ -91,6 +95,9 @@ if [ $load_npu = 1 ]; then
 		[ -f "$f" ] || { echo "vm-run: $f not built; run tools/build-module.sh" >&2; exit 64; }
 	done
 fi
+if [ -n "$vgem" ] && [ "$kernel" != debian ]; then
+	echo "vm-run: --vgem is for the debian kernel" >&2; exit 64
+fi
 if [ $load_virtual = 0 ] && [ ${#vparams[@]} -gt 0 ]; then
 	echo "vm-run: --param ${vparams[0]} is for the virtual NPU, which --no-virtual leaves out" >&2; exit 64
 fi
@@ -119,11 +126,11 @@ for a in $("$bb" --list-full); do
 	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
 done
 
-# Modules npu.ko needs, in dependency order, decompressed for insmod
-# (the debug kernel has them built in).
+# Modules npu.ko (and vgem.ko with --vgem) need, in dependency order,
+# decompressed for insmod (the debug kernel has them built in).
 deps=
 if [ "$kernel" = debian ]; then
-	deps=$(for m in drm_shmem_helper gpu-sched; do
+	deps=$(for m in drm_shmem_helper gpu-sched $vgem; do
 			modprobe -d "$KIMAGE" -S "$KREL" --show-depends "$m"
 		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
 	[ -n "$deps" ] || { echo "vm-run: cannot resolve module dependencies" >&2; exit 64; }
