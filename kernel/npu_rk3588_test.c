@@ -11,6 +11,7 @@
  * the core.  Included at the end of npu_rk3588.c to reach its static
  * functions.
  */
+#include <kunit/device.h>
 #include <kunit/test.h>
 
 /**
@@ -32,6 +33,7 @@ static struct npu_rk_core *npu_rk_test_core(struct kunit *test,
 	struct npu_rk_core *rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
 	struct npu_rk_test_regs *r = kunit_kzalloc(test, sizeof(*r),
 						   GFP_KERNEL);
+	char *name;
 
 	KUNIT_ASSERT_NOT_NULL(test, rc);
 	KUNIT_ASSERT_NOT_NULL(test, r);
@@ -39,6 +41,12 @@ static struct npu_rk_core *npu_rk_test_core(struct kunit *test,
 	rc->cna = (void __iomem __force *)r->cna;
 	rc->cc = (void __iomem __force *)r->cc;
 	rc->index = index;
+	/* a device of the test's own, so that messages name a device */
+	name = kunit_kzalloc(test, 32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	snprintf(name, 32, "npu-rk-test-core%u", index);
+	rc->dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(rc->dev));
 	spin_lock_init(&rc->run_lock);
 	/* No reset controls: assert and deassert do nothing. */
 	rc->resets[0].id = "srst_a";
