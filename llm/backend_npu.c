@@ -90,6 +90,7 @@ struct npu_backend {
 	size_t row_len;
 
 	uint64_t convert_ns;	/* x in, y out: the backend's own CPU work */
+	uint64_t in_bytes_copied, out_bytes_copied;	/* the same, in bytes */
 };
 
 /*
@@ -415,6 +416,7 @@ static int put_x(struct npu_backend *nb, const struct llm_group *g,
 	if (!ret && kp > used && kp <= nb->in_bytes)
 		memset((char *)nb->in_map[0] + used, 0, kp - used);
 	cpu_end(nb, nb->in_bo[0], NPU_BO_CPU_WRITE);
+	nb->in_bytes_copied += (uint64_t)kp * (uint64_t)n;
 	/* without a shared buffer: the converted vector, once per other die */
 	for (int d = 1; !ret && d < n; d++) {
 		ret = cpu_begin(nb, nb->in_bo[d], NPU_BO_CPU_WRITE);
@@ -454,6 +456,7 @@ static void get_y(struct npu_backend *nb, const struct llm_group *g,
 				o[j] = (float)acc[j] * (x_scale * s[j]);
 		}
 	}
+	nb->out_bytes_copied += (uint64_t)(hi - lo) * 4;
 }
 
 static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
@@ -464,7 +467,7 @@ static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
 	struct npu_gemm_run run = { .m = 1 };
 	struct npu_gemm_weights_info info;
 	uint64_t t0 = llm_now_ns();
-	float x_scale;
+	float x_scale = 1.0f;
 	int ret;
 
 	if (!gp)
@@ -566,6 +569,8 @@ static void npu_get_stats(void *ctx, struct llm_backend_stats *st)
 	st->device = 1;
 	st->dies = nb->dies;
 	st->pack_ns = nb->convert_ns;
+	st->act_in_bytes = nb->in_bytes_copied;
+	st->act_out_bytes = nb->out_bytes_copied;
 	for (int i = 0; i < nb->n_plans; i++) {
 		const struct npu_group_plan *gp = nb->plans[i];
 		struct npu_gemm_stats ps;

@@ -347,6 +347,8 @@ struct llm_die_stats {
  *             (per GEMM and die, its longest job): the rest is driver
  *             overhead
  * @weight_bytes: device memory of the packed weights, all dies
+ * @act_in_bytes: bytes of converted activations written for the device
+ * @act_out_bytes: bytes of results read back from the device
  */
 struct llm_backend_stats {
 	int device;
@@ -361,6 +363,8 @@ struct llm_backend_stats {
 	uint64_t unpack_ns;
 	uint64_t device_ns;
 	uint64_t weight_bytes;
+	uint64_t act_in_bytes;
+	uint64_t act_out_bytes;
 };
 
 /**

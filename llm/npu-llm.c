@@ -652,11 +652,7 @@ static double verify_tolerance(enum llm_dtype d)
 	return d == LLM_DTYPE_FP32 ? 0.0 : d == LLM_DTYPE_FP16 ? 1e-2 : 5e-2;
 }
 
-/*
- * VmRSS and VmHWM of /proc/self/status in bytes, and of VmRSS the pages
- * of shared memory (RssShmem): BOs mapped into the process, which the
- * device's own figure counts already; 0 where unknown.
- */
+/* VmRSS, VmHWM and RssShmem of /proc/self/status in bytes; 0 where unknown. */
 static void resident_memory(uint64_t *now, uint64_t *peak, uint64_t *shmem)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -685,8 +681,10 @@ static int embedding_on_device;
 /*
  * What the run holds, host and device together, against what it cannot
  * do without: the packed weights and the KV cache (on the CPU: its
- * weights and the KV cache).  The host side counts the weights it still
- * reads (embedding, norms) as part of its resident memory.
+ * weights and the KV cache).  The host side is the whole resident set,
+ * with the weights it still reads (embedding, norms); BOs mapped into
+ * the process may count there too (RssShmem, printed), so the sum errs
+ * on the high side, never the low.
  */
 static void print_footprint(const struct llm_run *r, const struct llm_model *m,
 			    const struct llm_backend_stats *bs, uint64_t rss,
@@ -695,16 +693,16 @@ static void print_footprint(const struct llm_run *r, const struct llm_model *m,
 	const struct llm_config *c = &m->cfg;
 	uint64_t kv = 2ull * (uint64_t)c->n_layers * (uint64_t)r->n_ctx *
 		      (uint64_t)(c->dim / c->n_heads * c->n_kv_heads) * sizeof(float);
-	uint64_t host = rss > shmem ? rss - shmem : 0, dev = 0, need, weights;
+	uint64_t dev = 0, need, weights;
 
 	for (int d = 0; d < bs->dies; d++)
 		dev += bs->die[d].mem_total;
 	weights = bs->device ? bs->weight_bytes : llm_model_cpu_weight_bytes(m);
 	need = weights + kv;
-	fprintf(stderr, "npu-llm: stats: footprint: host %.1f MiB (resident minus %.1f MiB of mapped BOs) + device buffers %.1f MiB = %.1f MiB; %s weights %.1f MiB + KV cache %.1f MiB = %.1f MiB; ratio %.3f; host-side weights %.1f MiB\n",
-		MIB(host), MIB(rss - host), MIB(dev), MIB(host + dev),
+	fprintf(stderr, "npu-llm: stats: footprint: resident %.1f MiB (of which shmem %.1f) + device buffers %.1f MiB = %.1f MiB; %s weights %.1f MiB + KV cache %.1f MiB = %.1f MiB; ratio %.3f; host-side weights %.1f MiB\n",
+		MIB(rss), MIB(shmem), MIB(dev), MIB(rss + dev),
 		bs->device ? "packed" : "cpu", MIB(weights), MIB(kv), MIB(need),
-		need ? (double)(host + dev) / (double)need : 0.0,
+		need ? (double)(rss + dev) / (double)need : 0.0,
 		MIB(llm_model_cpu_weight_bytes(m)));
 	if (bs->device)
 		fprintf(stderr, "npu-llm: stats: footprint: %.1f MiB of host weights dropped after packing; embedding %s\n",
@@ -771,6 +769,9 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 
 		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
 			(double)bs.submits / per, (double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: activations/token: %.1f KB in, %.1f KB out, each copied once: converted into the input BO, read from the output BO\n",
+			(double)bs.act_in_bytes / per / 1e3,
+			(double)bs.act_out_bytes / per / 1e3);
 		for (int d = 0; d < bs.dies; d++) {
 			const struct llm_die_stats *ds = &bs.die[d];
 

@@ -6,12 +6,16 @@
 # and on a dummy model of stories110M's shape, on one die and on two
 # (peer mode), with submits per token and
 # the share of the run spent in driver overhead (submit and wait beyond
-# the time the device itself needed).  Ratios are against the CPU run of
+# the time the device itself needed); and, for the 110M shape, what the
+# run holds: resident memory (VmRSS, and the peak VmHWM of loading) plus
+# the device buffers (fdinfo), against the packed weights plus the KV
+# cache (the goal: at most 1.15x).  Ratios are against the CPU run of
 # the same model in the same run.  Figures only; nothing is asserted.
 #
 # usage (in the guest, next to stories260K.bin and tok512.bin):
 #   sh npu-llm-bench.sh [npu-llm] [steps of stories260K] [steps of 110M]
 set -u
+rm -f mem.txt
 llm=${1:-npu-llm}
 steps_small=${2:-100}
 steps_big=${3:-4}
@@ -30,9 +34,22 @@ row() {
 	ovh=$(grep -m1 'driver overhead:' err | sed 's|.*us/token, \([0-9.]*\)% of the run.*|\1|')
 	busy=$(grep -m1 'busy (fdinfo)' err | sed 's|.*all \([0-9.]*\) ms.*|\1|')
 	case $label in *cpu*) base=$tps ;; esac
+	case $label in *110M*) mem_row "$label" ;; esac
 	ratio=$(awk -v a="${tps:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
 	printf '%-30s %10s %8s %10s %10s %12s\n' "$label" "${tps:--}" "$ratio" \
 		"${subs:--}" "${ovh:+$ovh%}" "${busy:+$busy ms}"
+}
+
+# the footprint line of the last run (err), for the memory table
+mem_row() {
+	f=$(grep -m1 'stats: footprint: resident' err)
+	peak=$(grep -m1 'stats: memory: resident' err | sed 's/.*peak \([0-9.]*\) MiB.*/\1/')
+	[ -n "$f" ] || return
+	echo "$f" | sed 's/.*resident \([0-9.]*\) MiB.*device buffers \([0-9.]*\) MiB = \([0-9.]*\) MiB; \([a-z]*\) weights \([0-9.]*\) MiB + KV cache \([0-9.]*\) MiB.*ratio \([0-9.]*\);.*host-side weights \([0-9.]*\) MiB.*/\1 \2 \3 \4 \5 \6 \7 \8/' |
+	while read -r res dev tot kind w kv ratio host; do
+		printf '%-30s %9s %9s %9s %9s %13s %8s %10s %7s\n' "$1" "$res" "$peak" \
+			"$dev" "$tot" "$w ($kind)" "$kv" "$host" "${ratio}x"
+	done >>mem.txt
 }
 
 header() {
@@ -55,3 +72,9 @@ row "cpu fp32 (110M)" $dummy --device cpu
 row "npu fp16 (110M)" $dummy --device npu --dtype fp16
 row "npu int8 (110M)" $dummy --device npu --dtype int8
 row "npu int8 (110M, 2 dies)" $dummy --device npu --dtype int8 --dies 2
+
+printf '\nmemory at the 110M shape, MiB (after packing; peak: VmHWM, loading included)\n'
+printf '%-30s %9s %9s %9s %9s %13s %8s %10s %7s\n' run resident peak device total weights "KV" "host wts" ratio
+cat mem.txt 2>/dev/null
+rm -f mem.txt
+printf 'goal: total (resident + device buffers) at most 1.15x the packed weights + KV cache\n'
