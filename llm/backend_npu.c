@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "npu.h"
@@ -214,6 +215,25 @@ static void group_plan_free(struct npu_group_plan *gp)
 }
 
 /*
+ * The converted weights of one group, between the conversion and the
+ * packing: mapped and unmapped whole, so that the memory goes back to
+ * the system at once (the heap would keep the largest ones resident).
+ */
+static void *scratch_new(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void scratch_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
+/*
  * A peer package's group: its slices go to the dies as they are, no
  * conversion, provided they were cut for this run's dies and type.
  */
@@ -270,6 +290,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	struct npu_group_plan *gp;
 	struct npu_gemm_weights_info winfo;
 	void *b = NULL;
+	size_t b_len = 0;
 	int ret;
 
 	ret = npu_gemm_supported(&desc);
@@ -318,7 +339,8 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		if (ret)
 			goto err;
 	} else {
-		b = malloc(elems * (int8 ? 1 : sizeof(uint16_t)));
+		b_len = elems * (int8 ? 1 : sizeof(uint16_t));
+		b = scratch_new(b_len);
 		if (!b) {
 			ret = -ENOMEM;
 			goto err;
@@ -329,7 +351,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 			ret = npu_gemm_weights_set(gp->w, b);
 		if (ret)
 			goto err;
-		free(b);
+		scratch_free(b, b_len);
 		b = NULL;
 	}
 	ret = size_bos(nb, g, gp);
@@ -346,7 +368,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	g->priv = gp;
 	return 0;
 err:
-	free(b);
+	scratch_free(b, b_len);
 	group_plan_free(gp);
 	return ret;
 }
