@@ -197,6 +197,22 @@ int npu_gemm_weights_set_die(struct npu_gemm_weights *weights,
 			     unsigned int die, const void *b);
 
 /**
+ * npu_gemm_weights_get_row() - read one row of B back from the device copy
+ * @weights: the object
+ * @n: the row, below N
+ * @row: out: its K values, of the object's input type
+ *
+ * For a caller that needs a few rows of B after packing, e.g. a language
+ * model whose token embedding is its classifier: it keeps no host copy
+ * of B and reads the rows it needs from the weights themselves.  Not
+ * while a plan on @weights runs.
+ *
+ * Return: 0, or -EINVAL for a NULL argument or a row out of range.
+ */
+int npu_gemm_weights_get_row(struct npu_gemm_weights *weights, uint32_t n,
+			     void *row);
+
+/**
  * npu_gemm_weights_info() - how the object is laid out
  * @weights: the object
  * @info: out

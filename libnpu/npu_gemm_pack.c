@@ -32,10 +32,16 @@ size_t libnpu_dtype_size(uint32_t type)
 	}
 }
 
-static void put_elem(void *dst, size_t i, const void *src, size_t j,
-		     uint32_t size)
+/*
+ * Every layout keeps runs of consecutive elements of a row together (a
+ * 16-byte channel group, a 32-channel weight tile row, or a whole row when
+ * there is one row per tile): one memcpy() per run, not per element.
+ */
+static void put_run(void *dst, size_t i, const void *src, size_t j,
+		    size_t count, uint32_t size)
 {
-	memcpy((uint8_t *)dst + i * size, (const uint8_t *)src + j * size, size);
+	memcpy((uint8_t *)dst + i * size, (const uint8_t *)src + j * size,
+	       count * size);
 }
 
 /**
@@ -55,12 +61,18 @@ void libnpu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 		uint32_t mt = t->desc.m - m0 < t->mt ? t->desc.m - m0 : t->mt;
 		uint8_t *tile = (uint8_t *)dst + (size_t)m0 * g->kp * g->in_size;
 
+		/* one row per tile: (k / c2) * c2 + k % c2 = k, the row as it is */
+		if (mt == 1) {
+			put_run(tile, 0, a, (size_t)m0 * t->desc.k, t->desc.k,
+				g->in_size);
+			continue;
+		}
 		for (m = 0; m < mt; m++)
-			for (k = 0; k < t->desc.k; k++)
-				put_elem(tile, ((size_t)(k / g->c2) * mt + m) *
-					 g->c2 + k % g->c2, a,
-					 (size_t)(m0 + m) * t->desc.k + k,
-					 g->in_size);
+			for (k = 0; k < t->desc.k; k += g->c2)
+				put_run(tile, ((size_t)(k / g->c2) * mt + m) * g->c2,
+					a, (size_t)(m0 + m) * t->desc.k + k,
+					t->desc.k - k < g->c2 ? t->desc.k - k : g->c2,
+					g->in_size);
 	}
 }
 
@@ -78,13 +90,35 @@ void libnpu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 
 	memset(dst, 0, t->w_bytes);
 	for (n = 0; n < t->desc.n; n++)
-		for (k = 0; k < t->desc.k; k++)
-			put_elem(dst, (size_t)(n / g->tile_n) * g->tile_n * g->kp +
-				 (size_t)(k / NPU_WEIGHT_TILE_C) *
-				 NPU_WEIGHT_TILE_C * g->tile_n +
-				 (n % g->tile_n) * NPU_WEIGHT_TILE_C +
-				 k % NPU_WEIGHT_TILE_C,
-				 b, (size_t)n * t->desc.k + k, g->in_size);
+		for (k = 0; k < t->desc.k; k += NPU_WEIGHT_TILE_C)
+			put_run(dst, (size_t)(n / g->tile_n) * g->tile_n * g->kp +
+				(size_t)(k / NPU_WEIGHT_TILE_C) *
+				NPU_WEIGHT_TILE_C * g->tile_n +
+				(n % g->tile_n) * NPU_WEIGHT_TILE_C,
+				b, (size_t)n * t->desc.k + k,
+				t->desc.k - k < NPU_WEIGHT_TILE_C ?
+				t->desc.k - k : NPU_WEIGHT_TILE_C, g->in_size);
+}
+
+/**
+ * libnpu_gemm_unpack_weight_row() - row @n of B from its weight tiles
+ * @t: the tiling
+ * @src: t->w_bytes bytes as libnpu_gemm_pack_weights() wrote them
+ * @n: the row, below t->desc.n
+ * @row: out: t->desc.k elements of the input type
+ */
+void libnpu_gemm_unpack_weight_row(const struct npu_gemm_tiling *t,
+				   const void *src, uint32_t n, void *row)
+{
+	const struct npu_gemm_geom *g = &t->g;
+	uint32_t k;
+
+	for (k = 0; k < t->desc.k; k += NPU_WEIGHT_TILE_C)
+		put_run(row, k, src, (size_t)(n / g->tile_n) * g->tile_n * g->kp +
+			(size_t)(k / NPU_WEIGHT_TILE_C) * NPU_WEIGHT_TILE_C *
+			g->tile_n + (n % g->tile_n) * NPU_WEIGHT_TILE_C,
+			t->desc.k - k < NPU_WEIGHT_TILE_C ?
+			t->desc.k - k : NPU_WEIGHT_TILE_C, g->in_size);
 }
 
 /**
@@ -110,13 +144,21 @@ void libnpu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 
 		if (n_end > t->desc.n)
 			n_end = t->desc.n;
+		/* one row per channel group: the task's outputs are one run */
+		if (task->out_stride == 1 && task->mt == 1) {
+			if (n_end > task->n0)
+				put_run(c, (size_t)task->m0 * ldc + task->n0, out,
+					0, n_end - task->n0, g->out_size);
+			continue;
+		}
 		for (m = 0; m < task->mt; m++)
-			for (n = task->n0; n < n_end; n++) {
+			for (n = task->n0; n < n_end; n += g->out_c2) {
 				uint32_t r = n - task->n0;
 
-				put_elem(c, (size_t)(task->m0 + m) * ldc + n,
-					 out, ((size_t)(r / g->out_c2) * task->out_stride + m) *
-					 g->out_c2 + r % g->out_c2, g->out_size);
+				put_run(c, (size_t)(task->m0 + m) * ldc + n,
+					out, ((size_t)(r / g->out_c2) * task->out_stride + m) *
+					g->out_c2, n_end - n < g->out_c2 ?
+					n_end - n : g->out_c2, g->out_size);
 			}
 	}
 }

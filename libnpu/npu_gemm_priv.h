@@ -97,6 +97,8 @@ void libnpu_gemm_pack_input(const struct npu_gemm_tiling *t, const void *a,
 			 void *dst);
 void libnpu_gemm_pack_weights(const struct npu_gemm_tiling *t, const void *b,
 			   void *dst);
+void libnpu_gemm_unpack_weight_row(const struct npu_gemm_tiling *t,
+				   const void *src, uint32_t n, void *row);
 void libnpu_gemm_unpack_output(const struct npu_gemm_tiling *t,
 			    void *const *core_out, void *c, size_t ldc);
 

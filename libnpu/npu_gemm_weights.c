@@ -197,6 +197,25 @@ NPU_PUBLIC int npu_gemm_weights_set(struct npu_gemm_weights *w, const void *b)
 	return 0;
 }
 
+NPU_PUBLIC int npu_gemm_weights_get_row(struct npu_gemm_weights *w, uint32_t n,
+					void *row)
+{
+	struct npu_gemm_wdie *wd;
+	uint32_t d = 0;
+	int ret;
+
+	if (!w || !row || n >= w->desc.n)
+		return -EINVAL;
+	while (n >= w->n0[d + 1])
+		d++;
+	wd = &w->die[d];
+	ret = libnpu_bo_cpu_begin(wd->bo, NPU_BO_CPU_READ);
+	if (ret)
+		return ret;
+	libnpu_gemm_unpack_weight_row(&wd->t, wd->cpu, n - w->n0[d], row);
+	return libnpu_bo_cpu_end(wd->bo, NPU_BO_CPU_READ);
+}
+
 NPU_PUBLIC int npu_gemm_weights_info(const struct npu_gemm_weights *w,
 				     struct npu_gemm_weights_info *info)
 {

@@ -19,9 +19,17 @@
  * and spreads the tasks over the cores.
  *
  * matmul() converts x (fp16, or int8 with one scale s_x = max |x| / 127 for
- * the vector), runs the plan (one SUBMIT, one job per core, into the
- * plan's persistent input and output BOs), and writes the result back to
- * the group's outputs: fp32 as it comes, int32 times s_x * s_r.
+ * the vector) straight into the backend's input BO, runs the plan on it
+ * and its output BO (one SUBMIT, one job per core), and reads the result
+ * from that BO into the group's outputs: fp32 as it comes, int32 times
+ * s_x * s_r.  At M = 1 the device layouts of both are the plain vector
+ * (npu_gemm.h, struct npu_gemm_layout), so each activation is copied
+ * once each way, in the conversion, and never packed or unpacked.  The
+ * two BOs serve every group: matmuls run one after the other.
+ *
+ * get_row() reads a row of a group's packed weights back from the
+ * device: the token embedding of a model whose classifier is tied to it,
+ * once the host copy is dropped (llm_model_drop_weights()).
  *
  * The weights and plans live on a device group: one die, or in peer mode
  * (dies > 1) the dies of one chip (libnpu's "package").  There the rows are cut into one
@@ -38,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "npu.h"
 #include "npu_gemm.h"
@@ -66,25 +76,132 @@ struct npu_backend {
 	int n_plans;
 	int cap_plans;
 
-	void *x;		/* x converted: fp16 or int8 [cols] */
-	void *y;		/* raw output: fp32 or int32 [rows] */
-	size_t x_len, y_len;	/* elements */
+	/*
+	 * Per die, the input BO (x converted: fp16 or int8, the layout of
+	 * M = 1) and the output BO (fp32 or int32, the die's rows), mapped;
+	 * the dies beyond the first share die 0's input BO through dma-buf
+	 * where the kernel lets them.
+	 */
+	struct npu_bo *in_bo[LLM_MAX_DIES], *out_bo[LLM_MAX_DIES];
+	void *in_map[LLM_MAX_DIES], *out_map[LLM_MAX_DIES];
+	uint64_t in_bytes, out_bytes[LLM_MAX_DIES];	/* what they must hold */
+	int in_shared;		/* in_bo[d > 0] is in_bo[0]'s memory */
+	int coherent;		/* no CPU_PREP/CPU_FINI needed */
+	void *row;		/* get_row(): a row as the device holds it */
+	size_t row_len;
 
 	uint64_t convert_ns;	/* x in, y out: the backend's own CPU work */
+	uint64_t in_bytes_copied, out_bytes_copied;	/* the same, in bytes */
 };
 
-static int grow(void **buf, size_t *len, size_t want, size_t elem)
+/*
+ * A BO of at least @want bytes, mapped.  A larger one replaces a smaller:
+ * only before the first run (prepare() sizes them), so no plan still
+ * runs on the old one.
+ */
+static int grow_bo(struct npu_device *dev, struct npu_bo **bo, void **map,
+		   uint64_t want)
 {
+	struct npu_bo *nbo;
 	void *p;
+	int ret;
 
-	if (*len >= want)
+	if (*bo && npu_bo_size(*bo) >= want)
 		return 0;
-	p = realloc(*buf, want * elem);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*len = want;
+	ret = npu_bo_new(dev, want, 0, &nbo);
+	if (ret)
+		return ret;
+	ret = npu_bo_map(nbo, &p);
+	if (ret) {
+		npu_bo_unref(nbo);
+		return ret;
+	}
+	npu_bo_unref(*bo);
+	*bo = nbo;
+	*map = p;
 	return 0;
+}
+
+/* The other dies see die 0's input BO, or get their own. */
+static int share_input(struct npu_backend *nb)
+{
+	int fd, ret;
+
+	nb->in_shared = nb->dies > 1;
+	for (int d = 1; d < nb->dies; d++) {
+		npu_bo_unref(nb->in_bo[d]);
+		nb->in_bo[d] = NULL;
+		if (nb->in_shared && !npu_bo_export_dmabuf(nb->in_bo[0], &fd)) {
+			ret = npu_bo_import_dmabuf(nb->dev[d], fd, &nb->in_bo[d]);
+			close(fd);
+			if (!ret)
+				continue;
+		}
+		nb->in_shared = 0;
+		ret = grow_bo(nb->dev[d], &nb->in_bo[d], &nb->in_map[d],
+			      nb->in_bytes);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The BOs hold what a group's run of M = 1 needs; -EINVAL if not plain. */
+static int size_bos(struct npu_backend *nb, const struct llm_group *g,
+		    const struct npu_group_plan *gp)
+{
+	struct npu_gemm_layout lay;
+	struct npu_gemm_weights_info info;
+	size_t esize = nb->dtype == LLM_DTYPE_INT8 ? 1 : 2;
+	int ret = npu_gemm_plan_layout(gp->plan, 1, &lay);
+
+	if (!ret)
+		ret = npu_gemm_weights_info(gp->w, &info);
+	if (ret)
+		return ret;
+	if (lay.m_tile != 1 || lay.a_bytes < (uint64_t)g->cols * esize) {
+		llm_err("npu: %s: the input layout of one row is not the vector",
+			g->name);
+		return -EINVAL;
+	}
+	if (lay.a_bytes > nb->in_bytes) {
+		nb->in_bytes = lay.a_bytes;
+		ret = grow_bo(nb->dev[0], &nb->in_bo[0], &nb->in_map[0],
+			      nb->in_bytes);
+		if (!ret)
+			ret = share_input(nb);
+		if (ret)
+			return ret;
+	}
+	for (uint32_t d = 0; d < info.dies; d++) {
+		if (lay.c_bytes[d] < (uint64_t)(info.n0[d + 1] - info.n0[d]) * 4) {
+			llm_err("npu: %s: the output layout of one row is not the vector",
+				g->name);
+			return -EINVAL;
+		}
+		if (lay.c_bytes[d] <= nb->out_bytes[d])
+			continue;
+		nb->out_bytes[d] = lay.c_bytes[d];
+		ret = grow_bo(nb->dev[d], &nb->out_bo[d], &nb->out_map[d],
+			      nb->out_bytes[d]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* CPU access to a mapped BO, bracketed on a device that does not snoop */
+static int cpu_begin(const struct npu_backend *nb, struct npu_bo *bo,
+		     uint32_t op)
+{
+	return nb->coherent ? 0 : npu_bo_cpu_prep(bo, op, -1);
+}
+
+static void cpu_end(const struct npu_backend *nb, struct npu_bo *bo,
+		    uint32_t op)
+{
+	if (!nb->coherent)
+		npu_bo_cpu_fini(bo, op);
 }
 
 static void group_plan_free(struct npu_group_plan *gp)
@@ -95,6 +212,25 @@ static void group_plan_free(struct npu_group_plan *gp)
 	npu_gemm_weights_unref(gp->w);
 	free(gp->row_scale);
 	free(gp);
+}
+
+/*
+ * The converted weights of one group, between the conversion and the
+ * packing: mapped and unmapped whole, so that the memory goes back to
+ * the system at once (the heap would keep the largest ones resident).
+ */
+static void *scratch_new(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void scratch_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
 }
 
 /*
@@ -154,6 +290,7 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	struct npu_group_plan *gp;
 	struct npu_gemm_weights_info winfo;
 	void *b = NULL;
+	size_t b_len = 0;
 	int ret;
 
 	ret = npu_gemm_supported(&desc);
@@ -172,9 +309,14 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		nb->plans = p;
 		nb->cap_plans = cap;
 	}
-	if (grow(&nb->x, &nb->x_len, (size_t)g->cols, sizeof(uint16_t)) ||
-	    grow(&nb->y, &nb->y_len, (size_t)g->rows, sizeof(float)))
-		return -ENOMEM;
+	if ((size_t)g->cols > nb->row_len) {
+		void *p = realloc(nb->row, (size_t)g->cols * sizeof(uint16_t));
+
+		if (!p)
+			return -ENOMEM;
+		nb->row = p;
+		nb->row_len = (size_t)g->cols;
+	}
 
 	gp = calloc(1, sizeof(*gp));
 	if (int8 && gp)
@@ -197,7 +339,8 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 		if (ret)
 			goto err;
 	} else {
-		b = malloc(elems * (int8 ? 1 : sizeof(uint16_t)));
+		b_len = elems * (int8 ? 1 : sizeof(uint16_t));
+		b = scratch_new(b_len);
 		if (!b) {
 			ret = -ENOMEM;
 			goto err;
@@ -208,8 +351,14 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 			ret = npu_gemm_weights_set(gp->w, b);
 		if (ret)
 			goto err;
-		free(b);
+		scratch_free(b, b_len);
 		b = NULL;
+	}
+	ret = size_bos(nb, g, gp);
+	if (ret) {
+		llm_err("npu: %s: no input and output buffers: %s", g->name,
+			strerror(-ret));
+		goto err;
 	}
 	if (!npu_gemm_weights_info(gp->w, &winfo)) {
 		for (uint32_t d = 0; d < winfo.dies && d < LLM_MAX_DIES; d++)
@@ -219,17 +368,17 @@ static int npu_prepare(void *ctx, struct llm_group *g)
 	g->priv = gp;
 	return 0;
 err:
-	free(b);
+	scratch_free(b, b_len);
 	group_plan_free(gp);
 	return ret;
 }
 
 /* x to the plan's input type; 0, or -ERANGE for what fp16 cannot hold. */
 static int convert_x(struct npu_backend *nb, const struct llm_group *g,
-		     const float *x, float *x_scale)
+		     const float *x, void *dst, float *x_scale)
 {
 	if (nb->dtype == LLM_DTYPE_FP16) {
-		uint16_t *h = nb->x;
+		uint16_t *h = dst;
 
 		for (int c = 0; c < g->cols; c++) {
 			if (!(fabsf(x[c]) <= FP16_MAX)) {
@@ -241,7 +390,7 @@ static int convert_x(struct npu_backend *nb, const struct llm_group *g,
 		}
 		*x_scale = 1.0f;
 	} else {
-		int8_t *q = nb->x;
+		int8_t *q = dst;
 		float amax = 0.0f, s;
 
 		for (int c = 0; c < g->cols; c++) {
@@ -273,45 +422,134 @@ static void report_failure(const struct npu_group_plan *gp,
 		st.reason, (unsigned long long)st.fault_va);
 }
 
+/* x into the input BO(s), in the vector layout of M = 1 (K padded with zeros) */
+static int put_x(struct npu_backend *nb, const struct llm_group *g,
+		 const float *x, float *x_scale)
+{
+	size_t esize = nb->dtype == LLM_DTYPE_INT8 ? 1 : 2;
+	size_t used = (size_t)g->cols * esize;
+	size_t kp = ((size_t)g->cols + 31) / 32 * 32 * esize;
+	int n = nb->in_shared ? 1 : nb->dies, ret;
+
+	ret = cpu_begin(nb, nb->in_bo[0], NPU_BO_CPU_WRITE);
+	if (ret)
+		return ret;
+	ret = convert_x(nb, g, x, nb->in_map[0], x_scale);
+	if (!ret && kp > used && kp <= nb->in_bytes)
+		memset((char *)nb->in_map[0] + used, 0, kp - used);
+	cpu_end(nb, nb->in_bo[0], NPU_BO_CPU_WRITE);
+	nb->in_bytes_copied += (uint64_t)kp * (uint64_t)n;
+	/* without a shared buffer: the converted vector, once per other die */
+	for (int d = 1; !ret && d < n; d++) {
+		ret = cpu_begin(nb, nb->in_bo[d], NPU_BO_CPU_WRITE);
+		if (ret)
+			break;
+		memcpy(nb->in_map[d], nb->in_map[0], kp);
+		cpu_end(nb, nb->in_bo[d], NPU_BO_CPU_WRITE);
+	}
+	return ret;
+}
+
+/*
+ * Die d's rows n0[d] .. n0[d+1]-1 of the group, from its output BO into
+ * the outputs of the weights they belong to.
+ */
+static void get_y(struct npu_backend *nb, const struct llm_group *g,
+		  const struct npu_group_plan *gp, int lo, int hi,
+		  const void *src, float x_scale, float *const out[])
+{
+	int r = 0;
+
+	for (int i = 0; i < g->n; r += g->w[i]->rows, i++) {
+		int a = lo > r ? lo : r;
+		int b = hi < r + g->w[i]->rows ? hi : r + g->w[i]->rows;
+
+		if (a >= b)
+			continue;
+		if (nb->dtype == LLM_DTYPE_FP16) {
+			memcpy(out[i] + (a - r), (const float *)src + (a - lo),
+			       (size_t)(b - a) * sizeof(float));
+		} else {
+			const int32_t *acc = (const int32_t *)src + (a - lo);
+			const float *s = gp->row_scale + a;
+			float *o = out[i] + (a - r);
+
+			for (int j = 0; j < b - a; j++)
+				o[j] = (float)acc[j] * (x_scale * s[j]);
+		}
+	}
+	nb->out_bytes_copied += (uint64_t)(hi - lo) * 4;
+}
+
 static int npu_matmul(void *ctx, const struct llm_group *g, const float *x,
 		      float *const out[])
 {
 	struct npu_backend *nb = ctx;
 	struct npu_group_plan *gp = g->priv;
+	struct npu_gemm_run run = { .m = 1 };
+	struct npu_gemm_weights_info info;
 	uint64_t t0 = llm_now_ns();
-	float x_scale;
-	int ret, r = 0;
+	float x_scale = 1.0f;
+	int ret;
 
 	if (!gp)
 		return -EINVAL;	/* prepare() was not called for it */
-	ret = convert_x(nb, g, x, &x_scale);
+	ret = npu_gemm_weights_info(gp->w, &info);
+	if (!ret)
+		ret = put_x(nb, g, x, &x_scale);
 	if (ret)
 		return ret;
 	nb->convert_ns += llm_now_ns() - t0;
 
-	ret = npu_gemm_plan_run(gp->plan, 1, nb->x, nb->y);
+	for (uint32_t d = 0; d < info.dies; d++) {
+		run.a_bo[d] = nb->in_bo[d] ? nb->in_bo[d] : nb->in_bo[0];
+		run.c_bo[d] = nb->out_bo[d];
+	}
+	ret = npu_gemm_plan_submit(gp->plan, &run);
+	if (!ret)
+		ret = npu_gemm_plan_wait(gp->plan, -1);
 	if (ret) {
 		report_failure(gp, g, ret);
 		return ret;
 	}
 
 	t0 = llm_now_ns();
-	for (int i = 0; i < g->n; i++) {
-		int rows = g->w[i]->rows;
-
-		if (nb->dtype == LLM_DTYPE_FP16) {
-			memcpy(out[i], (float *)nb->y + r,
-			       (size_t)rows * sizeof(float));
-		} else {
-			const int32_t *acc = (const int32_t *)nb->y + r;
-			const float *s = gp->row_scale + r;
-
-			for (int j = 0; j < rows; j++)
-				out[i][j] = (float)acc[j] * (x_scale * s[j]);
-		}
-		r += rows;
+	for (uint32_t d = 0; !ret && d < info.dies; d++) {
+		ret = cpu_begin(nb, nb->out_bo[d], NPU_BO_CPU_READ);
+		if (ret)
+			break;
+		get_y(nb, g, gp, (int)info.n0[d], (int)info.n0[d + 1],
+		      nb->out_map[d], x_scale, out);
+		cpu_end(nb, nb->out_bo[d], NPU_BO_CPU_READ);
 	}
 	nb->convert_ns += llm_now_ns() - t0;
+	return ret;
+}
+
+static int npu_get_row(void *ctx, const struct llm_group *g, int row,
+		       float *out)
+{
+	struct npu_backend *nb = ctx;
+	struct npu_group_plan *gp = g->priv;
+	int ret;
+
+	if (!gp || row < 0 || row >= g->rows || (size_t)g->cols > nb->row_len)
+		return -EINVAL;
+	ret = npu_gemm_weights_get_row(gp->w, (uint32_t)row, nb->row);
+	if (ret)
+		return ret;
+	if (nb->dtype == LLM_DTYPE_FP16) {
+		const uint16_t *h = nb->row;
+
+		for (int c = 0; c < g->cols; c++)
+			out[c] = npu_fp16_to_fp32(h[c]);
+	} else {
+		const int8_t *q = nb->row;
+		float s = gp->row_scale[row];
+
+		for (int c = 0; c < g->cols; c++)
+			out[c] = (float)q[c] * s;
+	}
 	return 0;
 }
 
@@ -353,6 +591,8 @@ static void npu_get_stats(void *ctx, struct llm_backend_stats *st)
 	st->device = 1;
 	st->dies = nb->dies;
 	st->pack_ns = nb->convert_ns;
+	st->act_in_bytes = nb->in_bytes_copied;
+	st->act_out_bytes = nb->out_bytes_copied;
 	for (int i = 0; i < nb->n_plans; i++) {
 		const struct npu_group_plan *gp = nb->plans[i];
 		struct npu_gemm_stats ps;
@@ -377,8 +617,11 @@ static void npu_destroy(void *ctx)
 	for (int i = 0; i < nb->n_plans; i++)
 		group_plan_free(nb->plans[i]);
 	free(nb->plans);
-	free(nb->x);
-	free(nb->y);
+	free(nb->row);
+	for (int d = 0; d < LLM_MAX_DIES; d++) {
+		npu_bo_unref(nb->in_bo[d]);
+		npu_bo_unref(nb->out_bo[d]);
+	}
 	for (int d = 0; d < LLM_MAX_DIES; d++)
 		npu_device_unref(nb->dev[d]);
 	npu_device_group_unref(nb->group);
@@ -474,6 +717,14 @@ int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		return ret;
 	}
 	nb->cores = (unsigned int)cores;	/* 0: every core */
+	nb->coherent = 1;
+	for (int d = 0; d < dies; d++) {
+		uint64_t caps = 0;
+
+		if (npu_device_get_param(nb->dev[d], NPU_PARAM_CAPS, &caps) ||
+		    !(caps & NPU_CAP_COHERENT))
+			nb->coherent = 0;
+	}
 
 	*b = (struct llm_backend){
 		.name = "npu",
@@ -483,6 +734,7 @@ int llm_backend_npu(struct llm_backend *b, unsigned int index,
 		.matmul = npu_matmul,
 		.get_stats = npu_get_stats,
 		.destroy = npu_destroy,
+		.get_row = npu_get_row,
 	};
 	return 0;
 }

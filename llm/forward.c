@@ -237,7 +237,20 @@ float *llm_forward(struct llm_run *r, int token, int pos)
 	float *x = r->x;
 
 	r->stats.forwards++;
-	llm_weight_row(&m->embedding, token, x);
+	if (llm_weight_set(&m->embedding)) {
+		llm_weight_row(&m->embedding, token, x);
+	} else {
+		/* dropped after packing: the tied classifier's row, from the device */
+		int err = r->backend->get_row ?
+			  r->backend->get_row(r->backend->ctx, &m->classifier,
+					      token, x) : -EINVAL;
+
+		if (err) {
+			llm_err("token %d: cannot read its embedding from the %s backend: %s",
+				token, r->backend->name, strerror(-err));
+			return NULL;
+		}
+	}
 
 	for (int l = 0; l < p->n_layers; l++) {
 		const struct llm_layer *L = &m->layers[l];

@@ -267,6 +267,19 @@ int llm_model_dummy(struct llm_model *m, const struct llm_config *cfg,
 		    int shared_classifier);
 void llm_model_free(struct llm_model *m);
 
+/*
+ * After a device backend packed every group: the storage of the matmul
+ * weights goes back to the system (pages of a file mapping or of the
+ * model's buffers), and with @embedding the token embedding too (a tied
+ * classifier's rows are then read from the backend, struct llm_backend
+ * get_row).  The weights' pointers become NULL: nothing may read them
+ * again, so not with the CPU reference (--verify, --compare on the same
+ * model).  Returns the bytes given back.
+ */
+size_t llm_model_drop_weights(struct llm_model *m, int embedding);
+/* The bytes of weights the CPU still holds: norms, embedding, unpacked */
+size_t llm_model_cpu_weight_bytes(const struct llm_model *m);
+
 /* Internal to the loaders (model.c, gguf.c). */
 int llm_config_check(const struct llm_config *c, const char *what);
 int llm_model_layout(struct llm_model *m);
@@ -334,6 +347,8 @@ struct llm_die_stats {
  *             (per GEMM and die, its longest job): the rest is driver
  *             overhead
  * @weight_bytes: device memory of the packed weights, all dies
+ * @act_in_bytes: bytes of converted activations written for the device
+ * @act_out_bytes: bytes of results read back from the device
  */
 struct llm_backend_stats {
 	int device;
@@ -348,6 +363,8 @@ struct llm_backend_stats {
 	uint64_t unpack_ns;
 	uint64_t device_ns;
 	uint64_t weight_bytes;
+	uint64_t act_in_bytes;
+	uint64_t act_out_bytes;
 };
 
 /**
@@ -359,6 +376,11 @@ struct llm_backend_stats {
  * @matmul: out[i] = g->w[i] x for every weight of the group
  * @get_stats: fill in the counters; may be NULL
  * @destroy: release everything; may be NULL
+ * @get_row: row @row of the group's stacked weights as the backend holds
+ *           them (converted: fp16, int8 times its row scale), in fp32
+ *           [cols]; for a token embedding that is its tied classifier,
+ *           so that the host keeps no copy.  0 or a negative errno; may
+ *           be NULL
  */
 struct llm_backend {
 	const char *name;
@@ -369,6 +391,8 @@ struct llm_backend {
 		      float *const out[]);
 	void (*get_stats)(void *ctx, struct llm_backend_stats *st);
 	void (*destroy)(void *ctx);
+	int (*get_row)(void *ctx, const struct llm_group *g, int row,
+		       float *out);
 };
 
 int llm_backend_cpu(struct llm_backend *b);

@@ -161,6 +161,115 @@ void llm_weight_row(const struct llm_weight *w, int r, float *out)
 	}
 }
 
+/* Bytes of a weight's storage as its type keeps it (values, then scales). */
+static size_t weight_bytes(const struct llm_weight *w, size_t *scale_bytes)
+{
+	size_t n = (size_t)w->rows * (size_t)w->cols;
+
+	*scale_bytes = 0;
+	switch (w->type) {
+	case LLM_WEIGHT_F32:
+		return n * sizeof(float);
+	case LLM_WEIGHT_F16:
+	case LLM_WEIGHT_BF16:
+		return n * sizeof(uint16_t);
+	case LLM_WEIGHT_Q8_0:
+		return n / 32 * 34;
+	case LLM_WEIGHT_Q8:
+		*scale_bytes = n / (size_t)w->group * sizeof(float);
+		return n;
+	}
+	return 0;
+}
+
+/*
+ * The whole pages inside [p, p + n) go back to the system.  The range is
+ * ours alone (a tensor in a private file mapping or in an allocation of
+ * the model), so whatever else shares its first and last page is left
+ * alone; the pages are never read again: an anonymous page would come
+ * back as zeros, a file page from the file.
+ */
+static size_t release_range(const void *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~(page - 1);
+
+	if (!p || b <= a || madvise((void *)a, b - a, MADV_DONTNEED))
+		return 0;
+	return b - a;
+}
+
+static size_t release_weight(struct llm_weight *w)
+{
+	size_t scale_bytes, bytes = weight_bytes(w, &scale_bytes), done;
+
+	done = release_range(w->type == LLM_WEIGHT_F32 ? (const void *)w->data :
+			     w->raw, bytes);
+	if (w->type == LLM_WEIGHT_Q8)
+		done += release_range(w->scale, scale_bytes);
+	w->data = NULL;
+	w->raw = NULL;
+	w->scale = NULL;
+	return done;
+}
+
+size_t llm_model_drop_weights(struct llm_model *m, int embedding)
+{
+	size_t done = 0;
+
+	for (int i = 0; i < m->n_groups; i++) {
+		struct llm_group *g = m->groups[i];
+		const struct llm_packed *pk = g->packed;
+
+		for (int j = 0; j < g->n; j++) {
+			/* a tied classifier is the embedding's storage */
+			if (g->w[j] == &m->output && m->tied_output) {
+				g->w[j]->data = NULL;
+				g->w[j]->raw = NULL;
+				g->w[j]->scale = NULL;
+				continue;
+			}
+			if (llm_weight_set(g->w[j]))
+				done += release_weight(g->w[j]);
+		}
+		for (int d = 0; pk && d < pk->dies; d++) {
+			size_t rows = (size_t)(pk->row0[d + 1] - pk->row0[d]);
+
+			done += release_range(pk->data[d], rows * (size_t)g->cols *
+					      (pk->dtype == LLM_DTYPE_INT8 ? 1 : 2));
+			if (pk->scale[d])
+				done += release_range(pk->scale[d],
+						      rows * sizeof(float));
+		}
+	}
+	if (embedding && llm_weight_set(&m->embedding)) {
+		done += release_weight(&m->embedding);
+		m->token_embd = NULL;
+	}
+	return done;
+}
+
+size_t llm_model_cpu_weight_bytes(const struct llm_model *m)
+{
+	size_t n = (size_t)(2 * m->cfg.n_layers + 1) * (size_t)m->cfg.dim *
+		   sizeof(float), scale_bytes;
+
+	for (int i = 0; i < m->n_groups; i++) {
+		const struct llm_group *g = m->groups[i];
+
+		for (int j = 0; j < g->n; j++) {
+			if (g->w[j] == &m->output && m->tied_output)
+				continue;
+			if (llm_weight_set(g->w[j]))
+				n += weight_bytes(g->w[j], &scale_bytes) + scale_bytes;
+		}
+	}
+	if (llm_weight_set(&m->embedding))
+		n += weight_bytes(&m->embedding, &scale_bytes) + scale_bytes;
+	return n;
+}
+
 static void set_weight(struct llm_weight *w, const char *name, int rows, int cols)
 {
 	memset(w, 0, sizeof(*w));

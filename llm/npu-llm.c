@@ -43,6 +43,7 @@ struct options {
 	int dies_given;
 	int verify;
 	int compare;
+	int keep_embedding;
 	const char *reference;
 	enum llm_format format;
 	const char *config;
@@ -74,6 +75,10 @@ static void usage(FILE *f)
 		"  --compare              run the CPU reference beside --device npu, both fed\n"
 		"                         the CPU's greedy tokens (teacher forcing): print\n"
 		"                         top-1 agreement and the mean KL divergence\n"
+		"  --keep-embedding       on the NPU, keep the host's copy of an embedding\n"
+		"                         its classifier is tied to (exact rows, more\n"
+		"                         memory); by default its rows are read back from\n"
+		"                         the packed classifier\n"
 		"  --reference <model>    --compare against another model on the cpu (e.g.\n"
 		"                         the F32 directory of a BF16 or FP8 one)\n"
 		"  --load-format auto|llama2c|gguf|dummy\n"
@@ -142,6 +147,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 		if (!strcmp(a, "--verify")) {
 			o->verify = 1;
+			continue;
+		}
+		if (!strcmp(a, "--keep-embedding")) {
+			o->keep_embedding = 1;
 			continue;
 		}
 		if (!strcmp(a, "--compare")) {
@@ -643,22 +652,63 @@ static double verify_tolerance(enum llm_dtype d)
 	return d == LLM_DTYPE_FP32 ? 0.0 : d == LLM_DTYPE_FP16 ? 1e-2 : 5e-2;
 }
 
-/* VmRSS and VmHWM of /proc/self/status in bytes; 0 where unknown. */
-static void resident_memory(uint64_t *now, uint64_t *peak)
+/* VmRSS, VmHWM and RssShmem of /proc/self/status in bytes; 0 where unknown. */
+static void resident_memory(uint64_t *now, uint64_t *peak, uint64_t *shmem)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
 	unsigned long long kb;
 
-	*now = *peak = 0;
+	*now = *peak = *shmem = 0;
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
 			*now = kb * 1024;
 		else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
 			*peak = kb * 1024;
+		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
+			*shmem = kb * 1024;
 	}
 	if (f)
 		fclose(f);
+}
+
+#define MIB(x)	((double)(x) / (1 << 20))
+
+/* What main() gave back after packing, for the statistics */
+static size_t dropped_bytes;
+static int embedding_on_device;
+
+/*
+ * What the run holds, host and device together, against what it cannot
+ * do without: the packed weights and the KV cache (on the CPU: its
+ * weights and the KV cache).  The host side is the whole resident set,
+ * with the weights it still reads (embedding, norms); BOs mapped into
+ * the process may count there too (RssShmem, printed), so the sum errs
+ * on the high side, never the low.
+ */
+static void print_footprint(const struct llm_run *r, const struct llm_model *m,
+			    const struct llm_backend_stats *bs, uint64_t rss,
+			    uint64_t shmem)
+{
+	const struct llm_config *c = &m->cfg;
+	uint64_t kv = 2ull * (uint64_t)c->n_layers * (uint64_t)r->n_ctx *
+		      (uint64_t)(c->dim / c->n_heads * c->n_kv_heads) * sizeof(float);
+	uint64_t dev = 0, need, weights;
+
+	for (int d = 0; d < bs->dies; d++)
+		dev += bs->die[d].mem_total;
+	weights = bs->device ? bs->weight_bytes : llm_model_cpu_weight_bytes(m);
+	need = weights + kv;
+	fprintf(stderr, "npu-llm: stats: footprint: resident %.1f MiB (of which shmem %.1f) + device buffers %.1f MiB = %.1f MiB; %s weights %.1f MiB + KV cache %.1f MiB = %.1f MiB; ratio %.3f; host-side weights %.1f MiB\n",
+		MIB(rss), MIB(shmem), MIB(dev), MIB(rss + dev),
+		bs->device ? "packed" : "cpu", MIB(weights), MIB(kv), MIB(need),
+		need ? (double)(rss + dev) / (double)need : 0.0,
+		MIB(llm_model_cpu_weight_bytes(m)));
+	if (bs->device)
+		fprintf(stderr, "npu-llm: stats: footprint: %.1f MiB of host weights dropped after packing; embedding %s\n",
+			MIB(dropped_bytes), embedding_on_device ?
+			"read from the packed classifier on the device" :
+			llm_weight_set(&m->embedding) ? "on the host" : "none");
 }
 
 /* The bytes of the model's mapped files: its file, or a directory's shards */
@@ -681,7 +731,7 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	double per = s->forwards ? (double)s->forwards : 1.0;
 	double run_s = elapsed_s(t_start);
 	const char *na = b->name;
-	uint64_t rss, rss_peak;
+	uint64_t rss, rss_peak, shmem;
 	int ok = 1;
 
 	if (tm->pos > 1 && tm->start)
@@ -700,10 +750,11 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		fprintf(stderr, "npu-llm: stats: gate: real weights (%s)\n", m->format);
 	fprintf(stderr, "npu-llm: stats: tokens: %llu forward passes in %.3f s\n",
 		(unsigned long long)s->forwards, run_s);
-	resident_memory(&rss, &rss_peak);
+	resident_memory(&rss, &rss_peak, &shmem);
 	fprintf(stderr, "npu-llm: stats: memory: resident %.1f MiB, peak %.1f MiB; model file %.1f MiB\n",
 		(double)rss / (1 << 20), (double)rss_peak / (1 << 20),
 		(double)model_file_bytes(m) / (1 << 20));
+	print_footprint(r, m, &bs, rss, shmem);
 	fprintf(stderr, "npu-llm: stats: matmuls/token: %.0f calls, %.0f weights, %.3f MFLOP\n",
 		(double)s->matmuls / per, (double)s->weights / per,
 		(double)s->flops / per / 1e6);
@@ -718,6 +769,9 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 
 		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
 			(double)bs.submits / per, (double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: activations/token: %.1f KB in, %.1f KB out, each copied once: converted into the input BO, read from the output BO\n",
+			(double)bs.act_in_bytes / per / 1e3,
+			(double)bs.act_out_bytes / per / 1e3);
 		for (int d = 0; d < bs.dies; d++) {
 			const struct llm_die_stats *ds = &bs.die[d];
 
@@ -856,6 +910,19 @@ int main(int argc, char **argv)
 				strerror(-err));
 			goto out_tok;
 		}
+	}
+	/*
+	 * Packed, the weights have no reader left on the host but the CPU
+	 * reference of --verify and --compare: their storage goes, and the
+	 * embedding too when the classifier is tied to it (its rows are
+	 * read back from the device).
+	 */
+	if (backend.prepare && !o.verify && !(o.compare && !o.reference)) {
+		int embd = model.tied_output && backend.get_row && !o.keep_embedding;
+		size_t dropped = llm_model_drop_weights(&model, embd);
+
+		dropped_bytes = dropped;
+		embedding_on_device = embd;
 	}
 	if (llm_run_init(&run, &model, &backend, n_ctx, o.verify))
 		goto out_tok;

@@ -197,12 +197,16 @@ static int test_unsupported(void)
 	return 0;
 }
 
-/* Pack A and B, then read them back through the documented layouts. */
-static int test_pack_round_trip(void)
+/*
+ * Pack A and B, then read them back through the documented layouts; and
+ * each row of B back from its tiles.  M = 1 takes the one-run path of
+ * the input.
+ */
+static int check_pack_round_trip(uint32_t rows)
 {
-	struct npu_gemm_desc d = { 70, 100, 50, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
+	struct npu_gemm_desc d = { rows, 100, 50, NPU_DTYPE_FP16, NPU_DTYPE_FP32, { 0 } };
 	struct npu_gemm_tiling t;
-	uint16_t *a, *b, *pa, *pb;
+	uint16_t *a, *b, *pa, *pb, row[100];
 	uint32_t m, k, n, m0;
 
 	CHECK(libnpu_gemm_tile(&d, 2, 0, &t) == 0, "tile");
@@ -237,6 +241,12 @@ static int test_pack_round_trip(void)
 			CHECK(v == (n < d.n && k < d.k ? b[n * d.k + k] : 0),
 			      "weight (%u,%u)", n, k);
 		}
+	for (n = 0; n < d.n; n++) {
+		memset(row, 0xff, sizeof(row));
+		libnpu_gemm_unpack_weight_row(&t, pb, n, row);
+		CHECK(!memcmp(row, b + (size_t)n * d.k, sizeof(row)),
+		      "row %u of B read back", n);
+	}
 	free(a);
 	free(b);
 	free(pa);
@@ -245,15 +255,20 @@ static int test_pack_round_trip(void)
 	return 0;
 }
 
+static int test_pack_round_trip(void)
+{
+	return check_pack_round_trip(70) || check_pack_round_trip(1);
+}
+
 /*
  * Write outputs as the NPU lays them out, unpack, compare: each core's
  * own buffer, and the global layout of one buffer for all cores, whose
  * columns go into a wider C (a die's columns of the whole C, at a row
  * stride of ldc) without touching the others.
  */
-static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
+static int check_unpack(uint32_t rows, uint32_t flags, size_t col0, size_t ldc)
 {
-	struct npu_gemm_desc d = { 9, 64, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
+	struct npu_gemm_desc d = { rows, 64, 70, NPU_DTYPE_INT8, NPU_DTYPE_INT32, { 0 } };
 	struct npu_gemm_tiling t;
 	void *out[NPU_MAX_CORES] = { 0 };
 	int32_t *c;
@@ -298,9 +313,11 @@ static int check_unpack(uint32_t flags, size_t col0, size_t ldc)
 
 static int test_unpack(void)
 {
-	return check_unpack(0, 0, 70) || check_unpack(0, 30, 131) ||
-	       check_unpack(NPU_TILE_OUT_GLOBAL, 0, 70) ||
-	       check_unpack(NPU_TILE_OUT_GLOBAL, 64, 200);
+	return check_unpack(9, 0, 0, 70) || check_unpack(9, 0, 30, 131) ||
+	       check_unpack(9, NPU_TILE_OUT_GLOBAL, 0, 70) ||
+	       check_unpack(9, NPU_TILE_OUT_GLOBAL, 64, 200) ||
+	       check_unpack(1, 0, 0, 70) || check_unpack(1, 0, 30, 131) ||
+	       check_unpack(1, NPU_TILE_OUT_GLOBAL, 64, 200);
 }
 
 static int test_reference(void)

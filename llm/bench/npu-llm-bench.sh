@@ -8,13 +8,16 @@
 # the share of the run spent in driver overhead (submit and wait beyond
 # the time the device itself needed) and the peak resident set (npu-llm's
 # own figure, else busybox time's maximum RSS); for the 110M shape also
-# npu-llm's count of activations copied per token, when it prints one.
-# Ratios are against the CPU run of the same model in the same run.
-# Figures only; nothing is asserted.
+# npu-llm's count of activations copied per token, and what the run
+# holds: resident memory (VmRSS, and the peak VmHWM of loading) plus the
+# device buffers (fdinfo), against the packed weights plus the KV cache
+# (the goal: at most 1.15x).  Ratios are against the CPU run of the same
+# model in the same run.  Figures only; nothing is asserted.
 #
 # usage (in the guest, next to stories260K.bin and tok512.bin):
 #   sh npu-llm-bench.sh [npu-llm] [steps of stories260K] [steps of 110M]
 set -u
+rm -f mem.txt
 llm=${1:-npu-llm}
 steps_small=${2:-100}
 steps_big=${3:-4}
@@ -42,6 +45,7 @@ row() {
 			awk '{ printf "%.1f", $NF / 1024 }')
 	fi
 	case $label in *cpu*) base=$tps ;; esac
+	case $label in *110M*) mem_row "$label" ;; esac
 	ratio=$(awk -v a="${tps:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
 	printf '%-30s %10s %8s %10s %10s %12s %12s\n' "$label" "${tps:--}" "$ratio" \
 		"${subs:--}" "${ovh:+$ovh%}" "${busy:+$busy ms}" "${rss:+$rss MiB}"
@@ -68,6 +72,18 @@ act_min() {
 	}'
 }
 
+# the footprint line of the last run (err), for the memory table
+mem_row() {
+	f=$(grep -m1 'stats: footprint: resident' err)
+	peak=$(grep -m1 'stats: memory: resident' err | sed 's/.*peak \([0-9.]*\) MiB.*/\1/')
+	[ -n "$f" ] || return
+	echo "$f" | sed 's/.*resident \([0-9.]*\) MiB.*device buffers \([0-9.]*\) MiB = \([0-9.]*\) MiB; \([a-z]*\) weights \([0-9.]*\) MiB + KV cache \([0-9.]*\) MiB.*ratio \([0-9.]*\);.*host-side weights \([0-9.]*\) MiB.*/\1 \2 \3 \4 \5 \6 \7 \8/' |
+	while read -r res dev tot kind w kv ratio host; do
+		printf '%-30s %9s %9s %9s %9s %13s %8s %10s %7s\n' "$1" "$res" "$peak" \
+			"$dev" "$tot" "$w ($kind)" "$kv" "$host" "${ratio}x"
+	done >>mem.txt
+}
+
 header() {
 	printf '\n%s\n' "$1"
 	printf '%-30s %10s %8s %10s %10s %12s %12s\n' run tok/s "vs cpu" submits/tok overhead "npu busy" "peak RSS"
@@ -88,3 +104,9 @@ row "cpu fp32 (110M)" $dummy --device cpu
 row "npu fp16 (110M)" $dummy --device npu --dtype fp16
 row "npu int8 (110M)" $dummy --device npu --dtype int8
 row "npu int8 (110M, 2 dies)" $dummy --device npu --dtype int8 --dies 2
+
+printf '\nmemory at the 110M shape, MiB (after packing; peak: VmHWM, loading included)\n'
+printf '%-30s %9s %9s %9s %9s %13s %8s %10s %7s\n' run resident peak device total weights "KV" "host wts" ratio
+cat mem.txt 2>/dev/null
+rm -f mem.txt
+printf 'goal: total (resident + device buffers) at most 1.15x the packed weights + KV cache\n'

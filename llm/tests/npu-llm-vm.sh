@@ -32,6 +32,12 @@
 #   15   a 1-die int8 package prints what the direct int8 load prints
 #   16-17 bad packages: a changed byte (data hash) and a die's file
 #        missing: exit 1 and a message naming the file, nothing on stdout
+#   18   weights held once: on a dummy model of 109 MiB of fp32 weights
+#        (tied classifier), fp16 and int8, the resident memory after
+#        packing is under a quarter of them and the embedding is read from
+#        the device; with the fp32 copies kept it would exceed them
+#   19   --keep-embedding (the host's exact fp32 embedding) still gives
+#        the reference text in fp16
 set -u
 llm=${1:-npu-llm}
 pack=${2:-npu-llm-pack}
@@ -58,7 +64,7 @@ fp16_reference() {	# name, model args...
 for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
-echo "1..17"
+echo "1..19"
 
 fp16_reference stories260K.bin stories260K.bin -z tok512.bin
 cp err fp16.err
@@ -270,6 +276,40 @@ if [ $rc -eq 1 ] && [ ! -s out ] &&
 	ok "a die's file missing: $(grep -m1 'No such' err)"
 else
 	not_ok "a die's file missing: exit $rc"
+fi
+
+# 18: each weight once.  512,1536,6 layers,16000 tied: 28639232 fp32
+# weights, 109.2 MiB; what stays on the host is the norms, the
+# activations and the program.
+mem_ok=1 mem_msg=
+for dt in fp16 int8; do
+	if "$llm" --load-format dummy --config 512,1536,6,8,8,16000,256 -n 3 -s 5 \
+		--device npu --dtype $dt >out 2>err; then
+		res=$(sed -n 's/.*stats: memory: resident \([0-9.]*\) MiB.*/\1/p' err)
+		foot=$(grep -m1 'stats: footprint: resident' err | sed 's/^npu-llm: stats: footprint: //')
+		if ! awk "BEGIN { exit !(${res:-999} < 109.2 / 4) }" ||
+		   ! grep -q 'embedding read from the packed classifier' err; then
+			mem_ok=0
+		fi
+		mem_msg="$mem_msg $dt: resident ${res:-?} MiB;"
+		echo "# $dt: $foot"
+	else
+		mem_ok=0 mem_msg="$mem_msg $dt: exit $?;"
+	fi
+done
+if [ $mem_ok = 1 ]; then
+	ok "weights held once (109.2 MiB of fp32 weights):$mem_msg"
+else
+	not_ok "host copies of the weights kept after packing:$mem_msg"
+fi
+
+# 19
+if "$llm" stories260K.bin -z tok512.bin --device npu --dtype fp16 --keep-embedding \
+	-t 0 -n 200 >out 2>err && cmp -s out "$ref" &&
+   grep -q 'embedding on the host' err; then
+	ok "--keep-embedding: fp16 greedy equals $ref"
+else
+	not_ok "--keep-embedding: fp16 greedy differs from $ref"
 fi
 
 [ "$failed" -eq 0 ]
