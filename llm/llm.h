@@ -330,9 +330,12 @@ struct llm_die_stats {
  * @submit_ns: time in the submit ioctls
  * @wait_ns: time the CPU waited for the device
  * @unpack_ns: CPU time unpacking and scaling outputs
- * @device_ns: of @wait_ns and @submit_ns, the time the device needed
- *             (per GEMM and die, its longest job): the rest is driver
- *             overhead
+ * @device_ns: per GEMM and die, its longest job, summed over GEMMs and
+ *             dies: what the cores needed, dies that ran at the same time
+ *             counted each
+ * @device_wall_ns: of @wait_ns and @submit_ns, the wall time during which
+ *                  some core ran a job of the GEMM (dies that ran at the
+ *                  same time counted once): the rest is driver overhead
  * @weight_bytes: device memory of the packed weights, all dies
  */
 struct llm_backend_stats {
@@ -347,6 +350,7 @@ struct llm_backend_stats {
 	uint64_t wait_ns;
 	uint64_t unpack_ns;
 	uint64_t device_ns;
+	uint64_t device_wall_ns;
 	uint64_t weight_bytes;
 };
 
