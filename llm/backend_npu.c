@@ -320,6 +320,7 @@ static void add_plan_stats(struct llm_backend_stats *st,
 {
 	st->submits += ps->submits;
 	st->jobs += ps->jobs;
+	st->waits += ps->waits;
 	st->pack_ns += ps->pack_ns;
 	st->submit_ns += ps->submit_ns;
 	st->wait_ns += ps->wait_ns;

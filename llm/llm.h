@@ -325,6 +325,7 @@ struct llm_die_stats {
  * @die: per die
  * @submits: submissions (SUBMIT ioctls), all dies
  * @jobs: jobs queued, all dies
+ * @waits: JOB_WAIT ioctls, all dies
  * @busy_ns: device busy time, all cores of all dies (the kernel's fdinfo)
  * @pack_ns: CPU time converting and packing inputs
  * @submit_ns: time in the submit ioctls
@@ -344,6 +345,7 @@ struct llm_backend_stats {
 	struct llm_die_stats die[LLM_MAX_DIES];
 	uint64_t submits;
 	uint64_t jobs;
+	uint64_t waits;
 	uint64_t busy_ns;
 	uint64_t pack_ns;
 	uint64_t submit_ns;

@@ -721,8 +721,9 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 		double overhead = (double)(bs.submit_ns + bs.wait_ns) -
 				  (double)bs.device_wall_ns;
 
-		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
-			(double)bs.submits / per, (double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f, waits/token: %.2f\n",
+			(double)bs.submits / per, (double)bs.jobs / per,
+			(double)bs.waits / per);
 		for (int d = 0; d < bs.dies; d++) {
 			const struct llm_die_stats *ds = &bs.die[d];
 
