@@ -129,6 +129,8 @@ void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
 	rec->fault_va = va;
 	rec->core = job->core->index;
 	rec->busy_ns = busy_ns;
+	/* The core's start time: the job ended @busy_ns after it. */
+	rec->start_ns = job->core->job_start_ns;
 	atomic64_add(busy_ns, &job->nfile->busy_ns[job->core->index]);
 	if (status == DRM_NPU_JOB_TIMEOUT)
 		WRITE_ONCE(job->nfile->banned, true);
@@ -801,6 +803,9 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 	ret = npu_submit_write_ids(args, kjobs);
 	if (ret)
 		goto out_discard;
+	/* JOB_WAIT with DRM_NPU_WAIT_SUBMIT finds the SUBMIT's jobs by it. */
+	for (i = 0; i < args->job_count; i++)
+		kjobs[i]->record->submit_id = kjobs[0]->id;
 
 	if (args->flags & DRM_NPU_SUBMIT_PARALLEL) {
 		ret = npu_push_parallel(file, kjobs, args->job_count);
@@ -853,37 +858,88 @@ static u32 npu_job_status_from_error(int error)
 	}
 }
 
+static struct npu_job_record *npu_job_record_get(struct npu_file *nfile,
+						 u64 id)
+{
+	struct npu_job_record *rec;
+
+	xa_lock(&nfile->records);
+	rec = xa_load(&nfile->records, id);
+	if (rec)
+		kref_get(&rec->ref);
+	xa_unlock(&nfile->records);
+	return rec;
+}
+
+/* Wait for a job until @timeout_ns: 0, -ETIME or -ERESTARTSYS. */
+static int npu_job_record_wait(struct npu_job_record *rec, s64 timeout_ns)
+{
+	/* Clamped below MAX_SCHEDULE_TIMEOUT: a long stays positive. */
+	long timeout = drm_timeout_abs_to_jiffies(timeout_ns);
+
+	if (timeout) {
+		timeout = dma_fence_wait_timeout(rec->finished, true, timeout);
+		if (timeout < 0)
+			return timeout;
+	}
+	return dma_fence_is_signaled(rec->finished) ? 0 : -ETIME;
+}
+
+/*
+ * Add a finished job to what JOB_WAIT reports: its status replaces the
+ * one reported so far if it is the first job, or the first failure
+ * after only successes and cancellations (a cancellation follows from
+ * another job's failure, a ban, more often than it is the news).
+ */
+static void npu_job_wait_add(struct drm_npu_job_wait *args,
+			     const struct npu_job_record *rec, u64 id)
+{
+	int error = rec->finished->error;
+	/* Jobs the core never ran have no record of their own. */
+	u32 status = rec->status ? rec->status :
+				   npu_job_status_from_error(error);
+
+	if (!args->count ||
+	    (status != DRM_NPU_JOB_DONE && status != DRM_NPU_JOB_CANCELLED &&
+	     (args->status == DRM_NPU_JOB_DONE ||
+	      args->status == DRM_NPU_JOB_CANCELLED)) ||
+	    (status == DRM_NPU_JOB_CANCELLED &&
+	     args->status == DRM_NPU_JOB_DONE)) {
+		args->status = status;
+		args->error = rec->status ? rec->error : error;
+		args->fault_va = rec->fault_va;
+		args->core = rec->core;
+		args->reason = rec->reason;
+		args->status_id = id;
+	}
+	args->count++;
+	args->busy_ns += rec->busy_ns;
+	args->max_busy_ns = max(args->max_busy_ns, rec->busy_ns);
+	if (rec->start_ns) {
+		if (!args->start_ns || rec->start_ns < args->start_ns)
+			args->start_ns = rec->start_ns;
+		args->end_ns = max(args->end_ns, rec->start_ns + rec->busy_ns);
+	}
+}
+
 int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 		       struct drm_file *file)
 {
 	struct npu_file *nfile = to_npu_file(file);
 	struct drm_npu_job_wait *args = data;
-	struct npu_job_record *rec;
-	long timeout;
+	bool all = args->flags & DRM_NPU_WAIT_SUBMIT;
+	struct npu_job_record *rec, *first;
+	u64 id, start;
 	int ret = 0;
 
-	if (args->flags || args->timeout_ns < 0) {
+	if ((args->flags & ~DRM_NPU_WAIT_SUBMIT) || args->timeout_ns < 0) {
 		drm_dbg(drm, "job_wait: flags %#x timeout %lld\n", args->flags,
 			args->timeout_ns);
 		return -EINVAL;
 	}
-	xa_lock(&nfile->records);
-	rec = xa_load(&nfile->records, args->job_id);
-	if (rec)
-		kref_get(&rec->ref);
-	xa_unlock(&nfile->records);
-	if (!rec)
+	first = npu_job_record_get(nfile, args->job_id);
+	if (!first)
 		return -ENOENT;
-
-	/* Clamped below MAX_SCHEDULE_TIMEOUT: a long stays positive. */
-	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	if (timeout) {
-		timeout = dma_fence_wait_timeout(rec->finished, true, timeout);
-		if (timeout < 0)
-			ret = timeout;
-	}
-	if (!ret && !dma_fence_is_signaled(rec->finished))
-		ret = -ETIME;
 
 	args->status = DRM_NPU_JOB_PENDING;
 	args->error = 0;
@@ -892,19 +948,55 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	args->busy_ns = 0;
 	args->reason = DRM_NPU_REASON_NONE;
 	args->pad = 0;
-	if (!ret) {
-		int error = rec->finished->error;
+	args->count = 0;
+	args->pad2 = 0;
+	args->status_id = 0;
+	args->start_ns = 0;
+	args->end_ns = 0;
+	args->max_busy_ns = 0;
 
-		/* Jobs the core never ran have no record of their own. */
-		args->status = rec->status ? rec->status :
-					     npu_job_status_from_error(error);
-		args->error = rec->status ? rec->error : error;
-		args->fault_va = rec->fault_va;
-		args->core = rec->core;
-		args->busy_ns = rec->busy_ns;
-		args->reason = rec->reason;
+	/*
+	 * The SUBMIT's jobs have the ids submit_id.., at most
+	 * NPU_SUBMIT_MAX_JOBS of them; those it did not queue have no
+	 * record, and the next SUBMIT's have another submit_id.  Records
+	 * go oldest first: the job's own is here, so a missing earlier one
+	 * is gone, and so is the status of the whole SUBMIT.
+	 */
+	start = all ? first->submit_id : args->job_id;
+	for (id = start; id < start + (all ? NPU_SUBMIT_MAX_JOBS : 1); id++) {
+		rec = id == args->job_id ? first : npu_job_record_get(nfile, id);
+		if (!rec) {
+			if (id < args->job_id)
+				ret = -ENOENT;
+			break;
+		}
+		if (rec->submit_id != first->submit_id) {
+			if (rec != first)
+				npu_job_record_put(rec);
+			break;
+		}
+		ret = npu_job_record_wait(rec, args->timeout_ns);
+		if (!ret)
+			npu_job_wait_add(args, rec, id);
+		if (rec != first)
+			npu_job_record_put(rec);
+		if (ret)
+			break;
 	}
-	npu_job_record_put(rec);
+	npu_job_record_put(first);
+	if (ret) {
+		args->status = DRM_NPU_JOB_PENDING;
+		args->error = 0;
+		args->fault_va = 0;
+		args->core = 0;
+		args->busy_ns = 0;
+		args->reason = DRM_NPU_REASON_NONE;
+		args->count = 0;
+		args->status_id = 0;
+		args->start_ns = 0;
+		args->end_ns = 0;
+		args->max_busy_ns = 0;
+	}
 	return ret;
 }
 

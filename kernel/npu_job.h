@@ -19,21 +19,25 @@ struct npu_vm;
  * struct npu_job_record - what JOB_WAIT reports, kept past the job
  * @ref: the file's record table and the job hold references
  * @finished: the job's scheduler "finished" fence
+ * @submit_id: id of the first job of the SUBMIT that queued the job
  * @status: &enum drm_npu_job_status once known
  * @error: negative errno of a failed job
  * @fault_va: faulting or rejected address
  * @core: core the job ran on
  * @busy_ns: time on the core
+ * @start_ns: CLOCK_MONOTONIC time the job started on the core, 0 if never
  * @reason: &enum drm_npu_job_reason of a rejected job
  */
 struct npu_job_record {
 	struct kref ref;
 	struct dma_fence *finished;
+	u64 submit_id;
 	u32 status;
 	int error;
 	u64 fault_va;
 	u32 core;
 	u64 busy_ns;
+	u64 start_ns;
 	u32 reason;
 };
 

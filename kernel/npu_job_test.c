@@ -57,7 +57,9 @@ static void npu_job_test_uapi_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_task), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_sync), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_submit), 24);
-	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_job_wait), 56);
+	/* 56 bytes until DRM_NPU_WAIT_SUBMIT, which added 40. */
+	KUNIT_EXPECT_EQ(test, offsetofend(struct drm_npu_job_wait, pad), 56);
+	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_job_wait), 96);
 	KUNIT_EXPECT_EQ(test, sizeof(struct drm_npu_vm_map), 40);
 }
 

@@ -79,6 +79,8 @@ enum npu_model {
 #define NPU_CAP_IMPORT		0x8ULL
 /** NPU_CAP_SUBMIT_PARALLEL - jobs of one submission share BOs unordered */
 #define NPU_CAP_SUBMIT_PARALLEL	0x10ULL
+/** NPU_CAP_WAIT_SUBMIT - one wait covers the jobs of one submission */
+#define NPU_CAP_WAIT_SUBMIT	0x20ULL
 
 /**
  * enum npu_param - properties of a die, for npu_device_get_param()
@@ -643,7 +645,16 @@ enum npu_job_reason {
  * @error: negative errno of a failed job, 0 otherwise
  * @fault_va: device address of the rejected word (NPU_JOB_INVALID) or of
  *            the faulting access (NPU_JOB_MMU_FAULT)
- * @busy_ns: time the job spent on its core
+ * @busy_ns: time the job spent on its core; for npu_job_wait_all(), the
+ *           sum over the jobs
+ * @start_ns: CLOCK_MONOTONIC time in ns the job (the first of the jobs)
+ *            started on its core; 0 when none ran or the kernel does not
+ *            say (no NPU_CAP_WAIT_SUBMIT)
+ * @end_ns: CLOCK_MONOTONIC time the job (the last of the jobs) ended; 0
+ *          as @start_ns
+ * @max_busy_ns: @busy_ns of the longest of the jobs
+ * @index: for npu_job_wait_all(), the index in its array of the job that
+ *         @state, @reason, @core, @error and @fault_va are about; else 0
  * @reserved: zero; later versions of the library may fill it
  */
 struct npu_job_status {
@@ -653,7 +664,11 @@ struct npu_job_status {
 	int32_t error;
 	uint64_t fault_va;
 	uint64_t busy_ns;
-	uint64_t reserved[4];
+	uint64_t start_ns;
+	uint64_t end_ns;
+	uint64_t max_busy_ns;
+	uint32_t index;
+	uint32_t reserved;
 };
 
 /**
@@ -790,6 +805,33 @@ uint64_t npu_job_id(const struct npu_job *job);
  */
 int npu_job_wait(struct npu_job *job, int64_t timeout_ns,
 		 struct npu_job_status *status);
+
+/**
+ * npu_job_wait_all() - wait for the jobs one npu_job_submit() queued
+ * @jobs: submitted jobs of one device, typically the array passed to
+ *        npu_job_submit() (or the part of it that was queued)
+ * @count: 1..NPU_SUBMIT_MAX_JOBS
+ * @timeout_ns: how long to wait, relative; 0 polls, negative waits
+ *              forever
+ * @status: out, optional: NPU_JOB_DONE when every job is done, else the
+ *          status of the first failed job in @jobs (a cancelled one only
+ *          when none failed otherwise), with @index saying which;
+ *          @busy_ns is the sum over the jobs and @max_busy_ns the
+ *          longest, @start_ns and @end_ns their span.  State
+ *          NPU_JOB_PENDING and all else zero unless the return value is 0.
+ *
+ * Where the kernel has NPU_CAP_WAIT_SUBMIT, jobs that one submission
+ * ioctl queued (all of them, when npu_job_submit() needed one) are
+ * waited for with one ioctl; otherwise, or for a part of a submission,
+ * each job is waited for on its own.
+ *
+ * Return: 0 once every job has ended (@status says how), -ETIME when
+ * @timeout_ns passes first, -EINVAL for a NULL, unsubmitted or foreign
+ * job or a bad @count, -ENOENT when the kernel no longer has a job's
+ * record, or another kernel error.
+ */
+int npu_job_wait_all(struct npu_job *const *jobs, unsigned int count,
+		     int64_t timeout_ns, struct npu_job_status *status);
 
 /**
  * npu_job_state_name() - short name of a job state

@@ -18,7 +18,9 @@
  * signal consecutive points of a timeline syncobj of the plan: a point is
  * signalled once its job and every earlier one are, so the last point of
  * a run is the run's out-fence, handed to the caller's syncobj with one
- * transfer.
+ * transfer.  Where the kernel has NPU_CAP_WAIT_SUBMIT, one JOB_WAIT per
+ * die waits for all of the die's jobs and still says how each failed
+ * one ended: a run is one SUBMIT and one wait per die.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,7 +63,11 @@ struct npu_gemm_buf {
  * @timeline: the die's timeline syncobj, 0 until an out-sync is asked
  * @point: its last point
  * @submitted: jobs of the run in flight queued on this die
- * @waited: of those, the ones waited for
+ * @waited: of those, the ones waited for (all or none)
+ * @run_start: CLOCK_MONOTONIC start of the first job of the last run
+ *             waited for, 0 when the kernel did not say
+ * @run_end: end of its last job
+ * @run_longest: its longest job
  * @shared_input: @in is die 0's, imported
  * @tasks: scratch for libnpu_gemm_emit(), room for @tmax's tasks
  * @bos: scratch: per core, the BO list of its tasks
@@ -80,6 +86,7 @@ struct npu_gemm_pdie {
 	uint32_t timeline;
 	uint64_t point;
 	uint32_t submitted, waited;
+	uint64_t run_start, run_end, run_longest;
 	bool shared_input;
 	struct drm_npu_task *tasks;
 	struct npu_bo_list bos[NPU_MAX_CORES];
@@ -564,8 +571,11 @@ NPU_PUBLIC int npu_gemm_plan_submit(struct npu_gemm_plan *p,
 	p->run_m = r->m;
 	p->run_c = r->c;
 	p->run_failed = false;
-	for (d = 0; d < p->dies; d++)
+	for (d = 0; d < p->dies; d++) {
 		p->die[d].submitted = p->die[d].waited = 0;
+		p->die[d].run_start = p->die[d].run_end = 0;
+		p->die[d].run_longest = 0;
+	}
 	for (d = 0; d < p->dies; d++) {
 		ret = npu_gemm_submit_die(&p->die[d], &r->in_sync[d],
 					  &r->out_sync[d]);
@@ -598,46 +608,105 @@ static int npu_gemm_job_error(const struct npu_job_status *s)
 	}
 }
 
-/* Wait for die @pd's jobs; the first failure goes to the plan's record. */
+/*
+ * Wait for die @pd's jobs, with one ioctl where the kernel can; the first
+ * failure goes to the plan's record.
+ */
 static int npu_gemm_wait_die(struct npu_gemm_plan *p, uint32_t d,
 			     int64_t deadline)
 {
 	struct npu_gemm_pdie *pd = &p->die[d];
-	uint64_t t0 = libnpu_now_ns(), longest = 0;
-	int ret = 0;
+	uint64_t t0 = libnpu_now_ns();
+	struct npu_job_status s;
+	int64_t left;
+	int ret;
 
-	for (; pd->waited < pd->submitted; pd->waited++) {
-		struct npu_job_status s;
-		int64_t left = deadline == INT64_MAX ? -1 :
-			       deadline - (int64_t)libnpu_now_ns();
-		int r = npu_job_wait(pd->jobs[pd->waited], left < 0 &&
-				     deadline != INT64_MAX ? 0 : left, &s);
-
-		if (r == -ETIME) {
-			ret = r;
-			break;
-		}
-		if (!r) {
-			r = npu_gemm_job_error(&s);
-			pd->stats.busy_ns += s.busy_ns;
-			if (s.busy_ns > longest)
-				longest = s.busy_ns;
-		}
-		if (r && !ret)
-			ret = r;
-		if (r && !p->run_failed) {
-			p->run_failed = true;
-			p->fault_die = d;
-			p->fault = s;
-			libnpu_dbg("gemm: die %u core %u: %s (%s, reason %u, va %#llx)",
-				d, pd->waited, npu_job_state_name(s.state),
-				strerror(-r), s.reason,
-				(unsigned long long)s.fault_va);
-		}
-	}
+	if (pd->waited >= pd->submitted)
+		return 0;	/* done in an earlier call that timed out later */
+	pd->run_start = pd->run_end = pd->run_longest = 0;
+	left = deadline == INT64_MAX ? -1 : deadline - (int64_t)libnpu_now_ns();
+	if (left < 0 && deadline != INT64_MAX)
+		left = 0;
+	ret = libnpu_job_wait_all(pd->jobs, pd->submitted, left, &s,
+			       &pd->stats.waits);
 	pd->stats.wait_ns += libnpu_now_ns() - t0;
-	pd->stats.device_ns += longest;
+	if (ret == -ETIME)
+		return ret;
+	pd->waited = pd->submitted;
+	if (!ret) {
+		ret = npu_gemm_job_error(&s);
+		pd->stats.busy_ns += s.busy_ns;
+		pd->stats.device_ns += s.max_busy_ns;
+		pd->run_start = s.start_ns;
+		pd->run_end = s.end_ns;
+		pd->run_longest = s.max_busy_ns;
+	}
+	if (ret && !p->run_failed) {
+		p->run_failed = true;
+		p->fault_die = d;
+		p->fault = s;
+		libnpu_dbg("gemm: die %u core %u: %s (%s, reason %u, va %#llx)",
+			d, s.core, npu_job_state_name(s.state), strerror(-ret),
+			s.reason, (unsigned long long)s.fault_va);
+	}
 	return ret;
+}
+
+/* Length of the union of the intervals [lo[i], hi[i]), i < n. */
+static uint64_t npu_gemm_union_ns(const uint64_t *lo, const uint64_t *hi,
+				  uint32_t n)
+{
+	uint64_t a[NPU_GROUP_MAX_DIES], b[NPU_GROUP_MAX_DIES], len = 0, end = 0;
+	uint32_t i, j, k = 0;
+
+	/* by start, the empty ones left out */
+	for (i = 0; i < n; i++) {
+		if (hi[i] <= lo[i])
+			continue;
+		for (j = k; j && a[j - 1] > lo[i]; j--) {
+			a[j] = a[j - 1];
+			b[j] = b[j - 1];
+		}
+		a[j] = lo[i];
+		b[j] = hi[i];
+		k++;
+	}
+	for (i = 0; i < k; i++) {
+		uint64_t from = a[i] > end ? a[i] : end;
+
+		if (b[i] > from)
+			len += b[i] - from;
+		if (b[i] > end)
+			end = b[i];
+	}
+	return len;
+}
+
+/*
+ * Give each die of the run just waited for its share of the run's device
+ * wall time: the union of its span and the lower dies' spans, less the
+ * union of the lower dies' alone.  Without job times from some die, each
+ * die's span is [0, its longest job): the dies are taken to have started
+ * together.
+ */
+static void npu_gemm_account_wall(struct npu_gemm_plan *p)
+{
+	uint64_t lo[NPU_GROUP_MAX_DIES], hi[NPU_GROUP_MAX_DIES], prev = 0, u;
+	bool times = true;
+	uint32_t d;
+
+	for (d = 0; d < p->dies; d++)
+		if (!p->die[d].run_start && p->die[d].run_longest)
+			times = false;
+	for (d = 0; d < p->dies; d++) {
+		const struct npu_gemm_pdie *pd = &p->die[d];
+
+		lo[d] = times ? pd->run_start : 0;
+		hi[d] = times ? pd->run_end : pd->run_longest;
+		u = npu_gemm_union_ns(lo, hi, d + 1);
+		p->die[d].stats.device_wall_ns += u - prev;
+		prev = u;
+	}
 }
 
 NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
@@ -658,6 +727,7 @@ NPU_PUBLIC int npu_gemm_plan_wait(struct npu_gemm_plan *p, int64_t timeout_ns)
 	p->in_flight = false;
 	if (ret || p->run_failed)
 		return ret;
+	npu_gemm_account_wall(p);
 	for (d = 0; p->run_c && d < p->dies; d++) {
 		struct npu_gemm_pdie *pd = &p->die[d];
 		size_t es = libnpu_dtype_size(p->desc.out_type);

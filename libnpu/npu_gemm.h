@@ -435,6 +435,17 @@ int npu_gemm_unpack_c(const struct npu_gemm_plan *plan, uint32_t m,
 /**
  * struct npu_gemm_stats - accumulated time of a plan's runs on one die,
  * in ns
+ *
+ * The times are CPU-side except @busy_ns, @device_ns and
+ * @device_wall_ns, which the kernel measures on the cores.  Over the dies
+ * of a plan, @pack_ns, @submit_ns, @wait_ns and @unpack_ns add up: the
+ * caller's thread spends them one after the other.  @busy_ns and
+ * @device_ns do not: the dies of a run work at the same time, so their
+ * sum over dies exceeds the wall time the device needed.  @device_wall_ns
+ * is the one that adds up to wall time.  What a run spent in the driver
+ * rather than on the device is thus, over all dies,
+ * sum(@submit_ns + @wait_ns) - sum(@device_wall_ns).
+ *
  * @pack_ns: packing A (CPU)
  * @submit_ns: the SUBMIT ioctl, and emitting streams for a new M
  * @wait_ns: waiting for the jobs
@@ -443,9 +454,19 @@ int npu_gemm_unpack_c(const struct npu_gemm_plan *plan, uint32_t m,
  * @submits: SUBMIT ioctls
  * @jobs: jobs queued (one per core used per run)
  * @busy_ns: time the jobs spent on their cores, summed over cores
- * @device_ns: per run, the time of its longest job: the part of the
- *             run the device needs however fast the driver is
+ * @device_ns: per run, the time of its longest job on this die: the part
+ *             of the run the die needs however fast the driver is
  * @emits: runs that emitted their streams anew (a new M or BO)
+ * @waits: JOB_WAIT ioctls: one per run where the kernel has
+ *         NPU_CAP_WAIT_SUBMIT, one per job otherwise
+ * @device_wall_ns: per run, the wall time from the first of this die's
+ *                  jobs starting on a core to the last ending, less what
+ *                  the same span of a lower-numbered die already covered;
+ *                  summed over the plan's dies, the time during which a
+ *                  job of the run was on some core, overlapping dies
+ *                  counted once.  Where the kernel does not give job
+ *                  times (no NPU_CAP_WAIT_SUBMIT), the dies are taken to
+ *                  start together and run @device_ns each.
  * @reserved: zero
  */
 struct npu_gemm_stats {
@@ -453,7 +474,8 @@ struct npu_gemm_stats {
 	uint64_t runs, submits, jobs;
 	uint64_t busy_ns, device_ns;
 	uint64_t emits;
-	uint64_t reserved[6];
+	uint64_t waits, device_wall_ns;
+	uint64_t reserved[4];
 };
 
 /**

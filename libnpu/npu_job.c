@@ -102,6 +102,8 @@ NPU_PUBLIC void npu_job_reset(struct npu_job *job)
 	job->in_sync_count = 0;
 	job->out_sync_count = 0;
 	job->id = 0;
+	job->submit_id = 0;
+	job->submit_count = 0;
 }
 
 void libnpu_job_clear_syncs(struct npu_job *job)
@@ -299,6 +301,14 @@ int libnpu_job_submit_flags(struct npu_job *const *jobs, unsigned int count,
 
 		ret = ioctl(dev->fd, DRM_IOCTL_NPU_SUBMIT, &submit) ?
 		      -errno : 0;
+		if (!ret)
+			submit.submitted = count - done;
+		/* What one wait of the submission covers (npu_job_wait_all). */
+		for (i = done; submit.submitted <= count - done &&
+			       i < done + submit.submitted; i++) {
+			jobs[i]->submit_id = args[done].job_id;
+			jobs[i]->submit_count = submit.submitted;
+		}
 		if (!ret) {
 			done = count;
 			break;
@@ -325,10 +335,46 @@ NPU_PUBLIC uint64_t npu_job_id(const struct npu_job *job)
 	return job ? job->id : 0;
 }
 
+static void npu_job_status_of(const struct drm_npu_job_wait *args,
+			      struct npu_job_status *status)
+{
+	status->state = args->status;
+	status->reason = args->reason;
+	status->core = args->core;
+	status->error = args->error;
+	status->fault_va = args->fault_va;
+	status->busy_ns = args->busy_ns;
+	status->start_ns = args->start_ns;
+	status->end_ns = args->end_ns;
+	/* A kernel without the field waited for one job: its busy time. */
+	status->max_busy_ns = args->count ? args->max_busy_ns : args->busy_ns;
+}
+
+/*
+ * One JOB_WAIT; @flags 0 or DRM_NPU_WAIT_SUBMIT.  The struct is zeroed
+ * first: a kernel of the 56-byte struct leaves the rest as it was.
+ */
+static int npu_job_wait_ioctl(struct npu_job *job, int64_t deadline,
+			      uint32_t flags, struct drm_npu_job_wait *args)
+{
+	int ret;
+
+	memset(args, 0, sizeof(*args));
+	args->job_id = job->id;
+	args->timeout_ns = deadline;
+	args->flags = flags;
+	ret = libnpu_do_ioctl(job->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, args);
+	if (ret && ret != -ETIME)
+		libnpu_dbg("job %llu: DRM_NPU_JOB_WAIT%s: %s",
+			(unsigned long long)job->id,
+			flags ? " (submit)" : "", strerror(-ret));
+	return ret;
+}
+
 NPU_PUBLIC int npu_job_wait(struct npu_job *job, int64_t timeout_ns,
 			    struct npu_job_status *status)
 {
-	struct drm_npu_job_wait args = { 0 };
+	struct drm_npu_job_wait args;
 	int ret;
 
 	if (status)
@@ -336,24 +382,116 @@ NPU_PUBLIC int npu_job_wait(struct npu_job *job, int64_t timeout_ns,
 	if (!job || !job->id)
 		return -EINVAL;
 
-	args.job_id = job->id;
-	args.timeout_ns = libnpu_abs_timeout(timeout_ns);
-	ret = libnpu_do_ioctl(job->dev->fd, DRM_IOCTL_NPU_JOB_WAIT, &args);
-	if (ret) {
-		if (ret != -ETIME)
-			libnpu_dbg("job %llu: DRM_NPU_JOB_WAIT: %s",
-				(unsigned long long)job->id, strerror(-ret));
-		return ret;
+	ret = npu_job_wait_ioctl(job, libnpu_abs_timeout(timeout_ns), 0, &args);
+	if (!ret && status)
+		npu_job_status_of(&args, status);
+	return ret;
+}
+
+/* Whether a failure of state @state is news beside one of state @old. */
+static bool npu_job_state_worse(uint32_t state, uint32_t old)
+{
+	if (old == NPU_JOB_DONE)
+		return state != NPU_JOB_DONE;
+	return old == NPU_JOB_CANCELLED && state != NPU_JOB_DONE &&
+	       state != NPU_JOB_CANCELLED;
+}
+
+/* Add the status of jobs[@index..] to the set's, as the kernel does. */
+static void npu_job_status_add(struct npu_job_status *all,
+			       const struct npu_job_status *s, uint32_t index,
+			       bool first)
+{
+	if (first || npu_job_state_worse(s->state, all->state)) {
+		all->state = s->state;
+		all->reason = s->reason;
+		all->core = s->core;
+		all->error = s->error;
+		all->fault_va = s->fault_va;
+		all->index = index;
 	}
-	if (status) {
-		status->state = args.status;
-		status->reason = args.reason;
-		status->core = args.core;
-		status->error = args.error;
-		status->fault_va = args.fault_va;
-		status->busy_ns = args.busy_ns;
+	all->busy_ns += s->busy_ns;
+	if (s->max_busy_ns > all->max_busy_ns)
+		all->max_busy_ns = s->max_busy_ns;
+	if (s->start_ns) {
+		if (!all->start_ns || s->start_ns < all->start_ns)
+			all->start_ns = s->start_ns;
+		if (s->end_ns > all->end_ns)
+			all->end_ns = s->end_ns;
 	}
-	return 0;
+}
+
+/*
+ * How many of @jobs, from the first, one DRM_NPU_WAIT_SUBMIT covers: all
+ * the jobs its SUBMIT ioctl queued, in their order, or none.
+ */
+static unsigned int npu_job_whole_submit(struct npu_job *const *jobs,
+					 unsigned int count)
+{
+	const struct npu_job *j = jobs[0];
+	unsigned int i;
+
+	if (!(j->dev->info.caps & DRM_NPU_CAP_WAIT_SUBMIT) ||
+	    j->id != j->submit_id || j->submit_count < 2 ||
+	    j->submit_count > count)
+		return 0;
+	for (i = 1; i < j->submit_count; i++)
+		if (jobs[i]->dev != j->dev || jobs[i]->id != j->id + i ||
+		    jobs[i]->submit_id != j->submit_id)
+			return 0;
+	return j->submit_count;
+}
+
+int libnpu_job_wait_all(struct npu_job *const *jobs, unsigned int count,
+		     int64_t timeout_ns, struct npu_job_status *status,
+		     uint64_t *ioctls)
+{
+	struct npu_job_status all = { 0 }, s = { 0 };
+	struct drm_npu_job_wait args;
+	int64_t deadline;
+	unsigned int i, n;
+	int ret = 0;
+
+	if (status)
+		memset(status, 0, sizeof(*status));
+	if (!jobs || !count || count > NPU_SUBMIT_MAX_JOBS)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!jobs[i] || !jobs[i]->id || jobs[i]->dev != jobs[0]->dev)
+			return -EINVAL;
+
+	deadline = libnpu_abs_timeout(timeout_ns);
+	for (i = 0; !ret && i < count; i += n) {
+		n = npu_job_whole_submit(jobs + i, count - i);
+		ret = npu_job_wait_ioctl(jobs[i], deadline,
+					 n ? DRM_NPU_WAIT_SUBMIT : 0, &args);
+		if (ioctls)
+			++*ioctls;
+		if (ret)
+			break;
+		if (n && args.count != n) {
+			/* Not the SUBMIT we queued: a bug, say so. */
+			libnpu_dbg("job %llu: the wait covered %u jobs, not %u",
+				(unsigned long long)jobs[i]->id, args.count, n);
+			ret = -EIO;
+			break;
+		}
+		if (!n)
+			n = 1;
+		npu_job_status_of(&args, &s);
+		npu_job_status_add(&all, &s, i + (n > 1 ? (uint32_t)(args.status_id -
+						jobs[i]->id) : 0), !i);
+	}
+	if (!ret && status)
+		*status = all;
+	return ret;
+}
+
+NPU_PUBLIC int npu_job_wait_all(struct npu_job *const *jobs,
+				unsigned int count, int64_t timeout_ns,
+				struct npu_job_status *status)
+{
+	return libnpu_job_wait_all(jobs, count, timeout_ns, status, NULL);
 }
 
 NPU_PUBLIC const char *npu_job_state_name(uint32_t state)

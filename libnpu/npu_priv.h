@@ -86,6 +86,8 @@ struct npu_bo {
  * @vm: the VM the job runs in, a reference
  * @core_mask: cores the job may run on, 0 for any
  * @id: kernel id of the last submission, 0 when none
+ * @submit_id: id of the first job the same SUBMIT ioctl queued
+ * @submit_count: jobs that ioctl queued
  * @tasks: @task_count tasks, room for @task_cap
  * @bo_refs: @bo_count BO handles and flags, room for @bo_cap
  * @bos: the BOs of @bo_refs, a reference each
@@ -97,6 +99,8 @@ struct npu_job {
 	struct npu_vm *vm;
 	uint32_t core_mask;
 	uint64_t id;
+	uint64_t submit_id;
+	uint32_t submit_count;
 	struct drm_npu_task *tasks;
 	uint32_t task_count, task_cap;
 	struct drm_npu_bo_ref *bo_refs;
@@ -263,6 +267,20 @@ void libnpu_job_clear_syncs(struct npu_job *job);
  */
 int libnpu_job_submit_flags(struct npu_job *const *jobs, unsigned int count,
 			 uint32_t flags, unsigned int *submitted);
+
+/**
+ * libnpu_job_wait_all() - npu_job_wait_all() that counts its ioctls
+ * @jobs: as npu_job_wait_all()
+ * @count: as npu_job_wait_all()
+ * @timeout_ns: as npu_job_wait_all()
+ * @status: as npu_job_wait_all()
+ * @ioctls: out, optional: JOB_WAIT ioctls issued, added to *@ioctls
+ *
+ * Return: as npu_job_wait_all().
+ */
+int libnpu_job_wait_all(struct npu_job *const *jobs, unsigned int count,
+		     int64_t timeout_ns, struct npu_job_status *status,
+		     uint64_t *ioctls);
 
 /**
  * libnpu_syncobj_transfer() - give a syncobj point the fence of another

@@ -558,11 +558,13 @@ static void add_plan_stats(struct llm_backend_stats *st,
 {
 	st->submits += ps->submits;
 	st->jobs += ps->jobs;
+	st->waits += ps->waits;
 	st->pack_ns += ps->pack_ns;
 	st->submit_ns += ps->submit_ns;
 	st->wait_ns += ps->wait_ns;
 	st->unpack_ns += ps->unpack_ns;
 	st->device_ns += ps->device_ns;
+	st->device_wall_ns += ps->device_wall_ns;
 }
 
 static void die_stats(struct npu_backend *nb, int d, struct llm_die_stats *ds)

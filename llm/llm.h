@@ -338,14 +338,18 @@ struct llm_die_stats {
  * @die: per die
  * @submits: submissions (SUBMIT ioctls), all dies
  * @jobs: jobs queued, all dies
+ * @waits: JOB_WAIT ioctls, all dies
  * @busy_ns: device busy time, all cores of all dies (the kernel's fdinfo)
  * @pack_ns: CPU time converting and packing inputs
  * @submit_ns: time in the submit ioctls
  * @wait_ns: time the CPU waited for the device
  * @unpack_ns: CPU time unpacking and scaling outputs
- * @device_ns: of @wait_ns and @submit_ns, the time the device needed
- *             (per GEMM and die, its longest job): the rest is driver
- *             overhead
+ * @device_ns: per GEMM and die, its longest job, summed over GEMMs and
+ *             dies: what the cores needed, dies that ran at the same time
+ *             counted each
+ * @device_wall_ns: of @wait_ns and @submit_ns, the wall time during which
+ *                  some core ran a job of the GEMM (dies that ran at the
+ *                  same time counted once): the rest is driver overhead
  * @weight_bytes: device memory of the packed weights, all dies
  * @act_in_bytes: bytes of converted activations written for the device
  * @act_out_bytes: bytes of results read back from the device
@@ -356,12 +360,14 @@ struct llm_backend_stats {
 	struct llm_die_stats die[LLM_MAX_DIES];
 	uint64_t submits;
 	uint64_t jobs;
+	uint64_t waits;
 	uint64_t busy_ns;
 	uint64_t pack_ns;
 	uint64_t submit_ns;
 	uint64_t wait_ns;
 	uint64_t unpack_ns;
 	uint64_t device_ns;
+	uint64_t device_wall_ns;
 	uint64_t weight_bytes;
 	uint64_t act_in_bytes;
 	uint64_t act_out_bytes;

@@ -764,11 +764,17 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	if (bs.device) {
 		double other = (double)s->matmul_ns - (double)(bs.pack_ns +
 			       bs.submit_ns + bs.wait_ns + bs.unpack_ns);
+		/*
+		 * The wall time of the device, not the sum over dies: two
+		 * dies at work at once would otherwise count twice and hide
+		 * the driver's share.
+		 */
 		double overhead = (double)(bs.submit_ns + bs.wait_ns) -
-				  (double)bs.device_ns;
+				  (double)bs.device_wall_ns;
 
-		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f\n",
-			(double)bs.submits / per, (double)bs.jobs / per);
+		fprintf(stderr, "npu-llm: stats: submits/token: %.2f, jobs/token: %.2f, waits/token: %.2f\n",
+			(double)bs.submits / per, (double)bs.jobs / per,
+			(double)bs.waits / per);
 		fprintf(stderr, "npu-llm: stats: activations/token: %.1f KB in, %.1f KB out, each copied once: converted into the input BO, read from the output BO\n",
 			(double)bs.act_in_bytes / per / 1e3,
 			(double)bs.act_out_bytes / per / 1e3);
@@ -796,11 +802,11 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 			(double)bs.unpack_ns / per / 1e3,
 			(other > 0 ? other : 0.0) / per / 1e3,
 			(run_s * 1e9 - (double)s->matmul_ns) / per / 1e3);
-		fprintf(stderr, "npu-llm: stats: driver overhead: %.1f us/token, %.1f%% of the run (submit + wait beyond the device's own %.1f us/token)\n",
+		fprintf(stderr, "npu-llm: stats: driver overhead: %.1f us/token, %.1f%% of the run (submit + wait beyond the %.1f us/token during which a core ran, overlapping dies counted once)\n",
 			(overhead > 0 ? overhead : 0.0) / per / 1e3,
 			run_s > 0 ? (overhead > 0 ? overhead : 0.0) / 1e9 /
 			run_s * 100.0 : 0.0,
-			(double)bs.device_ns / per / 1e3);
+			(double)bs.device_wall_ns / per / 1e3);
 	} else {
 		fprintf(stderr, "npu-llm: stats: submits/token: n.a. (%s)\n", na);
 		fprintf(stderr, "npu-llm: stats: npu busy: n.a. (%s)\n", na);

@@ -54,6 +54,27 @@ static void fill(uint32_t type, void *buf, size_t count)
 	}
 }
 
+/*
+ * SUBMIT and JOB_WAIT ioctls of all the plan's dies so far: what one run
+ * costs in ioctls (one wait per die where the kernel has
+ * NPU_CAP_WAIT_SUBMIT, one per core job otherwise).
+ */
+static uint64_t plan_ioctls(const struct npu_gemm_plan *plan, uint64_t *dies)
+{
+	struct npu_gemm_stats st;
+	uint64_t n = 0;
+	int d;
+
+	*dies = 0;
+	for (d = 0; d < npu_gemm_plan_dies(plan); d++) {
+		if (npu_gemm_plan_get_stats(plan, (unsigned int)d, &st))
+			continue;
+		n += st.submits + st.waits;
+		++*dies;
+	}
+	return n;
+}
+
 static int bench(struct npu_device_group *group,
 		 const struct npu_gemm_desc *d, unsigned int runs)
 {
@@ -69,6 +90,7 @@ static int bench(struct npu_device_group *group,
 	struct npu_gemm_plan *plan = NULL;
 	struct npu_gemm_stats st;
 	struct npu_gemm_info info;
+	uint64_t ioctls, dies;
 	double t0, npu_ms, cpu_ms, gmac = (double)d->m * d->k * d->n / 1e9;
 	void *a, *b, *c;
 	unsigned int i;
@@ -98,10 +120,12 @@ static int bench(struct npu_device_group *group,
 		struct npu_gemm_stats before;
 
 		npu_gemm_plan_get_stats(plan, 0, &before);
+		ioctls = plan_ioctls(plan, &dies);
 		t0 = now_ms();
 		for (i = 0; i < runs && !ret; i++)
 			ret = npu_gemm_plan_run(plan, d->m, a, c);
 		npu_ms = (now_ms() - t0) / runs;
+		ioctls = plan_ioctls(plan, &dies) - ioctls;
 		npu_gemm_plan_get_stats(plan, 0, &st);
 		st.pack_ns -= before.pack_ns;
 		st.submit_ns -= before.submit_ns;
@@ -117,9 +141,10 @@ static int bench(struct npu_device_group *group,
 	       d->m, d->k, d->n, d->in_type == NPU_DTYPE_INT8 ? "int8" : "fp16",
 	       npu_ms, gmac / (npu_ms / 1e3), info.cores, info.tasks, cpu_ms,
 	       gmac / (cpu_ms / 1e3), cpu_ms / npu_ms);
-	printf("      per call: pack %.1f us, submit %.1f us, wait %.1f us, unpack %.1f us\n",
+	printf("      per call: pack %.1f us, submit %.1f us, wait %.1f us, unpack %.1f us; ioctls per run %.1f (SUBMIT + JOB_WAIT, %u dies)\n",
 	       st.pack_ns / 1e3 / runs, st.submit_ns / 1e3 / runs,
-	       st.wait_ns / 1e3 / runs, st.unpack_ns / 1e3 / runs);
+	       st.wait_ns / 1e3 / runs, st.unpack_ns / 1e3 / runs,
+	       (double)ioctls / runs, (unsigned int)dies);
 out:
 	npu_gemm_plan_destroy(plan);
 	npu_gemm_weights_unref(w);

@@ -172,6 +172,10 @@ static void test_null_args(void)
 	check(npu_job_wait(NULL, 0, &st) == -EINVAL && st.state == 0 &&
 	      st.busy_ns == 0 && st.fault_va == 0,
 	      "npu_job_wait(NULL) is -EINVAL, status zeroed");
+	memset(&st, 0xff, sizeof(st));
+	check(npu_job_wait_all(NULL, 1, 0, &st) == -EINVAL && st.state == 0 &&
+	      st.busy_ns == 0 && st.start_ns == 0 && st.index == 0,
+	      "npu_job_wait_all(NULL) is -EINVAL, status zeroed");
 
 	/* Syncobjs */
 	handle = 7;
@@ -488,6 +492,24 @@ static void test_job_building(void)
 	memset(&st, 0xff, sizeof(st));
 	check(npu_job_wait(job, -1, &st) == -EINVAL && st.state == NPU_JOB_PENDING,
 	      "npu_job_wait of an unsubmitted job is -EINVAL");
+	jobs[0] = job;
+	memset(&st, 0xff, sizeof(st));
+	check(npu_job_wait_all(jobs, 1, -1, &st) == -EINVAL &&
+	      st.state == NPU_JOB_PENDING && st.max_busy_ns == 0,
+	      "npu_job_wait_all of an unsubmitted job is -EINVAL");
+	check(npu_job_wait_all(jobs, 0, 0, NULL) == -EINVAL,
+	      "npu_job_wait_all of 0 jobs is -EINVAL");
+	check(npu_job_wait_all(jobs, NPU_SUBMIT_MAX_JOBS + 1, 0, NULL) == -EINVAL,
+	      "npu_job_wait_all of %d jobs is -EINVAL", NPU_SUBMIT_MAX_JOBS + 1);
+	/* As if submitted: still, jobs of two devices are refused. */
+	job->id = 5;
+	npu_job_new(other, NULL, &foreign);
+	foreign->id = 6;
+	jobs[1] = foreign;
+	check(npu_job_wait_all(jobs, 2, 0, NULL) == -EINVAL,
+	      "npu_job_wait_all of jobs of two devices is -EINVAL");
+	npu_job_destroy(foreign);
+	job->id = 0;
 
 	/* Submission arguments, checked before the ioctl. */
 	npu_job_new(dev, NULL, &job2);

@@ -58,6 +58,13 @@ int main(void)
 	CHECK_OFFSET(drm_npu_query_device, mem_total, 56);
 	CHECK_OFFSET(drm_npu_query_device, caps, 64);
 
+	/* JOB_WAIT grew at its end: a 56-byte binary still finds its fields. */
+	CHECK_OFFSET(drm_npu_job_wait, pad, 52);
+	CHECK_OFFSET(drm_npu_job_wait, count, 56);
+	CHECK_OFFSET(drm_npu_job_wait, max_busy_ns, 88);
+	check_eq("sizeof(struct drm_npu_job_wait)",
+		 sizeof(struct drm_npu_job_wait), 96);
+
 	/* The ioctl number carries the argument size. */
 	check_eq("_IOC_SIZE(DRM_IOCTL_NPU_QUERY)",
 		 _IOC_SIZE(DRM_IOCTL_NPU_QUERY), 24);

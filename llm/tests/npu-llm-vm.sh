@@ -21,22 +21,26 @@
 #   9    a die that does not exist: exit 1 and a message, nothing run
 #   10   peer mode, --dies 2: fp16 greedy equals the reference; both dies
 #        opened, both dies' memory used about equally, both dies busy
-#   11   peer mode int8 gives the same text as single-die int8
-#   12   npu-llm-pack packs stories260K.bin for 2 dies, fp16, in the guest:
+#   11   peer mode's driver overhead with 20 ms virtual tasks is above
+#        0 % and below 100 % of the run: the two dies' device time counts
+#        once where they overlap (added up, it exceeded submit + wait and
+#        the figure read 0.0 %)
+#   12   peer mode int8 gives the same text as single-die int8
+#   13   npu-llm-pack packs stories260K.bin for 2 dies, fp16, in the guest:
 #        one GGUF file per die, --check verifies both
-#   13   the package runs: fp16 greedy equals the reference; both dies
+#   14   the package runs: fp16 greedy equals the reference; both dies
 #        opened, both dies' memory in use and both busy (the stats)
-#   14   the same seen from outside, while the package is loaded:
+#   15   the same seen from outside, while the package is loaded:
 #        /proc/<pid>/fd holds both /dev/accel nodes, and both fds' fdinfo
 #        show resident memory
-#   15   a 1-die int8 package prints what the direct int8 load prints
-#   16-17 bad packages: a changed byte (data hash) and a die's file
+#   16   a 1-die int8 package prints what the direct int8 load prints
+#   17-18 bad packages: a changed byte (data hash) and a die's file
 #        missing: exit 1 and a message naming the file, nothing on stdout
-#   18   weights held once: on a dummy model of 109 MiB of fp32 weights
+#   19   weights held once: on a dummy model of 109 MiB of fp32 weights
 #        (tied classifier), fp16 and int8, the resident memory after
 #        packing is under a quarter of them and the embedding is read from
 #        the device; with the fp32 copies kept it would exceed them
-#   19   --keep-embedding (the host's exact fp32 embedding) still gives
+#   20   --keep-embedding (the host's exact fp32 embedding) still gives
 #        the reference text in fp16
 set -u
 llm=${1:-npu-llm}
@@ -64,7 +68,7 @@ fp16_reference() {	# name, model args...
 for f in stories260K.bin stories260K.gguf tok512.bin "$ref"; do
 	[ -f "$f" ] || { echo "Bail out! $f is missing"; exit 1; }
 done
-echo "1..19"
+echo "1..20"
 
 fp16_reference stories260K.bin stories260K.bin -z tok512.bin
 cp err fp16.err
@@ -162,7 +166,25 @@ else
 	not_ok "--dies 2 fp16 greedy differs from $ref"
 fi
 
-# 11: peer int8 = single-die int8
+# 11: peer mode's overhead where the device's time dominates (each task
+# of the virtual cores takes 20 ms): the dies run at the same time, so
+# their device time added up exceeds submit + wait and the figure read
+# 0.0 % until it counted their overlap once
+knobs=$(ls /sys/kernel/debug/*/npu-virtual.*/core*/task_delay_us 2>/dev/null)
+for k in $knobs; do echo 20000 >"$k"; done
+"$llm" stories260K.bin -z tok512.bin --device npu --dies 2 -t 0 -n 12 >out 2>err
+rc=$?
+for k in $knobs; do echo 0 >"$k"; done
+ovh=$(sed -n 's/.*driver overhead: .* us\/token, \([0-9.]*\)% of the run.*/\1/p' err)
+if [ $rc -eq 0 ] && [ -n "$knobs" ] && [ -n "$ovh" ] &&
+   awk -v o="$ovh" 'BEGIN { exit !(o > 0 && o < 100) }'; then
+	ok "--dies 2, 20 ms tasks: driver overhead $ovh % of the run, the dies' overlap counted once"
+else
+	not_ok "--dies 2, 20 ms tasks: exit $rc, driver overhead '$ovh' % not within (0, 100)"
+	grep 'driver overhead' err | sed 's/^/#   /'
+fi
+
+# 12: peer int8 = single-die int8
 "$llm" stories260K.bin -z tok512.bin --device npu --dtype int8 -t 0 -n 120 >one 2>err
 "$llm" stories260K.bin -z tok512.bin --device npu --dtype int8 --dies 2 -t 0 -n 120 >two 2>err
 if [ -s one ] && cmp -s one two; then
@@ -185,7 +207,7 @@ both_dies_used() {
 		}'
 }
 
-# 12: the package, written in the guest
+# 13: the package, written in the guest
 if "$pack" stories260K.bin -z tok512.bin --dies 2 --dtype fp16 -o s260k-peer \
 	>out 2>err; then
 	tail -n 1 err | sed 's/^/# /'
@@ -200,7 +222,7 @@ else
 	not_ok "npu-llm-pack --dies 2 failed"
 fi
 
-# 13: run it
+# 14: run it
 if "$llm" s260k-peer-d0.gguf -t 0 -n 200 >out 2>err && cmp -s out "$ref"; then
 	grep 'peer package\|stats: die' err | sed 's/^/# /'
 	tps_pkg=$(sed -n 's/^achieved tok\/s: //p' err)
@@ -215,7 +237,7 @@ else
 fi
 echo "# tok/s: one die ${tps_one:-?}, --dies 2 ${tps_peer:-?}, 2-die package ${tps_pkg:-?}"
 
-# 14: from outside: chat mode waits for its system prompt once the weights
+# 15: from outside: chat mode waits for its system prompt once the weights
 # are on the dies; look at its fds then, and end it with end of input
 rm -f in.fifo chat.out
 mkfifo in.fifo
@@ -248,7 +270,7 @@ else
 	tail -n 5 chat.err | sed 's/^/#   /'
 fi
 
-# 15: one die, int8, pre-packed
+# 16: one die, int8, pre-packed
 if "$pack" stories260K.bin -z tok512.bin --dies 1 --dtype int8 -q -o s260k-int8 2>err &&
    "$llm" s260k-int8-d0.gguf -t 0 -n 120 >pkg1 2>err && [ -s one ] && cmp -s one pkg1; then
 	ok "1-die int8 package prints what the direct int8 load prints ($(wc -c <pkg1) bytes)"
@@ -256,7 +278,7 @@ else
 	not_ok "1-die int8 package differs from the direct int8 load"
 fi
 
-# 16-17: bad packages
+# 17-18: bad packages
 mkdir -p bad
 cp s260k-peer-d0.gguf s260k-peer-d1.gguf bad/
 printf 'X' | dd of=bad/s260k-peer-d1.gguf bs=1 seek=150000 conv=notrunc 2>/dev/null

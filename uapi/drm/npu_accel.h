@@ -127,6 +127,12 @@ enum drm_npu_model {
  * DRM_NPU_SUBMIT_PARALLEL
  */
 #define DRM_NPU_CAP_SUBMIT_PARALLEL	0x10ULL
+/**
+ * define DRM_NPU_CAP_WAIT_SUBMIT - DRM_IOCTL_NPU_JOB_WAIT takes
+ * DRM_NPU_WAIT_SUBMIT and fills the fields of &struct drm_npu_job_wait
+ * after @pad
+ */
+#define DRM_NPU_CAP_WAIT_SUBMIT		0x20ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE
@@ -533,19 +539,42 @@ enum drm_npu_job_reason {
 };
 
 /**
+ * define DRM_NPU_WAIT_SUBMIT - JOB_WAIT waits for every job of the SUBMIT
+ * that queued &drm_npu_job_wait.job_id
+ *
+ * The jobs one DRM_IOCTL_NPU_SUBMIT queued have consecutive ids; any of
+ * them names them all.  The wait returns once every one of them has
+ * ended, and reports one status for the set: DRM_NPU_JOB_DONE when all
+ * are done, else the status of the failed job of lowest id, a cancelled
+ * one only when none failed otherwise (a hang bans the file and cancels
+ * its other jobs: the hang is the news).  @busy_ns is then the sum over
+ * the jobs, @max_busy_ns the longest, @start_ns and @end_ns the span of
+ * the jobs that ran, and @count the number of jobs.  A wait that starts
+ * while the SUBMIT is still queueing (another thread) covers the jobs
+ * queued so far.
+ */
+#define DRM_NPU_WAIT_SUBMIT		0x1
+
+/**
  * struct drm_npu_job_wait - argument of DRM_IOCTL_NPU_JOB_WAIT
  *
- * Waits for a job of this file and reports how it ended.  Returns 0 once
- * the job is finished, -ETIME when @timeout_ns passes first (@status is
- * then DRM_NPU_JOB_PENDING) and -ENOENT for an id this file never had or
- * whose record is gone (the last 4096 jobs are kept).
+ * Waits for a job of this file (with DRM_NPU_WAIT_SUBMIT, for all jobs
+ * of its SUBMIT) and reports how it ended.  Returns 0 once the job is
+ * finished, -ETIME when @timeout_ns passes first (@status is then
+ * DRM_NPU_JOB_PENDING and every other out field zero) and -ENOENT for an
+ * id this file never had or whose record is gone (the last 4096 jobs are
+ * kept; with DRM_NPU_WAIT_SUBMIT, also when the record of an earlier job
+ * of the SUBMIT is gone).
+ *
+ * The struct ended at @pad until DRM_NPU_CAP_WAIT_SUBMIT: a binary of
+ * that time passes 56 bytes and gets those fields only.
  */
 struct drm_npu_job_wait {
 	/** @job_id: in: from &drm_npu_job.job_id. */
 	__u64 job_id;
 	/** @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in ns; 0 polls. */
 	__s64 timeout_ns;
-	/** @flags: in: must be zero. */
+	/** @flags: in: 0 or DRM_NPU_WAIT_SUBMIT. */
 	__u32 flags;
 	/** @status: out: &enum drm_npu_job_status. */
 	__u32 status;
@@ -555,12 +584,31 @@ struct drm_npu_job_wait {
 	__u32 core;
 	/** @error: out: negative errno of a failed job, 0 otherwise. */
 	__s32 error;
-	/** @busy_ns: out: time the job spent on its core. */
+	/** @busy_ns: out: time the job spent on its core (the jobs: summed). */
 	__u64 busy_ns;
 	/** @reason: out: &enum drm_npu_job_reason for DRM_NPU_JOB_INVALID. */
 	__u32 reason;
 	/** @pad: out: zero. */
 	__u32 pad;
+	/** @count: out: jobs waited for: 1, or the SUBMIT's with DRM_NPU_WAIT_SUBMIT. */
+	__u32 count;
+	/** @pad2: out: zero. */
+	__u32 pad2;
+	/**
+	 * @status_id: out: the job @status, @fault_va, @core, @error and
+	 * @reason are about: @job_id, or with DRM_NPU_WAIT_SUBMIT the one
+	 * chosen as that flag says (the first when all are done).
+	 */
+	__u64 status_id;
+	/**
+	 * @start_ns: out: CLOCK_MONOTONIC time in ns the first of the jobs
+	 * started on its core; 0 when none ran (all cancelled).
+	 */
+	__u64 start_ns;
+	/** @end_ns: out: CLOCK_MONOTONIC time the last of those ended. */
+	__u64 end_ns;
+	/** @max_busy_ns: out: the longest time one of the jobs spent on its core. */
+	__u64 max_busy_ns;
 };
 
 /**

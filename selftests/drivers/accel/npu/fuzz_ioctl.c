@@ -334,7 +334,8 @@ static void random_op(struct fuzzer *f, uint8_t *scratch)
 	}
 	case 10:
 		a.w.job_id = pick(f, 2) ? f->jobs[pick(f, POOL)] : interesting(f);
-		a.w.flags = pick(f, 8) ? 0 : (uint32_t)interesting(f);
+		a.w.flags = pick(f, 8) ? 0 : pick(f, 2) ? DRM_NPU_WAIT_SUBMIT :
+			    (uint32_t)interesting(f);
 		/* bounded: an absolute deadline at most 50 ms away, or a poll */
 		a.w.timeout_ns = pick(f, 2) ? 0 : npu_now_ns() + 50000000;
 		do_ioctl(f, DRM_IOCTL_NPU_JOB_WAIT, &a.w);

@@ -64,6 +64,7 @@ TEST_F(query, device_answer)
 	EXPECT_TRUE(q.caps & DRM_NPU_CAP_MMU);
 	EXPECT_TRUE(q.caps & DRM_NPU_CAP_IMPORT);
 	EXPECT_TRUE(q.caps & DRM_NPU_CAP_SUBMIT_PARALLEL);
+	EXPECT_TRUE(q.caps & DRM_NPU_CAP_WAIT_SUBMIT);
 	EXPECT_LE(1, q.die_count);
 	EXPECT_GT(q.die_count, q.die_index);
 	/* Bounds first: core_count is a shift count below. */

@@ -490,7 +490,7 @@ TEST_F(uapi, job_wait_bad)
 	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
 	ASSERT_EQ(0, npu_submit_one(self->fd, 0, bo.va, 4, 0, &id));
 	w.job_id = id;
-	w.flags = 1;
+	w.flags = 2;	/* 1 is DRM_NPU_WAIT_SUBMIT (wait_test) */
 	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	w.flags = 0;
 	w.timeout_ns = -5;
