@@ -922,6 +922,24 @@ static void npu_job_wait_add(struct drm_npu_job_wait *args,
 	}
 }
 
+/* JOB_WAIT's out fields, as for a job that has not ended */
+static void npu_job_wait_clear(struct drm_npu_job_wait *args)
+{
+	args->status = DRM_NPU_JOB_PENDING;
+	args->error = 0;
+	args->fault_va = 0;
+	args->core = 0;
+	args->busy_ns = 0;
+	args->reason = DRM_NPU_REASON_NONE;
+	args->pad = 0;
+	args->count = 0;
+	args->pad2 = 0;
+	args->status_id = 0;
+	args->start_ns = 0;
+	args->end_ns = 0;
+	args->max_busy_ns = 0;
+}
+
 int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 		       struct drm_file *file)
 {
@@ -941,19 +959,7 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	if (!first)
 		return -ENOENT;
 
-	args->status = DRM_NPU_JOB_PENDING;
-	args->error = 0;
-	args->fault_va = 0;
-	args->core = 0;
-	args->busy_ns = 0;
-	args->reason = DRM_NPU_REASON_NONE;
-	args->pad = 0;
-	args->count = 0;
-	args->pad2 = 0;
-	args->status_id = 0;
-	args->start_ns = 0;
-	args->end_ns = 0;
-	args->max_busy_ns = 0;
+	npu_job_wait_clear(args);
 
 	/*
 	 * The SUBMIT's jobs have the ids submit_id.., at most
@@ -984,19 +990,8 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 			break;
 	}
 	npu_job_record_put(first);
-	if (ret) {
-		args->status = DRM_NPU_JOB_PENDING;
-		args->error = 0;
-		args->fault_va = 0;
-		args->core = 0;
-		args->busy_ns = 0;
-		args->reason = DRM_NPU_REASON_NONE;
-		args->count = 0;
-		args->status_id = 0;
-		args->start_ns = 0;
-		args->end_ns = 0;
-		args->max_busy_ns = 0;
-	}
+	if (ret)	/* a wait that did not end reports nothing */
+		npu_job_wait_clear(args);
 	return ret;
 }
 

@@ -260,6 +260,48 @@ static int queued_jobs(void)
 	return total;
 }
 
+/* What killed children left on die 0, once all of it is gone (30 s at most). */
+struct leftovers {
+	int jobs;
+	long long vms, bos;
+};
+
+static struct leftovers wait_until_nothing_left(void)
+{
+	int64_t t0 = npu_now_ns();
+	struct leftovers l;
+
+	do {
+		l.jobs = queued_jobs();
+		l.vms = die_stat("vms");
+		l.bos = die_stat("bos");
+		if (!l.jobs && !l.vms && !l.bos)
+			break;
+		usleep(100000);
+	} while (npu_now_ns() - t0 < 30000000000ll);
+	return l;
+}
+
+/* A null job of a fresh file on die 0: its status, -1 if it did not run. */
+static int die_runs_a_job(void)
+{
+	struct drm_npu_job_wait w;
+	int fd = npu_open(0), status = -1;
+	struct npu_bo bo;
+	uint64_t id = 0;
+
+	if (fd < 0)
+		return -1;
+	if (!npu_null_task(fd, 0, &bo)) {
+		if (!npu_submit_one(fd, 0, bo.va, 4, 0, &id) &&
+		    !npu_wait(fd, id, 10000, &w))
+			status = w.status;
+		npu_bo_free(fd, &bo);
+	}
+	close(fd);
+	return status;
+}
+
 /*
  * A child submitting in a loop is killed at a random time, again and
  * again: before it opened the die, while it creates its BO, in the
@@ -269,14 +311,10 @@ static int queued_jobs(void)
 TEST_F_TIMEOUT(slow, kill9_mid_submit, 600)
 {
 	int kills = count_from_env("STRESS_KILLS", 1000);
-	int killed = 0, mid = 0, failures = 0, i, status, left = -1;
-	long long vms = -1, bos = -1;
+	int killed = 0, mid = 0, failures = 0, i, status;
+	struct leftovers left;
 	volatile int *count;
-	struct drm_npu_job_wait w;
-	struct npu_bo bo;
-	uint64_t id = 0;
 	int64_t t0;
-	int fd;
 
 	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -311,34 +349,19 @@ TEST_F_TIMEOUT(slow, kill9_mid_submit, 600)
 	}
 
 	/* The killed files' jobs are cancelled and freed: nothing stays. */
-	t0 = npu_now_ns();
-	do {
-		left = queued_jobs();
-		vms = die_stat("vms");
-		bos = die_stat("bos");
-		if (!left && !vms && !bos)
-			break;
-		usleep(100000);
-	} while (npu_now_ns() - t0 < 30000000000ll);
-
-	fd = npu_open(0);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
-	ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 0, &id));
-	ASSERT_EQ(0, npu_wait(fd, id, 10000, &w));
+	left = wait_until_nothing_left();
+	status = die_runs_a_job();
 	printf("# kill -9 storm: attempts %d killed %d mid_submit %d failures %d; then jobs %d vms %lld bos %lld, recovered %s\n",
-	       kills, killed, mid, failures, left, vms, bos,
-	       w.status == DRM_NPU_JOB_DONE ? "yes" : "no");
-	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	       kills, killed, mid, failures, left.jobs, left.vms, left.bos,
+	       status == DRM_NPU_JOB_DONE ? "yes" : "no");
+	EXPECT_EQ(DRM_NPU_JOB_DONE, status);
 	EXPECT_EQ(kills, killed);
 	EXPECT_EQ(0, failures);
-	EXPECT_EQ(0, left);
-	EXPECT_EQ(0, vms);
-	EXPECT_EQ(0, bos);
+	EXPECT_EQ(0, left.jobs);
+	EXPECT_EQ(0, left.vms);
+	EXPECT_EQ(0, left.bos);
 	/* Most kills did land in the middle of submitting. */
 	EXPECT_GE(mid, kills / 2);
-	npu_bo_free(fd, &bo);
-	close(fd);
 	munmap((void *)count, sizeof(*count));
 }
 
@@ -383,13 +406,10 @@ static void holder_run(volatile int *count, int jobs)
 TEST_F_TIMEOUT(slow, kill9_with_jobs_held, 600)
 {
 	int kills = count_from_env("STRESS_HELD_KILLS", 1000);
-	int killed = 0, full = 0, i, status, left = -1;
-	struct drm_npu_job_wait w;
+	int killed = 0, full = 0, i, status;
+	struct leftovers left;
 	volatile int *count;
-	struct npu_bo bo;
-	uint64_t id = 0;
 	int64_t t0;
-	int fd;
 
 	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -418,27 +438,17 @@ TEST_F_TIMEOUT(slow, kill9_with_jobs_held, 600)
 	}
 	set_task_delay("0");
 
-	t0 = npu_now_ns();
-	do {
-		left = queued_jobs();
-		if (!left)
-			break;
-		usleep(100000);
-	} while (npu_now_ns() - t0 < 30000000000ll);
-
-	fd = npu_open(0);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
-	ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 1, &id));
-	ASSERT_EQ(0, npu_wait(fd, id, 10000, &w));
-	printf("# kill -9 with 16 jobs held: attempts %d killed %d all submitted %d; then jobs %d, recovered %s\n",
-	       kills, killed, full, left, w.status == DRM_NPU_JOB_DONE ? "yes" : "no");
-	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	left = wait_until_nothing_left();
+	status = die_runs_a_job();
+	printf("# kill -9 with 16 jobs held: attempts %d killed %d all submitted %d; then jobs %d vms %lld bos %lld, recovered %s\n",
+	       kills, killed, full, left.jobs, left.vms, left.bos,
+	       status == DRM_NPU_JOB_DONE ? "yes" : "no");
+	EXPECT_EQ(DRM_NPU_JOB_DONE, status);
 	EXPECT_EQ(kills, killed);
 	EXPECT_EQ(kills, full);
-	EXPECT_EQ(0, left);
-	npu_bo_free(fd, &bo);
-	close(fd);
+	EXPECT_EQ(0, left.jobs);
+	EXPECT_EQ(0, left.vms);
+	EXPECT_EQ(0, left.bos);
 	munmap((void *)count, sizeof(*count));
 }
 
