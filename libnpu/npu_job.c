@@ -16,6 +16,7 @@
 
 _Static_assert(NPU_JOB_MAX_TASKS == DRM_NPU_MAX_TASKS, "max tasks");
 _Static_assert(NPU_JOB_BO_WRITE == DRM_NPU_BO_REF_WRITE, "bo flag");
+_Static_assert(NPU_JOB_BO_NO_IMPLICIT == DRM_NPU_BO_REF_NO_IMPLICIT, "bo flag");
 _Static_assert((int)NPU_JOB_PENDING == (int)DRM_NPU_JOB_PENDING, "state");
 _Static_assert((int)NPU_JOB_DONE == (int)DRM_NPU_JOB_DONE, "state");
 _Static_assert((int)NPU_JOB_INVALID == (int)DRM_NPU_JOB_INVALID, "state");
@@ -158,16 +159,22 @@ NPU_PUBLIC int npu_job_add_bo(struct npu_job *job, struct npu_bo *bo,
 	uint32_t i;
 	int ret;
 
-	if (!job || !bo || (flags & ~NPU_JOB_BO_WRITE))
+	if (!job || !bo || (flags & ~(NPU_JOB_BO_WRITE | NPU_JOB_BO_NO_IMPLICIT)))
 		return -EINVAL;
 	if (bo->dev != job->dev) {
 		libnpu_dbg("job: bo %u is of another device", bo->handle);
 		return -EINVAL;
 	}
-	/* The kernel takes each BO once. */
+	/* Only a skipped wait: an older kernel waits, which is always right. */
+	if (!(job->dev->info.caps & DRM_NPU_CAP_NO_IMPLICIT))
+		flags &= ~NPU_JOB_BO_NO_IMPLICIT;
+	/* The kernel takes each BO once; a wait asked once is kept. */
 	for (i = 0; i < job->bo_count; i++) {
 		if (job->bos[i] == bo) {
-			job->bo_refs[i].flags |= flags;
+			uint32_t f = job->bo_refs[i].flags;
+
+			job->bo_refs[i].flags = ((f | flags) & NPU_JOB_BO_WRITE) |
+						(f & flags & NPU_JOB_BO_NO_IMPLICIT);
 			return 0;
 		}
 	}

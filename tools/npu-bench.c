@@ -7,7 +7,11 @@
  *  (b) the per-job cost of 64 null jobs submitted in one ioctl;
  *  (c) jobs per second with 1, 2 and 3 cores busy, jobs pinned to their
  *      core and many in flight: null jobs, then (on the virtual NPU)
- *      jobs whose task takes a fixed time on the core.
+ *      jobs whose task takes a fixed time on the core;
+ *  (d) a 3-job submit shaped like one matmul on three cores (each job
+ *      pinned to its core, listing four BOs): the submit ioctl's time,
+ *      median, mean and worst, which a submit that starts its first job
+ *      before it has prepared the others stretches.
  *
  * A null job is one task whose regcmd stream is only the tail: the
  * version word, then PC operation enable.
@@ -250,6 +254,65 @@ static int bench_batch(double rt_median)
 	return 0;
 }
 
+/* (d) One matmul's worth of jobs, one per core, four BOs each. */
+#define SPLIT_JOBS	3
+#define SPLIT_BOS	3	/* per job, besides the shared regcmd BO */
+#define SPLIT_ITERS	200
+
+static int bench_split_submit(struct npu_bo *stream_bo)
+{
+	static int64_t t[SPLIT_ITERS];
+	struct npu_job *jobs[SPLIT_JOBS] = { 0 };
+	struct npu_bo *bos[SPLIT_JOBS][SPLIT_BOS] = { { 0 } };
+	double mean = 0;
+	int i, j, ret = 0;
+
+	for (i = 0; i < SPLIT_JOBS && !ret; i++) {
+		ret = null_job_new(1u << (i % core_count), &jobs[i]);
+		if (!ret)
+			ret = npu_job_add_bo(jobs[i], stream_bo, 0);
+		for (j = 0; j < SPLIT_BOS && !ret; j++) {
+			ret = npu_bo_new(dev, 65536, 0, &bos[i][j]);
+			if (!ret)
+				ret = npu_job_add_bo(jobs[i], bos[i][j],
+						     j == SPLIT_BOS - 1 ?
+						     NPU_JOB_BO_WRITE : 0);
+		}
+		if (ret)
+			fail("building a split job", ret);
+	}
+	for (i = -RT_WARMUP; i < SPLIT_ITERS && !ret; i++) {
+		int64_t t0 = now_ns(), t1;
+
+		ret = npu_job_submit(jobs, SPLIT_JOBS, NULL);
+		t1 = now_ns();
+		if (ret) {
+			fail("npu_job_submit", ret);
+			break;
+		}
+		for (j = 0; j < SPLIT_JOBS && !ret; j++)
+			ret = wait_done(jobs[j], NULL);
+		if (i >= 0)
+			t[i] = t1 - t0;
+	}
+	for (i = 0; i < SPLIT_JOBS; i++) {
+		npu_job_destroy(jobs[i]);
+		for (j = 0; j < SPLIT_BOS; j++)
+			npu_bo_unref(bos[i][j]);
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < SPLIT_ITERS; i++)
+		mean += t[i] / 1e3 / SPLIT_ITERS;
+	qsort(t, SPLIT_ITERS, sizeof(t[0]), cmp_i64);
+	printf("%d-job submit, a job per core, %d BOs each: submit ioctl median %.1f us, "
+	       "mean %.1f us, p99 %.1f us, max %.1f us  (%d runs)\n",
+	       SPLIT_JOBS, SPLIT_BOS + 1, pct_us(t, SPLIT_ITERS, 50), mean,
+	       pct_us(t, SPLIT_ITERS, 99), t[SPLIT_ITERS - 1] / 1e3,
+	       SPLIT_ITERS);
+	return 0;
+}
+
 /*
  * Task time of the virtual cores, from debugfs: the die's folder is
  * named after the parent of its accel device.
@@ -475,6 +538,8 @@ int main(int argc, char **argv)
 		ret = bench_round_trip(&rt_median);
 	if (!ret)
 		ret = bench_batch(rt_median);
+	if (!ret)
+		ret = bench_split_submit(bo);
 	if (!ret)
 		ret = bench_cores("null jobs", ms);
 	if (!ret && task_us && (caps & NPU_CAP_VIRTUAL)) {
