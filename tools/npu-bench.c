@@ -11,7 +11,9 @@
  *  (d) a 3-job submit shaped like one matmul on three cores (each job
  *      pinned to its core, listing four BOs): the submit ioctl's time,
  *      median, mean and worst, which a submit that starts its first job
- *      before it has prepared the others stretches.
+ *      before it has prepared the others stretches; then, where the
+ *      kernel has NPU_CAP_NO_IMPLICIT, the same with every BO listed
+ *      NPU_JOB_BO_NO_IMPLICIT, as a ratio.
  *
  * A null job is one task whose regcmd stream is only the tail: the
  * version word, then PC operation enable.
@@ -259,7 +261,8 @@ static int bench_batch(double rt_median)
 #define SPLIT_BOS	3	/* per job, besides the shared regcmd BO */
 #define SPLIT_ITERS	200
 
-static int bench_split_submit(struct npu_bo *stream_bo)
+static int bench_split_submit(struct npu_bo *stream_bo, uint32_t bo_flags,
+			      double *median)
 {
 	static int64_t t[SPLIT_ITERS];
 	struct npu_job *jobs[SPLIT_JOBS] = { 0 };
@@ -270,13 +273,13 @@ static int bench_split_submit(struct npu_bo *stream_bo)
 	for (i = 0; i < SPLIT_JOBS && !ret; i++) {
 		ret = null_job_new(1u << (i % core_count), &jobs[i]);
 		if (!ret)
-			ret = npu_job_add_bo(jobs[i], stream_bo, 0);
+			ret = npu_job_add_bo(jobs[i], stream_bo, bo_flags);
 		for (j = 0; j < SPLIT_BOS && !ret; j++) {
 			ret = npu_bo_new(dev, 65536, 0, &bos[i][j]);
 			if (!ret)
-				ret = npu_job_add_bo(jobs[i], bos[i][j],
-						     j == SPLIT_BOS - 1 ?
-						     NPU_JOB_BO_WRITE : 0);
+				ret = npu_job_add_bo(jobs[i], bos[i][j], bo_flags |
+						     (j == SPLIT_BOS - 1 ?
+						      NPU_JOB_BO_WRITE : 0));
 		}
 		if (ret)
 			fail("building a split job", ret);
@@ -305,11 +308,13 @@ static int bench_split_submit(struct npu_bo *stream_bo)
 	for (i = 0; i < SPLIT_ITERS; i++)
 		mean += t[i] / 1e3 / SPLIT_ITERS;
 	qsort(t, SPLIT_ITERS, sizeof(t[0]), cmp_i64);
-	printf("%d-job submit, a job per core, %d BOs each: submit ioctl median %.1f us, "
+	*median = pct_us(t, SPLIT_ITERS, 50);
+	printf("%d-job submit, a job per core, %d BOs each%s: submit ioctl median %.1f us, "
 	       "mean %.1f us, p99 %.1f us, max %.1f us  (%d runs)\n",
-	       SPLIT_JOBS, SPLIT_BOS + 1, pct_us(t, SPLIT_ITERS, 50), mean,
-	       pct_us(t, SPLIT_ITERS, 99), t[SPLIT_ITERS - 1] / 1e3,
-	       SPLIT_ITERS);
+	       SPLIT_JOBS, SPLIT_BOS + 1,
+	       bo_flags & NPU_JOB_BO_NO_IMPLICIT ? ", no implicit sync" : "",
+	       *median, mean, pct_us(t, SPLIT_ITERS, 99),
+	       t[SPLIT_ITERS - 1] / 1e3, SPLIT_ITERS);
 	return 0;
 }
 
@@ -500,7 +505,7 @@ int main(int argc, char **argv)
 	unsigned int die = 0, ms = 1000, task_us = 2000, old_delay;
 	struct npu_bo *bo = NULL;
 	uint64_t cores = 0, caps = 0;
-	double rt_median = 0;
+	double rt_median = 0, split_median = 0, split_explicit = 0;
 	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "d:t:w:h")) != -1) {
@@ -539,7 +544,15 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = bench_batch(rt_median);
 	if (!ret)
-		ret = bench_split_submit(bo);
+		ret = bench_split_submit(bo, 0, &split_median);
+	/* The same submit with the BOs' implicit waits skipped (d'). */
+	if (!ret && (caps & NPU_CAP_NO_IMPLICIT)) {
+		ret = bench_split_submit(bo, NPU_JOB_BO_NO_IMPLICIT,
+					 &split_explicit);
+		if (!ret)
+			printf("  without implicit sync: %.2fx the submit time\n",
+			       split_explicit / split_median);
+	}
 	if (!ret)
 		ret = bench_cores("null jobs", ms);
 	if (!ret && task_us && (caps & NPU_CAP_VIRTUAL)) {
