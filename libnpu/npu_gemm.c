@@ -352,7 +352,7 @@ static uint32_t npu_gemm_bo_wait_flag(const struct npu_gemm_pdie *pd,
  * caller's BO) or the die's own outputs (@out NULL), and rebuild the
  * core jobs from them.  Each job lists the BOs its tasks use, as the
  * emitter recorded them: the kernel orders it after earlier jobs of the
- * same BOs (implicit sync).
+ * same BOs (implicit sync), but for the plan's own (npu_gemm_bo_wait_flag()).
  */
 static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 			     uint32_t m, const struct npu_gemm_buf *in,

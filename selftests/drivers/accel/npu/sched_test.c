@@ -2,8 +2,9 @@
 /*
  * The npu scheduler and memory as a user sees them: memory above 4 GiB
  * reached through 32-bit VAs, more than 4 GiB across VMs, all cores busy
- * from one process, syncobj chains and timelines, implicit sync, and a
- * hang: timeout, core reset, ban, and everybody else unaffected.
+ * from one process, syncobj chains and timelines, implicit sync (and
+ * explicit sync without it, DRM_NPU_BO_REF_NO_IMPLICIT), and a hang:
+ * timeout, core reset, ban, and everybody else unaffected.
  */
 #include <sys/wait.h>
 
