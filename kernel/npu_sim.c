@@ -132,10 +132,10 @@ struct npu_sim_core {
 
 /**
  * struct npu_sim - state of one virtual die
- * @cores: per-core state
+ * @cores: per-core state, one allocation each (about 100 KiB)
  */
 struct npu_sim {
-	struct npu_sim_core *cores;
+	struct npu_sim_core **cores;
 };
 
 static bool sim_coherent = true;
@@ -523,9 +523,13 @@ static void npu_sim_vm_unmap(struct npu_vm *vm, u64 va, unsigned long count)
 	npu_mmu_pt_unmap(vm->priv, va, count);
 }
 
-static void npu_sim_scratch_release(void *s)
+static void npu_sim_core_free(void *data)
 {
-	npu_sim_scratch_free(s);
+	struct npu_sim_core *sc = data;
+
+	npu_sim_scratch_free(sc->scratch);
+	mutex_destroy(&sc->exec_lock);
+	kvfree(sc);
 }
 
 static const struct npu_backend_ops npu_sim_ops = {
@@ -559,20 +563,23 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 	if (!sim->cores)
 		return -ENOMEM;
 	for (i = 0; i < ndev->info.core_count; i++) {
-		struct npu_sim_core *sc = &sim->cores[i];
+		struct npu_sim_core *sc;
 		int ret;
 
-		sc->core = &ndev->cores[i];
-		sc->task_delay_us = sim_task_us;
+		sc = kvzalloc_node(sizeof(*sc), GFP_KERNEL, ndev->numa_node);
+		if (!sc)
+			return -ENOMEM;
 		mutex_init(&sc->exec_lock);
+		/* Freed after remove() has quiesced the cores, or on failure. */
+		ret = devm_add_action_or_reset(dev, npu_sim_core_free, sc);
+		if (ret)
+			return ret;
 		sc->scratch = npu_sim_scratch_alloc(ndev->numa_node);
 		if (!sc->scratch)
 			return -ENOMEM;
-		/* Freed after remove() has quiesced the cores, or on failure. */
-		ret = devm_add_action_or_reset(dev, npu_sim_scratch_release,
-					       sc->scratch);
-		if (ret)
-			return ret;
+		sc->core = &ndev->cores[i];
+		sc->task_delay_us = sim_task_us;
+		sim->cores[i] = sc;
 		ndev->cores[i].backend = sc;
 	}
 	ndev->backend = sim;
@@ -586,7 +593,7 @@ static void npu_sim_debugfs_init(struct npu_device *ndev)
 	unsigned int i;
 
 	for (i = 0; i < ndev->info.core_count; i++) {
-		struct npu_sim_core *sc = &sim->cores[i];
+		struct npu_sim_core *sc = sim->cores[i];
 		struct dentry *dir;
 		char name[16];
 
