@@ -61,7 +61,8 @@ static void npu_query_device_fill(struct npu_device *ndev,
 	q->mem_total = npu_device_mem_total(ndev);
 	/* Every backend maps imported BOs like its own (npu_gem.c). */
 	q->caps = info->caps | DRM_NPU_CAP_IMPORT | DRM_NPU_CAP_SUBMIT_PARALLEL |
-		  DRM_NPU_CAP_WAIT_SUBMIT;
+		  DRM_NPU_CAP_WAIT_SUBMIT |
+		  DRM_NPU_CAP_NO_IMPLICIT;
 }
 
 /*

@@ -259,7 +259,8 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 		goto out;
 	}
 	for (i = 0; i < args->bo_count; i++) {
-		if (refs[i].flags & ~DRM_NPU_BO_REF_WRITE) {
+		if (refs[i].flags & ~(DRM_NPU_BO_REF_WRITE |
+				      DRM_NPU_BO_REF_NO_IMPLICIT)) {
 			drm_dbg(drm, "submit: bo %u flags %#x\n", i,
 				refs[i].flags);
 			ret = -EINVAL;
@@ -534,18 +535,24 @@ static void npu_job_publish_record(struct npu_job *job)
 	}
 }
 
-/* In-syncs, and implicit dependencies on the job's BOs (locked). */
+/*
+ * In-syncs, and implicit dependencies on the job's BOs (locked), but for
+ * the BOs whose users order their accesses themselves.
+ */
 static int npu_job_add_deps(struct drm_file *file, struct npu_job *job)
 {
 	u32 i;
 	int ret;
 
 	ret = npu_job_add_in_syncs(file, job);
-	for (i = 0; !ret && i < job->bo_count; i++)
+	for (i = 0; !ret && i < job->bo_count; i++) {
+		if (job->bo_flags[i] & DRM_NPU_BO_REF_NO_IMPLICIT)
+			continue;
 		ret = drm_sched_job_add_implicit_dependencies(&job->base,
 							      job->bos[i],
 							      job->bo_flags[i] &
 							      DRM_NPU_BO_REF_WRITE);
+	}
 	return ret;
 }
 
@@ -564,17 +571,21 @@ static int npu_job_add_deps(struct drm_file *file, struct npu_job *job)
  * is closing (npu_job_file_close() then pushes what is held, before the
  * entity goes).
  */
-static void npu_job_queue(struct npu_job *job)
+static void npu_job_queue(struct npu_job **jobs, u32 count)
 {
-	struct npu_file *nfile = job->nfile;
-	unsigned int c = job->core->index;
+	struct npu_file *nfile = jobs[0]->nfile;
+	u32 i;
 
 	spin_lock(&nfile->held_lock);
-	if (nfile->in_sched[c]) {
-		list_add_tail(&job->held, &nfile->held[c]);
-	} else {
-		nfile->in_sched[c]++;
-		drm_sched_entity_push_job(&job->base);
+	for (i = 0; i < count; i++) {
+		unsigned int c = jobs[i]->core->index;
+
+		if (nfile->in_sched[c]) {
+			list_add_tail(&jobs[i]->held, &nfile->held[c]);
+		} else {
+			nfile->in_sched[c]++;
+			drm_sched_entity_push_job(&jobs[i]->base);
+		}
 	}
 	spin_unlock(&nfile->held_lock);
 }
@@ -620,9 +631,13 @@ static void npu_job_release_held(struct npu_file *nfile)
 
 /*
  * Arm a job whose dependencies are in, put its fence into its BOs (locked,
- * with a fence slot reserved each) and out-syncs, and push it.
+ * with a fence slot reserved each) and out-syncs.  It must be pushed.
+ *
+ * The fence goes into every BO, also those the job does not wait for
+ * (DRM_NPU_BO_REF_NO_IMPLICIT): CPU_PREP, jobs without the flag and other
+ * devices sharing the BO through dma-buf wait for it as ever.
  */
-static void npu_job_arm_push(struct npu_job *job)
+static void npu_job_arm(struct npu_job *job)
 {
 	struct dma_fence *finished;
 	u32 i;
@@ -636,33 +651,7 @@ static void npu_job_arm_push(struct npu_job *job)
 				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
 	npu_job_signal_out_syncs(job, finished);
 	npu_job_publish_record(job);
-
 	kref_get(&job->refcount);	/* put by npu_job_free() */
-	npu_job_queue(job);
-}
-
-/*
- * Make a created job visible: dependencies, arm, fences, push.  Only the
- * dependency steps can fail (an in-sync with no fence, say); the job is
- * then not pushed and the caller discards it.
- */
-static int npu_job_push(struct drm_file *file, struct npu_job *job)
-{
-	struct ww_acquire_ctx ctx;
-	u32 i;
-	int ret;
-
-	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ctx);
-	if (ret)
-		return ret;
-	for (i = 0; !ret && i < job->bo_count; i++)
-		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
-	if (!ret)
-		ret = npu_job_add_deps(file, job);
-	if (!ret)
-		npu_job_arm_push(job);
-	drm_gem_unlock_reservations(job->bos, job->bo_count, &ctx);
-	return ret;
 }
 
 static int npu_cmp_ptr(const void *a, const void *b)
@@ -673,48 +662,116 @@ static int npu_cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * DRM_NPU_SUBMIT_PARALLEL: every job's dependencies are taken before any
- * job of the submit adds its fences, with the BOs of all of them locked
- * throughout, so that the jobs do not wait for one another and miss no
- * earlier fence (one job's fence may replace an earlier one of the same
- * context in a BO).  A failure queues none of the jobs.
+/**
+ * struct npu_submit_bos - the BOs of a submit's jobs, each once
+ * @objs: the BOs, sorted (an array of the only job's when there is one)
+ * @slots: per BO, the fence slots it needs: one per job listing it
+ * @count: number of @objs
  */
-static int npu_push_parallel(struct drm_file *file, struct npu_job **jobs,
-			     u32 count)
-{
+struct npu_submit_bos {
 	struct drm_gem_object **objs;
-	struct ww_acquire_ctx ctx;
-	u32 i, j, n = 0, total = 0;
-	int ret;
+	u32 *slots;
+	u32 count;
+};
 
+static int npu_submit_bos_get(struct npu_submit_bos *sb, struct npu_job **jobs,
+			      u32 count)
+{
+	u32 i, j, n = 0, total = 0;
+
+	sb->slots = NULL;
+	if (count == 1) {
+		/* A job lists each BO once: no copy, one slot each. */
+		sb->objs = jobs[0]->bos;
+		sb->count = jobs[0]->bo_count;
+		return 0;
+	}
 	for (i = 0; i < count; i++)
 		total += jobs[i]->bo_count;
-	objs = kvmalloc_array(total ? total : 1, sizeof(*objs), GFP_KERNEL);
-	if (!objs)
+	sb->objs = kvmalloc_array(total ? total : 1, sizeof(*sb->objs),
+				  GFP_KERNEL);
+	sb->slots = kvmalloc_array(total ? total : 1, sizeof(*sb->slots),
+				   GFP_KERNEL);
+	if (!sb->objs || !sb->slots) {
+		kvfree(sb->objs);
+		kvfree(sb->slots);
 		return -ENOMEM;
+	}
 	for (i = 0; i < count; i++)
 		for (j = 0; j < jobs[i]->bo_count; j++)
-			objs[n++] = jobs[i]->bos[j];
-	/* Each BO locked once; as many fence slots as jobs that list it. */
-	sort(objs, total, sizeof(*objs), npu_cmp_ptr, NULL);
-	for (i = 0, n = 0; i < total; i++)
-		if (!n || objs[n - 1] != objs[i])
-			objs[n++] = objs[i];
-	ret = drm_gem_lock_reservations(objs, n, &ctx);
+			sb->objs[n++] = jobs[i]->bos[j];
+	sort(sb->objs, total, sizeof(*sb->objs), npu_cmp_ptr, NULL);
+	for (i = 0, n = 0; i < total; i++) {
+		if (n && sb->objs[n - 1] == sb->objs[i]) {
+			sb->slots[n - 1]++;
+			continue;
+		}
+		sb->objs[n] = sb->objs[i];
+		sb->slots[n++] = 1;
+	}
+	sb->count = n;
+	return 0;
+}
+
+static void npu_submit_bos_put(struct npu_submit_bos *sb)
+{
+	if (!sb->slots)
+		return;		/* the only job's own array */
+	kvfree(sb->slots);
+	kvfree(sb->objs);
+}
+
+/*
+ * Make a submit's created jobs visible.  Every job is prepared before any
+ * starts: the BOs of all of them locked at once, each with the fence
+ * slots of every job listing it, the dependencies taken and each job
+ * armed with its fences installed; then they are pushed together in one
+ * tight loop, so that the first does not start (and take the CPU, under
+ * emulation or on a small machine) while the submit still prepares the
+ * next, and the jobs of one run start together.
+ *
+ * Without DRM_NPU_SUBMIT_PARALLEL each job takes its dependencies after
+ * the jobs before it have installed their fences, so it may wait for
+ * them; a job whose dependencies fail (an in-sync with no fence, say)
+ * and those after it are not pushed: *@armed says how many before it are,
+ * and the caller discards the rest.  With it, every job's dependencies
+ * are taken before any job adds its fences (one job's fence may replace
+ * an earlier one of the same context in a BO, and the jobs must not wait
+ * for one another), and a failure pushes none.
+ */
+static int npu_submit_push(struct drm_file *file, struct npu_job **jobs,
+			   u32 count, bool parallel, u32 *armed)
+{
+	struct npu_submit_bos sb;
+	struct ww_acquire_ctx ctx;
+	u32 i;
+	int ret;
+
+	*armed = 0;
+	ret = npu_submit_bos_get(&sb, jobs, count);
 	if (ret)
-		goto out_free;
-	for (i = 0; !ret && i < count; i++)
-		for (j = 0; !ret && j < jobs[i]->bo_count; j++)
-			ret = dma_resv_reserve_fences(jobs[i]->bos[j]->resv,
-						      count);
-	for (i = 0; !ret && i < count; i++)
+		return ret;
+	ret = drm_gem_lock_reservations(sb.objs, sb.count, &ctx);
+	if (ret)
+		goto out_put;
+	for (i = 0; !ret && i < sb.count; i++)
+		ret = dma_resv_reserve_fences(sb.objs[i]->resv,
+					      sb.slots ? sb.slots[i] : 1);
+	for (i = 0; !ret && parallel && i < count; i++)
 		ret = npu_job_add_deps(file, jobs[i]);
-	for (i = 0; !ret && i < count; i++)
-		npu_job_arm_push(jobs[i]);
-	drm_gem_unlock_reservations(objs, n, &ctx);
-out_free:
-	kvfree(objs);
+	for (i = 0; !ret && i < count; i++) {
+		if (!parallel)
+			ret = npu_job_add_deps(file, jobs[i]);
+		if (ret)
+			break;
+		npu_job_arm(jobs[i]);
+		*armed = i + 1;
+	}
+	drm_gem_unlock_reservations(sb.objs, sb.count, &ctx);
+	if (*armed)
+		npu_job_queue(jobs, *armed);
+out_put:
+	npu_submit_bos_put(&sb);
 	return ret;
 }
 
@@ -807,26 +864,15 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 	for (i = 0; i < args->job_count; i++)
 		kjobs[i]->record->submit_id = kjobs[0]->id;
 
-	if (args->flags & DRM_NPU_SUBMIT_PARALLEL) {
-		ret = npu_push_parallel(file, kjobs, args->job_count);
-		if (ret)
-			drm_dbg(drm, "submit: parallel jobs not pushed: %d\n", ret);
-		else
-			args->submitted = args->job_count;
-		i = ret ? 0 : args->job_count;
-		for (created = 0; created < i; created++)
-			npu_job_put(kjobs[created]);
-	} else {
-		for (i = 0; i < args->job_count; i++) {
-			ret = npu_job_push(file, kjobs[i]);
-			if (ret) {
-				drm_dbg(drm, "submit: job %u not pushed: %d\n",
-					i, ret);
-				break;
-			}
-			args->submitted = i + 1;
-			npu_job_put(kjobs[i]);
-		}
+	ret = npu_submit_push(file, kjobs, args->job_count,
+			      args->flags & DRM_NPU_SUBMIT_PARALLEL, &i);
+	if (ret)
+		drm_dbg(drm, "submit: %u of %u jobs pushed: %d\n", i,
+			args->job_count, ret);
+	args->submitted = i;
+	for (created = 0; created < i; created++) {
+		WRITE_ONCE(kjobs[created]->record->submit_count, i);
+		npu_job_put(kjobs[created]);
 	}
 	/* Jobs after a failed push never became visible. */
 	for (; i < args->job_count; i++)
@@ -882,7 +928,11 @@ static int npu_job_record_wait(struct npu_job_record *rec, s64 timeout_ns)
 		if (timeout < 0)
 			return timeout;
 	}
-	return dma_fence_is_signaled(rec->finished) ? 0 : -ETIME;
+	if (!dma_fence_is_signaled(rec->finished))
+		return -ETIME;
+	/* The record was written before the fence signalled: read it after. */
+	smp_rmb();
+	return 0;
 }
 
 /*
@@ -948,6 +998,7 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	bool all = args->flags & DRM_NPU_WAIT_SUBMIT;
 	struct npu_job_record *rec, *first;
 	u64 id, start;
+	u32 count;
 	int ret = 0;
 
 	if ((args->flags & ~DRM_NPU_WAIT_SUBMIT) || args->timeout_ns < 0) {
@@ -966,13 +1017,16 @@ int npu_ioctl_job_wait(struct drm_device *drm, void *data,
 	 * NPU_SUBMIT_MAX_JOBS of them; those it did not queue have no
 	 * record, and the next SUBMIT's have another submit_id.  Records
 	 * go oldest first: the job's own is here, so a missing earlier one
-	 * is gone, and so is the status of the whole SUBMIT.
+	 * is gone, and so is the status of the whole SUBMIT.  So is a later
+	 * one within the jobs the SUBMIT queued, once it has said how many
+	 * (other threads' SUBMITs may push records out meanwhile).
 	 */
 	start = all ? first->submit_id : args->job_id;
-	for (id = start; id < start + (all ? NPU_SUBMIT_MAX_JOBS : 1); id++) {
+	count = all ? READ_ONCE(first->submit_count) : 1;
+	for (id = start; id < start + (count ?: NPU_SUBMIT_MAX_JOBS); id++) {
 		rec = id == args->job_id ? first : npu_job_record_get(nfile, id);
 		if (!rec) {
-			if (id < args->job_id)
+			if (id < args->job_id || count)
 				ret = -ENOENT;
 			break;
 		}
@@ -1099,11 +1153,20 @@ int npu_job_file_open(struct npu_file *nfile)
 static void npu_job_entity_kill(struct npu_core *core,
 				struct drm_sched_entity *entity)
 {
-	mutex_lock(&core->sched_pause_lock);
-	drm_sched_wqueue_stop(&core->sched);
-	drm_sched_entity_fini(entity);
-	drm_sched_wqueue_start(&core->sched);
-	mutex_unlock(&core->sched_pause_lock);
+	/*
+	 * Nothing enters the entity any more: with one job in it or none, a
+	 * pop leaves nothing behind, and the scheduler (maybe running
+	 * another file's job) need not stop.
+	 */
+	if (spsc_queue_count(&entity->job_queue) < 2) {
+		drm_sched_entity_fini(entity);
+	} else {
+		mutex_lock(&core->sched_pause_lock);
+		drm_sched_wqueue_stop(&core->sched);
+		drm_sched_entity_fini(entity);
+		drm_sched_wqueue_start(&core->sched);
+		mutex_unlock(&core->sched_pause_lock);
+	}
 	/* the entity must be in no tree of the scheduler's now */
 	drm_WARN_ON_ONCE(&core->ndev->drm,
 			 !RB_EMPTY_NODE(&entity->rb_tree_node));

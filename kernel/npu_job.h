@@ -20,6 +20,7 @@ struct npu_vm;
  * @ref: the file's record table and the job hold references
  * @finished: the job's scheduler "finished" fence
  * @submit_id: id of the first job of the SUBMIT that queued the job
+ * @submit_count: jobs that SUBMIT queued, 0 until it has queued them
  * @status: &enum drm_npu_job_status once known
  * @error: negative errno of a failed job
  * @fault_va: faulting or rejected address
@@ -32,6 +33,7 @@ struct npu_job_record {
 	struct kref ref;
 	struct dma_fence *finished;
 	u64 submit_id;
+	u32 submit_count;
 	u32 status;
 	int error;
 	u64 fault_va;

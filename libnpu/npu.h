@@ -81,6 +81,8 @@ enum npu_model {
 #define NPU_CAP_SUBMIT_PARALLEL	0x10ULL
 /** NPU_CAP_WAIT_SUBMIT - one wait covers the jobs of one submission */
 #define NPU_CAP_WAIT_SUBMIT	0x20ULL
+/** NPU_CAP_NO_IMPLICIT - jobs can skip the implicit wait on a BO (NPU_JOB_BO_NO_IMPLICIT) */
+#define NPU_CAP_NO_IMPLICIT	0x40ULL
 
 /**
  * enum npu_param - properties of a die, for npu_device_get_param()
@@ -594,6 +596,11 @@ struct npu_job;
 
 /** NPU_JOB_BO_WRITE - flag of npu_job_add_bo(): the job writes the BO */
 #define NPU_JOB_BO_WRITE	0x1
+/**
+ * NPU_JOB_BO_NO_IMPLICIT - flag of npu_job_add_bo(): the caller orders the
+ * job after the BO's other users itself; the job does not wait for them
+ */
+#define NPU_JOB_BO_NO_IMPLICIT	0x2
 
 /**
  * enum npu_job_state - how a job ended (&struct npu_job_status.state)
@@ -720,11 +727,16 @@ int npu_job_add_task(struct npu_job *job, uint64_t regcmd_va,
  * @job: the job
  * @bo: a BO of the job's device; the job holds a reference to it until
  *      it is reset or destroyed
- * @flags: 0 when the job only reads @bo, NPU_JOB_BO_WRITE when it writes
+ * @flags: 0 when the job only reads @bo, NPU_JOB_BO_WRITE when it writes;
+ *         with NPU_JOB_BO_NO_IMPLICIT
  *
  * The job waits for earlier jobs writing @bo (for NPU_JOB_BO_WRITE, also
- * reading it), and npu_bo_cpu_prep() waits for the job.  A BO added twice
- * is listed once, with the flags of both calls.
+ * reading it), and npu_bo_cpu_prep() waits for the job.  With
+ * NPU_JOB_BO_NO_IMPLICIT the job does not wait for the BO's earlier users
+ * (the caller orders them itself: in-syncs, waits), while those that come
+ * after it still wait for the job; on a kernel without NPU_CAP_NO_IMPLICIT
+ * the flag is dropped, and the job waits.  A BO added twice is listed
+ * once, writing if either call writes, not waiting only if neither waits.
  *
  * Return: 0, -EINVAL for a NULL argument, a BO of another device or bad
  * @flags, -E2BIG beyond NPU_JOB_MAX_BOS, or -ENOMEM.

@@ -30,6 +30,7 @@ _Static_assert(NPU_CAP_MMU == DRM_NPU_CAP_MMU, "cap");
 _Static_assert(NPU_CAP_COHERENT == DRM_NPU_CAP_COHERENT, "cap");
 _Static_assert(NPU_CAP_SUBMIT_PARALLEL == DRM_NPU_CAP_SUBMIT_PARALLEL, "cap");
 _Static_assert(NPU_CAP_WAIT_SUBMIT == DRM_NPU_CAP_WAIT_SUBMIT, "cap");
+_Static_assert(NPU_CAP_NO_IMPLICIT == DRM_NPU_CAP_NO_IMPLICIT, "cap");
 
 #define NPU_DRIVER_NAME		"npu"
 #define NPU_NODE_PATH_MAX	64

@@ -333,11 +333,33 @@ static struct npu_bo *npu_gemm_bo_of(const struct npu_gemm_pdie *pd,
 }
 
 /*
+ * The plan orders the runs on its own BOs itself: a run is waited for
+ * before the next is submitted (-EBUSY otherwise), the CPU packs the
+ * input and unpacks the outputs between runs under CPU_PREP (which still
+ * waits for the jobs: their fences go into every BO), and nothing on the
+ * device writes the weights or the streams.  The jobs then need not wait
+ * on those BOs (no implicit dependencies to gather).  A caller's BO may
+ * have been written by anyone, another device included: implicit sync.
+ */
+static uint32_t npu_gemm_bo_wait_flag(const struct npu_gemm_pdie *pd,
+				      const struct npu_bo *bo)
+{
+	uint32_t c;
+
+	if (bo == pd->w->bo || bo == pd->regcmd.bo || bo == pd->in.bo)
+		return NPU_JOB_BO_NO_IMPLICIT;
+	for (c = 0; c < NPU_MAX_CORES; c++)
+		if (bo == pd->out[c].bo)
+			return NPU_JOB_BO_NO_IMPLICIT;
+	return 0;
+}
+
+/*
  * Emit the streams of a run of @m rows reading @in and writing @out (the
  * caller's BO) or the die's own outputs (@out NULL), and rebuild the
  * core jobs from them.  Each job lists the BOs its tasks use, as the
  * emitter recorded them: the kernel orders it after earlier jobs of the
- * same BOs (implicit sync).
+ * same BOs (implicit sync), but for the plan's own (npu_gemm_bo_wait_flag()).
  */
 static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 			     uint32_t m, const struct npu_gemm_buf *in,
@@ -389,7 +411,8 @@ static int npu_gemm_emit_die(struct npu_gemm_plan *p, struct npu_gemm_pdie *pd,
 		for (i = 0; !ret && i < l->count; i++) {
 			struct npu_bo *bo = npu_gemm_bo_of(pd, l->refs[i].handle);
 
-			ret = bo ? npu_job_add_bo(job, bo, l->refs[i].flags) :
+			ret = bo ? npu_job_add_bo(job, bo, l->refs[i].flags |
+						  npu_gemm_bo_wait_flag(pd, bo)) :
 				   -EINVAL;
 		}
 	}

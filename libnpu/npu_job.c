@@ -16,6 +16,7 @@
 
 _Static_assert(NPU_JOB_MAX_TASKS == DRM_NPU_MAX_TASKS, "max tasks");
 _Static_assert(NPU_JOB_BO_WRITE == DRM_NPU_BO_REF_WRITE, "bo flag");
+_Static_assert(NPU_JOB_BO_NO_IMPLICIT == DRM_NPU_BO_REF_NO_IMPLICIT, "bo flag");
 _Static_assert((int)NPU_JOB_PENDING == (int)DRM_NPU_JOB_PENDING, "state");
 _Static_assert((int)NPU_JOB_DONE == (int)DRM_NPU_JOB_DONE, "state");
 _Static_assert((int)NPU_JOB_INVALID == (int)DRM_NPU_JOB_INVALID, "state");
@@ -160,16 +161,22 @@ NPU_PUBLIC int npu_job_add_bo(struct npu_job *job, struct npu_bo *bo,
 	uint32_t i;
 	int ret;
 
-	if (!job || !bo || (flags & ~NPU_JOB_BO_WRITE))
+	if (!job || !bo || (flags & ~(NPU_JOB_BO_WRITE | NPU_JOB_BO_NO_IMPLICIT)))
 		return -EINVAL;
 	if (bo->dev != job->dev) {
 		libnpu_dbg("job: bo %u is of another device", bo->handle);
 		return -EINVAL;
 	}
-	/* The kernel takes each BO once. */
+	/* Only a skipped wait: an older kernel waits, which is always right. */
+	if (!(job->dev->info.caps & DRM_NPU_CAP_NO_IMPLICIT))
+		flags &= ~NPU_JOB_BO_NO_IMPLICIT;
+	/* The kernel takes each BO once; a wait asked once is kept. */
 	for (i = 0; i < job->bo_count; i++) {
 		if (job->bos[i] == bo) {
-			job->bo_refs[i].flags |= flags;
+			uint32_t f = job->bo_refs[i].flags;
+
+			job->bo_refs[i].flags = ((f | flags) & NPU_JOB_BO_WRITE) |
+						(f & flags & NPU_JOB_BO_NO_IMPLICIT);
 			return 0;
 		}
 	}
@@ -442,6 +449,30 @@ static unsigned int npu_job_whole_submit(struct npu_job *const *jobs,
 	return j->submit_count;
 }
 
+/*
+ * After a SUBMIT-wide wait that failed: each of @n jobs on its own, so
+ * that none is left running.  0, -ETIME, or the first error.
+ */
+static int npu_job_wait_each(struct npu_job *const *jobs, unsigned int n,
+			     int64_t deadline, uint64_t *ioctls)
+{
+	struct drm_npu_job_wait args;
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; k < n; k++) {
+		int r = npu_job_wait_ioctl(jobs[k], deadline, 0, &args);
+
+		if (ioctls)
+			++*ioctls;
+		if (r == -ETIME)
+			return r;
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
 int libnpu_job_wait_all(struct npu_job *const *jobs, unsigned int count,
 		     int64_t timeout_ns, struct npu_job_status *status,
 		     uint64_t *ioctls)
@@ -460,24 +491,37 @@ int libnpu_job_wait_all(struct npu_job *const *jobs, unsigned int count,
 		if (!jobs[i] || !jobs[i]->id || jobs[i]->dev != jobs[0]->dev)
 			return -EINVAL;
 
+	/*
+	 * Every job is waited for even after a failed wait (but a timeout):
+	 * a caller told of an error may reuse the jobs' buffers at once.
+	 */
 	deadline = libnpu_abs_timeout(timeout_ns);
-	for (i = 0; !ret && i < count; i += n) {
+	for (i = 0; i < count; i += n) {
+		int r;
+
 		n = npu_job_whole_submit(jobs + i, count - i);
-		ret = npu_job_wait_ioctl(jobs[i], deadline,
-					 n ? DRM_NPU_WAIT_SUBMIT : 0, &args);
+		r = npu_job_wait_ioctl(jobs[i], deadline,
+				       n ? DRM_NPU_WAIT_SUBMIT : 0, &args);
 		if (ioctls)
 			++*ioctls;
-		if (ret)
-			break;
-		if (n && args.count != n) {
+		if (r == -ETIME)
+			return r;	/* still running: the caller waits again */
+		if (!r && n && args.count != n) {
 			/* Not the SUBMIT we queued: a bug, say so. */
 			libnpu_dbg("job %llu: the wait covered %u jobs, not %u",
 				(unsigned long long)jobs[i]->id, args.count, n);
-			ret = -EIO;
-			break;
+			r = -EIO;
 		}
+		if (r && n > 1 &&
+		    npu_job_wait_each(jobs + i, n, deadline, ioctls) == -ETIME)
+			return -ETIME;
 		if (!n)
 			n = 1;
+		if (r) {
+			if (!ret)
+				ret = r;
+			continue;
+		}
 		npu_job_status_of(&args, &s);
 		npu_job_status_add(&all, &s, i + (n > 1 ? (uint32_t)(args.status_id -
 						jobs[i]->id) : 0), !i);

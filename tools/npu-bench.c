@@ -20,7 +20,9 @@
  *  (b) the per-job cost of 64 null jobs submitted in one ioctl, waited
  *      for one by one, and of the submit ioctl alone;
  *  (c) the submit ioctl of three null jobs (one per core) that list the
- *      four BOs a matmul job lists: median, mean and max;
+ *      four BOs a matmul job lists: median, mean and max; then, where
+ *      the kernel has NPU_CAP_NO_IMPLICIT, the same with every BO listed
+ *      NPU_JOB_BO_NO_IMPLICIT, as a ratio;
  *  (d) the share of a one-job submit ioctl spent on its BO list: the
  *      same null job with the four BOs and with none, interleaved;
  *  (e) ioctls per matmul, counted in this process, and the time of its
@@ -665,17 +667,18 @@ static int new_bos(struct npu_bo **bos, int count)
  * (written).
  */
 static int add_matmul_bos(struct npu_job *job, struct npu_bo *regcmd,
-			  struct npu_bo *a, struct npu_bo *b, struct npu_bo *c)
+			  struct npu_bo *a, struct npu_bo *b, struct npu_bo *c,
+			  uint32_t flags)
 {
 	int ret;
 
-	ret = npu_job_add_bo(job, regcmd, 0);
+	ret = npu_job_add_bo(job, regcmd, flags);
 	if (!ret)
-		ret = npu_job_add_bo(job, a, 0);
+		ret = npu_job_add_bo(job, a, flags);
 	if (!ret)
-		ret = npu_job_add_bo(job, b, 0);
+		ret = npu_job_add_bo(job, b, flags);
 	if (!ret)
-		ret = npu_job_add_bo(job, c, NPU_JOB_BO_WRITE);
+		ret = npu_job_add_bo(job, c, flags | NPU_JOB_BO_WRITE);
 	return ret ? fail("npu_job_add_bo", ret) : 0;
 }
 
@@ -684,8 +687,11 @@ static int add_matmul_bos(struct npu_job *job, struct npu_bo *regcmd,
  * core, each listing four BOs, waited for before the next submit.  Its
  * spread (mean and max against the median) shows whether the first job
  * starts, and takes the CPU, while the submit still handles the others.
+ * With @bo_flags NPU_JOB_BO_NO_IMPLICIT the BOs' implicit waits are
+ * skipped; @median gets the median.
  */
-static int bench_matmul_submit(struct npu_bo *regcmd)
+static int bench_matmul_submit(struct npu_bo *regcmd, uint32_t bo_flags,
+			       double *median)
 {
 	static int64_t t[SUBMIT_ITERS];
 	struct npu_bo *bos[1 + 2 * MATMUL_JOBS] = { 0 };
@@ -699,7 +705,8 @@ static int bench_matmul_submit(struct npu_bo *regcmd)
 		ret = null_job_new(1u << j, &jobs[j]);
 		if (!ret)
 			ret = add_matmul_bos(jobs[j], regcmd, bos[0],
-					     bos[1 + 2 * j], bos[2 + 2 * j]);
+					     bos[1 + 2 * j], bos[2 + 2 * j],
+					     bo_flags);
 	}
 	for (i = -RT_WARMUP; i < SUBMIT_ITERS && !ret; i++) {
 		int64_t t0 = now_ns(), dt;
@@ -724,8 +731,10 @@ static int bench_matmul_submit(struct npu_bo *regcmd)
 	if (ret)
 		return ret;
 	qsort(t, SUBMIT_ITERS, sizeof(t[0]), cmp_i64);
-	printf("a %u-job submit (one null job per core, %d BOs each), the ioctl: median %.1f us, mean %.1f us, max %.1f us  (%d runs)\n",
-	       n, MATMUL_BOS, pct_us(t, SUBMIT_ITERS, 50),
+	*median = pct_us(t, SUBMIT_ITERS, 50);
+	printf("a %u-job submit (one null job per core, %d BOs each%s), the ioctl: median %.1f us, mean %.1f us, max %.1f us  (%d runs)\n",
+	       n, MATMUL_BOS, bo_flags & NPU_JOB_BO_NO_IMPLICIT ?
+	       ", no implicit sync" : "", pct_us(t, SUBMIT_ITERS, 50),
 	       sum / 1e3 / SUBMIT_ITERS, t[SUBMIT_ITERS - 1] / 1e3,
 	       SUBMIT_ITERS);
 	return 0;
@@ -748,7 +757,7 @@ static int bench_bo_list(struct npu_bo *regcmd)
 	for (k = 0; k < 2 && !ret; k++)
 		ret = null_job_new(0, &jobs[k]);
 	if (!ret)
-		ret = add_matmul_bos(jobs[1], regcmd, bos[0], bos[1], bos[2]);
+		ret = add_matmul_bos(jobs[1], regcmd, bos[0], bos[1], bos[2], 0);
 	for (i = -RT_WARMUP; i < SUBMIT_ITERS && !ret; i++) {
 		for (k = 0; k < 2 && !ret; k++) {
 			int64_t t0 = now_ns(), dt;
@@ -1319,6 +1328,7 @@ int main(int argc, char **argv)
 	struct npu_bo *bo = NULL;
 	uint64_t cores = 0, caps = 0;
 	const char *sections = "abcdefg";
+	double split = 0, split_explicit = 0;
 	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "d:t:w:s:h")) != -1) {
@@ -1361,7 +1371,15 @@ int main(int argc, char **argv)
 	if (!ret && strpbrk(sections, "ab"))
 		ret = bench_round_trips();
 	if (!ret && strchr(sections, 'c'))
-		ret = bench_matmul_submit(bo);
+		ret = bench_matmul_submit(bo, 0, &split);
+	/* the same without the BOs' implicit waits, where the kernel can */
+	if (!ret && strchr(sections, 'c') && (caps & NPU_CAP_NO_IMPLICIT)) {
+		ret = bench_matmul_submit(bo, NPU_JOB_BO_NO_IMPLICIT,
+					  &split_explicit);
+		if (!ret && split > 0)
+			printf("  without implicit sync: %.2fx the submit time\n",
+			       split_explicit / split);
+	}
 	if (!ret && strchr(sections, 'd'))
 		ret = bench_bo_list(bo);
 	if (!ret && strchr(sections, 'e'))

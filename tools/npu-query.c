@@ -28,6 +28,7 @@ static const struct {
 	{ NPU_CAP_IMPORT, "import" },
 	{ NPU_CAP_SUBMIT_PARALLEL, "submit-parallel" },
 	{ NPU_CAP_WAIT_SUBMIT, "wait-submit" },
+	{ NPU_CAP_NO_IMPLICIT, "no-implicit" },
 };
 
 static void usage(FILE *f)

@@ -458,7 +458,7 @@ static void test_job_building(void)
 	obo = fake_bo(other, 10);
 	check(npu_job_add_bo(job, obo, 0) == -EINVAL,
 	      "a BO of another device is -EINVAL");
-	check(npu_job_add_bo(job, bo, 0x2) == -EINVAL,
+	check(npu_job_add_bo(job, bo, 0x4) == -EINVAL,
 	      "an unknown BO flag is -EINVAL");
 	check(!npu_job_add_bo(job, bo, 0) && !npu_job_add_bo(job, bo2, 0) &&
 	      !npu_job_add_bo(job, bo, NPU_JOB_BO_WRITE),
@@ -469,6 +469,24 @@ static void test_job_building(void)
 	      "a BO added twice is listed once with both calls' flags");
 	check(refs(&bo->refcount) == 2 && refs(&bo2->refcount) == 2,
 	      "the job holds one reference per listed BO");
+
+	/* Skipped waits: only with the kernel's cap, only if every call asks. */
+	npu_job_new(dev, NULL, &job2);
+	check(!npu_job_add_bo(job2, bo, NPU_JOB_BO_NO_IMPLICIT) &&
+	      job2->bo_refs[0].flags == 0,
+	      "NPU_JOB_BO_NO_IMPLICIT is dropped without NPU_CAP_NO_IMPLICIT");
+	dev->info.caps |= DRM_NPU_CAP_NO_IMPLICIT;
+	check(!npu_job_add_bo(job2, bo2, NPU_JOB_BO_NO_IMPLICIT) &&
+	      !npu_job_add_bo(job2, bo2, NPU_JOB_BO_NO_IMPLICIT | NPU_JOB_BO_WRITE) &&
+	      job2->bo_refs[1].flags == (DRM_NPU_BO_REF_NO_IMPLICIT |
+					 DRM_NPU_BO_REF_WRITE),
+	      "NPU_JOB_BO_NO_IMPLICIT kept with the cap when both calls ask");
+	check(!npu_job_add_bo(job2, bo2, 0) &&
+	      job2->bo_refs[1].flags == DRM_NPU_BO_REF_WRITE,
+	      "a call that waits makes the job wait on the BO");
+	dev->info.caps &= ~DRM_NPU_CAP_NO_IMPLICIT;
+	npu_job_destroy(job2);
+	job2 = NULL;
 
 	check(npu_job_add_in_sync(job, 0, 0) == -EINVAL &&
 	      npu_job_add_out_sync(job, 0, 0) == -EINVAL,

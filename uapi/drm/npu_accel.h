@@ -133,6 +133,11 @@ enum drm_npu_model {
  * after @pad
  */
 #define DRM_NPU_CAP_WAIT_SUBMIT		0x20ULL
+/**
+ * define DRM_NPU_CAP_NO_IMPLICIT - &struct drm_npu_bo_ref takes
+ * DRM_NPU_BO_REF_NO_IMPLICIT
+ */
+#define DRM_NPU_CAP_NO_IMPLICIT		0x40ULL
 
 /**
  * struct drm_npu_query_device - answer to DRM_NPU_QUERY_DEVICE
@@ -356,6 +361,20 @@ struct drm_npu_task {
 
 /** define DRM_NPU_BO_REF_WRITE - the job writes the BO (else it only reads it) */
 #define DRM_NPU_BO_REF_WRITE		0x1
+/**
+ * define DRM_NPU_BO_REF_NO_IMPLICIT - the job does not wait for the BO's
+ * earlier users
+ *
+ * Explicit synchronisation, as Vulkan drivers do it: the caller orders
+ * the job after whatever else uses the BO itself (in-syncs, waits), so
+ * the job takes no implicit dependency on the fences in the BO's
+ * reservation object, not even those of earlier jobs of the same SUBMIT.
+ * The job's own fence still goes into the BO (for DRM_NPU_BO_REF_WRITE
+ * as a writer), so CPU_PREP, jobs listing the BO without the flag and
+ * other devices sharing it through dma-buf still wait for the job.
+ * Only on a kernel with DRM_NPU_CAP_NO_IMPLICIT; older ones reject it.
+ */
+#define DRM_NPU_BO_REF_NO_IMPLICIT	0x2
 
 /**
  * struct drm_npu_bo_ref - a BO a job uses, for implicit synchronisation
@@ -363,7 +382,10 @@ struct drm_npu_task {
 struct drm_npu_bo_ref {
 	/** @handle: the BO. */
 	__u32 handle;
-	/** @flags: DRM_NPU_BO_REF_WRITE or 0. */
+	/**
+	 * @flags: DRM_NPU_BO_REF_WRITE, DRM_NPU_BO_REF_NO_IMPLICIT, both
+	 * or 0; other bits fail the SUBMIT with -EINVAL.
+	 */
 	__u32 flags;
 };
 
@@ -387,9 +409,12 @@ struct drm_npu_sync {
  *
  * A job runs its tasks in order on one core, in one VM, once all its
  * in-syncs have signalled and earlier jobs writing (for a written BO:
- * using) its BOs are done.  In-syncs are resolved when the job is
+ * using) its BOs are done, but for the BOs it lists with
+ * DRM_NPU_BO_REF_NO_IMPLICIT.  In-syncs are resolved when the job is
  * queued, after the jobs before it in the same SUBMIT: a job may wait for
- * an out-sync of an earlier job of its array.  An in-sync that names no
+ * an out-sync of an earlier job of its array.  Every job of a SUBMIT is
+ * prepared (BOs locked, dependencies taken, fences installed) before the
+ * first is handed to a core, so the jobs of one SUBMIT start together.  An in-sync that names no
  * fence by then (a binary syncobj never signalled, a timeline point not
  * yet submitted) fails the job with -EINVAL.
  */

@@ -2,8 +2,9 @@
 /*
  * The npu scheduler and memory as a user sees them: memory above 4 GiB
  * reached through 32-bit VAs, more than 4 GiB across VMs, all cores busy
- * from one process, syncobj chains and timelines, implicit sync, and a
- * hang: timeout, core reset, ban, and everybody else unaffected.
+ * from one process, syncobj chains and timelines, implicit sync (and
+ * explicit sync without it, DRM_NPU_BO_REF_NO_IMPLICIT), and a hang:
+ * timeout, core reset, ban, and everybody else unaffected.
  */
 #include <sys/wait.h>
 
@@ -544,6 +545,146 @@ TEST(parallel_submit_shares_a_bo)
  * A hang: the job times out, only its core resets, its file is banned,
  * and another file and another process go on.
  */
+static void set_die_delay(unsigned int die, unsigned int core, const char *us)
+{
+	char path[128], file[32];
+
+	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
+	npu_dbg_path(path, sizeof(path), die, file);
+	npu_write_file(path, us);
+}
+
+/* One null-task job on @core listing BO @handle with @flags; its id. */
+static int submit_with_bo(int fd, uint64_t va, unsigned int core,
+			  uint32_t handle, uint32_t flags, uint64_t *id)
+{
+	struct drm_npu_task t = { .regcmd_va = va, .regcmd_count = 4 };
+	struct drm_npu_bo_ref ref = { .handle = handle, .flags = flags };
+	struct drm_npu_job j = {
+		.tasks = (uintptr_t)&t, .task_count = 1,
+		.core_mask = 1u << core, .bos = (uintptr_t)&ref, .bo_count = 1,
+	};
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)&j, .job_count = 1, .job_stride = sizeof(j),
+	};
+	int ret = ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+
+	*id = j.job_id;
+	return ret;
+}
+
+/*
+ * DRM_NPU_BO_REF_NO_IMPLICIT: a job writing a BO that a slow job of an
+ * earlier SUBMIT writes does not wait for it, while the same job without
+ * the flag does; and the flagged job's own fence is still in the BO, so
+ * a CPU reader waits for it.
+ */
+TEST(no_implicit_skips_the_wait)
+{
+	struct drm_npu_bo_cpu_prep p = { 0 };
+	struct drm_npu_query_device q;
+	struct drm_npu_job_wait w;
+	struct npu_bo bo, data;
+	uint64_t slow, fast;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_query_device(fd, &q));
+	ASSERT_TRUE(q.caps & DRM_NPU_CAP_NO_IMPLICIT);
+	ASSERT_LE(2, q.core_count);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
+	set_delay(0, "1000000");
+
+	/* default: the second writer waits for the 1 s first */
+	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 0, data.handle,
+				    DRM_NPU_BO_REF_WRITE, &slow));
+	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 1, data.handle,
+				    DRM_NPU_BO_REF_WRITE, &fast));
+	ASSERT_EQ(0, npu_wait(fd, fast, 10000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(0, npu_wait(fd, slow, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+
+	/* the flag: it is done while the first still runs */
+	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 0, data.handle,
+				    DRM_NPU_BO_REF_WRITE, &slow));
+	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 1, data.handle,
+				    DRM_NPU_BO_REF_WRITE |
+				    DRM_NPU_BO_REF_NO_IMPLICIT, &fast));
+	ASSERT_EQ(0, npu_wait(fd, fast, 10000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	EXPECT_EQ(-ETIME, npu_wait(fd, slow, 0, &w));
+	ASSERT_EQ(0, npu_wait(fd, slow, 10000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	set_delay(0, "0");
+
+	/* a flagged slow writer still holds off a CPU reader */
+	set_delay(1, "300000");
+	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 1, data.handle,
+				    DRM_NPU_BO_REF_WRITE |
+				    DRM_NPU_BO_REF_NO_IMPLICIT, &slow));
+	p.handle = data.handle;
+	p.flags = DRM_NPU_CPU_READ;
+	EXPECT_EQ(-EBUSY, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	p.timeout_ns = npu_now_ns() + 3000000000ll;
+	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_wait(fd, slow, 0, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	set_delay(1, "0");
+	npu_bo_free(fd, &data);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
+/*
+ * A BO of die 0 shared with die 1 through a dma-buf: a die-1 job reading
+ * the import waits for a slow die-0 job writing it, unless it carries
+ * DRM_NPU_BO_REF_NO_IMPLICIT.  The default sync crosses devices.
+ */
+TEST(implicit_syncs_a_shared_bo)
+{
+	struct drm_npu_job_wait w;
+	struct npu_bo bo0, bo1, data;
+	uint32_t imported;
+	uint64_t slow, reader;
+	int fd0 = npu_open(0), fd1, dmabuf, round;
+
+	ASSERT_LE(0, fd0);
+	fd1 = npu_open(1);
+	if (fd1 < 0)
+		SKIP(return, "one die only (sim_dies=2 gives two)");
+	ASSERT_EQ(0, npu_null_task(fd0, 0, &bo0));
+	ASSERT_EQ(0, npu_null_task(fd1, 0, &bo1));
+	ASSERT_EQ(0, npu_bo_new(fd0, 4096, &data));
+	dmabuf = npu_export(fd0, data.handle);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, npu_import(fd1, dmabuf, &imported));
+	set_die_delay(0, 0, "1000000");
+
+	for (round = 0; round < 2; round++) {
+		uint32_t flags = round ? DRM_NPU_BO_REF_NO_IMPLICIT : 0;
+
+		ASSERT_EQ(0, submit_with_bo(fd0, bo0.va, 0, data.handle,
+					    DRM_NPU_BO_REF_WRITE, &slow));
+		ASSERT_EQ(0, submit_with_bo(fd1, bo1.va, 0, imported, flags,
+					    &reader));
+		ASSERT_EQ(0, npu_wait(fd1, reader, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		/* without the flag the writer was done first; with it, not */
+		EXPECT_EQ(round ? -ETIME : 0, npu_wait(fd0, slow, 0, &w));
+		ASSERT_EQ(0, npu_wait(fd0, slow, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	}
+	set_die_delay(0, 0, "0");
+	close(dmabuf);
+	npu_bo_free(fd1, &bo1);
+	npu_bo_free(fd0, &data);
+	npu_bo_free(fd0, &bo0);
+	close(fd1);
+	close(fd0);
+}
+
 TEST_F_TIMEOUT(slow, hang_reset_ban, 60)
 {
 	char path[128];

@@ -311,7 +311,7 @@ TEST_F(uapi, submit_bad)
 	SUB((j.bos = (uintptr_t)refs, j.bo_count = 1, refs[0].handle = 999,
 	     refs[0].flags = 0), -ENOENT);
 	SUB((j.bos = (uintptr_t)refs, j.bo_count = 1, refs[0].handle = bo.handle,
-	     refs[0].flags = 2), -EINVAL);
+	     refs[0].flags = 4), -EINVAL);	/* the first unknown flag */
 	SUB((j.bos = (uintptr_t)refs, j.bo_count = 2, refs[0].handle = bo.handle,
 	     refs[0].flags = 0, refs[1] = refs[0]), -EINVAL);	/* twice */
 	SUB((j.bos = (uintptr_t)refs, j.bo_count = 257), -EINVAL);
