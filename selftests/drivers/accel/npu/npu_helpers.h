@@ -261,6 +261,23 @@ static inline int npu_write_file(const char *path, const char *value)
 	return fclose(f) ? -1 : ret;
 }
 
+/* An ioctl: 0 or -errno. */
+static inline int npu_ioc(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* The virtual NPU's time per task on @core of @die, in us ("0": none). */
+static inline int npu_set_task_delay(unsigned int die, unsigned int core,
+				     const char *us)
+{
+	char path[128], file[32];
+
+	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
+	npu_dbg_path(path, sizeof(path), die, file);
+	return npu_write_file(path, us);
+}
+
 /* Read a number from a sysfs file; -1 on error. */
 static inline long long npu_read_ll(const char *path)
 {

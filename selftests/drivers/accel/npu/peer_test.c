@@ -36,11 +36,6 @@
 /* What else may come and go in a node's shmem count during a test. */
 #define SHMEM_NOISE	(4ll << 20)
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
 /* A die: its fd and its query answer. */
 struct die {
 	int fd;
@@ -284,7 +279,7 @@ static int mapping_phys(const struct die *d, uint64_t va,
 static int bo_create(int fd, uint64_t size, uint32_t *handle)
 {
 	struct drm_npu_bo_create c = { .size = size };
-	int ret = ioc(fd, DRM_IOCTL_NPU_BO_CREATE, &c);
+	int ret = npu_ioc(fd, DRM_IOCTL_NPU_BO_CREATE, &c);
 
 	*handle = c.handle;
 	return ret;
@@ -295,7 +290,7 @@ static void *bo_mmap(int fd, uint32_t handle, uint64_t *size)
 	struct drm_npu_bo_info i = { .handle = handle };
 	void *p;
 
-	if (ioc(fd, DRM_IOCTL_NPU_BO_INFO, &i))
+	if (npu_ioc(fd, DRM_IOCTL_NPU_BO_INFO, &i))
 		return NULL;
 	p = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 (off_t)i.mmap_offset);
@@ -309,7 +304,7 @@ static int gem_close(int fd, uint32_t handle)
 {
 	struct drm_gem_close c = { .handle = handle };
 
-	return ioc(fd, DRM_IOCTL_GEM_CLOSE, &c);
+	return npu_ioc(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
 
 static int vm_map(int fd, uint32_t handle, uint64_t offset, uint64_t size,
@@ -319,7 +314,7 @@ static int vm_map(int fd, uint32_t handle, uint64_t offset, uint64_t size,
 		.handle = handle, .bo_offset = offset, .size = size,
 		.flags = DRM_NPU_MAP_READ | flags,
 	};
-	int ret = ioc(fd, DRM_IOCTL_NPU_VM_MAP, &m);
+	int ret = npu_ioc(fd, DRM_IOCTL_NPU_VM_MAP, &m);
 
 	*va = m.va;
 	return ret;
@@ -329,7 +324,7 @@ static int vm_unmap(int fd, uint64_t va, uint64_t size)
 {
 	struct drm_npu_vm_unmap u = { .va = va, .size = size };
 
-	return ioc(fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
+	return npu_ioc(fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
 }
 
 /* The null stream: one register write, the version word and op_en. */
@@ -386,7 +381,7 @@ static int submit(int fd, struct jobspec *js)
 		j.out_syncs = (uintptr_t)&out;
 		j.out_sync_count = 1;
 	}
-	ret = ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+	ret = npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
 	js->job_id = j.job_id;
 	return ret;
 }
@@ -403,14 +398,14 @@ static uint32_t syncobj_new(int fd)
 {
 	struct drm_syncobj_create c = { 0 };
 
-	return ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c) ? 0 : c.handle;
+	return npu_ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c) ? 0 : c.handle;
 }
 
 static int syncobj_export(int fd, uint32_t handle, uint32_t flags)
 {
 	struct drm_syncobj_handle h = { .handle = handle, .flags = flags,
 					.fd = -1 };
-	int ret = ioc(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h);
+	int ret = npu_ioc(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h);
 
 	return ret ? ret : h.fd;
 }
@@ -419,7 +414,7 @@ static int syncobj_import(int fd, int sfd, uint32_t flags, uint32_t *handle)
 {
 	struct drm_syncobj_handle h = { .fd = sfd, .flags = flags,
 					.handle = *handle };
-	int ret = ioc(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &h);
+	int ret = npu_ioc(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &h);
 
 	*handle = h.handle;
 	return ret;
@@ -922,14 +917,14 @@ TEST_F(peer, die1_matmul_on_die0_buffers)
 	set_delay(&self->d1, 0, 200000);
 	ASSERT_EQ(0, submit(self->d1.fd, &js));
 	prep.handle = h;
-	EXPECT_EQ(-EBUSY, ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_PREP, &prep))
+	EXPECT_EQ(-EBUSY, npu_ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_PREP, &prep))
 		TH_LOG("die 0 does not see die 1's write fence");
 	prep.timeout_ns = npu_now_ns() + 5000000000ll;
-	ASSERT_EQ(0, ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_PREP, &prep));
+	ASSERT_EQ(0, npu_ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_PREP, &prep));
 	EXPECT_TRUE(job_done(self->d1.fd, js.job_id));
 	EXPECT_EQ(0, gemm_check(bo, x, wt));
 	fini.handle = h;
-	EXPECT_EQ(0, ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_FINI, &fini));
+	EXPECT_EQ(0, npu_ioc(self->d0.fd, DRM_IOCTL_NPU_BO_CPU_FINI, &fini));
 	ASSERT_EQ(0, npu_wait(self->d1.fd, js.job_id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	EXPECT_EQ(0, w.core);
@@ -1059,7 +1054,7 @@ TEST_F(peer, import_dma_heap)
 	if (heap < 0)
 		SKIP(return, "no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM): %s",
 		     strerror(errno));
-	ASSERT_EQ(0, ioc(heap, DMA_HEAP_IOCTL_ALLOC, &a));
+	ASSERT_EQ(0, npu_ioc(heap, DMA_HEAP_IOCTL_ALLOC, &a));
 	cpu = mmap(NULL, a.len, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
 	ASSERT_NE(MAP_FAILED, cpu);
 	run_from_foreign(_metadata, &self->d1, a.fd, cpu, a.len, "dma-heap");
@@ -1349,7 +1344,7 @@ TEST_F(peer, fence_through_dmabuf_export_sync_file)
 	ASSERT_NE(0, s1);
 	g.bo0 = data;
 	gate_start(_metadata, &g, va0);
-	ASSERT_EQ(0, ioc(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e));
+	ASSERT_EQ(0, npu_ioc(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e));
 	ASSERT_EQ(0, syncobj_import(self->d1.fd, e.fd,
 				    DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
 				    &s1));

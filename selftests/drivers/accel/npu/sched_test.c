@@ -26,20 +26,6 @@ FIXTURE_TEARDOWN(slow)
 {
 }
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
-static void set_delay(unsigned int core, const char *us)
-{
-	char path[128], file[32];
-
-	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
-	npu_dbg_path(path, sizeof(path), 0, file);
-	npu_write_file(path, us);
-}
-
 /*
  * A regcmd BO on die 1, whose memory is NUMA node 1 (entirely above
  * 4 GiB in the test VM), fetched through a 32-bit device address.
@@ -97,7 +83,7 @@ TEST_F_TIMEOUT(slow, more_than_4g_across_vms, 1200)
 	for (i = 0; i < 3; i++) {
 		struct drm_npu_vm_create c = { 0 };
 
-		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+		ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 		ASSERT_EQ(0, npu_bo_new(fd, 3ull << 29, &big[i]));
 		ASSERT_EQ(0, npu_bo_map(fd, &big[i], c.vm_id, DRM_NPU_MAP_WRITE));
 		total += big[i].size;
@@ -135,7 +121,7 @@ TEST(all_cores_busy_from_one_process)
 	t.regcmd_va = bo.va;
 	memset(js, 0, sizeof(js));
 	for (i = 0; i < 3; i++) {
-		set_delay(i, "300000");
+		npu_set_task_delay(0, i, "300000");
 		js[i].tasks = (uintptr_t)&t;
 		js[i].task_count = 1;
 		js[i].core_mask = 1u << i;
@@ -143,7 +129,7 @@ TEST(all_cores_busy_from_one_process)
 		ASSERT_LE(0, before[i]);
 	}
 	t0 = npu_now_ns();
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, npu_wait(fd, js[i].job_id, 5000, &w));
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
@@ -151,7 +137,7 @@ TEST(all_cores_busy_from_one_process)
 	}
 	wall = npu_now_ns() - t0;
 	for (i = 0; i < 3; i++) {
-		set_delay(i, "0");
+		npu_set_task_delay(0, i, "0");
 		after[i] = npu_fdinfo_busy(fd, i);
 		EXPECT_GE(after[i] - before[i], 300000000ll)
 			TH_LOG("core %d busy only %lld ns", i, after[i] - before[i]);
@@ -184,7 +170,7 @@ static int submit_synced(int fd, struct drm_npu_job *j, struct drm_npu_task *t,
 	j->in_sync_count = in ? 1 : 0;
 	j->out_syncs = (uintptr_t)out;
 	j->out_sync_count = out ? 1 : 0;
-	return ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+	return npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
 }
 
 /* Job B waits for job A's binary out-syncobj; a timeline point too. */
@@ -200,11 +186,11 @@ TEST(syncobj_chains_and_timelines)
 	int fd = npu_open(0);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
 	t.regcmd_va = bo.va;
-	set_delay(0, "300000");
+	npu_set_task_delay(0, 0, "300000");
 
 	out_a = (struct drm_npu_sync){ .handle = sc.handle };
 	ASSERT_EQ(0, submit_synced(fd, &ja, &t, 1, NULL, &out_a));
@@ -228,13 +214,13 @@ TEST(syncobj_chains_and_timelines)
 
 		point = 5;
 		tw.timeout_nsec = npu_now_ns() + 1000000000;
-		EXPECT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
+		EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
 		point = 6;
 		tw.timeout_nsec = npu_now_ns() + 50000000;
 		tw.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
-		EXPECT_EQ(-ETIME, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
+		EXPECT_EQ(-ETIME, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
 	}
-	set_delay(0, "0");
+	npu_set_task_delay(0, 0, "0");
 	npu_bo_free(fd, &bo);
 	close(fd);
 }
@@ -256,7 +242,7 @@ TEST(timeline_points_above_2_32)
 	int fd = npu_open(0);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &tl));
 	{
 		struct drm_syncobj_timeline_array ta = {
 			.handles = (uintptr_t)&tl.handle,
@@ -264,11 +250,11 @@ TEST(timeline_points_above_2_32)
 			.count_handles = 1,
 		};
 
-		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta));
+		ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta));
 	}
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
 	t.regcmd_va = bo.va;
-	set_delay(0, "400000");
+	npu_set_task_delay(0, 0, "400000");
 
 	/* A, slow on core 0, signals point 2^32 + 5. */
 	out_a = (struct drm_npu_sync){ .handle = tl.handle, .point = high };
@@ -285,7 +271,7 @@ TEST(timeline_points_above_2_32)
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	EXPECT_EQ(0, npu_wait(fd, ja.job_id, 0, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-	set_delay(0, "0");
+	npu_set_task_delay(0, 0, "0");
 	npu_bo_free(fd, &bo);
 	close(fd);
 }
@@ -341,7 +327,7 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 	npu_dbg_path(path, sizeof(path), 0, "core0/slow_next_us");
 	die_knob("job_timeout_ms", "300");
 	die_knob("watchdog_delay_us", "400000");
-	set_delay(0, "100000");
+	npu_set_task_delay(0, 0, "100000");
 
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		struct drm_npu_job_wait w;
@@ -376,7 +362,7 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 		EXPECT_EQ(0, npu_wait(innocent, iid, 5000, &w));
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	}
-	set_delay(0, "0");
+	npu_set_task_delay(0, 0, "0");
 	die_knob("watchdog_delay_us", "0");
 	die_knob("job_timeout_ms", "2000");
 	TH_LOG("%d rounds: guilty timed out in %d, innocent done in %d",
@@ -405,7 +391,7 @@ TEST(implicit_sync_on_bo)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
 	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
-	set_delay(1, "300000");
+	npu_set_task_delay(0, 1, "300000");
 	t.regcmd_va = bo.va;
 	memset(&j, 0, sizeof(j));
 	j.tasks = (uintptr_t)&t;
@@ -417,15 +403,15 @@ TEST(implicit_sync_on_bo)
 	j.bo_count = 1;
 	s = (struct drm_npu_submit){ .jobs = (uintptr_t)&j, .job_count = 1,
 				     .job_stride = sizeof(j) };
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	p.handle = data.handle;
 	p.flags = DRM_NPU_CPU_READ;
-	EXPECT_EQ(-EBUSY, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-EBUSY, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.timeout_ns = npu_now_ns() + 3000000000ll;
-	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	EXPECT_EQ(0, npu_wait(fd, j.job_id, 0, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-	set_delay(1, "0");
+	npu_set_task_delay(0, 1, "0");
 	npu_bo_free(fd, &data);
 	npu_bo_free(fd, &bo);
 	close(fd);
@@ -460,7 +446,7 @@ static void submit_two_writers(struct __test_metadata *_metadata, int fd,
 		js[i].bos = (uintptr_t)&ref;
 		js[i].bo_count = 1;
 	}
-	ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	EXPECT_EQ(2, s.submitted);
 }
 
@@ -476,7 +462,7 @@ TEST(parallel_submit_shares_a_bo)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
 	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
-	set_delay(0, "1000000");
+	npu_set_task_delay(0, 0, "1000000");
 
 	/* ordered: when the second is done, so is the first */
 	submit_two_writers(_metadata, fd, bo.va, data.handle, 0, js);
@@ -495,10 +481,10 @@ TEST(parallel_submit_shares_a_bo)
 	p.handle = data.handle;
 	p.flags = DRM_NPU_CPU_READ;
 	p.timeout_ns = npu_now_ns() + 10000000000ll;
-	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	EXPECT_EQ(0, npu_wait(fd, js[0].job_id, 0, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-	set_delay(0, "0");
+	npu_set_task_delay(0, 0, "0");
 
 	/*
 	 * An earlier reader on core 0 (1 s), then parallel writers on cores 0
@@ -517,8 +503,8 @@ TEST(parallel_submit_shares_a_bo)
 			.job_stride = sizeof(r),
 		};
 
-		set_delay(0, "1000000");
-		ASSERT_EQ(0, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &rs));
+		npu_set_task_delay(0, 0, "1000000");
+		ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &rs));
 		submit_two_writers(_metadata, fd, bo.va, data.handle,
 				   DRM_NPU_SUBMIT_PARALLEL, js);
 		ASSERT_EQ(0, npu_wait(fd, js[1].job_id, 10000, &w));
@@ -526,7 +512,7 @@ TEST(parallel_submit_shares_a_bo)
 			TH_LOG("the core-1 writer ran before the earlier reader ended");
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 		ASSERT_EQ(0, npu_wait(fd, js[0].job_id, 10000, &w));
-		set_delay(0, "0");
+		npu_set_task_delay(0, 0, "0");
 	}
 
 	/* an unknown flag is refused, nothing queued */
@@ -534,7 +520,7 @@ TEST(parallel_submit_shares_a_bo)
 	bad.job_count = 1;
 	bad.job_stride = sizeof(js[0]);
 	bad.flags = 0x2;
-	EXPECT_EQ(-EINVAL, ioc(fd, DRM_IOCTL_NPU_SUBMIT, &bad));
+	EXPECT_EQ(-EINVAL, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &bad));
 	EXPECT_EQ(0, bad.submitted);
 	npu_bo_free(fd, &data);
 	npu_bo_free(fd, &bo);
@@ -545,15 +531,6 @@ TEST(parallel_submit_shares_a_bo)
  * A hang: the job times out, only its core resets, its file is banned,
  * and another file and another process go on.
  */
-static void set_die_delay(unsigned int die, unsigned int core, const char *us)
-{
-	char path[128], file[32];
-
-	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
-	npu_dbg_path(path, sizeof(path), die, file);
-	npu_write_file(path, us);
-}
-
 /* One null-task job on @core listing BO @handle with @flags; its id. */
 static int submit_with_bo(int fd, uint64_t va, unsigned int core,
 			  uint32_t handle, uint32_t flags, uint64_t *id)
@@ -567,7 +544,7 @@ static int submit_with_bo(int fd, uint64_t va, unsigned int core,
 	struct drm_npu_submit s = {
 		.jobs = (uintptr_t)&j, .job_count = 1, .job_stride = sizeof(j),
 	};
-	int ret = ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+	int ret = npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
 
 	*id = j.job_id;
 	return ret;
@@ -594,7 +571,7 @@ TEST(no_implicit_skips_the_wait)
 	ASSERT_LE(2, q.core_count);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
 	ASSERT_EQ(0, npu_bo_new(fd, 4096, &data));
-	set_delay(0, "1000000");
+	npu_set_task_delay(0, 0, "1000000");
 
 	/* default: the second writer waits for the 1 s first */
 	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 0, data.handle,
@@ -617,21 +594,21 @@ TEST(no_implicit_skips_the_wait)
 	EXPECT_EQ(-ETIME, npu_wait(fd, slow, 0, &w));
 	ASSERT_EQ(0, npu_wait(fd, slow, 10000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-	set_delay(0, "0");
+	npu_set_task_delay(0, 0, "0");
 
 	/* a flagged slow writer still holds off a CPU reader */
-	set_delay(1, "300000");
+	npu_set_task_delay(0, 1, "300000");
 	ASSERT_EQ(0, submit_with_bo(fd, bo.va, 1, data.handle,
 				    DRM_NPU_BO_REF_WRITE |
 				    DRM_NPU_BO_REF_NO_IMPLICIT, &slow));
 	p.handle = data.handle;
 	p.flags = DRM_NPU_CPU_READ;
-	EXPECT_EQ(-EBUSY, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-EBUSY, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.timeout_ns = npu_now_ns() + 3000000000ll;
-	EXPECT_EQ(0, ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	EXPECT_EQ(0, npu_wait(fd, slow, 0, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-	set_delay(1, "0");
+	npu_set_task_delay(0, 1, "0");
 	npu_bo_free(fd, &data);
 	npu_bo_free(fd, &bo);
 	close(fd);
@@ -660,7 +637,7 @@ TEST(implicit_syncs_a_shared_bo)
 	dmabuf = npu_export(fd0, data.handle);
 	ASSERT_LE(0, dmabuf);
 	ASSERT_EQ(0, npu_import(fd1, dmabuf, &imported));
-	set_die_delay(0, 0, "1000000");
+	npu_set_task_delay(0, 0, "1000000");
 
 	for (round = 0; round < 2; round++) {
 		uint32_t flags = round ? DRM_NPU_BO_REF_NO_IMPLICIT : 0;
@@ -676,7 +653,7 @@ TEST(implicit_syncs_a_shared_bo)
 		ASSERT_EQ(0, npu_wait(fd0, slow, 10000, &w));
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	}
-	set_die_delay(0, 0, "0");
+	npu_set_task_delay(0, 0, "0");
 	close(dmabuf);
 	npu_bo_free(fd1, &bo1);
 	npu_bo_free(fd0, &data);

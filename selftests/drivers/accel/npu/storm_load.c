@@ -32,11 +32,6 @@
 #define EXTRA_VMS	4
 #define CHURN_BOS	16
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
 /* The file stays open: whoever tears the driver down finds it. */
 static void die_quietly(const char *what, int err)
 {
@@ -100,7 +95,7 @@ static int churn(int fd, unsigned int round, uint32_t *vms,
 	if (bos[i].va) {
 		u.va = bos[i].va;
 		u.size = bos[i].size;
-		ret = ioc(fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
+		ret = npu_ioc(fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
 		if (ret)
 			return ret;
 		bos[i].va = 0;
@@ -114,13 +109,13 @@ static int churn(int fd, unsigned int round, uint32_t *vms,
 		struct drm_npu_vm_destroy d = { .vm_id = vms[v] };
 
 		/* -ENOENT: the other thread destroyed it first. */
-		ret = ioc(fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
+		ret = npu_ioc(fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
 		if (ret && ret != -ENOENT)
 			return ret;
 		vms[v] = 0;
 	}
 	if (!vms[v]) {
-		ret = ioc(fd, DRM_IOCTL_NPU_VM_CREATE, &vc);
+		ret = npu_ioc(fd, DRM_IOCTL_NPU_VM_CREATE, &vc);
 		if (ret)
 			return ret;
 		vms[v] = vc.vm_id;
@@ -129,7 +124,7 @@ static int churn(int fd, unsigned int round, uint32_t *vms,
 	m.handle = bos[i].handle;
 	m.size = bos[i].size;
 	m.flags = DRM_NPU_MAP_READ;
-	ret = ioc(fd, DRM_IOCTL_NPU_VM_MAP, &m);
+	ret = npu_ioc(fd, DRM_IOCTL_NPU_VM_MAP, &m);
 	if (ret == -ENOENT)	/* destroyed by the other thread meanwhile */
 		vms[v] = 0;
 	return ret == -ENOSPC || ret == -ENOENT ? 0 : ret;
@@ -176,18 +171,18 @@ static void *racer_run(void *arg)
 			m.handle = imported;
 			m.size = 4096;
 		}
-		ret = ioc(r->fd, DRM_IOCTL_NPU_VM_MAP, &m);
+		ret = npu_ioc(r->fd, DRM_IOCTL_NPU_VM_MAP, &m);
 		if (ret == -ENODEV)
 			break;
 		if (!ret && i % 3) {
 			u.va = m.va;
 			u.size = m.size;
-			ioc(r->fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
+			npu_ioc(r->fd, DRM_IOCTL_NPU_VM_UNMAP, &u);
 		}
 		if (vm && i % 7 == 0) {
 			struct drm_npu_vm_destroy d = { .vm_id = vm };
 
-			ioc(r->fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
+			npu_ioc(r->fd, DRM_IOCTL_NPU_VM_DESTROY, &d);
 		}
 	}
 	return NULL;

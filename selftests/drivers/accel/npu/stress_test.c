@@ -368,14 +368,11 @@ TEST_F_TIMEOUT(slow, kill9_mid_submit, 600)
 /* The virtual NPU's time per task, on every core of die 0. */
 static void set_task_delay(const char *us)
 {
-	char file[32];
-	int c;
+	unsigned int c;
 
-	for (c = 0; c < 8; c++) {
-		snprintf(file, sizeof(file), "core%d/task_delay_us", c);
-		if (die_knob(file, us))
+	for (c = 0; c < 8; c++)
+		if (npu_set_task_delay(0, c, us))
 			break;
-	}
 }
 
 /* Jobs on any core without waiting, then tell the test, then wait to die. */

@@ -18,11 +18,6 @@
 #define LOAD_NPU	"insmod /npu/npu.ko $(cat /npu/params 2>/dev/null)"
 #define LOAD_VIRTUAL	"insmod /npu/npu_virtual.ko $(cat /npu/vparams 2>/dev/null)"
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
 /* Queue @n slow jobs on core 0 of die @die; returns the fd. */
 static int busy_fd(int die, int n, uint64_t *ids)
 {
@@ -60,9 +55,9 @@ TEST(unbind_with_jobs_queued)
 	TH_LOG("unbind with 4 jobs queued took %lld ms",
 	       (long long)(npu_now_ns() - t0) / 1000000);
 	/* The file is dead: every ioctl says so. */
-	EXPECT_EQ(-ENODEV, ioc(fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-ENODEV, npu_ioc(fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	EXPECT_EQ(-ENODEV, npu_wait(fd, ids[3], 1000, &w));
-	EXPECT_EQ(-ENODEV, ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	EXPECT_EQ(-ENODEV, npu_ioc(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
 	close(fd);
 
 	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.1"));
@@ -120,7 +115,7 @@ TEST(unbind_dies_sharing_a_buffer)
 	ASSERT_LE(0, dmabuf);
 	ASSERT_EQ(0, npu_import(fd1, dmabuf, &h1));
 	m.handle = h1;
-	ASSERT_EQ(0, ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
+	ASSERT_EQ(0, npu_ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
 	EXPECT_EQ(1, npu_dmabuf_attachments(dmabuf, "npu-virtual.1"));
 
 	/* The exporter goes; its BO stays for die 1, which runs from it. */
@@ -150,7 +145,7 @@ TEST(unbind_dies_sharing_a_buffer)
 	ASSERT_EQ(0, npu_import(fd1, dmabuf, &h1));
 	m = (struct drm_npu_vm_map){ .handle = h1, .size = 4096,
 				     .flags = DRM_NPU_MAP_READ };
-	ASSERT_EQ(0, ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
+	ASSERT_EQ(0, npu_ioc(fd1, DRM_IOCTL_NPU_VM_MAP, &m));
 	ASSERT_EQ(0, npu_submit_one(fd1, 0, m.va, 4, 0, &id));
 	ASSERT_EQ(0, npu_wait(fd1, id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);

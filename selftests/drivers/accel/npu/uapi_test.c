@@ -23,11 +23,6 @@ FIXTURE_TEARDOWN(uapi)
 	close(self->fd);
 }
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
 /* Create, mmap, write, read back, through a second mapping too. */
 TEST_F(uapi, bo_cpu_round_trip)
 {
@@ -44,7 +39,7 @@ TEST_F(uapi, bo_cpu_round_trip)
 	for (i = 0; i < bo.size / 4; i++)
 		p[i] = (uint32_t)(i * 2654435761u);
 	info.handle = bo.handle;
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &info));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &info));
 	q = mmap(NULL, info.size, PROT_READ, MAP_SHARED, self->fd,
 		 (off_t)info.mmap_offset);
 	ASSERT_NE(MAP_FAILED, q);
@@ -59,23 +54,23 @@ TEST_F(uapi, bo_create_bad)
 	struct drm_npu_bo_create c = { .size = 4096 };
 
 	c.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.flags = 0;
 	c.pad = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.pad = 0;
 	c.placement = 2;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.placement = 0;
 	c.size = 0;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.size = (4ull << 30) + 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.size = ~0ull;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	c.size = 4096;
 	c.placement = DRM_NPU_BO_PLACEMENT_ANY;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CREATE, &c));
 	EXPECT_EQ(-EFAULT, ioctl(self->fd, DRM_IOCTL_NPU_BO_CREATE, NULL) ? -errno : 0);
 }
 
@@ -87,37 +82,37 @@ TEST_F(uapi, bo_info_and_cpu_prep_bad)
 	struct drm_gem_close cl = { 0 };
 	struct npu_bo bo;
 
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
 	ASSERT_EQ(0, npu_bo_new(self->fd, 4096, &bo));
 	i.handle = bo.handle;
 	i.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
 
 	p.handle = bo.handle;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.flags = 4;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.flags = DRM_NPU_CPU_READ;
 	p.timeout_ns = -1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.timeout_ns = 0;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	p.flags = DRM_NPU_CPU_READ | DRM_NPU_CPU_WRITE;
 	p.timeout_ns = npu_now_ns() + 1000000000;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
 	f.handle = bo.handle;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
 	f.flags = DRM_NPU_CPU_WRITE;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
 
 	/* A stale handle is an unknown one. */
 	cl.handle = bo.handle;
 	munmap(bo.cpu, bo.size);
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_GEM_CLOSE, &cl));
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_GEM_CLOSE, &cl));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
 	i.flags = 0;
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_BO_INFO, &i));
 }
 
 TEST_F(uapi, vm_create_destroy)
@@ -127,31 +122,31 @@ TEST_F(uapi, vm_create_destroy)
 	uint32_t ids[64];
 	int i, n = 0;
 
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 	EXPECT_NE(DRM_NPU_VM_DEFAULT, c.vm_id);
 	d.vm_id = c.vm_id;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	d.vm_id = DRM_NPU_VM_DEFAULT;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	d.vm_id = 999;
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	d.pad = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	c.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 	/* A file may hold a bounded number of VMs. */
 	c.flags = 0;
 	for (i = 0; i < 64; i++) {
-		if (ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c))
+		if (npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c))
 			break;
 		ids[n++] = c.vm_id;
 	}
-	EXPECT_EQ(-ENOSPC, ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+	EXPECT_EQ(-ENOSPC, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 	TH_LOG("%d VMs per file", n + 1);
 	for (i = 0; i < n; i++) {
 		d = (struct drm_npu_vm_destroy){ .vm_id = ids[i] };
-		EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+		EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	}
 }
 
@@ -165,37 +160,37 @@ TEST_F(uapi, vm_map_and_unmap)
 	m.handle = bo.handle;
 	m.size = 16384;
 	m.flags = DRM_NPU_MAP_READ;
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 	EXPECT_LE(4096, m.va);
 	EXPECT_EQ(0, m.va % 4096);
 
 	/* Fixed mapping, then one overlapping it. */
 	m.flags = DRM_NPU_MAP_READ | DRM_NPU_MAP_WRITE | DRM_NPU_MAP_FIXED;
 	m.va = 0x40000000;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 	m.va = 0x40002000;
-	EXPECT_EQ(-ENOSPC, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(-ENOSPC, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 	m.va = 0x40004000;
 	m.bo_offset = 8192;
 	m.size = 8192;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 
 	/* Unmap needs the exact range. */
 	u.va = 0x40000000;
 	u.size = 8192;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
 	u.size = 16384;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
 	u.pad = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
 	u.pad = 0;
 	u.va = 1ull << 32;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
 	u.vm_id = 77;
 	u.va = 0x40004000;
 	u.size = 8192;
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_UNMAP, &u));
 	npu_bo_free(self->fd, &bo);
 }
 
@@ -209,7 +204,7 @@ TEST_F(uapi, vm_map_bad)
 		m = (struct drm_npu_vm_map){ .handle = bo.handle,	\
 			.size = 8192, .flags = DRM_NPU_MAP_READ };	\
 		field_init;						\
-		EXPECT_EQ(err, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m))	\
+		EXPECT_EQ(err, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m))	\
 			TH_LOG("%s", #field_init);			\
 	} while (0)
 	MAP(m.flags = 0, -EINVAL);			/* no READ */
@@ -244,16 +239,16 @@ TEST_F_TIMEOUT(uapi, vm_full, 600)
 	struct npu_bo bo;
 
 	ASSERT_EQ(0, npu_bo_new(self->fd, 1ull << 30, &bo));
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 	m.vm_id = c.vm_id;
 	m.handle = bo.handle;
 	m.size = bo.size;
 	m.flags = DRM_NPU_MAP_READ;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 	/* 3 GiB used of 4 GiB minus the NULL page: no 1 GiB left. */
-	EXPECT_EQ(-ENOSPC, ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(-ENOSPC, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_MAP, &m));
 	npu_bo_free(self->fd, &bo);
 }
 
@@ -285,7 +280,7 @@ TEST_F(uapi, submit_bad)
 		memset(&j, 0, sizeof(j));				\
 		s = one_job(&j, &t);					\
 		setup;							\
-		EXPECT_EQ(err, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s))	\
+		EXPECT_EQ(err, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s))	\
 			TH_LOG("%s", #setup);				\
 	} while (0)
 	SUB((void)0, 0);
@@ -338,9 +333,9 @@ TEST_F(uapi, submit_bad)
 	memcpy(big, &j, sizeof(j));
 	s = (struct drm_npu_submit){ .jobs = (uintptr_t)big, .job_count = 1,
 				     .job_stride = sizeof(big) };
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	big[sizeof(j) + 3] = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 #undef SUB
 	npu_bo_free(self->fd, &bo);
 }
@@ -363,7 +358,7 @@ TEST_F(uapi, submit_array_strides)
 	struct npu_bo bo;
 
 	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
 	memset(wt, 0, sizeof(wt));
 	memset(&wr, 0, sizeof(wr));
 	memset(&ws, 0, sizeof(ws));
@@ -384,40 +379,40 @@ TEST_F(uapi, submit_array_strides)
 		j.sync_stride = sizeof(ws);				\
 	} while (0)
 	JOB();
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 
 	wt[1].more = 1;
 	JOB();
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	wt[1].more = 0;
 	wr.more = 1;
 	JOB();
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	wr.more = 0;
 	ws.more = 1;
 	JOB();
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	ws.more = 0;
 	JOB();
 	j.task_stride = 8;		/* below the struct */
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	JOB();
 	j.bo_stride = 12;		/* unaligned */
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	JOB();
 	j.sync_stride = 4096;		/* beyond any struct */
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	JOB();
 	j.pad2 = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 
 	/* The 1.0 job struct, 72 bytes: strides default to the structs. */
 	memset(&j, 0, sizeof(j));
 	s = one_job(&j, &wt[0].t);
 	s.job_stride = 72;
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 #undef JOB
@@ -434,12 +429,12 @@ TEST_F(uapi, submit_foreign_or_destroyed_vm)
 	uint64_t id = 0;
 
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, ioc(other, DRM_IOCTL_NPU_VM_CREATE, &c));
+	ASSERT_EQ(0, npu_ioc(other, DRM_IOCTL_NPU_VM_CREATE, &c));
 	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
 	EXPECT_EQ(-ENOENT, npu_submit_one(self->fd, c.vm_id, bo.va, 4, 0, &id));
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_CREATE, &c));
 	d.vm_id = c.vm_id;
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_VM_DESTROY, &d));
 	EXPECT_EQ(-ENOENT, npu_submit_one(self->fd, c.vm_id, bo.va, 4, 0, &id));
 	close(other);
 	npu_bo_free(self->fd, &bo);
@@ -466,10 +461,10 @@ TEST_F(uapi, submit_array_failure_reported)
 	}
 	js[1].vm_id = 9;	/* no such VM */
 	s.submitted = 77;
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	EXPECT_EQ(0, s.submitted);
 	js[1].vm_id = 0;
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	EXPECT_EQ(3, s.submitted);
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, npu_wait(self->fd, js[i].job_id, 5000, &w));
@@ -486,15 +481,15 @@ TEST_F(uapi, job_wait_bad)
 	struct npu_bo bo;
 	uint64_t id = 0;
 
-	EXPECT_EQ(-ENOENT, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-ENOENT, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	ASSERT_EQ(0, npu_null_task(self->fd, 0, &bo));
 	ASSERT_EQ(0, npu_submit_one(self->fd, 0, bo.va, 4, 0, &id));
 	w.job_id = id;
 	w.flags = 2;	/* 1 is DRM_NPU_WAIT_SUBMIT (wait_test) */
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	w.flags = 0;
 	w.timeout_ns = -5;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	EXPECT_EQ(0, npu_wait(self->fd, id, 5000, &w));
 	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	EXPECT_EQ(0, w.error);
@@ -597,7 +592,7 @@ TEST_F(uapi, isolation)
 	m.handle = bo.handle;
 	m.size = 4096;
 	m.flags = DRM_NPU_MAP_READ;
-	EXPECT_EQ(-ENOENT, ioc(other, DRM_IOCTL_NPU_VM_MAP, &m));
+	EXPECT_EQ(-ENOENT, npu_ioc(other, DRM_IOCTL_NPU_VM_MAP, &m));
 	/* A job of the other file at the VA this file mapped: a fault. */
 	ASSERT_EQ(0, npu_submit_one(other, 0, bo.va, 4, 0, &id));
 	ASSERT_EQ(0, npu_wait(other, id, 5000, &w));

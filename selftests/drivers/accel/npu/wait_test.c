@@ -8,21 +8,6 @@
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
-/* Time each task of @core takes on die 0, in us ("0": none). */
-static void set_delay(unsigned int core, const char *us)
-{
-	char path[128], file[32];
-
-	snprintf(file, sizeof(file), "core%u/task_delay_us", core);
-	npu_dbg_path(path, sizeof(path), 0, file);
-	npu_write_file(path, us);
-}
-
 static int wait_submit(int fd, uint64_t job_id, int64_t ms,
 		       struct drm_npu_job_wait *w)
 {
@@ -30,7 +15,7 @@ static int wait_submit(int fd, uint64_t job_id, int64_t ms,
 	w->job_id = job_id;
 	w->flags = DRM_NPU_WAIT_SUBMIT;
 	w->timeout_ns = ms ? npu_now_ns() + ms * 1000000 : 0;
-	return ioc(fd, DRM_IOCTL_NPU_JOB_WAIT, w);
+	return npu_ioc(fd, DRM_IOCTL_NPU_JOB_WAIT, w);
 }
 
 /*
@@ -91,7 +76,7 @@ static int submit_n(int fd, unsigned int n, const uint64_t *va,
 		j[i].task_count = 1;
 		j[i].core_mask = mask[i];
 	}
-	ret = ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
+	ret = npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s);
 	for (i = 0; i < n; i++)
 		ids[i] = j[i].job_id;
 	if (submitted)
@@ -118,7 +103,7 @@ FIXTURE_SETUP(wait)
 
 FIXTURE_TEARDOWN(wait)
 {
-	set_delay(2, "0");
+	npu_set_task_delay(0, 2, "0");
 	npu_bo_free(self->fd, &self->s.bo);
 	close(self->fd);
 }
@@ -137,7 +122,7 @@ TEST_F(wait, all_done)
 	int64_t t0, t1;
 	int i;
 
-	set_delay(2, "200000");
+	npu_set_task_delay(0, 2, "200000");
 	t0 = npu_now_ns();
 	ASSERT_EQ(0, submit_n(self->fd, 3, va, mask, DRM_NPU_SUBMIT_PARALLEL,
 			      ids, NULL));
@@ -246,7 +231,7 @@ TEST_F(wait, timeout_and_poll)
 	uint64_t ids[3];
 	int64_t t0;
 
-	set_delay(2, "300000");
+	npu_set_task_delay(0, 2, "300000");
 	ASSERT_EQ(0, submit_n(self->fd, 3, va, mask, DRM_NPU_SUBMIT_PARALLEL,
 			      ids, NULL));
 	/* The fast jobs may be done: the slow one is not. */
@@ -281,12 +266,12 @@ TEST_F(wait, bad_arguments)
 	memset(&w, 0, sizeof(w));
 	w.job_id = ids[0];
 	w.flags = 0x2;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	w.flags = DRM_NPU_WAIT_SUBMIT | 0x80000000u;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	w.flags = DRM_NPU_WAIT_SUBMIT;
 	w.timeout_ns = -1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	EXPECT_EQ(0, wait_submit(self->fd, ids[0], 10000, &w));
 	EXPECT_EQ(2, w.count);
 	/* Out fields are written, not read: garbage in them changes nothing. */
@@ -294,7 +279,7 @@ TEST_F(wait, bad_arguments)
 	w.job_id = ids[1];
 	w.timeout_ns = 0;
 	w.flags = DRM_NPU_WAIT_SUBMIT;
-	EXPECT_EQ(0, ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
+	EXPECT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_NPU_JOB_WAIT, &w));
 	EXPECT_EQ(2, w.count);
 	EXPECT_EQ(0, w.pad);
 	EXPECT_EQ(0, w.pad2);
@@ -353,7 +338,7 @@ TEST_F(wait, partly_queued_submit)
 	struct drm_npu_job_wait w;
 	int i;
 
-	ASSERT_EQ(0, ioc(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	ASSERT_EQ(0, npu_ioc(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
 	never.handle = sc.handle;
 	memset(j, 0, sizeof(j));
 	for (i = 0; i < 3; i++) {
@@ -363,7 +348,7 @@ TEST_F(wait, partly_queued_submit)
 	}
 	j[2].in_syncs = (uintptr_t)&never;
 	j[2].in_sync_count = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 	if (!s.submitted)
 		SKIP(return, "this kernel queues none of a failed SUBMIT");
 	ASSERT_EQ(2, s.submitted);
@@ -409,7 +394,7 @@ TEST_F(wait, old_struct_size)
 	memset(&buf.w, 0, sizeof(buf.w));
 	buf.w.job_id = id;
 	buf.w.timeout_ns = npu_now_ns() + 10000000000ll;
-	ASSERT_EQ(0, ioc(self->fd, OLD_IOCTL_JOB_WAIT, &buf.w));
+	ASSERT_EQ(0, npu_ioc(self->fd, OLD_IOCTL_JOB_WAIT, &buf.w));
 	EXPECT_EQ(DRM_NPU_JOB_INVALID, buf.w.status);
 	EXPECT_EQ(self->s.bad_va + 8, buf.w.fault_va);
 	EXPECT_EQ(1, buf.w.core);
@@ -417,7 +402,7 @@ TEST_F(wait, old_struct_size)
 		ASSERT_EQ(0x5a, buf.after[i]) TH_LOG("byte %zu past the old struct written", 56 + i);
 	/* The old size has no room for the flag's results: still checked. */
 	buf.w.flags = 0x2;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, OLD_IOCTL_JOB_WAIT, &buf.w));
+	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, OLD_IOCTL_JOB_WAIT, &buf.w));
 }
 
 FIXTURE(hang) {
