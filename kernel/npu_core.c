@@ -116,9 +116,6 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 			 msecs_to_jiffies(npu_core_first_look_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
-	/* A core the CPU models runs here, in the scheduler's worker. */
-	if (core->ndev->ops->run)
-		core->ndev->ops->run(core);
 	return fence;
 }
 

@@ -53,16 +53,6 @@ struct npu_backend_ops {
 	void (*task_start)(struct npu_core *core, struct npu_job *job,
 			   u32 task);
 	/**
-	 * @run: optional, for a backend whose core is the CPU (the virtual
-	 * NPU): execute what @task_start recorded, in the caller's thread,
-	 * without the job lock.  npu_core_run() calls it from the core's
-	 * scheduler worker after starting a job, so the job needs no hop to
-	 * a thread of the backend's own; the tasks it completes are reported
-	 * through npu_core_task_done() as ever, and the next ones that
-	 * starts run in the same call.
-	 */
-	void (*run)(struct npu_core *core);
-	/**
 	 * @core_reset: stop whatever @core runs and bring it back to idle.
 	 * Called without the core's job lock; may sleep.  Afterwards no
 	 * completion of the old job is reported.

@@ -17,16 +17,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
-#include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <drm/npu_accel.h>
 
@@ -75,54 +74,34 @@ struct npu_sim_pdata {
 
 static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
 
-/* Registers of a core: 4 bytes each. */
-#define NPU_SIM_REGS		(NPU_REG_SPACE / 4)
-
 /**
  * struct npu_sim_core - state of one virtual core
  * @core: the core it backs
- * @exec_lock: held while the core executes a task, so that a reset waits
- *             for the task in progress and finds the core idle after it
- * @pending: a task was started and not executed yet; under the core's job
- *           lock, and read by the executor that runs next in the same
- *           thread
- * @job: job of the pending task
+ * @work: runs a task, then raises the completion "interrupt"
+ * @job: job of the task @work runs
  * @seq: the core's run sequence number of that job
  * @task: index of that task
  * @regs: the core's register file, as regcmds leave it
  * @reg_word: per register, 1 + the index of the word of the task being
  *            fetched that last wrote it, 0 when none did
- * @word_regs: the registers whose @reg_word the task being fetched set
- * @word_count: number of @word_regs
- * @set_regs: the registers the job so far wrote (@regs non-zero or set)
- * @set_count: number of @set_regs
- * @set_map: bitmap of @set_regs
  * @has_output: the task being fetched programmed an output address, so
  *              its op_en runs a convolution; without one it is a null task
- * @scratch: the compute model's memory, allocated with the core
  * @hang_next: debugfs: the next job's first task never completes
  * @slow_next_us: debugfs: the next job's first task takes this long more,
  *                without progress (one shot)
- * @extra_us: time the pending task takes on top of @task_delay_us
+ * @extra_us: time the task @work runs takes on top of @task_delay_us
  * @fault_va: debugfs: the next access to this page faults (one shot)
  * @task_delay_us: debugfs: time each task takes
  */
 struct npu_sim_core {
 	struct npu_core *core;
-	struct mutex exec_lock;		/* a task in execution */
-	bool pending;
+	struct work_struct work;
 	struct npu_job *job;
 	u64 seq;
 	u32 task;
-	u32 regs[NPU_SIM_REGS];
-	u32 reg_word[NPU_SIM_REGS];
-	u16 word_regs[NPU_SIM_REGS];
-	u32 word_count;
-	u16 set_regs[NPU_SIM_REGS];
-	u32 set_count;
-	DECLARE_BITMAP(set_map, NPU_SIM_REGS);
+	u32 regs[NPU_REG_SPACE / 4];
+	u32 reg_word[NPU_REG_SPACE / 4];
 	bool has_output;
-	struct npu_sim_scratch *scratch;
 	atomic_t hang_next;
 	atomic_t slow_next_us;
 	u32 extra_us;
@@ -132,10 +111,12 @@ struct npu_sim_core {
 
 /**
  * struct npu_sim - state of one virtual die
- * @cores: per-core state, one allocation each (about 100 KiB)
+ * @wq: runs the cores' tasks, several at once
+ * @cores: per-core state
  */
 struct npu_sim {
-	struct npu_sim_core **cores;
+	struct workqueue_struct *wq;
+	struct npu_sim_core *cores;
 };
 
 static bool sim_coherent = true;
@@ -254,28 +235,6 @@ enum npu_sim_word {
 	NPU_SIM_WORD_BAD,
 };
 
-/* Store a register, and remember it for the next job's clean start. */
-static void npu_sim_set_reg(struct npu_sim_core *sc, u32 reg, u32 value)
-{
-	u32 i = reg / 4;
-
-	sc->regs[i] = value;
-	if (!__test_and_set_bit(i, sc->set_map))
-		sc->set_regs[sc->set_count++] = i;
-}
-
-/* Clear what the jobs before wrote: a few registers, not 32 KiB. */
-static void npu_sim_clear_regs(struct npu_sim_core *sc)
-{
-	u32 i;
-
-	for (i = 0; i < sc->set_count; i++) {
-		sc->regs[sc->set_regs[i]] = 0;
-		__clear_bit(sc->set_regs[i], sc->set_map);
-	}
-	sc->set_count = 0;
-}
-
 static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 {
 	u32 target = NPU_REGCMD_TARGET(w), reg = NPU_REGCMD_REG(w);
@@ -290,7 +249,7 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 		if (reg != NPU_PC_OPERATION_ENABLE || !(value & NPU_PC_OP_EN))
 			return NPU_SIM_WORD_BAD;
 		/* Kept: which blocks it enables is checked when the task runs. */
-		npu_sim_set_reg(sc, reg, value);
+		sc->regs[reg / 4] = value;
 		return NPU_SIM_WORD_OP_EN;
 	}
 
@@ -298,7 +257,7 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 	if (base < 0 || reg < base || reg >= base + NPU_REG_WINDOW ||
 	    !IS_ALIGNED(reg, 4))
 		return NPU_SIM_WORD_BAD;
-	npu_sim_set_reg(sc, reg, value);
+	sc->regs[reg / 4] = value;
 	/* A task that sets the DPU destination computes something. */
 	if (reg == NPU_DPU_DST_BASE_ADDR)
 		sc->has_output = true;
@@ -321,10 +280,7 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 
 	*reason = DRM_NPU_REASON_BAD_WORD;
 	sc->has_output = false;
-	/* Only the entries the task before set. */
-	for (i = 0; i < sc->word_count; i++)
-		sc->reg_word[sc->word_regs[i]] = 0;
-	sc->word_count = 0;
+	memset(sc->reg_word, 0, sizeof(sc->reg_word));
 	mem->regcmd_va = t->regcmd_va;
 	mem->reg_word = sc->reg_word;
 	for (i = 0; i < t->regcmd_count; i++) {
@@ -338,13 +294,8 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 		if (cur == NPU_SIM_WORD_BAD)
 			return NPU_TASK_INVALID;
 		/* Which word wrote a register: a rejection names that word. */
-		if (w && cur != NPU_SIM_WORD_VERSION) {
-			u32 r = NPU_REGCMD_REG(le64_to_cpu(w)) / 4;
-
-			if (!sc->reg_word[r])
-				sc->word_regs[sc->word_count++] = r;
-			sc->reg_word[r] = i + 1;
-		}
+		if (w && cur != NPU_SIM_WORD_VERSION)
+			sc->reg_word[NPU_REGCMD_REG(le64_to_cpu(w)) / 4] = i + 1;
 		/* op_en comes right after the version word, and only there. */
 		if (prev == NPU_SIM_WORD_VERSION && cur != NPU_SIM_WORD_OP_EN)
 			return NPU_TASK_INVALID;
@@ -373,15 +324,12 @@ static void npu_sim_busy_for(u32 us)
 		fsleep(DIV_ROUND_UP(end - now, NSEC_PER_USEC));
 }
 
-/*
- * Execute one task: the core's PC fetches its stream, the compute model
- * runs what the stream programmed, and the completion "interrupt" is
- * raised, which may start the job's next task.
- */
-static void npu_sim_exec_task(struct npu_sim_core *sc, struct npu_job *job,
-			      u64 seq, u32 task, u32 extra_us)
+static void npu_sim_work(struct work_struct *work)
 {
-	const struct drm_npu_task *t = &job->tasks[task];
+	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
+	struct npu_job *job = sc->job;
+	u64 seq = sc->seq;
+	const struct drm_npu_task *t = &job->tasks[sc->task];
 	struct npu_vm *vm = job->vm;
 	struct npu_sim_mem mem = {
 		.fault_va = &sc->fault_va,
@@ -396,11 +344,11 @@ static void npu_sim_exec_task(struct npu_sim_core *sc, struct npu_job *job,
 	mem.dir = npu_mmu_pt_dir_phys(vm->priv);
 	result = npu_sim_fetch_task(sc, &mem, t, &va, &reason);
 	if (result == NPU_TASK_OK && sc->has_output)
-		result = npu_sim_gemm_run(sc->core, sc->regs, &mem, sc->scratch,
-					  &va, &reason);
+		result = npu_sim_gemm_run(sc->core, sc->regs, &mem, &va,
+					  &reason);
 	up_read(&vm->lock);
 
-	delay = READ_ONCE(sc->task_delay_us) + extra_us;
+	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
 	if (result == NPU_TASK_OK) {
 		va = 0;
 		reason = DRM_NPU_REASON_NONE;
@@ -410,43 +358,10 @@ static void npu_sim_exec_task(struct npu_sim_core *sc, struct npu_job *job,
 	npu_core_task_done(sc->core, seq, result, va, reason);
 }
 
-/*
- * The virtual core executes in the thread that started the job: the
- * scheduler's run_job worker of the core, which so stands for the
- * hardware.  A board's driver writes the job to the core from there and
- * the core runs on its own; here the CPU is the core, and a worker of the
- * model's own behind it would be a second hop (a wake-up of another CPU)
- * that no hardware has.  Each completion may start the next task of the
- * job (npu_core_task_done() calls npu_sim_task_start()), which runs in
- * the same loop, until the job ends, fails, or hangs by injection.
- */
-static void npu_sim_run(struct npu_core *core)
-{
-	struct npu_sim_core *sc = core->backend;
-
-	mutex_lock(&sc->exec_lock);
-	while (READ_ONCE(sc->pending)) {
-		struct npu_job *job;
-		u32 task, extra_us;
-		u64 seq;
-
-		/* The next task is recorded under the job lock: take it. */
-		mutex_lock(&core->job_lock);
-		job = sc->job;
-		seq = sc->seq;
-		task = sc->task;
-		extra_us = sc->extra_us;
-		WRITE_ONCE(sc->pending, false);
-		mutex_unlock(&core->job_lock);
-		npu_sim_exec_task(sc, job, seq, task, extra_us);
-	}
-	mutex_unlock(&sc->exec_lock);
-}
-
-/* Called with the core's job lock held: record the task for npu_sim_run(). */
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 			       u32 task)
 {
+	struct npu_sim *sim = core->ndev->backend;
 	struct npu_sim_core *sc = core->backend;
 
 	/*
@@ -455,7 +370,7 @@ static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 	 * nor to run on.
 	 */
 	if (!task)
-		npu_sim_clear_regs(sc);
+		memset(sc->regs, 0, sizeof(sc->regs));
 	/* An injected hang: the task never completes, the watchdog acts. */
 	if (!task && atomic_xchg(&sc->hang_next, 0))
 		return;
@@ -463,24 +378,16 @@ static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 	sc->seq = core->run_seq;
 	sc->task = task;
 	sc->extra_us = task ? 0 : atomic_xchg(&sc->slow_next_us, 0);
-	WRITE_ONCE(sc->pending, true);
+	queue_work(sim->wq, &sc->work);
 }
 
-/*
- * Waits for the task in execution, if any (its report finds the run
- * ended), and drops a task started and not executed yet.
- */
 static void npu_sim_core_reset(struct npu_core *core)
 {
 	struct npu_sim_core *sc = core->backend;
 
-	mutex_lock(&sc->exec_lock);
-	mutex_lock(&core->job_lock);
-	WRITE_ONCE(sc->pending, false);
+	cancel_work_sync(&sc->work);
 	sc->job = NULL;
-	npu_sim_clear_regs(sc);
-	mutex_unlock(&core->job_lock);
-	mutex_unlock(&sc->exec_lock);
+	memset(sc->regs, 0, sizeof(sc->regs));
 }
 
 static int npu_sim_vm_init(struct npu_vm *vm)
@@ -523,18 +430,13 @@ static void npu_sim_vm_unmap(struct npu_vm *vm, u64 va, unsigned long count)
 	npu_mmu_pt_unmap(vm->priv, va, count);
 }
 
-static void npu_sim_core_free(void *data)
+static void npu_sim_destroy_wq(void *wq)
 {
-	struct npu_sim_core *sc = data;
-
-	npu_sim_scratch_free(sc->scratch);
-	mutex_destroy(&sc->exec_lock);
-	kvfree(sc);
+	destroy_workqueue(wq);
 }
 
 static const struct npu_backend_ops npu_sim_ops = {
 	.task_start = npu_sim_task_start,
-	.run = npu_sim_run,
 	.core_reset = npu_sim_core_reset,
 	.vm_init = npu_sim_vm_init,
 	.vm_fini = npu_sim_vm_fini,
@@ -563,27 +465,23 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 	if (!sim->cores)
 		return -ENOMEM;
 	for (i = 0; i < ndev->info.core_count; i++) {
-		struct npu_sim_core *sc;
-		int ret;
+		struct npu_sim_core *sc = &sim->cores[i];
 
-		sc = kvzalloc_node(sizeof(*sc), GFP_KERNEL, ndev->numa_node);
-		if (!sc)
-			return -ENOMEM;
-		mutex_init(&sc->exec_lock);
-		/* Freed after remove() has quiesced the cores, or on failure. */
-		ret = devm_add_action_or_reset(dev, npu_sim_core_free, sc);
-		if (ret)
-			return ret;
-		sc->scratch = npu_sim_scratch_alloc(ndev->numa_node);
-		if (!sc->scratch)
-			return -ENOMEM;
 		sc->core = &ndev->cores[i];
 		sc->task_delay_us = sim_task_us;
-		sim->cores[i] = sc;
+		INIT_WORK(&sc->work, npu_sim_work);
 		ndev->cores[i].backend = sc;
 	}
+	sim->wq = alloc_workqueue("%s", WQ_UNBOUND, ndev->info.core_count,
+				  dev_name(dev));
+	if (!sim->wq)
+		return -ENOMEM;
 	ndev->backend = sim;
-	return 0;
+	/*
+	 * Destroyed after remove() has quiesced the cores, and on every
+	 * probe failure, exactly once.
+	 */
+	return devm_add_action_or_reset(dev, npu_sim_destroy_wq, sim->wq);
 }
 
 /* Fault injection and pacing per core, in the die's debugfs folder. */
@@ -593,7 +491,7 @@ static void npu_sim_debugfs_init(struct npu_device *ndev)
 	unsigned int i;
 
 	for (i = 0; i < ndev->info.core_count; i++) {
-		struct npu_sim_core *sc = sim->cores[i];
+		struct npu_sim_core *sc = &sim->cores[i];
 		struct dentry *dir;
 		char name[16];
 

@@ -622,6 +622,42 @@ u32 npu_sim_gemm_check(const u32 *regs, const u32 *reg_word,
 	return reason;
 }
 
+/* Element (p, c) of the input: NC1HWC2, c2 channels per 16 bytes. */
+static size_t npu_gemm_in_index(const struct npu_gemm *g, u32 p, u32 c)
+{
+	return ((size_t)(c / g->c2) * g->pixels + p) * g->c2 + c % g->c2;
+}
+
+/* Element (n, c) of a weight tile group of tile_n kernels x all channels. */
+static size_t npu_gemm_w_index(const struct npu_gemm *g, u32 n, u32 c)
+{
+	return (size_t)(c / NPU_WEIGHT_TILE_C) * NPU_WEIGHT_TILE_C * g->tile_n +
+	       (n % g->tile_n) * NPU_WEIGHT_TILE_C + c % NPU_WEIGHT_TILE_C;
+}
+
+/*
+ * The hardware layouts interleave channels; the model first gathers each
+ * pixel's and each kernel's channels into plain rows, so that a dot
+ * product walks memory in order.  Element size 1 or 2.
+ */
+static void npu_gemm_rows(const struct npu_gemm *g, const u8 *src, u8 *dst,
+			  u32 rows, bool weights)
+{
+	/* Channels stay contiguous in runs of 32 (weights) or c2 (input). */
+	u32 run = weights ? NPU_WEIGHT_TILE_C : g->c2;
+	size_t bytes = (size_t)run * g->in_size;
+	u32 r, c;
+
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < g->channels; c += run) {
+			size_t i = weights ? npu_gemm_w_index(g, r, c) :
+					     npu_gemm_in_index(g, r, c);
+
+			memcpy(dst + ((size_t)r * g->channels + c) * g->in_size,
+			       src + i * g->in_size, bytes);
+		}
+}
+
 static void npu_gemm_dot_int8(const struct npu_gemm *g, const s8 *x,
 			      const s8 *w, void *out)
 {
@@ -648,146 +684,62 @@ static void npu_gemm_dot_fp16(const struct npu_gemm *g, const __le16 *x,
 		put_unaligned_le32(acc, out);
 }
 
-/* Largest weight row: channels is a 16-bit field, fp16 the widest input. */
-#define NPU_SIM_ROW_MAX		((size_t)NPU_SIM_CHANNELS_MAX * 2)
-
 /**
- * npu_sim_scratch_alloc() - a core's scratch memory for the compute model
- * @nid: NUMA node to allocate on, or %NUMA_NO_NODE
- *
- * Allocated when the core is created, sized for the largest task the
- * checks let through, so that running a task allocates nothing.
- *
- * Return: the scratch, or NULL.
+ * struct npu_gemm_bufs - the model's scratch memory for one task
+ * @in: input rows, pixels x channels
+ * @tile: one weight tile group as the device stores it
+ * @w: that group as rows, tile_n x channels
+ * @out: one output channel group, pixels atoms
  */
-struct npu_sim_scratch *npu_sim_scratch_alloc(int nid)
-{
-	struct npu_sim_scratch *s = kzalloc_node(sizeof(*s), GFP_KERNEL, nid);
-
-	if (!s)
-		return NULL;
-	s->in = kvmalloc_node(NPU_SIM_IN_MAX, GFP_KERNEL, nid);
-	s->w = kvmalloc_node(NPU_SIM_ROW_MAX * (NPU_ATOM / 2), GFP_KERNEL, nid);
-	s->out = kvmalloc_node(NPU_SIM_OUT_MAX, GFP_KERNEL, nid);
-	if (!s->in || !s->w || !s->out) {
-		npu_sim_scratch_free(s);
-		return NULL;
-	}
-	return s;
-}
-
-/**
- * npu_sim_scratch_free() - free what npu_sim_scratch_alloc() gave
- * @s: the scratch, or NULL
- */
-void npu_sim_scratch_free(struct npu_sim_scratch *s)
-{
-	if (!s)
-		return;
-	kvfree(s->out);
-	kvfree(s->w);
-	kvfree(s->in);
-	kfree(s);
-}
+struct npu_gemm_bufs {
+	u8 *in, *tile, *w, *out;
+};
 
 /*
- * The hardware layouts interleave channels; the model first gathers each
- * pixel's and each kernel's channels into plain rows, so that a dot
- * product walks memory in order.
- *
- * The input (NC1HWC2) as rows, one channel group at a time: a group is every
- * pixel's c2 channels, 16 bytes each, in one run of device memory, read
- * into @s->out (not in use yet) and spread over the rows.
- */
-static int npu_gemm_read_input(struct npu_sim_mem *mem, const struct npu_gemm *g,
-			       struct npu_sim_scratch *s, u64 *bad_va)
-{
-	size_t row = (size_t)g->channels * g->in_size;
-	u32 groups = g->channels / g->c2, grp, p;
-	int ret;
-
-	for (grp = 0; grp < groups; grp++) {
-		ret = npu_sim_mem_read(mem, g->in_va + (u64)grp * g->pixels *
-				       NPU_ATOM, s->out,
-				       (size_t)g->pixels * NPU_ATOM, bad_va);
-		if (ret)
-			return ret;
-		for (p = 0; p < g->pixels; p++)
-			memcpy(s->in + p * row + (size_t)grp * NPU_ATOM,
-			       s->out + (size_t)p * NPU_ATOM, NPU_ATOM);
-	}
-	return 0;
-}
-
-/*
- * The weights of the kernels of one output channel group as rows.  The
- * device stores a tile group of tile_n kernels as 32-channel blocks of
- * tile_n x 32 elements; each whole block is read, as the CNA fetches
- * it, and the group's kernels are taken out of it.
- */
-static int npu_gemm_read_weights(struct npu_sim_mem *mem,
-				 const struct npu_gemm *g,
-				 struct npu_sim_scratch *s, u32 n0, u32 kn,
-				 u64 *bad_va)
-{
-	size_t run = (size_t)NPU_WEIGHT_TILE_C * g->in_size;
-	size_t block = (size_t)g->tile_n * run;
-	size_t row = (size_t)g->channels * g->in_size;
-	u32 blocks = g->channels / NPU_WEIGHT_TILE_C, b, k;
-	u64 va = g->w_va + (u64)(n0 / g->tile_n) * blocks * block;
-	int ret;
-
-	for (b = 0; b < blocks; b++) {
-		ret = npu_sim_mem_read(mem, va + (u64)b * block, s->block,
-				       block, bad_va);
-		if (ret)
-			return ret;
-		for (k = 0; k < kn; k++)
-			memcpy(s->w + k * row + b * run,
-			       s->block + ((n0 + k) % g->tile_n) * run, run);
-	}
-	return 0;
-}
-
-/*
- * One output channel group: read the weights of its kernels, compute
- * every pixel's outputs of them, write the group.
+ * One tile group of kernels: read its weights, compute every output of
+ * those kernels, write the output channel groups they cover.
  */
 static int npu_gemm_group(struct npu_core *core, struct npu_sim_mem *mem,
-			  const struct npu_gemm *g, struct npu_sim_scratch *s,
-			  u32 grp, u64 *bad_va)
+			  const struct npu_gemm *g, struct npu_gemm_bufs *b,
+			  u32 n0, u64 *bad_va)
 {
+	size_t w_bytes = (size_t)g->tile_n * g->channels * g->in_size;
 	size_t row = (size_t)g->channels * g->in_size;
-	u32 n0 = grp * g->out_c2;
-	u32 kn = min(g->out_c2, g->kernels - n0);
-	u32 n, p;
+	u32 n_end = min(n0 + g->tile_n, g->kernels);
+	u32 n, p, grp;
 	int ret;
 
-	ret = npu_gemm_read_weights(mem, g, s, n0, kn, bad_va);
+	ret = npu_sim_mem_read(mem, g->w_va + (u64)(n0 / g->tile_n) * w_bytes,
+			       b->tile, w_bytes, bad_va);
 	if (ret)
 		return ret;
+	npu_gemm_rows(g, b->tile, b->w, g->tile_n, true);
+
 	/* Output atoms of whole channel groups; lanes past N stay zero. */
-	memset(s->out, 0, (size_t)g->pixels * NPU_ATOM);
-	for (p = 0; p < g->pixels; p++) {
-		const void *x = s->in + p * row;
+	for (grp = n0 / g->out_c2; grp * g->out_c2 < n_end; grp++) {
+		memset(b->out, 0, (size_t)g->pixels * NPU_ATOM);
+		for (p = 0; p < g->pixels; p++) {
+			for (n = grp * g->out_c2;
+			     n < min((grp + 1) * g->out_c2, n_end); n++) {
+				void *dst = b->out + (size_t)p * NPU_ATOM +
+					    (n % g->out_c2) * g->out_size;
+				const void *x = b->in + p * row;
+				const void *w = b->w + (n % g->tile_n) * row;
 
-		for (n = 0; n < kn; n++) {
-			void *dst = s->out + (size_t)p * NPU_ATOM +
-				    n * g->out_size;
-			const void *w = s->w + n * row;
-
-			if (g->in_size == 1)
-				npu_gemm_dot_int8(g, x, w, dst);
-			else
-				npu_gemm_dot_fp16(g, x, w, dst);
+				if (g->in_size == 1)
+					npu_gemm_dot_int8(g, x, w, dst);
+				else
+					npu_gemm_dot_fp16(g, x, w, dst);
+			}
 		}
+		ret = npu_sim_mem_write(mem, g->out_va +
+					grp * g->surf_stride * NPU_ATOM,
+					b->out, (size_t)g->pixels * NPU_ATOM, bad_va);
+		if (ret)
+			return ret;
+		npu_core_progress(core);
+		cond_resched();
 	}
-	ret = npu_sim_mem_write(mem, g->out_va + grp * g->surf_stride * NPU_ATOM,
-				s->out, (size_t)g->pixels * NPU_ATOM, bad_va);
-	if (ret)
-		return ret;
-	npu_core_progress(core);
-	cond_resched();
 	return 0;
 }
 
@@ -821,43 +773,53 @@ static void npu_gemm_reject(struct npu_core *core,
  * @core: the core, for progress reports
  * @regs: the core's register file after operation enable
  * @mem: the task's view of device memory
- * @s: the core's scratch memory
  * @bad_va: out: faulting address for %NPU_TASK_MMU_FAULT
  * @reason: out: &enum drm_npu_job_reason for %NPU_TASK_INVALID
- *
- * Allocates nothing: it runs on the core's fence signalling path.
  *
  * Return: how the task ended.
  */
 enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 				      const u32 *regs,
 				      struct npu_sim_mem *mem,
-				      struct npu_sim_scratch *s,
 				      u64 *bad_va, u32 *reason)
 {
 	struct npu_gemm g = { };
+	struct npu_gemm_bufs b;
+	size_t in_bytes, w_bytes;
 	const char *name;
-	u32 reg, grp;
-	int ret;
+	u32 reg;
+	void *raw;
+	u32 n0;
+	int ret = 0;
 
 	*reason = npu_sim_gemm_check(regs, mem->reg_word, &g, &reg, &name);
 	if (*reason != DRM_NPU_REASON_NONE) {
 		npu_gemm_reject(core, mem, regs, reg, name, *reason, bad_va);
 		return NPU_TASK_INVALID;
 	}
-	/* The CBUF checks bound these; the scratch is sized by them. */
-	if (WARN_ON_ONCE((size_t)g.pixels * g.channels * g.in_size >
-			 NPU_SIM_IN_MAX ||
-			 (size_t)g.pixels * NPU_ATOM > NPU_SIM_OUT_MAX ||
-			 g.channels > NPU_SIM_CHANNELS_MAX ||
-			 g.out_c2 > NPU_ATOM / 2 ||
-			 (size_t)g.tile_n * NPU_WEIGHT_TILE_C * g.in_size >
-			 sizeof(s->block)))
-		return NPU_TASK_ERROR;
 
-	ret = npu_gemm_read_input(mem, &g, s, bad_va);
-	for (grp = 0; !ret && grp * g.out_c2 < g.kernels; grp++)
-		ret = npu_gemm_group(core, mem, &g, s, grp, bad_va);
+	in_bytes = (size_t)g.pixels * g.channels * g.in_size;
+	w_bytes = (size_t)g.tile_n * g.channels * g.in_size;
+	raw = kvmalloc(in_bytes, GFP_KERNEL);
+	b.in = kvmalloc(in_bytes, GFP_KERNEL);
+	b.tile = kvmalloc(w_bytes, GFP_KERNEL);
+	b.w = kvmalloc(w_bytes, GFP_KERNEL);
+	b.out = kvmalloc((size_t)g.pixels * NPU_ATOM, GFP_KERNEL);
+	if (!raw || !b.in || !b.tile || !b.w || !b.out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = npu_sim_mem_read(mem, g.in_va, raw, in_bytes, bad_va);
+	if (!ret)
+		npu_gemm_rows(&g, raw, b.in, g.pixels, false);
+	for (n0 = 0; !ret && n0 < g.kernels; n0 += g.tile_n)
+		ret = npu_gemm_group(core, mem, &g, &b, n0, bad_va);
+out:
+	kvfree(b.out);
+	kvfree(b.w);
+	kvfree(b.tile);
+	kvfree(b.in);
+	kvfree(raw);
 	if (ret == -EFAULT)
 		return NPU_TASK_MMU_FAULT;
 	return ret ? NPU_TASK_ERROR : NPU_TASK_OK;

@@ -56,35 +56,12 @@ struct npu_gemm {
 	u64 in_va, w_va, out_va;
 };
 
-/* Input rows of one task at most: the CBUF holds them all. */
-#define NPU_SIM_IN_MAX		(12u * 32 * 1024)
-/* Output atoms of one channel group: a pixel has 32 input bytes or more. */
-#define NPU_SIM_OUT_MAX		(NPU_SIM_IN_MAX / 32 * 16)
-/* Channels of a task: a 16-bit field. */
-#define NPU_SIM_CHANNELS_MAX	65535u
-
-/**
- * struct npu_sim_scratch - a core's scratch memory for the compute model
- * @in: the task's input as rows, pixels x channels
- * @w: the weights of one output channel group as rows, kernels x channels
- * @out: one output channel group, pixels atoms (first the input's staging)
- * @block: one 32-channel block of a weight tile group, as stored
- */
-struct npu_sim_scratch {
-	u8 *in, *w, *out;
-	u8 block[1024];
-};
-
-struct npu_sim_scratch *npu_sim_scratch_alloc(int nid);
-void npu_sim_scratch_free(struct npu_sim_scratch *s);
-
 u32 npu_sim_gemm_check(const u32 *regs, const u32 *reg_word,
 		       struct npu_gemm *g, u32 *reg, const char **name);
 
 enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 				      const u32 *regs,
 				      struct npu_sim_mem *mem,
-				      struct npu_sim_scratch *s,
 				      u64 *bad_va, u32 *reason);
 
 int npu_sim_mem_read(struct npu_sim_mem *mem, u64 va, void *buf,
