@@ -1154,11 +1154,13 @@ static void npu_job_entity_kill(struct npu_core *core,
 				struct drm_sched_entity *entity)
 {
 	/*
-	 * Nothing enters the entity any more: with one job in it or none, a
-	 * pop leaves nothing behind, and the scheduler (maybe running
-	 * another file's job) need not stop.
+	 * Nothing enters the entity any more: with no job in it, no pop can
+	 * find one behind its own, and the scheduler (maybe running another
+	 * file's job) need not stop.  Not so with one: the pop counts its
+	 * job out before it looks for the next, so one left may be the next
+	 * of a pop in progress.
 	 */
-	if (spsc_queue_count(&entity->job_queue) < 2) {
+	if (!spsc_queue_count(&entity->job_queue)) {
 		drm_sched_entity_fini(entity);
 	} else {
 		mutex_lock(&core->sched_pause_lock);
