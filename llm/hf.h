@@ -93,6 +93,42 @@ int llm_model_load_hf(struct llm_model *m, const char *dir,
 /* A JSON file holding an object; NULL with a message (@optional: and
  * none if the file does not exist) */
 struct json_object *llm_json_load(const char *path, int optional);
+
+/*
+ * Typed access to the members of a JSON object, so that a value of the
+ * wrong kind (a null among them) is a message naming the file and the
+ * key, never a NULL or a json-c assertion.
+ */
+enum llm_json_kind {
+	LLM_JSON_STRING,
+	LLM_JSON_INT,
+	LLM_JSON_NUMBER,	/* an integer or a double */
+	LLM_JSON_BOOL,
+	LLM_JSON_ARRAY,
+	LLM_JSON_OBJECT,
+};
+#define LLM_JSON_REQUIRED	1	/* absent: "no KEY" */
+#define LLM_JSON_NULL_OK	2	/* null: as if absent (else of the wrong kind) */
+/*
+ * Member @key of @obj, of @kind, into *@v; absent (or null with
+ * LLM_JSON_NULL_OK): *@v = NULL.  0, or -1 with "PATH: WHERE.KEY = VALUE:
+ * expected ..." (@where: the object's own name in messages, e.g.
+ * "quantization_config", or NULL at the top level).
+ */
+int llm_json_get(const char *path, const char *where, struct json_object *obj,
+		 const char *key, enum llm_json_kind kind, int flags,
+		 struct json_object **v);
+/* The same for a string member: *@s its text, or NULL */
+int llm_json_string(const char *path, const char *where, struct json_object *obj,
+		    const char *key, int flags, const char **s);
+/* 1 if @o (not NULL) is of @kind */
+int llm_json_is(struct json_object *o, enum llm_json_kind kind);
+/* "PATH: WHAT = VALUE: expected EXPECTED"; returns -1 */
+int llm_json_wrong(const char *path, const char *what, struct json_object *o,
+		   const char *expected);
+/* "a string", "an integer", ... for messages */
+const char *llm_json_kind_name(enum llm_json_kind kind);
+
 /* tokenizer.json (and tokenizer_config.json) of @dir */
 int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
 			    int vocab_size);

@@ -37,7 +37,9 @@
  * Strict: a tensor missing, unexpected, duplicated across shards, of the
  * wrong shape or dtype, a scale without its weight or of the wrong shape,
  * an FP8 weight without its scale, an index entry whose shard is absent
- * or does not hold the tensor: each a message naming tensor and shard.
+ * or does not hold the tensor, a tensor the index does not list: each a
+ * message naming tensor and shard.  A JSON value of the wrong kind is a
+ * message naming the file and the key (llm_json_get()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,31 +104,115 @@ struct json_object *llm_json_load(const char *path, int optional)
 }
 
 /* ------------------------------------------------------------------------
+ * Typed JSON members
+ */
+
+int llm_json_is(struct json_object *o, enum llm_json_kind kind)
+{
+	switch (kind) {
+	case LLM_JSON_STRING:
+		return json_object_is_type(o, json_type_string);
+	case LLM_JSON_INT:
+		return json_object_is_type(o, json_type_int);
+	case LLM_JSON_NUMBER:
+		return json_object_is_type(o, json_type_int) ||
+		       json_object_is_type(o, json_type_double);
+	case LLM_JSON_BOOL:
+		return json_object_is_type(o, json_type_boolean);
+	case LLM_JSON_ARRAY:
+		return json_object_is_type(o, json_type_array);
+	case LLM_JSON_OBJECT:
+		return json_object_is_type(o, json_type_object);
+	}
+	return 0;
+}
+
+const char *llm_json_kind_name(enum llm_json_kind kind)
+{
+	static const char *const names[] = {
+		[LLM_JSON_STRING] = "a string",
+		[LLM_JSON_INT] = "an integer",
+		[LLM_JSON_NUMBER] = "a number",
+		[LLM_JSON_BOOL] = "true or false",
+		[LLM_JSON_ARRAY] = "an array",
+		[LLM_JSON_OBJECT] = "an object",
+	};
+
+	return names[kind];
+}
+
+int llm_json_wrong(const char *path, const char *what, struct json_object *o,
+		   const char *expected)
+{
+	/* json-c writes NULL, the object of a JSON null, as "null" */
+	llm_err("%s: %s = %.200s: expected %s", path, what,
+		json_object_to_json_string(o), expected);
+	return -1;
+}
+
+int llm_json_get(const char *path, const char *where, struct json_object *obj,
+		 const char *key, enum llm_json_kind kind, int flags,
+		 struct json_object **v)
+{
+	char what[256];
+	struct json_object *o = NULL;
+	int present;
+
+	snprintf(what, sizeof(what), "%s%s%s", where ? where : "",
+		 where ? "." : "", key);
+	*v = NULL;
+	/* a JSON null is present with the value NULL */
+	present = json_object_is_type(obj, json_type_object) &&
+		  json_object_object_get_ex(obj, key, &o);
+	if (present && !o && (flags & LLM_JSON_NULL_OK))
+		present = 0;
+	if (!present) {
+		if (flags & LLM_JSON_REQUIRED) {
+			llm_err("%s: no %s", path, what);
+			return -1;
+		}
+		return 0;
+	}
+	if (!o || !llm_json_is(o, kind))
+		return llm_json_wrong(path, what, o, llm_json_kind_name(kind));
+	*v = o;
+	return 0;
+}
+
+int llm_json_string(const char *path, const char *where, struct json_object *obj,
+		    const char *key, int flags, const char **s)
+{
+	struct json_object *o;
+
+	*s = NULL;
+	if (llm_json_get(path, where, obj, key, LLM_JSON_STRING, flags, &o))
+		return -1;
+	if (o)
+		*s = json_object_get_string(o);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * config.json
  */
 
-/* An integer key; absent: *v = def (def < 0: required). */
+/* An integer key; absent or null: *v = def (def < 0: required). */
 static int cfg_int(const char *path, struct json_object *root, const char *key,
 		   int def, int *v)
 {
 	struct json_object *o;
 	int64_t x;
 
-	if (!json_object_object_get_ex(root, key, &o) ||
-	    json_object_is_type(o, json_type_null)) {
-		if (def < 0) {
-			llm_err("%s: no %s", path, key);
-			return -1;
-		}
+	if (llm_json_get(path, NULL, root, key, LLM_JSON_INT,
+			 LLM_JSON_NULL_OK | (def < 0 ? LLM_JSON_REQUIRED : 0), &o))
+		return -1;
+	if (!o) {
 		*v = def;
 		return 0;
 	}
 	x = json_object_get_int64(o);
-	if (!json_object_is_type(o, json_type_int) || x < 0 || x > (1 << 30)) {
-		llm_err("%s: %s = %s: expected an integer", path, key,
-			json_object_to_json_string(o));
-		return -1;
-	}
+	if (x < 0 || x > (1 << 30))
+		return llm_json_wrong(path, key, o, "an integer 0..2^30");
 	*v = (int)x;
 	return 0;
 }
@@ -136,18 +222,23 @@ static int cfg_float(const char *path, struct json_object *root,
 {
 	struct json_object *o;
 
-	if (!json_object_object_get_ex(root, key, &o) ||
-	    json_object_is_type(o, json_type_null)) {
-		*v = def;
-		return 0;
-	}
-	if (!json_object_is_type(o, json_type_double) &&
-	    !json_object_is_type(o, json_type_int)) {
-		llm_err("%s: %s = %s: expected a number", path, key,
-			json_object_to_json_string(o));
+	if (llm_json_get(path, NULL, root, key, LLM_JSON_NUMBER,
+			 LLM_JSON_NULL_OK, &o))
 		return -1;
-	}
-	*v = (float)json_object_get_double(o);
+	*v = o ? (float)json_object_get_double(o) : def;
+	return 0;
+}
+
+/* true or false; absent or null: 0 */
+static int cfg_bool(const char *path, struct json_object *root,
+		    const char *key, int *v)
+{
+	struct json_object *o;
+
+	if (llm_json_get(path, NULL, root, key, LLM_JSON_BOOL,
+			 LLM_JSON_NULL_OK, &o))
+		return -1;
+	*v = o && json_object_get_boolean(o);
 	return 0;
 }
 
@@ -156,11 +247,13 @@ static int cfg_arch(const char *path, struct json_object *root,
 {
 	struct json_object *a, *o;
 	const char *s;
+	int bias;
 
-	if (!json_object_object_get_ex(root, "architectures", &a) ||
-	    !json_object_is_type(a, json_type_array) ||
-	    json_object_array_length(a) != 1 ||
-	    !json_object_is_type(json_object_array_get_idx(a, 0), json_type_string)) {
+	if (llm_json_get(path, NULL, root, "architectures", LLM_JSON_ARRAY,
+			 LLM_JSON_REQUIRED, &a))
+		return -1;
+	if (json_object_array_length(a) != 1 ||
+	    !llm_json_is(json_object_array_get_idx(a, 0), LLM_JSON_STRING)) {
 		llm_err("%s: architectures: expected one name, e.g. [\"LlamaForCausalLM\"]",
 			path);
 		return -1;
@@ -172,20 +265,21 @@ static int cfg_arch(const char *path, struct json_object *root,
 		return -1;
 	}
 	snprintf(hi->arch, sizeof(hi->arch), "%s", s);
-	if (json_object_object_get_ex(root, "hidden_act", &o) &&
-	    strcmp(json_object_get_string(o), "silu")) {
+	if (llm_json_string(path, NULL, root, "hidden_act", 0, &s))
+		return -1;
+	if (s && strcmp(s, "silu")) {
 		llm_err("%s: hidden_act %s: only silu (SwiGLU) is supported",
-			path, json_object_get_string(o));
+			path, s);
 		return -1;
 	}
-	if (json_object_object_get_ex(root, "rope_scaling", &o) &&
-	    !json_object_is_type(o, json_type_null)) {
+	if (json_object_object_get_ex(root, "rope_scaling", &o) && o) {
 		llm_err("%s: rope_scaling %s: only plain RoPE is supported",
 			path, json_object_to_json_string(o));
 		return -1;
 	}
-	if (json_object_object_get_ex(root, "attention_bias", &o) &&
-	    json_object_get_boolean(o)) {
+	if (cfg_bool(path, root, "attention_bias", &bias))
+		return -1;
+	if (bias) {
 		llm_err("%s: attention_bias true: biases are not supported", path);
 		return -1;
 	}
@@ -196,39 +290,46 @@ static int cfg_arch(const char *path, struct json_object *root,
 static int cfg_quant(const char *path, struct json_object *root,
 		     struct llm_hf_info *hi)
 {
+	static const char qc[] = "quantization_config";
 	struct json_object *q, *o;
+	const char *s;
 
 	hi->block[0] = hi->block[1] = 128;
-	if (!json_object_object_get_ex(root, "quantization_config", &q) ||
-	    json_object_is_type(q, json_type_null))
+	if (llm_json_get(path, NULL, root, qc, LLM_JSON_OBJECT,
+			 LLM_JSON_NULL_OK, &q))
+		return -1;
+	if (!q)
 		return 0;
-	if (!json_object_object_get_ex(q, "quant_method", &o) ||
-	    strcmp(json_object_get_string(o), "fp8")) {
+	if (llm_json_string(path, qc, q, "quant_method", LLM_JSON_REQUIRED, &s))
+		return -1;
+	if (strcmp(s, "fp8")) {
 		llm_err("%s: quantization_config.quant_method %s: only fp8 is supported",
-			path, o ? json_object_get_string(o) : "(none)");
+			path, s);
 		return -1;
 	}
-	if (json_object_object_get_ex(q, "fmt", &o) &&
-	    strcmp(json_object_get_string(o), "e4m3")) {
+	if (llm_json_string(path, qc, q, "fmt", 0, &s))
+		return -1;
+	if (s && strcmp(s, "e4m3")) {
 		llm_err("%s: quantization_config.fmt %s: only e4m3 is supported",
-			path, json_object_get_string(o));
+			path, s);
 		return -1;
 	}
 	hi->fp8 = 1;
-	if (!json_object_object_get_ex(q, "weight_block_size", &o) ||
-	    json_object_is_type(o, json_type_null))
+	if (llm_json_get(path, qc, q, "weight_block_size", LLM_JSON_ARRAY,
+			 LLM_JSON_NULL_OK, &o))
+		return -1;
+	if (!o)
 		return 0;
+	if (json_object_array_length(o) != 2)
+		return llm_json_wrong(path, "quantization_config.weight_block_size",
+				      o, "[rows, cols]");
 	for (int i = 0; i < 2; i++) {
 		struct json_object *b = json_object_array_get_idx(o, (size_t)i);
-		int64_t v = b ? json_object_get_int64(b) : 0;
+		int64_t v = json_object_get_int64(b);
 
-		if (!json_object_is_type(o, json_type_array) ||
-		    json_object_array_length(o) != 2 ||
-		    !json_object_is_type(b, json_type_int) || v < 1 || v > 65536) {
-			llm_err("%s: quantization_config.weight_block_size %s: expected [rows, cols]",
-				path, json_object_to_json_string(o));
-			return -1;
-		}
+		if (!llm_json_is(b, LLM_JSON_INT) || v < 1 || v > 65536)
+			return llm_json_wrong(path, "quantization_config.weight_block_size",
+					      o, "[rows, cols], each 1..65536");
 		hi->block[i] = (int)v;
 	}
 	return 0;
@@ -237,7 +338,7 @@ static int cfg_quant(const char *path, struct json_object *root,
 int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi)
 {
 	char path[HF_PATH_MAX];
-	struct json_object *root, *o;
+	struct json_object *root;
 	int head_dim = 0, window = 0, ret = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -269,8 +370,8 @@ int llm_hf_config(const char *dir, struct llm_config *c, struct llm_hf_info *hi)
 			path, head_dim, c->dim, c->n_heads);
 		goto out;
 	}
-	hi->tied = json_object_object_get_ex(root, "tie_word_embeddings", &o) &&
-		   json_object_get_boolean(o);
+	if (cfg_bool(path, root, "tie_word_embeddings", &hi->tied))
+		goto out;
 	/*
 	 * Mistral's sliding window is not applied: attention sees every
 	 * position, which equals the window up to its length, so that is
@@ -354,13 +455,11 @@ static int hf_shards(struct hf_dir *h)
 	index = llm_json_load(path, 0);
 	if (!index)
 		return -1;
-	if (!json_object_object_get_ex(index, "weight_map", &wm) ||
-	    !json_object_is_type(wm, json_type_object)) {
-		llm_err("%s: no weight_map object", path);
+	if (llm_json_get(path, NULL, index, "weight_map", LLM_JSON_OBJECT,
+			 LLM_JSON_REQUIRED, &wm))
 		goto out;
-	}
 	json_object_object_foreach(wm, key, val) {
-		if (!json_object_is_type(val, json_type_string)) {
+		if (!llm_json_is(val, LLM_JSON_STRING)) {
 			llm_err("%s: weight_map: tensor %s: the shard is not a file name",
 				path, key);
 			goto out;
@@ -400,7 +499,9 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Sorted by name; no name twice; each where the index says. */
+static struct llm_st_tensor *hf_find(struct hf_dir *h, const char *name);
+
+/* Sorted by name; no name twice; each where the index says, and back. */
 static int hf_check_placement(struct hf_dir *h)
 {
 	qsort(h->t, (size_t)h->n, sizeof(*h->t), compare_names);
@@ -429,6 +530,22 @@ static int hf_check_placement(struct hf_dir *h)
 			llm_err("%s/%s: tensor %s: model.safetensors.index.json places it in shard %s",
 				h->dir, h->shard_name[t->shard], t->name,
 				json_object_get_string(v));
+			return -1;
+		}
+	}
+	/*
+	 * And the other way: every name the index lists is held by the
+	 * shard it names (a misspelt or remapped name in the index would
+	 * otherwise pass whenever the model does not need that name).
+	 * Shards hold no name twice and every tensor they hold is listed,
+	 * so a name found is in the shard the index says.
+	 */
+	if (!h->weight_map)
+		return 0;
+	json_object_object_foreach(h->weight_map, key, val) {
+		if (!hf_find(h, key)) {
+			llm_err("%s/model.safetensors.index.json: tensor %s: placed in shard %s, which does not hold it",
+				h->dir, key, json_object_get_string(val));
 			return -1;
 		}
 	}

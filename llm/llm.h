@@ -643,6 +643,12 @@ struct llm_tokenizer *llm_model_tokenizer(struct llm_model *m, const char *path,
 
 /* the program named in front of every message, "npu-llm" by default */
 extern const char *llm_program;
+/*
+ * Set: llm_err() and llm_verr() print nothing.  For the tests that
+ * provoke messages by the thousand; unlike sending stderr elsewhere, a
+ * sanitizer's report still reaches it.
+ */
+extern int llm_messages_off;
 void llm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void llm_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 uint64_t llm_now_ns(void);

@@ -378,7 +378,7 @@ static void progress(const struct llm_pack_options *o, double done,
 {
 	va_list ap;
 
-	if (!o->progress)
+	if (!o->progress || llm_messages_off)
 		return;
 	fprintf(stderr, "%s: [%5.1f%%] ", llm_program, 100.0 * done);
 	va_start(ap, fmt);

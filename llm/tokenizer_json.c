@@ -77,24 +77,26 @@ static int read_vocab(const char *path, struct json_object *model,
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(model, "vocab", &v) ||
-	    !json_object_is_type(v, json_type_object)) {
-		llm_err("%s: model.vocab is not an object", path);
+	if (llm_json_get(path, "model", model, "vocab", LLM_JSON_OBJECT,
+			 LLM_JSON_REQUIRED, &v))
 		return -1;
-	}
 	json_object_object_foreach(v, key, val) {
 		if (put_token(path, vocab, n, key, val))
 			return -1;
 	}
 	for (size_t i = 0; added && i < json_object_array_length(added); i++) {
-		struct json_object *a = json_object_array_get_idx(added, i), *c, *id;
+		struct json_object *a = json_object_array_get_idx(added, i), *id;
+		const char *content;
+		char where[64];
 
-		if (!json_object_object_get_ex(a, "content", &c) ||
-		    !json_object_object_get_ex(a, "id", &id)) {
-			llm_err("%s: added_tokens[%zu]: no content or id", path, i);
-			return -1;
-		}
-		if (put_token(path, vocab, n, json_object_get_string(c), id))
+		snprintf(where, sizeof(where), "added_tokens[%zu]", i);
+		if (!a || !llm_json_is(a, LLM_JSON_OBJECT))
+			return llm_json_wrong(path, where, a, "an object");
+		if (llm_json_string(path, where, a, "content", LLM_JSON_REQUIRED,
+				    &content) ||
+		    llm_json_get(path, where, a, "id", LLM_JSON_INT,
+				 LLM_JSON_REQUIRED, &id) ||
+		    put_token(path, vocab, n, content, id))
 			return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -130,14 +132,19 @@ static int merge_parts(struct json_object *m, const char **a, const char **b,
 {
 	const char *s, *sp;
 
-	if (json_object_is_type(m, json_type_array)) {
+	if (m && llm_json_is(m, LLM_JSON_ARRAY)) {
 		if (json_object_array_length(m) != 2)
 			return -1;
+		for (size_t i = 0; i < 2; i++) {
+			if (!llm_json_is(json_object_array_get_idx(m, i),
+					 LLM_JSON_STRING))
+				return -1;
+		}
 		*a = json_object_get_string(json_object_array_get_idx(m, 0));
 		*b = json_object_get_string(json_object_array_get_idx(m, 1));
-		return *a && *b ? 0 : -1;
+		return 0;
 	}
-	if (!json_object_is_type(m, json_type_string))
+	if (!m || !llm_json_is(m, LLM_JSON_STRING))
 		return -1;
 	s = json_object_get_string(m);
 	sp = strchr(s, ' ');
@@ -174,11 +181,9 @@ static int read_merges(const char *path, struct json_object *model,
 
 	for (int i = 0; i < t->vocab_size; i++)
 		t->scores[i] = NO_MERGE;
-	if (!json_object_object_get_ex(model, "merges", &ms) ||
-	    !json_object_is_type(ms, json_type_array)) {
-		llm_err("%s: model.merges is not an array", path);
+	if (llm_json_get(path, "model", model, "merges", LLM_JSON_ARRAY,
+			 LLM_JSON_REQUIRED, &ms))
 		return -1;
-	}
 	for (size_t r = 0; r < json_object_array_length(ms); r++) {
 		struct json_object *m = json_object_array_get_idx(ms, r);
 		const char *a, *b;
@@ -201,18 +206,26 @@ static int read_merges(const char *path, struct json_object *model,
 	return 0;
 }
 
-/* bos_token / eos_token: "<s>" or { "content": "<s>", ... } */
-static const char *special_name(struct json_object *cfg, const char *key,
-				const char *def)
+/*
+ * bos_token / eos_token: "<s>" or { "content": "<s>", ... }; absent or
+ * null: def.  0, or -1 with a message.
+ */
+static int special_name(const char *path, struct json_object *cfg,
+			const char *key, const char *def, const char **name)
 {
-	struct json_object *v, *c;
+	struct json_object *v;
 
-	if (!cfg || !json_object_object_get_ex(cfg, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return def;
-	if (json_object_object_get_ex(v, "content", &c))
-		return json_object_get_string(c);
-	return json_object_get_string(v);
+	*name = def;
+	if (!cfg || !json_object_object_get_ex(cfg, key, &v) || !v)
+		return 0;
+	if (llm_json_is(v, LLM_JSON_OBJECT))
+		return llm_json_string(path, key, v, "content", LLM_JSON_REQUIRED,
+				       name);
+	if (!llm_json_is(v, LLM_JSON_STRING))
+		return llm_json_wrong(path, key, v,
+				      "a string or an object with its \"content\"");
+	*name = json_object_get_string(v);
+	return 0;
 }
 
 static int special_id(const char *path, const struct llm_tokenizer *t,
@@ -229,22 +242,23 @@ static int special_id(const char *path, const struct llm_tokenizer *t,
 static int check_model(const char *path, struct json_object *root,
 		       struct json_object **model)
 {
-	struct json_object *type, *pre;
+	struct json_object *pre;
+	const char *type;
 
-	if (!json_object_object_get_ex(root, "model", model) ||
-	    !json_object_is_type(*model, json_type_object)) {
-		llm_err("%s: no model object", path);
+	if (llm_json_get(path, NULL, root, "model", LLM_JSON_OBJECT,
+			 LLM_JSON_REQUIRED, model) ||
+	    llm_json_string(path, "model", *model, "type", 0, &type))
+		return -1;
+	if (type && strcmp(type, "BPE")) {
+		llm_err("%s: model.type %s: only BPE is supported", path, type);
 		return -1;
 	}
-	if (json_object_object_get_ex(*model, "type", &type) &&
-	    strcmp(json_object_get_string(type), "BPE")) {
-		llm_err("%s: model.type %s: only BPE is supported", path,
-			json_object_get_string(type));
+	/* "pre_tokenizer": null is what SentencePiece conversions write */
+	if (llm_json_get(path, NULL, root, "pre_tokenizer", LLM_JSON_OBJECT,
+			 LLM_JSON_NULL_OK, &pre) ||
+	    llm_json_string(path, "pre_tokenizer", pre, "type", 0, &type))
 		return -1;
-	}
-	if (json_object_object_get_ex(root, "pre_tokenizer", &pre) &&
-	    json_object_object_get_ex(pre, "type", &type) &&
-	    !strcmp(json_object_get_string(type), "ByteLevel")) {
+	if (type && !strcmp(type, "ByteLevel")) {
 		llm_err("%s: a byte-level (GPT-2 style) BPE: only SentencePiece-style vocabularies (U+2581, byte fallback) are supported",
 			path);
 		return -1;
@@ -259,6 +273,7 @@ int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
 	struct json_object *root, *cfg, *model, *added = NULL, *v;
 	char **vocab = calloc((size_t)vocab_size, sizeof(*vocab));
 	float *scores = malloc((size_t)vocab_size * sizeof(*scores));
+	const char *bos_name, *eos_name, *unk_name;
 	int bos, eos, unk, add_bos = 1, ret = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -272,14 +287,16 @@ int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
 	}
 	if (!root || check_model(path, root, &model))
 		goto out;
-	if (json_object_object_get_ex(root, "added_tokens", &added) &&
-	    !json_object_is_type(added, json_type_array)) {
-		llm_err("%s: added_tokens is not an array", path);
+	if (llm_json_get(path, NULL, root, "added_tokens", LLM_JSON_ARRAY, 0,
+			 &added) ||
+	    read_vocab(path, model, added, vocab, vocab_size) ||
+	    llm_json_get(cpath, NULL, cfg, "add_bos_token", LLM_JSON_BOOL,
+			 LLM_JSON_NULL_OK, &v) ||
+	    special_name(cpath, cfg, "bos_token", "<s>", &bos_name) ||
+	    special_name(cpath, cfg, "eos_token", "</s>", &eos_name) ||
+	    special_name(path, model, "unk_token", "<unk>", &unk_name))
 		goto out;
-	}
-	if (read_vocab(path, model, added, vocab, vocab_size))
-		goto out;
-	if (cfg && json_object_object_get_ex(cfg, "add_bos_token", &v))
+	if (v)
 		add_bos = json_object_get_boolean(v);
 	/* llm_tokenizer_init() owns vocab and scores from here on */
 	ret = llm_tokenizer_init(t, vocab, scores, vocab_size, 0, 0, 0);
@@ -289,9 +306,9 @@ int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
 		goto out;
 	ret = -1;
 	if (read_merges(path, model, t) ||
-	    special_id(cpath, t, "bos_token", special_name(cfg, "bos_token", "<s>"), &bos) ||
-	    special_id(cpath, t, "eos_token", special_name(cfg, "eos_token", "</s>"), &eos) ||
-	    special_id(path, t, "model.unk_token", special_name(model, "unk_token", "<unk>"), &unk)) {
+	    special_id(cpath, t, "bos_token", bos_name, &bos) ||
+	    special_id(cpath, t, "eos_token", eos_name, &eos) ||
+	    special_id(path, t, "model.unk_token", unk_name, &unk)) {
 		llm_tokenizer_free(t);
 		goto out;
 	}

@@ -19,9 +19,12 @@
 #include "llm.h"
 
 const char *llm_program = "npu-llm";
+int llm_messages_off;
 
 void llm_verr(const char *fmt, va_list ap)
 {
+	if (llm_messages_off)
+		return;
 	fprintf(stderr, "%s: ", llm_program);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the llm test programs share: TAP result lines, a way to silence
- * the messages the code under test prints on purpose, and whole-file
+ * the messages the code under test prints on purpose (llm.h first), and whole-file
  * reads and writes for the tests that damage files.
  */
 #ifndef NPU_LLM_TESTUTIL_H
@@ -14,24 +14,13 @@
 #include <unistd.h>
 
 static int failures;
-static int saved_stderr = -1;
-
-/* Send stderr to /dev/null (on) or back (off). */
+/*
+ * The loader's messages off (on) or back (off): only llm_err()'s, so that
+ * a sanitizer's report, which goes to stderr too, still shows.
+ */
 static void quiet(int on)
 {
-	if (on) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		fflush(stderr);
-		saved_stderr = dup(2);
-		dup2(fd, 2);
-		close(fd);
-	} else if (saved_stderr >= 0) {
-		fflush(stderr);
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
+	llm_messages_off = on;
 }
 
 static void result(int ok, const char *fmt, ...)
