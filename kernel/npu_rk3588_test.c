@@ -8,11 +8,12 @@
  * field definition in npu_regcmd.h shows here.  And the interrupt logic
  * that needs no hardware: what the hard handler claims on the shared
  * line, what the thread does with a claim, when a domain switch resets
- * the core.  Included at the end of npu_rk3588.c to reach its static
- * functions.
+ * the core, which run a failure report is about.  Included at the end
+ * of npu_rk3588.c to reach its static functions.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/irq.h>
 
 /**
  * struct npu_rk_test_regs - stand-in register windows
@@ -265,6 +266,99 @@ static void npu_rk_test_make_idle(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, rc->irq_armed);
 }
 
+/* Stands in for the fail work: a report stays pending, as it was queued. */
+static void npu_rk_test_fail_queued(struct work_struct *work)
+{
+}
+
+/*
+ * A pending failure is one run's: the same run failing again changes
+ * nothing, a newer run's failure replaces it (its run has ended, a core
+ * runs one job at a time).
+ */
+static void npu_rk_test_fail_seq(struct kunit *test)
+{
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 0, &r);
+
+	INIT_WORK(&rc->fail_work, npu_rk_test_fail_queued);
+	npu_rk_fail(rc, 1, NPU_TASK_ERROR, 0);
+	KUNIT_EXPECT_TRUE(test, rc->fail_pending);
+	KUNIT_EXPECT_EQ(test, rc->fail_seq, 1);
+	KUNIT_EXPECT_EQ(test, rc->fail_result, NPU_TASK_ERROR);
+
+	npu_rk_fail(rc, 1, NPU_TASK_MMU_FAULT, 0x1000);
+	KUNIT_EXPECT_EQ(test, rc->fail_seq, 1);
+	KUNIT_EXPECT_EQ(test, rc->fail_result, NPU_TASK_ERROR);
+	KUNIT_EXPECT_EQ(test, rc->fail_va, 0);
+
+	npu_rk_fail(rc, 2, NPU_TASK_MMU_FAULT, 0x2000);
+	KUNIT_EXPECT_TRUE(test, rc->fail_pending);
+	KUNIT_EXPECT_EQ(test, rc->fail_seq, 2);
+	KUNIT_EXPECT_EQ(test, rc->fail_result, NPU_TASK_MMU_FAULT);
+	KUNIT_EXPECT_EQ(test, rc->fail_va, 0x2000);
+	flush_work(&rc->fail_work);
+}
+
+static void npu_rk_test_free_irq_desc(void *data)
+{
+	irq_free_desc((unsigned long)data);
+}
+
+/*
+ * An MMU fault of run 1 reported after run 1 ended and run 2 (another
+ * file's job, say) started: the fail work neither resets the core nor
+ * ends the job in flight.  The same report for run 2 stops and resets it.
+ */
+static void npu_rk_test_fail_stale(struct kunit *test)
+{
+	struct npu_core *core = kunit_kzalloc(test, sizeof(*core), GFP_KERNEL);
+	struct npu_job *job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
+	struct npu_rk_test_regs *r;
+	struct npu_rk_core *rc = npu_rk_test_core(test, 1, &r);
+	int irq;
+
+	KUNIT_ASSERT_NOT_NULL(test, core);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	/* A descriptor of its own, for the disable_irq() of the fail work. */
+	irq = irq_alloc_desc(NUMA_NO_NODE);
+	KUNIT_ASSERT_GE(test, irq, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							npu_rk_test_free_irq_desc,
+							(void *)(unsigned long)irq), 0);
+	rc->irq = irq;
+	mutex_init(&core->job_lock);
+	core->backend = rc;
+	rc->core = core;
+	INIT_WORK(&rc->fail_work, npu_rk_fail_work);
+
+	core->in_flight = job;
+	core->run_seq = 2;
+	npu_rk_test_start(rc, 2);
+	r->pc[NPU_RK_TEST_CLEAR] = 0;
+	scoped_guard(spinlock_irqsave, &rc->run_lock) {
+		rc->fail_pending = true;
+		rc->fail_seq = 1;
+		rc->fail_result = NPU_TASK_MMU_FAULT;
+		rc->fail_va = 0x4000;
+	}
+	npu_rk_fail_work(&rc->fail_work);
+	KUNIT_EXPECT_FALSE(test, rc->fail_pending);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 1);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0);
+	KUNIT_EXPECT_TRUE(test, rc->hw_busy);
+	KUNIT_EXPECT_TRUE(test, rc->running);
+	KUNIT_EXPECT_PTR_EQ(test, core->in_flight, job);
+	KUNIT_EXPECT_EQ(test, core->run_seq, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&core->progress), 0);
+
+	npu_rk_stop_run(rc, 2);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_OP_EN], 0);
+	KUNIT_EXPECT_EQ(test, r->pc[NPU_RK_TEST_CLEAR], 0x1ffff);
+	KUNIT_EXPECT_FALSE(test, rc->hw_busy);
+	KUNIT_EXPECT_FALSE(test, rc->running);
+}
+
 static struct kunit_case npu_rk_cases[] = {
 	KUNIT_CASE(npu_rk_test_job_start),
 	KUNIT_CASE(npu_rk_test_register_amounts),
@@ -276,6 +370,8 @@ static struct kunit_case npu_rk_cases[] = {
 	KUNIT_CASE(npu_rk_test_stop_task_dma_error),
 	KUNIT_CASE(npu_rk_test_stop_task_stale),
 	KUNIT_CASE(npu_rk_test_make_idle),
+	KUNIT_CASE(npu_rk_test_fail_seq),
+	KUNIT_CASE(npu_rk_test_fail_stale),
 	{ }
 };
 
