@@ -8,6 +8,7 @@
  * reach its static functions.
  */
 #include <kunit/test.h>
+#include <linux/bitfield.h>
 #include <linux/scatterlist.h>
 
 #include "npu_softfloat.h"
