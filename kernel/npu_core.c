@@ -12,7 +12,9 @@
 #include <linux/dma-fence.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
@@ -33,10 +35,49 @@ static const char *npu_fence_get_timeline_name(struct dma_fence *fence)
 	return "npu-core";
 }
 
+/*
+ * Hardware fences outlive their jobs (the scheduler's fence of a job holds
+ * its hardware fence until the last sync_file or syncobj lets go), and
+ * their ops and lock live in this module and its cores: npu.ko's exit
+ * waits for all of them.  The count drops in an RCU callback, so that the
+ * exit's rcu_barrier() also waits for the callback's last instruction.
+ */
+static atomic_t npu_fences_alive = ATOMIC_INIT(0);
+
+static void npu_fence_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct dma_fence, rcu));
+	if (atomic_dec_and_test(&npu_fences_alive))
+		wake_up_var(&npu_fences_alive);
+}
+
+static void npu_fence_release(struct dma_fence *fence)
+{
+	call_rcu(&fence->rcu, npu_fence_free_rcu);
+}
+
 static const struct dma_fence_ops npu_fence_ops = {
 	.get_driver_name = npu_fence_get_driver_name,
 	.get_timeline_name = npu_fence_get_timeline_name,
+	.release = npu_fence_release,
 };
+
+/**
+ * npu_core_fences_drain() - wait until every hardware fence is freed
+ *
+ * For the module's exit: no file is open, so no job is created any more.
+ * What can keep this waiting is a sync_file or another device holding a
+ * fence of a job of ours.
+ */
+void npu_core_fences_drain(void)
+{
+	while (!wait_var_event_timeout(&npu_fences_alive,
+				       !atomic_read(&npu_fences_alive),
+				       10 * HZ))
+		pr_warn("npu: %d job fences still held (a sync_file?), waiting to unload\n",
+			atomic_read(&npu_fences_alive));
+	rcu_barrier();
+}
 
 /* The die's timeout; debugfs may change it, and it is never below 10 ms. */
 static unsigned int npu_core_timeout_ms(const struct npu_core *core)
@@ -89,6 +130,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 {
 	struct dma_fence *fence = job->hw_fence;
 
+	atomic_inc(&npu_fences_alive);
 	dma_fence_init(fence, &npu_fence_ops, &core->fence_lock,
 		       core->fence_context, ++core->emit_seqno);
 	/* One reference for the job, one for the scheduler. */

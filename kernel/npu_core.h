@@ -82,6 +82,7 @@ struct npu_core {
 };
 
 int npu_core_init(struct npu_core *core);
+void npu_core_fences_drain(void);
 void npu_core_quiesce(struct npu_core *core);
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job);
 void npu_core_task_done(struct npu_core *core, u64 seq,

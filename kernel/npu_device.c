@@ -2,10 +2,14 @@
 /* Copyright 2026 The NPU stack authors */
 
 #include <linux/device.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/numa.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/wait_bit.h>
 
 #include <drm/drm_drv.h>
@@ -85,6 +89,46 @@ void npu_backend_put(struct npu_device *ndev)
 	module_put(ndev->be->owner);
 }
 
+/*
+ * The cores of a die outlive it.  Each core's scheduler fences point at
+ * the scheduler in the core (drm_sched_fence_get_timeline_name() reads its
+ * name), and a sync_file or a syncobj of another device may hold such a
+ * fence long after the die was unbound and its last file closed.  So
+ * the cores of a released die wait on this list until npu.ko goes.
+ */
+struct npu_core_array {
+	struct list_head link;
+	unsigned int count;
+	struct npu_core cores[] __counted_by(count);
+};
+
+static LIST_HEAD(npu_retired_cores);
+static DEFINE_SPINLOCK(npu_retired_cores_lock);
+
+static void npu_device_retire_cores(struct drm_device *drm, void *arg)
+{
+	struct npu_core_array *array = arg;
+
+	spin_lock(&npu_retired_cores_lock);
+	list_add_tail(&array->link, &npu_retired_cores);
+	spin_unlock(&npu_retired_cores_lock);
+}
+
+/**
+ * npu_device_free_cores() - free the cores of every released die
+ *
+ * Called by the module's exit once no fence of a core is left (see
+ * npu_core_fences_drain()).
+ */
+void npu_device_free_cores(void)
+{
+	struct npu_core_array *array, *next;
+
+	list_for_each_entry_safe(array, next, &npu_retired_cores, link)
+		kfree(array);
+	INIT_LIST_HEAD(&npu_retired_cores);
+}
+
 /* The last DRM-managed action of a die: the backend may go after it. */
 static void npu_device_release_backend(struct drm_device *drm, void *arg)
 {
@@ -109,6 +153,7 @@ struct npu_device *npu_device_create(struct device *parent,
 				     const struct npu_device_info *info,
 				     struct npu_backend *be)
 {
+	struct npu_core_array *array;
 	struct npu_device *ndev;
 	unsigned int i;
 	int ret;
@@ -147,10 +192,18 @@ struct npu_device *npu_device_create(struct device *parent,
 					sizeof(*ndev->node_pages), GFP_KERNEL);
 	if (!ndev->node_pages)
 		return ERR_PTR(-ENOMEM);
-	ndev->cores = drmm_kcalloc(&ndev->drm, info->core_count,
-				   sizeof(*ndev->cores), GFP_KERNEL);
-	if (!ndev->cores)
+	array = kzalloc(struct_size(array, cores, info->core_count),
+			GFP_KERNEL);
+	if (!array)
 		return ERR_PTR(-ENOMEM);
+	array->count = info->core_count;
+	/* Added before the cores' own release actions: runs after them. */
+	ret = drmm_add_action(&ndev->drm, npu_device_retire_cores, array);
+	if (ret) {
+		kfree(array);
+		return ERR_PTR(ret);
+	}
+	ndev->cores = array->cores;
 	for (i = 0; i < info->core_count; i++) {
 		ndev->cores[i].ndev = ndev;
 		ndev->cores[i].index = i;

@@ -198,6 +198,7 @@ struct npu_device *npu_device_create(struct device *parent,
 int npu_device_register(struct npu_device *ndev);
 void npu_device_unregister(struct npu_device *ndev);
 u64 npu_device_mem_total(const struct npu_device *ndev);
+void npu_device_free_cores(void);
 u64 npu_device_bo_bytes(struct npu_device *ndev, int nid);
 
 void npu_debugfs_init(struct npu_device *ndev);

@@ -14,6 +14,7 @@
 #include <drm/drm_print.h>
 #include <drm/npu_accel.h>
 
+#include "npu_core.h"
 #include "npu_device.h"
 #include "npu_drv.h"
 #include "npu_gem.h"
@@ -358,6 +359,9 @@ static void __exit npu_exit(void)
 	 */
 	wait_var_event(&npu_files_alive, !atomic_read(&npu_files_alive));
 	destroy_workqueue(npu_release_wq);
+	/* Then the fences the jobs left and the cores they point at. */
+	npu_core_fences_drain();
+	npu_device_free_cores();
 }
 
 module_init(npu_init);

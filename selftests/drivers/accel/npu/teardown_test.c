@@ -9,6 +9,8 @@
  * npu_virtual.ko (from /npu, with the parameters of /npu/params and
  * /npu/vparams, as tools/vm-run.sh loaded them).
  */
+#include <linux/sync_file.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -74,6 +76,144 @@ TEST(unbind_with_jobs_queued)
 		npu_bo_free(fd2, &bo);
 	}
 	close(fd2);
+}
+
+/*
+ * Submit one job of the null stream at @va on core 0 of @fd, signalling a
+ * new syncobj; returns its fence as a sync_file fd, or -1.
+ */
+static int job_sync_file(int fd, uint64_t va, uint64_t *job_id)
+{
+	struct drm_syncobj_create sc = { 0 };
+	struct drm_syncobj_handle h = {
+		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1,
+	};
+	struct drm_npu_task t = { .regcmd_va = va, .regcmd_count = 4 };
+	struct drm_npu_sync out = { 0 };
+	struct drm_npu_job j = {
+		.tasks = (uintptr_t)&t, .task_count = 1, .core_mask = 1,
+		.out_syncs = (uintptr_t)&out, .out_sync_count = 1,
+	};
+	struct drm_npu_submit s = {
+		.jobs = (uintptr_t)&j, .job_count = 1, .job_stride = sizeof(j),
+	};
+
+	if (ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc))
+		return -1;
+	out.handle = sc.handle;
+	if (ioctl(fd, DRM_IOCTL_NPU_SUBMIT, &s))
+		return -1;
+	*job_id = j.job_id;
+	h.handle = sc.handle;
+	if (ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h))
+		return -1;
+	return h.fd;
+}
+
+/* The one fence of a sync_file: its timeline, driver and status. */
+static int sync_file_fence(int sf, struct sync_fence_info *fi)
+{
+	struct sync_file_info info = {
+		.num_fences = 1, .sync_fence_info = (uintptr_t)fi,
+	};
+
+	memset(fi, 0, sizeof(*fi));
+	if (ioctl(sf, SYNC_IOC_FILE_INFO, &info))
+		return -errno;
+	return info.num_fences == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * A job's fence handed out as a sync_file outlives the die, its file and
+ * its scheduler: asking the sync_file about it after the die was unbound
+ * and its last file closed reads the scheduler's timeline name, which
+ * must still be there (under KASAN, a use after free otherwise).  One
+ * job ran, one was cancelled by the unbind before it ran.
+ */
+TEST(sync_file_after_unbind)
+{
+	struct sync_fence_info done0, done1, cancelled0, cancelled1;
+	struct pollfd pfd = { .events = POLLIN };
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	uint64_t ids[2];
+	int fd, sf_done, sf_cancelled;
+
+	fd = npu_open(1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	sf_done = job_sync_file(fd, bo.va, &ids[0]);
+	ASSERT_LE(0, sf_done);
+	ASSERT_EQ(0, npu_wait(fd, ids[0], 5000, &w));
+	ASSERT_EQ(DRM_NPU_JOB_DONE, w.status);
+	ASSERT_EQ(0, npu_set_task_delay(1, 0, "500000"));
+	ASSERT_EQ(0, npu_submit_one(fd, 0, bo.va, 4, 1, &ids[1]));
+	sf_cancelled = job_sync_file(fd, bo.va, &ids[1]);
+	ASSERT_LE(0, sf_cancelled);
+	ASSERT_EQ(0, sync_file_fence(sf_done, &done0));
+	ASSERT_EQ(0, sync_file_fence(sf_cancelled, &cancelled0));
+	EXPECT_EQ(1, done0.status);
+	EXPECT_EQ(0, cancelled0.status) TH_LOG("queued behind a 500 ms task");
+	npu_bo_free(fd, &bo);
+
+	ASSERT_EQ(0, npu_write_file(DRV "unbind", "npu-virtual.1"));
+	close(fd);	/* the last file: the die's DRM device is released */
+	pfd.fd = sf_cancelled;
+	EXPECT_EQ(1, poll(&pfd, 1, 5000)) TH_LOG("cancelled job never signalled");
+
+	ASSERT_EQ(0, sync_file_fence(sf_done, &done1));
+	ASSERT_EQ(0, sync_file_fence(sf_cancelled, &cancelled1));
+	TH_LOG("timelines after unbind: \"%s\" (%s, %d), \"%s\" (%s, %d)",
+	       done1.obj_name, done1.driver_name, done1.status,
+	       cancelled1.obj_name, cancelled1.driver_name, cancelled1.status);
+	EXPECT_STREQ(done0.obj_name, done1.obj_name);
+	EXPECT_STREQ(cancelled0.obj_name, cancelled1.obj_name);
+	EXPECT_EQ(1, done1.status);
+	EXPECT_GT(0, cancelled1.status) TH_LOG("a cancelled job is an error");
+	close(sf_done);
+	close(sf_cancelled);
+	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.1"));
+}
+
+/*
+ * A process blocked in JOB_WAIT for a queued job when its die is unbound
+ * comes back at once: the job was cancelled (or the file is dead), it
+ * does not sit out its timeout.
+ */
+TEST(unbind_during_long_job_wait)
+{
+	uint64_t ids[4];
+	int64_t t0, ms;
+	int fd, status, code;
+	pid_t pid;
+
+	fd = busy_fd(1, 4, ids);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct drm_npu_job_wait w;
+		int ret = npu_wait(fd, ids[3], 30000, &w);
+
+		/* the errno, or 100 + the job's status */
+		_exit(ret ? -ret : 100 + (int)w.status);
+	}
+	usleep(300000);
+	t0 = npu_now_ns();
+	ASSERT_EQ(0, npu_write_file(DRV "unbind", "npu-virtual.1"));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ms = (npu_now_ns() - t0) / 1000000;
+	ASSERT_TRUE(WIFEXITED(status));
+	code = WEXITSTATUS(status);
+	TH_LOG("the waiter came back %lld ms after the unbind began: %s",
+	       (long long)ms, code == ENODEV ? "-ENODEV" :
+	       code == 100 + DRM_NPU_JOB_CANCELLED ? "CANCELLED" : "?");
+	EXPECT_TRUE(code == ENODEV || code == 100 + DRM_NPU_JOB_CANCELLED)
+		TH_LOG("JOB_WAIT: errno or 100 + status: %d", code);
+	EXPECT_GT(10000, ms) TH_LOG("the waiter sat out its timeout");
+	close(fd);
+	ASSERT_EQ(0, npu_write_file(DRV "bind", "npu-virtual.1"));
 }
 
 /* A BO of @fd holding the null stream, exported: the dma-buf fd. */
@@ -226,6 +366,45 @@ TEST(rmmod_waits_for_shared_bo)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_FALSE(loaded("npu_virtual"));
 	ASSERT_EQ(0, system(LOAD_VIRTUAL));
+	EXPECT_LT(0, npu_count());
+}
+
+/*
+ * A sync_file of a job outlives the file and the die; npu.ko's fence ops
+ * and its cores stay until it is closed: rmmod npu waits for it.
+ */
+TEST(rmmod_waits_for_sync_file)
+{
+	struct drm_npu_job_wait w;
+	struct npu_bo bo;
+	uint64_t id;
+	int fd, sf, status;
+	pid_t pid;
+
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	sf = job_sync_file(fd, bo.va, &id);
+	ASSERT_LE(0, sf);
+	ASSERT_EQ(0, npu_wait(fd, id, 5000, &w));
+	npu_bo_free(fd, &bo);
+	close(fd);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp("sh", "sh", "-c", "rmmod npu_virtual && rmmod npu",
+		       (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500000);
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG))
+		TH_LOG("npu.ko went with a fence of its own still held");
+	close(sf);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_FALSE(loaded("npu"));
+	ASSERT_EQ(0, system(LOAD_NPU " && " LOAD_VIRTUAL));
 	EXPECT_LT(0, npu_count());
 }
 
