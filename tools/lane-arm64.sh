@@ -27,6 +27,12 @@ build)
 	for m in "$ko" "$NPU_BUILD/module-arm64/kernel/npu_virtual.ko"; do
 		file "$m" | grep -q 'ARM aarch64' || { echo "lane-arm64: $m is not an arm64 module"; exit 1; }
 	done
+	# The RK3588 backend is in it, not left out by a Kconfig slip: the
+	# board's core nodes load it, and its probe is there.
+	modinfo -F alias "$ko" | grep -qx 'of:N\*T\*Crockchip,rk3588-rknn-core' ||
+		{ echo "lane-arm64: $ko has no alias for rockchip,rk3588-rknn-core"; exit 1; }
+	aarch64-linux-gnu-nm "$ko" | grep -qw npu_rk_core_probe ||
+		{ echo "lane-arm64: $ko has no RK3588 core probe"; exit 1; }
 	grep -q '^CONFIG_DRM_ACCEL=y' "$KDIR/.config" ||
 		echo "lane-arm64: $KREL has no DRM_ACCEL: npu.ko registers a render node there"
 	echo "lane-arm64: $ko for $KREL" ;;

@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 #
 # sparse (C=2: every file, not only rebuilt ones) over the module, for
-# amd64 and, when ARCH=arm64 tools/setup.sh has run, for arm64 too.
-# Any sparse report fails it.
+# each architecture named (default: amd64 arm64).  Any sparse report
+# fails it, and so do an architecture whose headers are not set up
+# (ARCH=arm64 tools/setup.sh) and a build in which sparse checked nothing.
+#
+# usage: sparse.sh [ARCH...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 command -v sparse >/dev/null || { echo "sparse: not installed (tools/setup.sh)"; exit 1; }
 
-archs=(amd64)
-[ -f "$NPU_CACHE/kernel-arm64.release" ] && archs+=(arm64)
+archs=("$@")
+[ ${#archs[@]} -gt 0 ] || archs=(amd64 arm64)
 problems=0
 for arch in "${archs[@]}"; do
 	out=$(ARCH=$arch bash "$here/build-module.sh" C=2 CHECK=sparse 2>&1) || {
@@ -18,7 +21,10 @@ for arch in "${archs[@]}"; do
 	# Everything but kbuild's progress lines is a report.
 	reports=$(echo "$out" | grep -vE '^  [A-Z]+ +|^make(\[[0-9]+\])?: ' || true)
 	n=$(echo "$out" | grep -c '^  CHECK ' || true)
-	if [ -n "$reports" ]; then
+	if [ "$n" -eq 0 ]; then
+		echo "sparse: $arch: no file was checked"
+		problems=$((problems + 1))
+	elif [ -n "$reports" ]; then
 		echo "$reports"
 		echo "sparse: $arch: $(echo "$reports" | wc -l) report lines in $n files"
 		problems=$((problems + 1))

@@ -95,7 +95,7 @@ stage "module build W=1" module_build
 stage "checkpatch" bash tools/checkpatch.sh
 stage "dt-schema" bash tools/dt-check.sh
 stage "module build arm64 W=1" bash tools/lane-arm64.sh build
-stage "sparse" bash tools/sparse.sh
+stage "sparse" bash tools/sparse.sh amd64 arm64
 stage "vm splat check" bash tools/tests/vm-splat-check.sh
 
 # Every kselftest binary, in one guest boot.
