@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright 2026 The NPU stack authors */
 
+#include <linux/cpuset.h>
 #include <linux/cpumask.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
@@ -310,7 +311,10 @@ static long npu_gem_pin_fn(void *arg)
  * as the caller's own allocation would be: a cgroup limit holds for die
  * placement too, and its OOM handling sees who holds the pages.  (An
  * explicit placement of "any" allocates in the caller's context, under
- * the caller's own memory policy.)
+ * the caller's own memory policy.)  A node outside the caller's cpuset
+ * is not forced on it: the pages are then allocated in the caller's
+ * context, where the cpuset's memory nodes apply.  The caller's own
+ * memory policy gives way to the die placement it asked for.
  */
 static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
 {
@@ -318,7 +322,7 @@ static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
 	unsigned int cpu = nr_cpu_ids;
 	long ret;
 
-	if (nid != NUMA_NO_NODE)
+	if (nid != NUMA_NO_NODE && node_isset(nid, cpuset_current_mems_allowed))
 		cpu = cpumask_any_and(cpumask_of_node(nid), cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		return drm_gem_shmem_pin(shmem);

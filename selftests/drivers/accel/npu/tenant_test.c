@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -141,6 +142,77 @@ TEST(bo_pages_charged_to_callers_memcg)
 		EXPECT_LE(32 * MIB, peak) TH_LOG("the cgroup was not charged");
 		ASSERT_EQ(0, rmdir(CG_T));
 	}
+}
+
+/* Bytes of the die's BOs on node @nid (sysfs of the accel node of @fd). */
+static long long die_node_bytes(int fd, int nid)
+{
+	struct stat st;
+	char path[128];
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, sizeof(path),
+		 "/sys/class/accel/accel%u/device/npu/mem_node%d_bytes",
+		 minor(st.st_rdev), nid);
+	return read_ll(path);
+}
+
+/*
+ * Die placement puts a BO's pages on the die's node, but not outside the
+ * caller's cpuset: a process whose cpuset allows only the other node
+ * gets its pages there (the allocation falls back to its own context).
+ */
+TEST(die_placement_stays_in_callers_cpuset)
+{
+	struct drm_npu_query_device q;
+	int fd, nid, status;
+	pid_t child;
+
+	if (access(CG "/cgroup.subtree_control", W_OK))
+		SKIP(return, "no cgroup v2 at " CG);
+	if (!controller_available("cpuset"))
+		SKIP(return, "the kernel has no cpusets");
+	fd = npu_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_query_device(fd, &q));
+	nid = q.numa_node;
+	if (nid < 0 || access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs a die on a node of a two-node guest");
+	ASSERT_EQ(0, write_str(CG "/cgroup.subtree_control", "+cpuset"));
+	rmdir(CG_T);
+	ASSERT_EQ(0, mkdir(CG_T, 0755));
+	ASSERT_EQ(0, write_str(CG_T "/cpuset.mems", nid ? "0" : "1"));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct drm_npu_bo_create c = {
+			.size = 16 * MIB, .placement = DRM_NPU_BO_PLACEMENT_DIE,
+		};
+		long long die0, other0, die1, other1;
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str(CG_T "/cgroup.procs", pid))
+			_exit(100);
+		die0 = die_node_bytes(fd, nid);
+		other0 = die_node_bytes(fd, !nid);
+		if (ioctl(fd, DRM_IOCTL_NPU_BO_CREATE, &c))
+			_exit(101);
+		die1 = die_node_bytes(fd, nid);
+		other1 = die_node_bytes(fd, !nid);
+		printf("# cpuset mems %d, die on node %d: a 16 MiB BO put %lld MiB on node %d, %lld MiB on node %d\n",
+		       !nid, nid, (die1 - die0) / MIB, nid,
+		       (other1 - other0) / MIB, !nid);
+		_exit(die0 < 0 || other0 < 0 ? 102 :
+		      other1 - other0 == 16 * MIB && die1 == die0 ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %d: 1 = pages outside the cpuset, 100-102 = setup",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(fd);
+	ASSERT_EQ(0, rmdir(CG_T));
 }
 
 static void knob(const char *file, const char *value)
