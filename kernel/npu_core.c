@@ -122,13 +122,17 @@ static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
  * @core: the core, idle (the scheduler hands over one job at a time)
  * @job: the job, with the hardware fence npu_job_create() allocated
  *
- * On the fence signalling path: allocates nothing.
+ * On the fence signalling path: allocates nothing, and says so to
+ * lockdep.  The RK3588 backend's first task of a job in another VM
+ * attaches its IOMMU domain here (runtime PM, iommu_attach_group()), as
+ * panfrost's run_job resumes its device: the one exception, on boards.
  *
  * Return: the fence that signals when the job ends.
  */
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 {
 	struct dma_fence *fence = job->hw_fence;
+	bool cookie = dma_fence_begin_signalling();
 
 	atomic_inc(&npu_fences_alive);
 	dma_fence_init(fence, &npu_fence_ops, &core->fence_lock,
@@ -149,6 +153,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 				 DRM_NPU_REASON_NONE);
 		mutex_unlock(&core->job_lock);
 		dma_fence_signal(fence);
+		dma_fence_end_signalling(cookie);
 		return fence;
 	}
 	core->watchdog_ns = core->job_start_ns;
@@ -158,6 +163,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 			 msecs_to_jiffies(npu_core_first_look_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
+	dma_fence_end_signalling(cookie);
 	return fence;
 }
 
@@ -188,21 +194,23 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 {
 	struct dma_fence *fence;
 	struct npu_job *job;
+	bool cookie;
 
 	if (WARN_ON_ONCE(result >= ARRAY_SIZE(npu_task_results)))
 		result = NPU_TASK_ERROR;
 
+	cookie = dma_fence_begin_signalling();
 	mutex_lock(&core->job_lock);
 	job = core->in_flight;
 	if (!job || core->run_seq != seq) {
 		mutex_unlock(&core->job_lock);
-		return;
+		goto out;
 	}
 	atomic_inc(&core->progress);
 	if (result == NPU_TASK_OK && job->next_task < job->task_count) {
 		core->ndev->ops->task_start(core, job, job->next_task++);
 		mutex_unlock(&core->job_lock);
-		return;
+		goto out;
 	}
 	/* Only a rejected job has a reason, whatever the backend left. */
 	if (result != NPU_TASK_INVALID)
@@ -213,6 +221,8 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 
 	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
+out:
+	dma_fence_end_signalling(cookie);
 }
 EXPORT_SYMBOL_NS_GPL(npu_core_task_done, DRM_ACCEL_NPU);
 
@@ -287,13 +297,14 @@ static void npu_core_watchdog(struct work_struct *work)
 					     struct npu_core, watchdog);
 	struct dma_fence *fence;
 	u32 delay, verdict = DRM_NPU_JOB_PENDING;
+	bool cookie = dma_fence_begin_signalling();
 
 	mutex_lock(&core->job_lock);
 	if (core->in_flight)
 		verdict = npu_core_verdict(core);
 	if (verdict == DRM_NPU_JOB_PENDING) {
 		mutex_unlock(&core->job_lock);
-		return;
+		goto out;
 	}
 	delay = READ_ONCE(core->ndev->watchdog_delay_us);
 	if (delay)
@@ -310,6 +321,8 @@ static void npu_core_watchdog(struct work_struct *work)
 			 core->index, READ_ONCE(core->ndev->job_max_ms));
 	atomic_inc(&core->resets);
 	npu_core_reset_signal(core, fence);
+out:
+	dma_fence_end_signalling(cookie);
 }
 
 /**

@@ -339,14 +339,19 @@ static void npu_sim_work(struct work_struct *work)
 	u32 delay, reason = DRM_NPU_REASON_NONE;
 	u64 va = 0;
 
-	/* The VM lock keeps every mapping of the task in place. */
-	down_read(&vm->lock);
+	/*
+	 * The VM's run lock keeps every mapping of the task in place.  What
+	 * follows stands for the hardware: unlike a board it allocates (the
+	 * GEMM model's scratch), so the fence-signalling annotation starts
+	 * at the completion report, as it would in an interrupt handler.
+	 */
+	down_read(&vm->run_lock);
 	mem.dir = npu_mmu_pt_dir_phys(vm->priv);
 	result = npu_sim_fetch_task(sc, &mem, t, &va, &reason);
 	if (result == NPU_TASK_OK && sc->has_output)
 		result = npu_sim_gemm_run(sc->core, sc->regs, &mem, &va,
 					  &reason);
-	up_read(&vm->lock);
+	up_read(&vm->run_lock);
 
 	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
 	if (result == NPU_TASK_OK) {

@@ -48,6 +48,7 @@ static struct npu_vm *npu_vm_create(struct npu_device *ndev)
 	kref_init(&vm->ref);
 	vm->ndev = ndev;
 	init_rwsem(&vm->lock);
+	init_rwsem(&vm->run_lock);
 	drm_mm_init(&vm->mm, npu_vm_start(),
 		    npu_vm_end(ndev) - npu_vm_start());
 
@@ -63,11 +64,23 @@ static struct npu_vm *npu_vm_create(struct npu_device *ndev)
 	return vm;
 }
 
+/*
+ * Once this returns, no task that could have used the entries just
+ * cleared is still running: their pages may go.
+ */
+static void npu_vm_wait_tasks(struct npu_vm *vm)
+{
+	down_write(&vm->run_lock);
+	up_write(&vm->run_lock);
+}
+
 static void npu_vm_mapping_remove(struct npu_vm *vm,
 				  struct npu_vm_mapping *map)
 {
+	down_write(&vm->run_lock);
 	vm->ndev->ops->vm_unmap(vm, map->node.start,
 				map->node.size >> NPU_PAGE_SHIFT);
+	up_write(&vm->run_lock);
 	drm_mm_remove_node(&map->node);
 	vm->map_count--;
 	drm_gem_object_put(map->obj);
@@ -314,9 +327,15 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
+	/*
+	 * Without @run_lock: the tables may grow here (an allocation), and a
+	 * running task only looks at addresses mapped before it started.
+	 */
 	ret = ndev->ops->vm_map(vm, map->node.start, sgt, args->bo_offset,
 				args->size, map->prot);
 	if (ret) {
+		/* A racing task may have seen entries the failure cleared. */
+		npu_vm_wait_tasks(vm);
 		drm_mm_remove_node(&map->node);
 		goto out_unlock;
 	}

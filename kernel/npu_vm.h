@@ -18,9 +18,14 @@ struct seq_file;
  * struct npu_vm - a device address space
  * @ref: the file's id table and every job running in it hold a reference
  * @ndev: the die
- * @lock: protects @mm and the device page tables; a backend that walks
- *        the tables in software holds it for read while a task runs, so
- *        an unmap never pulls pages from under a running task
+ * @lock: protects @mm, @map_count and the device page tables' memory;
+ *        VM_MAP allocates tables under it
+ * @run_lock: a backend that walks the tables in software (the virtual
+ *            NPU) holds it for read while a task runs; clearing entries
+ *            takes it for write, so that an unmap never pulls pages from
+ *            under a running task.  Taken on the fence-signalling path:
+ *            nothing allocates memory or waits for a fence under it
+ *            (which is why it is not @lock)
  * @mm: allocator of device addresses, one node per mapping
  * @map_count: mappings in @mm, at most %NPU_VM_MAX_MAPS; under @lock
  * @id: id in the owning file, for debugfs
@@ -31,6 +36,7 @@ struct npu_vm {
 	struct kref ref;
 	struct npu_device *ndev;
 	struct rw_semaphore lock;
+	struct rw_semaphore run_lock;
 	struct drm_mm mm;
 	u32 map_count;
 	u32 id;
