@@ -11,8 +11,10 @@
 #              an untied classifier (lm_head.weight) from gen-model, three
 #              shards, prints what its llama2.c checkpoint prints
 #   agree      F16, BF16 (both multiplied as stored) and FP8 (block
-#              scales) against F32, teacher-forced over 200 steps: top-1
-#              agreement >= 99 % (F16, BF16), >= 95 % (FP8), and the mean KL
+#              scales) against F32, teacher-forced over exactly 200
+#              positions: top-1 agreement >= 99 % (F16, BF16), >= 95 %
+#              (FP8), and the mean KL; the whole context (512 positions)
+#              goes on through the reference's BOS
 #   errors     every defect of a directory refused: exit 1, a message
 #              naming the tensor and the shard
 #   dummy      --load-format dummy DIR: the config's shape, random
@@ -37,12 +39,20 @@ hf() {
 		{ echo "Bail out! gen-hf $d $*"; exit 1; }
 }
 
-# agree NAME DIR MIN: top-1 agreement of DIR with f32 at least MIN %
+# agree NAME DIR MIN: top-1 agreement of DIR with f32 at least MIN %,
+# over exactly 200 teacher-forced positions
 agree() {
 	run "$1 vs F32" "$llm" "$2" --reference f32 -t 0 -n 200 || return
 	line=$(grep -m1 'top-1 agreement' err)
-	pct=$(echo "$line" | sed 's/.*(\([0-9.]*\)%).*/\1/')
+	pct=$(echo "$line" | sed -n 's/.*(\([0-9.]*\)%).*/\1/p')
+	npos=$(echo "$line" | sed -n 's/.* \([0-9]*\) positions teacher-forced.*/\1/p')
 	echo "# $1: ${line#npu-llm: compare: }"
+	if [ "${npos:-0}" -eq 200 ] &&
+	   grep -q '^npu-llm: compare: 200 of 200 requested positions compared' err; then
+		ok "$1: 200 positions compared"
+	else
+		not_ok "$1: ${npos:-?} positions compared, expected 200"
+	fi
 	if [ -n "$pct" ] && awk -v p="$pct" -v m="$3" 'BEGIN { exit !(p >= m) }'; then
 		ok "$1: top-1 agreement $pct% >= $3%"
 	else
@@ -87,6 +97,15 @@ agree)
 	agree BF16 bf16 99
 	agree "FP8 32x32 blocks" fp8 95
 	agree "FP8 128x128 blocks (default)" fp8-128 95
+	# over the whole context the reference picks BOS at least once: the
+	# teacher forcing feeds it on instead of stopping there
+	run "FP8 vs F32, whole context" "$llm" fp8 --reference f32 -t 0 -n 512 &&
+	if grep -q 'top-1 agreement [0-9]*/512 ' err &&
+	   grep -qE '^npu-llm: compare: 512 of 512 requested positions compared; the reference picked BOS or EOS at [1-9]' err; then
+		ok "whole context: 512 positions compared, through the reference's BOS"
+	else
+		not_ok "whole context: not 512 positions through a BOS"
+	fi
 	;;
 errors)
 	# name, defect, gen-hf options, message
