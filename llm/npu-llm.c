@@ -385,7 +385,7 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		    struct llm_sampler *sampler, const char *prompt, int steps,
 		    int stop_at_special, struct timing *tm)
 {
-	int *tokens, n_tokens = 0, token, next = 0, pos = 0;
+	int *tokens, n_tokens = 0, token, next = 0, pos = 0, bos = !tok->no_bos;
 
 	if (!prompt)
 		prompt = "";
@@ -395,14 +395,29 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		return -1;
 	}
 
+	/*
+	 * Without BOS (tokenizer_config.json's add_bos_token false) an empty
+	 * prompt is no token at all: the model still needs a first one.
+	 */
+	if (!n_tokens) {
+		fprintf(stderr, "npu-llm: the prompt is empty and the tokenizer adds no BOS: starting from BOS\n");
+		tokens[n_tokens++] = tok->bos_id;
+		bos = 1;
+	}
 	if (n_tokens > steps) {
-		llm_err("the prompt is %d tokens (with BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
-			n_tokens, steps, steps, r->model->cfg.seq_len);
+		llm_err("the prompt is %d tokens (%s BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
+			n_tokens, bos ? "with" : "without",
+			steps, steps, r->model->cfg.seq_len);
 		free(tokens);
 		return -1;
 	}
 
 	token = tokens[0];
+	/* the prompt is echoed by its successors; without BOS, its first too */
+	if (!bos) {
+		llm_safe_print(llm_decode(tok, tok->bos_id, token));
+		fflush(stdout);
+	}
 	while (pos < steps) {
 		float *logits = llm_forward(r, token, pos);
 
@@ -745,9 +760,10 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	if (b->get_stats)
 		b->get_stats(b->ctx, &bs);
 
-	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
+	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d, rope theta %g\n",
 		b->name, llm_dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
-		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
+		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len,
+		(double)c->rope_theta);
 	if (!strcmp(m->format, "dummy"))
 		fprintf(stderr, "npu-llm: stats: gate: dummy (random weights: the architecture, the shapes and the %s path, not the output)\n",
 			b->name);

@@ -4,7 +4,7 @@
 # npu-llm on Hugging Face model directories written by gen-hf from the
 # reference stories260K.bin and tok512.bin.
 #
-# usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir> [<gen-model>]
+# usage: check-hf.sh reference|agree|errors|dummy|config <npu-llm> <gen-hf> <models dir> <work dir> [<gen-model>]
 #
 #   reference  the F32 directory (one shard), and two shards with an
 #              index, print the reference text byte for byte on the cpu;
@@ -19,6 +19,11 @@
 #              naming the tensor and the shard
 #   dummy      --load-format dummy DIR: the config's shape, random
 #              weights, and the statistics say which gate ran
+#   config     what config.json and tokenizer_config.json say changes
+#              the run: rope_theta 500000 (used: other text than 10000),
+#              add_bos_token false (the prompt without BOS), a
+#              MistralForCausalLM directory (its sliding window is the
+#              context length)
 set -u
 . "$(dirname "$0")/tap.sh"
 mode=$1 llm=$(abs "$2") gen=$(abs "$3") models=$(abs "$4") work=$(abs "$5")/hf-$1
@@ -154,8 +159,52 @@ dummy)
 	expect_fail "dummy DIR and --config" "only a model directory's config.json" \
 		"$llm" --load-format dummy f32 --config 64,128,2,4,2,300,64
 	;;
+config)
+	hf f32
+	hf rope10k --rope-theta 10000
+	hf rope500k --rope-theta 500000
+	for d in f32 rope10k rope500k; do
+		run "$d: greedy 64" "$llm" "$d" -t 0 -n 64 -i "the hat" && cp out "$d.out" && cp err "$d.err"
+	done
+	check "rope_theta 10000 written out: the default's text" cmp -s f32.out rope10k.out
+	if [ -s rope500k.out ] && ! cmp -s f32.out rope500k.out; then
+		ok "rope_theta 500000: other text than 10000 ($(cmp f32.out rope500k.out | sed 's/.*differ: //'))"
+	else
+		not_ok "rope_theta 500000: the same text as 10000: rope_theta not used"
+	fi
+	check "rope_theta 500000 in the statistics" grep -q 'seq 512, rope theta 500000$' rope500k.err
+	check "rope_theta 10000 in the statistics" grep -q 'seq 512, rope theta 10000$' f32.err
+
+	hf nobos --add-bos false
+	# the prompt's length says whether BOS is in it: 3 tokens, 4 with BOS
+	expect_fail "add_bos_token true: the prompt has BOS" \
+		"the prompt is 4 tokens \(with BOS\), more than the 1 positions" "$llm" f32 -n 1 -i "the hat"
+	expect_fail "add_bos_token false: the prompt has no BOS" \
+		"the prompt is 3 tokens \(without BOS\), more than the 1 positions" "$llm" nobos -n 1 -i "the hat"
+	run "add_bos_token false: greedy 64" "$llm" nobos -t 0 -n 64 -i "the hat" &&
+	if head -c 7 out | grep -qx 'the hat' && ! cmp -s out f32.out; then
+		ok "add_bos_token false: the prompt echoed whole, other text than after BOS"
+	else
+		not_ok "add_bos_token false: prompt not echoed or the text of the BOS run"
+	fi
+	run "add_bos_token false, empty prompt" "$llm" nobos -t 0 -n 16 &&
+	check "empty prompt without BOS starts from BOS, saying so" \
+		grep -q 'the prompt is empty and the tokenizer adds no BOS: starting from BOS' err
+
+	hf mistral --arch MistralForCausalLM
+	hf mistral-w --arch MistralForCausalLM --sliding-window 128 --dtype fp8 --shards 2
+	run "MistralForCausalLM: greedy 200" "$llm" mistral -t 0 -n 200 &&
+	if cmp -s out "$ref"; then
+		ok "MistralForCausalLM: stdout is byte for byte the reference"
+	else
+		not_ok "MistralForCausalLM: stdout differs from $ref"
+	fi
+	run "MistralForCausalLM, sliding_window 128, FP8" "$llm" mistral-w -t 0 -n 128 &&
+	check "sliding_window 128: the context is 128 positions" \
+		grep -q 'vocab 512, seq 128, rope theta 10000$' err
+	;;
 *)
-	echo "usage: check-hf.sh reference|agree|errors|dummy <npu-llm> <gen-hf> <models dir> <work dir>"
+	echo "usage: check-hf.sh reference|agree|errors|dummy|config <npu-llm> <gen-hf> <models dir> <work dir>"
 	exit 2 ;;
 esac
 tap_done

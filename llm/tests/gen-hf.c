@@ -4,7 +4,8 @@
  * model directory, for the tests, optionally broken in one way.
  *
  *   gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N]
- *          [--block B] [--break CASE]
+ *          [--block B] [--break CASE] [--rope-theta T] [--arch NAME]
+ *          [--sliding-window N] [--add-bos true|false]
  *
  * DIR gets config.json, tokenizer.json, tokenizer_config.json and the
  * tensors: model.safetensors, or N shards model-0000K-of-0000N.safetensors
@@ -25,7 +26,11 @@
  * then merges what llama2.c's encoder merges by score.
  *
  * --break CASE writes one defect (see the cases below) for the strict
- * checks of the loader.
+ * checks of the loader.  --rope-theta (default 10000), --arch (default
+ * LlamaForCausalLM), --sliding-window (default: none written) and
+ * --add-bos (tokenizer_config.json's add_bos_token, default true) only
+ * change what config.json and tokenizer_config.json say: the tensors
+ * stay those of the checkpoint.
  */
 #include <errno.h>
 #include <math.h>
@@ -54,6 +59,9 @@ struct tensor {
 static struct tensor tensors[1024];
 static int n_tensors;
 static const char *broken = "";
+static const char *rope_theta = "10000.0", *arch = "LlamaForCausalLM";
+static const char *add_bos = "true";
+static int sliding_window;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -425,17 +433,19 @@ static void write_config(const char *dir, const struct config *c, enum dtype t,
 {
 	FILE *f = create(dir, "config.json");
 
-	fprintf(f, "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n"
-		"  \"model_type\": \"llama\",\n  \"hidden_act\": \"silu\",\n"
+	fprintf(f, "{\n  \"architectures\": [\"%s\"],\n"
+		"  \"model_type\": \"%s\",\n  \"hidden_act\": \"silu\",\n"
 		"  \"hidden_size\": %d,\n  \"intermediate_size\": %d,\n"
 		"  \"num_hidden_layers\": %d,\n  \"num_attention_heads\": %d,\n"
 		"  \"num_key_value_heads\": %d,\n  \"vocab_size\": %d,\n"
 		"  \"max_position_embeddings\": %d,\n  \"rms_norm_eps\": 1e-05,\n"
-		"  \"rope_theta\": 10000.0,\n  \"tie_word_embeddings\": %s,\n"
+		"  \"rope_theta\": %s,\n  \"tie_word_embeddings\": %s,\n"
 		"  \"torch_dtype\": \"%s\"",
-		c->dim, c->hidden, c->layers, c->heads, c->kv_heads, c->vocab,
-		c->seq, c->shared ? "true" : "false",
+		arch, strncmp(arch, "Mistral", 7) ? "llama" : "mistral", c->dim, c->hidden, c->layers, c->heads, c->kv_heads, c->vocab,
+		c->seq, rope_theta, c->shared ? "true" : "false",
 		t == F32 ? "float32" : t == F16 ? "float16" : "bfloat16");
+	if (sliding_window)
+		fprintf(f, ",\n  \"sliding_window\": %d", sliding_window);
 	if (t == F8 && !is("fp8-no-config")) {
 		fprintf(f, ",\n  \"quantization_config\": {\"quant_method\": \"fp8\", \"fmt\": \"e4m3\", \"activation_scheme\": \"dynamic\"");
 		if (block != 128)
@@ -585,9 +595,10 @@ static void write_tokenizer(const char *dir)
 	fclose(f);
 
 	f = create(dir, "tokenizer_config.json");
-	fprintf(f, "{\n  \"add_bos_token\": true,\n  \"add_eos_token\": false,\n"
+	fprintf(f, "{\n  \"add_bos_token\": %s,\n  \"add_eos_token\": false,\n"
 		"  \"bos_token\": \"<s>\",\n  \"eos_token\": \"</s>\",\n"
-		"  \"unk_token\": \"<unk>\",\n  \"tokenizer_class\": \"LlamaTokenizer\"\n}\n");
+		"  \"unk_token\": \"<unk>\",\n  \"tokenizer_class\": \"LlamaTokenizer\"\n}\n",
+		add_bos);
 	fclose(f);
 }
 
@@ -601,7 +612,7 @@ int main(int argc, char **argv)
 	float *w;
 
 	if (argc < 4)
-		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N] [--block B] [--break CASE]");
+		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N] [--block B] [--break CASE] [--rope-theta T] [--arch NAME] [--sliding-window N] [--add-bos true|false]");
 	for (int i = 4; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dtype"))
 			dt = argv[i + 1];
@@ -611,6 +622,14 @@ int main(int argc, char **argv)
 			block = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--break"))
 			broken = argv[i + 1];
+		else if (!strcmp(argv[i], "--rope-theta"))
+			rope_theta = argv[i + 1];
+		else if (!strcmp(argv[i], "--arch"))
+			arch = argv[i + 1];
+		else if (!strcmp(argv[i], "--sliding-window"))
+			sliding_window = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--add-bos"))
+			add_bos = argv[i + 1];
 		else
 			die("%s: unknown option", argv[i]);
 	}
