@@ -16,7 +16,10 @@
 #              (FP8), and the mean KL; the whole context (512 positions)
 #              goes on through the reference's BOS
 #   errors     every defect of a directory refused: exit 1, a message
-#              naming the tensor and the shard
+#              naming the tensor and the shard (the shard alone for a
+#              header that is not JSON); 17 broken JSON texts in each of
+#              config.json, tokenizer.json, tokenizer_config.json and the
+#              index, and values config.json must not take
 #   dummy      --load-format dummy DIR: the config's shape, random
 #              weights, and the statistics say which gate ran
 #   config     what config.json and tokenizer_config.json say changes
@@ -63,6 +66,30 @@ agree() {
 	else
 		not_ok "$1: top-1 agreement ${pct:-?}% below $3%"
 	fi
+}
+
+# mangle FILE HOW: one defect in a JSON file (of what gen-hf wrote)
+mangle() {
+	case $2 in
+	empty) : >"$1" ;;
+	half) head -c "$(($(wc -c <"$1") / 2))" "$1" >m && mv m "$1" ;;
+	no-close) perl -0777 -pi -e 's/\}\s*$//' "$1" ;;
+	trailing-comma) perl -0777 -pi -e 's/\s*\}\s*$/,\n}\n/' "$1" ;;
+	comment) perl -0777 -pi -e 's/^\{/{ \/* a comment *\//' "$1" ;;
+	two-objects) echo '{}' >>"$1" ;;
+	garbage) echo 'x' >>"$1" ;;
+	nul) perl -0777 -pi -e 's/^\{/{\0/' "$1" ;;
+	bad-utf8) perl -0777 -pi -e 's/"([a-z_]+)":/"$1\xff":/' "$1" ;;
+	bom) perl -0777 -pi -e 's/^/\xef\xbb\xbf/' "$1" ;;
+	array) perl -0777 -pi -e 's/^/[/; s/\s*$/]\n/' "$1" ;;
+	null) echo null >"$1" ;;
+	string) echo '"a string"' >"$1" ;;
+	bare-key) perl -0777 -pi -e 's/"([a-z_]+)":/$1:/' "$1" ;;
+	no-colon) perl -0777 -pi -e 's/"([a-z_]+)":/"$1"/' "$1" ;;
+	unterminated) perl -0777 -pi -e 's/"([a-z_]+)":/"$1:/' "$1" ;;
+	deep) perl -0777 -pi -e 's/\s*\}\s*$/, "deep": ${\("[" x 64)}${\("]" x 64)}\n}\n/' "$1" ;;
+	*) echo "Bail out! mangle $2"; exit 1 ;;
+	esac
 }
 
 case $mode in
@@ -138,7 +165,48 @@ errors)
 	overlapping tensors|overlap||model.safetensors: tensor .*: data_offsets .* overlap tensor
 	out of bounds|oob|--shards 2|model-0000[12]-of-00002.safetensors: tensor .*: data_offsets .* out of bounds
 	header not valid JSON|json||model.safetensors: header: not valid JSON
+	index lists a tensor no shard has|index-extra|--shards 2|model.safetensors.index.json: tensor model.layers.0.self_attn.rotary_emb.inv_freq: placed in shard model-0000[12]-of-00002.safetensors, which does not hold it
+	index names a tensor wrongly|index-rename|--shards 2|model-0000[12]-of-00002.safetensors: tensor model.norm.weight is not in model.safetensors.index.json's weight_map
+	scale of a weight not FP8|scale-non-fp8|--dtype bf16 --shards 2|model-0000[12]-of-00002.safetensors: tensor model.layers.0.self_attn.q_proj.weight_scale_inv: a scale for model.layers.0.self_attn.q_proj.weight, which is BF16, not F8_E4M3
+	a hole between tensors|hole||model.safetensors: tensor model.layers.0.input_layernorm.weight: a hole of 8 bytes before it at offset [0-9]+ of the byte buffer
+	a hole, three shards|hole|--shards 3|model-00001-of-00003.safetensors: tensor [a-z0-9_.]+: a hole of 8 bytes before it
+	trailing bytes after the last tensor|trailing|--shards 2|model-0000[12]-of-00002.safetensors: 8 bytes after the last tensor, [a-z0-9_.]+, which ends at offset [0-9]+ of the byte buffer: trailing bytes are refused
+	data_offsets not shape x dtype|offsets-size||model.safetensors: tensor model.embed_tokens.weight: data_offsets \[0, 131070\] hold 131070 bytes, F32 \[ 512, 64 \] needs 131072
+	data_offsets not shape x dtype, FP8|offsets-size|--dtype fp8 --shards 2|model-00001-of-00002.safetensors: tensor model.embed_tokens.weight: data_offsets \[0, [0-9]+\] hold [0-9]+ bytes, BF16 \[ 512, 64 \] needs 65536
+	bytes after the header's JSON|header-garbage||model.safetensors: header: (not valid JSON|bytes after the JSON object)
+	a NUL in the header|header-nul||model.safetensors: header: a NUL byte at offset [0-9]+: not valid JSON
 	EOF
+	# broken JSON texts: each file of a two-shard directory, each defect
+	n_json=0
+	for file in config.json tokenizer.json tokenizer_config.json model.safetensors.index.json; do
+		for how in empty half no-close trailing-comma comment two-objects \
+			   garbage nul bad-utf8 bom array null string bare-key \
+			   no-colon unterminated deep; do
+			hf ok --shards 2
+			mangle "ok/$file" "$how"
+			expect_fail "$file, $how" \
+				"^npu-llm: ok/$file: (not a valid JSON object \(.*, at byte [0-9]+\)|not a JSON object but [a-z]+|bytes after the JSON object at byte [0-9]+|a NUL byte at byte [0-9]+: not a JSON file)$" \
+				"$llm" ok -t 0 -n 4
+			n_json=$((n_json + 1))
+		done
+	done
+	# and values JSON takes that config.json must not
+	while IFS='|' read -r name from to pat; do
+		hf ok
+		sed "s/$from/$to/" ok/config.json >c && mv c ok/config.json
+		expect_fail "config.json: $name" "$pat" "$llm" ok -t 0 -n 4
+		n_json=$((n_json + 1))
+	done <<-EOF
+	leading zero|"hidden_size": 64|"hidden_size": 064|config.json: not a valid JSON object
+	misspelt literal|"tie_word_embeddings": true|"tie_word_embeddings": tRue|config.json: not a valid JSON object
+	rms_norm_eps NaN|"rms_norm_eps": 1e-05|"rms_norm_eps": NaN|config.json: RMSNorm epsilon nan out of range
+	rope_theta beyond a float|"rope_theta": 10000.0|"rope_theta": 1e999|config.json: RoPE base inf out of range
+	hidden_size beyond int64|"hidden_size": 64|"hidden_size": 99999999999999999999|config.json: hidden_size = .*: expected an integer 0..2\^30
+	hidden_size negative|"hidden_size": 64|"hidden_size": -64|config.json: hidden_size = -64: expected an integer 0..2\^30
+	hidden_size fractional|"hidden_size": 64|"hidden_size": 64.5|config.json: hidden_size = 64.5: expected an integer
+	architectures a string|\["LlamaForCausalLM"\]|"LlamaForCausalLM"|config.json: architectures = "LlamaForCausalLM": expected an array
+	EOF
+	check "at least 60 broken JSON texts refused ($n_json)" [ "$n_json" -ge 60 ]
 	hf ok
 	rm ok/tokenizer.json
 	expect_fail "no tokenizer.json" "ok/tokenizer.json: No such file" "$llm" ok -n 4

@@ -321,6 +321,9 @@ static void apply_break(void)
 	if (is("extra"))
 		store(add("model.layers.0.self_attn.extra.weight", F32, 4, 0),
 		      (const float[4]){ 0 });
+	if (is("scale-non-fp8"))
+		store(add("model.layers.0.self_attn.q_proj.weight_scale_inv", F32, 1, 1),
+		      (const float[1]){ 1.0f });
 	for (int i = 0; i < n_tensors; i++) {
 		struct tensor *x = &tensors[i];
 		int drop = (is("orphan-scale") && !strcmp(x->name, "model.layers.0.mlp.up_proj.weight")) ||
@@ -382,6 +385,8 @@ static void write_shard(const char *dir, int k, int n)
 			b -= 4, e -= 4;
 		if (is("oob") && i == last)
 			b += 8, e += 8;
+		if (is("offsets-size") && first)
+			e -= 2;
 		len += (size_t)sprintf(hdr + len, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%ld%s",
 				       x->name, is("bad-dtype-name") && !first ? "I32" :
 				       dtype_names[x->dtype], x->shape[0], x->ndim > 1 ? "," : "");
@@ -389,9 +394,15 @@ static void write_shard(const char *dir, int k, int n)
 			len += (size_t)sprintf(hdr + len, "%ld", x->shape[1]);
 		len += (size_t)sprintf(hdr + len, "],\"data_offsets\":[%zu,%zu]}", b, e);
 		at += x->size;
+		if (is("hole") && first)
+			at += 8;	/* 8 bytes no tensor holds after the first */
 		first = 0;
 	}
 	hdr[len++] = is("json") ? ',' : '}';
+	if (is("header-garbage"))
+		len += (size_t)sprintf(hdr + len, " {}");
+	if (is("header-nul"))
+		hdr[len++] = '\0';
 	while (len % 8)
 		hdr[len++] = ' ';
 	hlen = len + (is("header-size") ? at + 1 : 0);
@@ -399,11 +410,18 @@ static void write_shard(const char *dir, int k, int n)
 	f = create(dir, name);
 	fwrite(&hlen, 8, 1, f);
 	fwrite(hdr, 1, len, f);
+	first = 1;
 	for (int i = 0; i < n_tensors; i++) {
-		if (tensors[i].shard == k)
-			fwrite(tensors[i].bytes, 1, tensors[i].size -
-			       (is("truncated") && i == last ? 1 : 0), f);
+		if (tensors[i].shard != k)
+			continue;
+		fwrite(tensors[i].bytes, 1, tensors[i].size -
+		       (is("truncated") && i == last ? 1 : 0), f);
+		if (is("hole") && first)
+			fwrite((const uint8_t[8]){ 0 }, 1, 8, f);
+		first = 0;
 	}
+	if (is("trailing"))
+		fwrite((const uint8_t[8]){ 0 }, 1, 8, f);
 	fclose(f);
 	free(hdr);
 }
@@ -420,8 +438,13 @@ static void write_index(const char *dir, int n)
 		if (is("index-wrong") && !strcmp(tensors[i].name, "model.norm.weight"))
 			k = (k + 1) % n;
 		shard_name(name, sizeof(name), k, n);
-		fprintf(f, "%s\n    \"%s\": \"%s\"", i ? "," : "", tensors[i].name, name);
+		fprintf(f, "%s\n    \"%s\": \"%s\"", i ? "," : "",
+			is("index-rename") && !strcmp(tensors[i].name, "model.norm.weight") ?
+			"model.final_norm.weight" : tensors[i].name, name);
 	}
+	if (is("index-extra"))
+		fprintf(f, ",\n    \"model.layers.0.self_attn.rotary_emb.inv_freq\": \"%s\"",
+			name);
 	if (is("absent-shard"))
 		fprintf(f, ",\n    \"model.extra.weight\": \"model-00009-of-00009.safetensors\"");
 	fprintf(f, "\n  }\n}\n");
