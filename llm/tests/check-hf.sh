@@ -29,6 +29,11 @@
 #              context length)
 set -u
 . "$(dirname "$0")/tap.sh"
+tap=$(abs "$(dirname "$0")/tap.sh")
+# as check-corpus.sh: in the sanitizer build a report fails the case even
+# where the exit code is 1 (tap.sh's run and expect_fail look for one)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86:detect_leaks=1"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87:print_stacktrace=1"
 mode=$1 llm=$(abs "$2") gen=$(abs "$3") models=$(abs "$4") work=$(abs "$5")/hf-$1
 gen_model=${6:+$(abs "$6")}
 ref=$models/stories260K.greedy200.txt
@@ -207,6 +212,16 @@ errors)
 	architectures a string|\["LlamaForCausalLM"\]|"LlamaForCausalLM"|config.json: architectures = "LlamaForCausalLM": expected an array
 	EOF
 	check "at least 60 broken JSON texts refused ($n_json)" [ "$n_json" -ge 60 ]
+	# the helpers themselves: a sanitizer report beside a right refusal
+	# (or a success) fails the check
+	for report in "==1==ERROR: AddressSanitizer: heap-buffer-overflow" \
+		      "x.c:1:2: runtime error: signed integer overflow"; do
+		check "expect_fail fails on \"${report#*: }\"" sh -c '
+			. "$1"; passed=0 failed=0
+			expect_fail t "refused" sh -c "echo \"npu-llm: refused\" >&2; echo \"$2\" >&2; exit 1" >/dev/null
+			run t sh -c "echo \"$2\" >&2" >/dev/null
+			[ $failed -eq 2 ] && [ $passed -eq 0 ]' sh "$tap" "$report"
+	done
 	hf ok
 	rm ok/tokenizer.json
 	expect_fail "no tokenizer.json" "ok/tokenizer.json: No such file" "$llm" ok -n 4
