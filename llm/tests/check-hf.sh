@@ -212,10 +212,11 @@ errors)
 	architectures a string|\["LlamaForCausalLM"\]|"LlamaForCausalLM"|config.json: architectures = "LlamaForCausalLM": expected an array
 	EOF
 	check "at least 60 broken JSON texts refused ($n_json)" [ "$n_json" -ge 60 ]
-	# the helpers themselves: a sanitizer report beside a right refusal
+	# tap.sh's run and expect_fail themselves: a sanitizer report beside a right refusal
 	# (or a success) fails the check
 	for report in "==1==ERROR: AddressSanitizer: heap-buffer-overflow" \
 		      "x.c:1:2: runtime error: signed integer overflow"; do
+		# shellcheck disable=SC2016 # expanded by the inner shell
 		check "expect_fail fails on \"${report#*: }\"" sh -c '
 			. "$1"; passed=0 failed=0
 			expect_fail t "refused" sh -c "echo \"npu-llm: refused\" >&2; echo \"$2\" >&2; exit 1" >/dev/null
