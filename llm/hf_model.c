@@ -65,11 +65,19 @@ int llm_hf_detect(const char *path)
 	return path && !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
+/*
+ * A JSON file, strictly: json-c's strict mode (no comments, trailing
+ * commas, leading zeros or misspelt literals), UTF-8 validated, no NUL
+ * byte, nothing but white space after the object.  (json-c still takes
+ * NaN and Infinity, as Python's json module writes them; the values are
+ * checked where they are used.)
+ */
 struct json_object *llm_json_load(const char *path, int optional)
 {
+	const char *text, *nul;
 	struct json_tokener *tok;
 	struct json_object *root;
-	size_t size;
+	size_t size, end;
 	void *map;
 
 	if (optional && access(path, F_OK))
@@ -81,6 +89,15 @@ struct json_object *llm_json_load(const char *path, int optional)
 		munmap(map, size);
 		return NULL;
 	}
+	text = map ? map : "";
+	nul = memchr(text, '\0', size);
+	if (nul) {
+		llm_err("%s: a NUL byte at byte %zu: not a JSON file", path,
+			(size_t)(nul - text));
+		if (map)
+			munmap(map, size);
+		return NULL;
+	}
 	tok = json_tokener_new();
 	if (!tok) {
 		llm_err("out of memory");
@@ -88,12 +105,27 @@ struct json_object *llm_json_load(const char *path, int optional)
 			munmap(map, size);
 		return NULL;
 	}
-	root = json_tokener_parse_ex(tok, map ? map : "", (int)size);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(root, json_type_object)) {
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, text, (int)size);
+	end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
 		llm_err("%s: not a valid JSON object (%s, at byte %zu)", path,
-			json_tokener_error_desc(json_tokener_get_error(tok)),
-			json_tokener_get_parse_end(tok));
+			json_tokener_get_error(tok) == json_tokener_continue ?
+			"it ends early" :
+			json_tokener_error_desc(json_tokener_get_error(tok)), end);
+		json_object_put(root);
+		root = NULL;
+	} else if (!json_object_is_type(root, json_type_object)) {
+		/* json-c's object of a JSON null is NULL, of type null */
+		llm_err("%s: not a JSON object but %s", path,
+			json_type_to_name(json_object_get_type(root)));
+		json_object_put(root);
+		root = NULL;
+	}
+	while (root && end < size && strchr(" \t\r\n", text[end]))
+		end++;
+	if (root && end < size) {
+		llm_err("%s: bytes after the JSON object at byte %zu", path, end);
 		json_object_put(root);
 		root = NULL;
 	}

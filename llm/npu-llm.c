@@ -385,7 +385,7 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		    struct llm_sampler *sampler, const char *prompt, int steps,
 		    int stop_at_special, struct timing *tm)
 {
-	int *tokens, n_tokens = 0, token, next = 0, pos = 0;
+	int *tokens, n_tokens = 0, token, next = 0, pos = 0, bos = !tok->no_bos;
 
 	if (!prompt)
 		prompt = "";
@@ -395,14 +395,29 @@ static int generate(struct llm_run *r, const struct llm_tokenizer *tok,
 		return -1;
 	}
 
+	/*
+	 * Without BOS (tokenizer_config.json's add_bos_token false) an empty
+	 * prompt is no token at all: the model still needs a first one.
+	 */
+	if (!n_tokens) {
+		fprintf(stderr, "npu-llm: the prompt is empty and the tokenizer adds no BOS: starting from BOS\n");
+		tokens[n_tokens++] = tok->bos_id;
+		bos = 1;
+	}
 	if (n_tokens > steps) {
-		llm_err("the prompt is %d tokens (with BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
-			n_tokens, steps, steps, r->model->cfg.seq_len);
+		llm_err("the prompt is %d tokens (%s BOS), more than the %d positions of this run (-n %d; the model's context length is %d): shorten the prompt or raise -n",
+			n_tokens, bos ? "with" : "without",
+			steps, steps, r->model->cfg.seq_len);
 		free(tokens);
 		return -1;
 	}
 
 	token = tokens[0];
+	/* the prompt is echoed by its successors; without BOS, its first too */
+	if (!bos) {
+		llm_safe_print(llm_decode(tok, tok->bos_id, token));
+		fflush(stdout);
+	}
 	while (pos < steps) {
 		float *logits = llm_forward(r, token, pos);
 
@@ -476,14 +491,17 @@ static double kl_divergence(const float *p_logits, const float *q_logits,
  * CPU's greedy choices (the reference text), so that one early difference
  * does not make every later position incomparable.  Per position: whether
  * both pick the same top token, and KL(cpu || device) of the softmaxed
- * logits.
+ * logits.  Teacher forcing goes on for all the requested positions: a
+ * BOS or EOS the reference picks is fed like any other token (and
+ * counted in the summary), so the number of positions compared is the
+ * number asked for.
  */
 static int compare(struct llm_run *dev, struct llm_run *cpu,
 		   const struct llm_tokenizer *tok, int steps,
-		   int stop_at_special, struct timing *tm)
+		   struct timing *tm)
 {
 	int n = dev->model->cfg.vocab_size, token = tok->bos_id, pos = 0;
-	int agree = 0, first = -1;
+	int agree = 0, first = -1, specials = 0;
 	double kl_sum = 0.0, kl_max = 0.0, first_margin = 0.0, dev_margin = 0.0;
 	double *lp = malloc((size_t)n * sizeof(*lp));
 	double *lq = malloc((size_t)n * sizeof(*lq));
@@ -515,8 +533,8 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 			dev_margin = (double)ld[dnext] - (double)ld[next];
 		}
 		pos++;
-		if (stop_at_special && (next == tok->bos_id || next == tok->eos_id))
-			break;
+		if (next == tok->bos_id || next == tok->eos_id)
+			specials++;
 		print_token(tok, token, next, tm);
 		token = next;
 	}
@@ -526,6 +544,8 @@ static int compare(struct llm_run *dev, struct llm_run *cpu,
 		llm_dtype_name(dev->backend->dtype), cpu->model->format, pos,
 		agree, pos, pos ? 100.0 * agree / pos : 0.0,
 		pos ? kl_sum / pos : 0.0, kl_max);
+	fprintf(stderr, "npu-llm: compare: %d of %d requested positions compared; the reference picked BOS or EOS at %d of them and was fed on\n",
+		pos, steps, specials);
 	if (first < 0)
 		fprintf(stderr, "npu-llm: compare: no divergence: the device picks the cpu's token at every position\n");
 	else
@@ -740,9 +760,10 @@ static int print_stats(const struct llm_run *r, const struct llm_backend *b,
 	if (b->get_stats)
 		b->get_stats(b->ctx, &bs);
 
-	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d\n",
+	fprintf(stderr, "npu-llm: stats: device %s, %s; %s model dim %d, hidden %d, layers %d, heads %d, kv heads %d, vocab %d, seq %d, rope theta %g\n",
 		b->name, llm_dtype_name(b->dtype), m->format, c->dim, c->hidden_dim,
-		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len);
+		c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size, c->seq_len,
+		(double)c->rope_theta);
 	if (!strcmp(m->format, "dummy"))
 		fprintf(stderr, "npu-llm: stats: gate: dummy (random weights: the architecture, the shapes and the %s path, not the output)\n",
 			b->name);
@@ -952,8 +973,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "npu-llm: NOTICE: --load-format dummy: random weights, the output is meaningless\n");
 	t_start = llm_now_ns();
 	if (o.compare)
-		err = compare(&run, &ref_run, tok, steps,
-			      o.format != LLM_FORMAT_DUMMY, &tm);
+		err = compare(&run, &ref_run, tok, steps, &tm);
 	else if (!strcmp(o.mode, "generate"))
 		err = generate(&run, tok, &sampler, o.prompt, steps,
 			       o.format != LLM_FORMAT_DUMMY, &tm);

@@ -186,9 +186,15 @@ static int st_check_spans(const char *path, struct st_span *s, int n,
 		}
 		at = s[i].end;
 	}
+	/* the format's rule: the byte buffer is entirely indexed */
+	if (at != buffer && n) {
+		llm_err("%s: %" PRIu64 " bytes after the last tensor, %s, which ends at offset %" PRIu64 " of the byte buffer: trailing bytes are refused",
+			path, buffer - at, t[s[n - 1].index].name, at);
+		return -1;
+	}
 	if (at != buffer) {
-		llm_err("%s: %" PRIu64 " bytes after the last tensor, which ends at offset %" PRIu64 " of the byte buffer",
-			path, buffer - at, at);
+		llm_err("%s: %" PRIu64 " bytes after a header of no tensors: trailing bytes are refused",
+			path, buffer);
 		return -1;
 	}
 	return 0;
@@ -213,7 +219,7 @@ static struct json_object *st_header(const char *path, const char *text,
 		llm_err("out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	used = json_tokener_get_parse_end(tok);

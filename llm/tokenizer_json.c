@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -280,12 +281,14 @@ int llm_tokenizer_load_json(struct llm_tokenizer *t, const char *dir,
 	snprintf(path, sizeof(path), "%s/tokenizer.json", dir);
 	snprintf(cpath, sizeof(cpath), "%s/tokenizer_config.json", dir);
 	root = llm_json_load(path, 0);
-	cfg = root ? llm_json_load(cpath, 1) : NULL;
+	/* tokenizer_config.json is optional, but not when it is there */
+	cfg = root && !access(cpath, F_OK) ? llm_json_load(cpath, 0) : NULL;
 	if (!vocab || !scores) {
 		llm_err("out of memory");
 		goto out;
 	}
-	if (!root || check_model(path, root, &model))
+	if (!root || (!cfg && !access(cpath, F_OK)) ||
+	    check_model(path, root, &model))
 		goto out;
 	if (llm_json_get(path, NULL, root, "added_tokens", LLM_JSON_ARRAY, 0,
 			 &added) ||

@@ -12,6 +12,10 @@
  * types and offsets; llama2.c: each config field; tokenizer: lengths),
  * NaN or Inf written into a weight (F32, F16, a Q8_0 block's scale), and
  * the same for each die's file of a 2-die int8 peer package.
+ * With --hf DIR (a two-shard directory of gen-hf's), instead: the
+ * first shard's safetensors header broken (its size field, truncated
+ * or invalid JSON, overlapping, out-of-bounds or malformed offsets,
+ * shapes and dtypes, the file truncated), each case a directory.
  * Prints one line per case on stdout: "<name> <model> [<tokenizer>]".
  * Deterministic: the picks come from a fixed seed.
  */
@@ -22,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "../llm.h"
 #include "testmodel.h"
@@ -474,6 +481,339 @@ static int package_cases(const char *bin, const char *tok_path)
 	return err;
 }
 
+/* ------------------------------------------------------------------------
+ * safetensors headers: the first of the two shards of a Hugging Face
+ * directory (gen-hf's, from t.bin), broken; each case a directory with
+ * the other files of that directory linked
+ */
+
+static char hf_base[4096];
+static const char *const hf_files[] = {
+	"config.json", "tokenizer.json", "tokenizer_config.json",
+	"model.safetensors.index.json", "model-00002-of-00002.safetensors",
+};
+
+static int emit_st(const char *name, const unsigned char *p, size_t size)
+{
+	char d[1024], path[1200], target[4200];
+
+	fmt(d, sizeof(d), "%s/case/%03d-st-%s", dir, n_cases, name);
+	if (mkdir(d, 0755) && errno != EEXIST) {
+		perror(d);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(hf_files) / sizeof(hf_files[0]); i++) {
+		fmt(path, sizeof(path), "%s/%s", d, hf_files[i]);
+		fmt(target, sizeof(target), "%s/%s", hf_base, hf_files[i]);
+		unlink(path);
+		if (symlink(target, path)) {
+			perror(path);
+			return -1;
+		}
+	}
+	fmt(path, sizeof(path), "%s/model-00001-of-00002.safetensors", d);
+	if (write_file(path, p, size))
+		return -1;
+	printf("%03d-st-%s %s\n", n_cases++, name, d);
+	return 0;
+}
+
+/* The shard with header text h of hl bytes, saying len, and f's data. */
+static int emit_st_header(const char *name, const char *h, size_t hl,
+			  uint64_t len, const struct file *f, uint64_t old_len)
+{
+	size_t data = f->size - 8 - (size_t)old_len;
+	unsigned char *c = malloc(8 + hl + data);
+	int ret;
+
+	if (!c) {
+		fprintf(stderr, "gen-corpus: out of memory\n");
+		return -1;
+	}
+	for (int i = 0; i < 8; i++)
+		c[i] = (unsigned char)(len >> (8 * i));
+	memcpy(c + 8, h, hl);
+	memcpy(c + 8 + hl, f->p + 8 + old_len, data);
+	ret = emit_st(name, c, 8 + hl + data);
+	free(c);
+	return ret;
+}
+
+/* The shard with the header JSON root, serialised, its length right. */
+static int emit_st_json(const char *name, struct json_object *root,
+			const struct file *f, uint64_t old_len)
+{
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+
+	return emit_st_header(name, s, strlen(s), strlen(s), f, old_len);
+}
+
+static struct json_object *offsets(int64_t b, int64_t e)
+{
+	struct json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_int64(b));
+	json_object_array_add(a, json_object_new_int64(e));
+	return a;
+}
+
+static int64_t offset_of(struct json_object *entry, int i)
+{
+	struct json_object *o;
+
+	json_object_object_get_ex(entry, "data_offsets", &o);
+	return json_object_get_int64(json_object_array_get_idx(o, (size_t)i));
+}
+
+enum st_edit {
+	ST_OVERLAP, ST_OOB, ST_REVERSED, ST_NEGATIVE, ST_HUGE_END, ST_HUGE_BOTH,
+	ST_OFFS_ONE, ST_OFFS_THREE, ST_OFFS_STRING, ST_OFFS_FLOAT, ST_OFFS_OBJECT,
+	ST_SHAPE_HUGE, ST_SHAPE_NEG, ST_SHAPE_5D, ST_SHAPE_STRING, ST_SHAPE_FLOAT,
+	ST_SHAPE_SCALAR, ST_SHAPE_ZERO, ST_DTYPE_UNKNOWN, ST_DTYPE_NUMBER,
+	ST_DTYPE_NULL, ST_DTYPE_MISSING, ST_ENTRY_ARRAY, ST_ENTRY_EXTRA,
+	ST_NAME_LONG, ST_N_EDITS
+};
+
+static const char *const st_edit_names[] = {
+	"overlap", "oob", "reversed", "negative", "huge-end", "huge-both",
+	"offs-one", "offs-three", "offs-string", "offs-float", "offs-object",
+	"shape-huge", "shape-neg", "shape-5d", "shape-string", "shape-float",
+	"shape-scalar", "shape-zero", "dtype-unknown", "dtype-number",
+	"dtype-null", "dtype-missing", "entry-array", "entry-extra",
+	"name-long",
+};
+
+/* One edit of tensor key's entry in a copy of root. */
+static int st_edit(struct json_object *root, const char *key, enum st_edit e,
+		   const struct file *f, uint64_t len)
+{
+	struct json_object *r = NULL, *t, *a;
+	char name[160], longname[400];
+	int64_t b, end;
+	int ret;
+
+	if (json_object_deep_copy(root, &r, NULL) ||
+	    !json_object_object_get_ex(r, key, &t)) {
+		fprintf(stderr, "gen-corpus: %s: cannot copy the header\n", key);
+		json_object_put(r);
+		return -1;
+	}
+	b = offset_of(t, 0);
+	end = offset_of(t, 1);
+	switch (e) {
+	case ST_OVERLAP:
+		json_object_object_add(t, "data_offsets", offsets(b - 4, end - 4));
+		break;
+	case ST_OOB:
+		json_object_object_add(t, "data_offsets", offsets(b + 8, end + 8));
+		break;
+	case ST_REVERSED:
+		json_object_object_add(t, "data_offsets", offsets(end, b));
+		break;
+	case ST_NEGATIVE:
+		json_object_object_add(t, "data_offsets", offsets(-8, end));
+		break;
+	case ST_HUGE_END:
+		json_object_object_add(t, "data_offsets", offsets(b, INT64_MAX));
+		break;
+	case ST_HUGE_BOTH:
+		json_object_object_add(t, "data_offsets",
+				       offsets(INT64_C(1) << 62, (INT64_C(1) << 62) + end - b));
+		break;
+	case ST_OFFS_ONE:
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_int64(b));
+		json_object_object_add(t, "data_offsets", a);
+		break;
+	case ST_OFFS_THREE:
+		a = offsets(b, end);
+		json_object_array_add(a, json_object_new_int64(end));
+		json_object_object_add(t, "data_offsets", a);
+		break;
+	case ST_OFFS_STRING:
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_string("0"));
+		json_object_array_add(a, json_object_new_int64(end));
+		json_object_object_add(t, "data_offsets", a);
+		break;
+	case ST_OFFS_FLOAT:
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_double((double)b + 0.5));
+		json_object_array_add(a, json_object_new_int64(end));
+		json_object_object_add(t, "data_offsets", a);
+		break;
+	case ST_OFFS_OBJECT:
+		json_object_object_add(t, "data_offsets", json_object_new_object());
+		break;
+	case ST_SHAPE_HUGE:
+		json_object_object_add(t, "shape", offsets(INT64_C(1) << 31, INT64_C(1) << 31));
+		break;
+	case ST_SHAPE_NEG:
+		json_object_object_add(t, "shape", offsets(-1, 64));
+		break;
+	case ST_SHAPE_5D:
+		a = json_object_new_array();
+		for (int i = 0; i < 5; i++)
+			json_object_array_add(a, json_object_new_int64(1));
+		json_object_object_add(t, "shape", a);
+		break;
+	case ST_SHAPE_STRING:
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_string("64"));
+		json_object_object_add(t, "shape", a);
+		break;
+	case ST_SHAPE_FLOAT:
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_double(64.0));
+		json_object_object_add(t, "shape", a);
+		break;
+	case ST_SHAPE_SCALAR:
+		json_object_object_add(t, "shape", json_object_new_array());
+		break;
+	case ST_SHAPE_ZERO:
+		json_object_object_add(t, "shape", offsets(0, 64));
+		json_object_object_add(t, "data_offsets", offsets(b, b));
+		break;
+	case ST_DTYPE_UNKNOWN:
+		json_object_object_add(t, "dtype", json_object_new_string("I64"));
+		break;
+	case ST_DTYPE_NUMBER:
+		json_object_object_add(t, "dtype", json_object_new_int(7));
+		break;
+	case ST_DTYPE_NULL:
+		json_object_object_add(t, "dtype", NULL);
+		break;
+	case ST_DTYPE_MISSING:
+		json_object_object_del(t, "dtype");
+		break;
+	case ST_ENTRY_ARRAY:
+		json_object_object_add(r, key, json_object_new_array());
+		break;
+	case ST_ENTRY_EXTRA:
+		json_object_object_add(t, "offset", json_object_new_int(0));
+		break;
+	case ST_NAME_LONG:
+		memset(longname, 'x', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		json_object_object_add(r, longname, json_object_get(t));
+		json_object_object_del(r, key);
+		break;
+	case ST_N_EDITS:
+		break;
+	}
+	fmt(name, sizeof(name), "%s-%s", st_edit_names[e], key);
+	ret = emit_st_json(name, r, f, len);
+	json_object_put(r);
+	return ret;
+}
+
+static int st_cases(const char *base)
+{
+	static const uint64_t lens[] = { 0, 1, 2, 7, UINT64_MAX, UINT64_C(1) << 63,
+					 UINT64_C(1) << 32, (100u << 20) + 1 };
+	char p[4200], nm[160], *h = NULL;
+	struct json_object *root = NULL;
+	const char *keys[3], *all[1024];
+	struct file f;
+	uint64_t len;
+	int err = 0, n = 0;
+
+	if (!realpath(base, hf_base)) {
+		perror(base);
+		return -1;
+	}
+	fmt(p, sizeof(p), "%s/model-00001-of-00002.safetensors", hf_base);
+	if (slurp(p, &f))
+		return -1;
+	len = get(&f, 0, 8);
+	h = len < f.size ? malloc((size_t)len + 1) : NULL;
+	if (h) {
+		memcpy(h, f.p + 8, (size_t)len);
+		h[len] = '\0';
+		root = json_tokener_parse(h);
+	}
+	if (!root) {
+		fprintf(stderr, "gen-corpus: %s: not a safetensors file\n", p);
+		free(h);
+		free(f.p);
+		return -1;
+	}
+	/* the first tensor, one in the middle, the last */
+	json_object_object_foreach(root, k, v) {
+		(void)v;
+		if (strcmp(k, "__metadata__") && n < 1024)
+			all[n++] = k;
+	}
+	if (n < 3) {
+		fprintf(stderr, "gen-corpus: %s: fewer than 3 tensors\n", p);
+		json_object_put(root);
+		free(h);
+		free(f.p);
+		return -1;
+	}
+	keys[0] = all[0];
+	keys[1] = all[n / 2];
+	keys[2] = all[n - 1];
+	/* the header's size field */
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		fmt(nm, sizeof(nm), "len%llu", (unsigned long long)lens[i]);
+		err |= emit_st_header(nm, h, (size_t)len, lens[i], &f, len);
+	}
+	err |= emit_st_header("len-1", h, (size_t)len, len - 1, &f, len);
+	err |= emit_st_header("len+1", h, (size_t)len, len + 1, &f, len);
+	err |= emit_st_header("len-file", h, (size_t)len, f.size - 8, &f, len);
+	err |= emit_st_header("len-past-file", h, (size_t)len, f.size - 7, &f, len);
+	/* truncated JSON, its length saying so */
+	for (int i = 1; i <= 5; i++) {
+		size_t cut = (size_t)len * (size_t)i / 6;
+
+		fmt(nm, sizeof(nm), "json-cut%zu", cut);
+		err |= emit_st_header(nm, h, cut, cut, &f, len);
+	}
+	/* bytes in the JSON text: NUL, not UTF-8, a quote, a brace */
+	{
+		static const struct { const char *name; char c; } bytes[] = {
+			{ "nul", '\0' }, { "ff", (char)0xff }, { "quote", '"' },
+			{ "brace", '}' }, { "bracket", ']' }, { "colon", ':' },
+		};
+		char *e = malloc((size_t)len);
+		size_t at = (size_t)(strstr(h, "data_offsets") - h);
+
+		for (size_t i = 0; e && i < sizeof(bytes) / sizeof(bytes[0]); i++) {
+			memcpy(e, h, (size_t)len);
+			e[at + 3] = bytes[i].c;
+			fmt(nm, sizeof(nm), "json-%s", bytes[i].name);
+			err |= emit_st_header(nm, e, (size_t)len, len, &f, len);
+		}
+		err |= !e;
+		free(e);
+	}
+	/* whole headers */
+	err |= emit_st_header("json-empty-object", "{}", 2, 2, &f, len);
+	err |= emit_st_header("json-array", "[]      ", 8, 8, &f, len);
+	err |= emit_st_header("json-metadata-array", "{\"__metadata__\":[]}", 19, 19, &f, len);
+	err |= emit_st_header("json-string", "\"a\"     ", 8, 8, &f, len);
+	/* edited entries */
+	for (int i = 0; i < 3; i++)
+		for (int e = 0; e < ST_N_EDITS; e++)
+			if (i != 1 || e < ST_SHAPE_HUGE)
+				err |= st_edit(root, keys[i], (enum st_edit)e, &f, len);
+	/* the shard's file truncated */
+	{
+		size_t cuts[] = { 0, 1, 7, 8, 9, 8 + (size_t)len / 2, 8 + (size_t)len,
+				  9 + (size_t)len, f.size / 2, f.size - 1 };
+
+		for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+			fmt(nm, sizeof(nm), "trunc%zu", cuts[i]);
+			err |= emit_st(nm, f.p, cuts[i]);
+		}
+	}
+	json_object_put(root);
+	free(h);
+	free(f.p);
+	return err ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const variants[] = { "f32", "f16", "q8_0" };
@@ -481,11 +821,15 @@ int main(int argc, char **argv)
 	struct file f;
 	int err = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: gen-corpus <dir>\n");
+	if (argc != 2 && (argc != 4 || strcmp(argv[2], "--hf"))) {
+		fprintf(stderr, "usage: gen-corpus <dir> [--hf <Hugging Face directory of two shards>]\n");
 		return 1;
 	}
 	dir = argv[1];
+	if (argc == 4) {
+		n_cases = 600;	/* names apart from the first run's */
+		return st_cases(argv[3]) ? 1 : 0;
+	}
 	fmt(p, sizeof(p), "%s/case", dir);
 	if ((mkdir(dir, 0755) && errno != EEXIST) || (mkdir(p, 0755) && errno != EEXIST)) {
 		perror(p);

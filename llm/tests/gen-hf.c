@@ -4,7 +4,8 @@
  * model directory, for the tests, optionally broken in one way.
  *
  *   gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N]
- *          [--block B] [--break CASE]
+ *          [--block B] [--break CASE] [--rope-theta T] [--arch NAME]
+ *          [--sliding-window N] [--add-bos true|false]
  *
  * DIR gets config.json, tokenizer.json, tokenizer_config.json and the
  * tensors: model.safetensors, or N shards model-0000K-of-0000N.safetensors
@@ -25,7 +26,11 @@
  * then merges what llama2.c's encoder merges by score.
  *
  * --break CASE writes one defect (see the cases below) for the strict
- * checks of the loader.
+ * checks of the loader.  --rope-theta (default 10000), --arch (default
+ * LlamaForCausalLM), --sliding-window (default: none written) and
+ * --add-bos (tokenizer_config.json's add_bos_token, default true) only
+ * change what config.json and tokenizer_config.json say: the tensors
+ * stay those of the checkpoint.
  */
 #include <errno.h>
 #include <math.h>
@@ -54,6 +59,9 @@ struct tensor {
 static struct tensor tensors[1024];
 static int n_tensors;
 static const char *broken = "";
+static const char *rope_theta = "10000.0", *arch = "LlamaForCausalLM";
+static const char *add_bos = "true";
+static int sliding_window;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -313,6 +321,9 @@ static void apply_break(void)
 	if (is("extra"))
 		store(add("model.layers.0.self_attn.extra.weight", F32, 4, 0),
 		      (const float[4]){ 0 });
+	if (is("scale-non-fp8"))
+		store(add("model.layers.0.self_attn.q_proj.weight_scale_inv", F32, 1, 1),
+		      (const float[1]){ 1.0f });
 	for (int i = 0; i < n_tensors; i++) {
 		struct tensor *x = &tensors[i];
 		int drop = (is("orphan-scale") && !strcmp(x->name, "model.layers.0.mlp.up_proj.weight")) ||
@@ -374,6 +385,8 @@ static void write_shard(const char *dir, int k, int n)
 			b -= 4, e -= 4;
 		if (is("oob") && i == last)
 			b += 8, e += 8;
+		if (is("offsets-size") && first)
+			e -= 2;
 		len += (size_t)sprintf(hdr + len, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%ld%s",
 				       x->name, is("bad-dtype-name") && !first ? "I32" :
 				       dtype_names[x->dtype], x->shape[0], x->ndim > 1 ? "," : "");
@@ -381,9 +394,15 @@ static void write_shard(const char *dir, int k, int n)
 			len += (size_t)sprintf(hdr + len, "%ld", x->shape[1]);
 		len += (size_t)sprintf(hdr + len, "],\"data_offsets\":[%zu,%zu]}", b, e);
 		at += x->size;
+		if (is("hole") && first)
+			at += 8;	/* 8 bytes no tensor holds after the first */
 		first = 0;
 	}
 	hdr[len++] = is("json") ? ',' : '}';
+	if (is("header-garbage"))
+		len += (size_t)sprintf(hdr + len, " {}");
+	if (is("header-nul"))
+		hdr[len++] = '\0';
 	while (len % 8)
 		hdr[len++] = ' ';
 	hlen = len + (is("header-size") ? at + 1 : 0);
@@ -391,11 +410,18 @@ static void write_shard(const char *dir, int k, int n)
 	f = create(dir, name);
 	fwrite(&hlen, 8, 1, f);
 	fwrite(hdr, 1, len, f);
+	first = 1;
 	for (int i = 0; i < n_tensors; i++) {
-		if (tensors[i].shard == k)
-			fwrite(tensors[i].bytes, 1, tensors[i].size -
-			       (is("truncated") && i == last ? 1 : 0), f);
+		if (tensors[i].shard != k)
+			continue;
+		fwrite(tensors[i].bytes, 1, tensors[i].size -
+		       (is("truncated") && i == last ? 1 : 0), f);
+		if (is("hole") && first)
+			fwrite((const uint8_t[8]){ 0 }, 1, 8, f);
+		first = 0;
 	}
+	if (is("trailing"))
+		fwrite((const uint8_t[8]){ 0 }, 1, 8, f);
 	fclose(f);
 	free(hdr);
 }
@@ -412,8 +438,13 @@ static void write_index(const char *dir, int n)
 		if (is("index-wrong") && !strcmp(tensors[i].name, "model.norm.weight"))
 			k = (k + 1) % n;
 		shard_name(name, sizeof(name), k, n);
-		fprintf(f, "%s\n    \"%s\": \"%s\"", i ? "," : "", tensors[i].name, name);
+		fprintf(f, "%s\n    \"%s\": \"%s\"", i ? "," : "",
+			is("index-rename") && !strcmp(tensors[i].name, "model.norm.weight") ?
+			"model.final_norm.weight" : tensors[i].name, name);
 	}
+	if (is("index-extra"))
+		fprintf(f, ",\n    \"model.layers.0.self_attn.rotary_emb.inv_freq\": \"%s\"",
+			name);
 	if (is("absent-shard"))
 		fprintf(f, ",\n    \"model.extra.weight\": \"model-00009-of-00009.safetensors\"");
 	fprintf(f, "\n  }\n}\n");
@@ -425,17 +456,19 @@ static void write_config(const char *dir, const struct config *c, enum dtype t,
 {
 	FILE *f = create(dir, "config.json");
 
-	fprintf(f, "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n"
-		"  \"model_type\": \"llama\",\n  \"hidden_act\": \"silu\",\n"
+	fprintf(f, "{\n  \"architectures\": [\"%s\"],\n"
+		"  \"model_type\": \"%s\",\n  \"hidden_act\": \"silu\",\n"
 		"  \"hidden_size\": %d,\n  \"intermediate_size\": %d,\n"
 		"  \"num_hidden_layers\": %d,\n  \"num_attention_heads\": %d,\n"
 		"  \"num_key_value_heads\": %d,\n  \"vocab_size\": %d,\n"
 		"  \"max_position_embeddings\": %d,\n  \"rms_norm_eps\": 1e-05,\n"
-		"  \"rope_theta\": 10000.0,\n  \"tie_word_embeddings\": %s,\n"
+		"  \"rope_theta\": %s,\n  \"tie_word_embeddings\": %s,\n"
 		"  \"torch_dtype\": \"%s\"",
-		c->dim, c->hidden, c->layers, c->heads, c->kv_heads, c->vocab,
-		c->seq, c->shared ? "true" : "false",
+		arch, strncmp(arch, "Mistral", 7) ? "llama" : "mistral", c->dim, c->hidden, c->layers, c->heads, c->kv_heads, c->vocab,
+		c->seq, rope_theta, c->shared ? "true" : "false",
 		t == F32 ? "float32" : t == F16 ? "float16" : "bfloat16");
+	if (sliding_window)
+		fprintf(f, ",\n  \"sliding_window\": %d", sliding_window);
 	if (t == F8 && !is("fp8-no-config")) {
 		fprintf(f, ",\n  \"quantization_config\": {\"quant_method\": \"fp8\", \"fmt\": \"e4m3\", \"activation_scheme\": \"dynamic\"");
 		if (block != 128)
@@ -585,9 +618,10 @@ static void write_tokenizer(const char *dir)
 	fclose(f);
 
 	f = create(dir, "tokenizer_config.json");
-	fprintf(f, "{\n  \"add_bos_token\": true,\n  \"add_eos_token\": false,\n"
+	fprintf(f, "{\n  \"add_bos_token\": %s,\n  \"add_eos_token\": false,\n"
 		"  \"bos_token\": \"<s>\",\n  \"eos_token\": \"</s>\",\n"
-		"  \"unk_token\": \"<unk>\",\n  \"tokenizer_class\": \"LlamaTokenizer\"\n}\n");
+		"  \"unk_token\": \"<unk>\",\n  \"tokenizer_class\": \"LlamaTokenizer\"\n}\n",
+		add_bos);
 	fclose(f);
 }
 
@@ -601,7 +635,7 @@ int main(int argc, char **argv)
 	float *w;
 
 	if (argc < 4)
-		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N] [--block B] [--break CASE]");
+		die("usage: gen-hf MODEL.bin TOKENIZER.bin DIR [--dtype f32|f16|bf16|fp8] [--shards N] [--block B] [--break CASE] [--rope-theta T] [--arch NAME] [--sliding-window N] [--add-bos true|false]");
 	for (int i = 4; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dtype"))
 			dt = argv[i + 1];
@@ -611,6 +645,14 @@ int main(int argc, char **argv)
 			block = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--break"))
 			broken = argv[i + 1];
+		else if (!strcmp(argv[i], "--rope-theta"))
+			rope_theta = argv[i + 1];
+		else if (!strcmp(argv[i], "--arch"))
+			arch = argv[i + 1];
+		else if (!strcmp(argv[i], "--sliding-window"))
+			sliding_window = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--add-bos"))
+			add_bos = argv[i + 1];
 		else
 			die("%s: unknown option", argv[i]);
 	}

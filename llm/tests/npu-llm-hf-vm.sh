@@ -15,7 +15,8 @@
 #      submits
 #   2  the FP8 directory converted at load straight to fp16 for the NPU
 #      (no fp32 copy), teacher-forced against the F32 directory on the
-#      cpu: top-1 agreement >= 95 %, the mean KL printed
+#      cpu over exactly 200 positions: top-1 agreement >= 95 %, the
+#      mean KL printed
 #   3  the same to int8 (per-row scales): top-1 agreement >= 90 %
 #   4  --load-format dummy on the FP8 directory runs its shape on the NPU
 #      and the statistics say it was the dummy gate
@@ -43,8 +44,12 @@ agreement() {
 	name=$1 min=$2; shift 2
 	if "$llm" "$@" --reference f32 -t 0 -n 200 >out 2>err; then
 		line=$(grep -m1 'top-1 agreement' err | sed 's/^npu-llm: compare: //')
-		pct=$(echo "$line" | sed 's/.*(\([0-9.]*\)%).*/\1/')
-		if [ -n "$pct" ] && [ "${pct%%.*}" -ge "$min" ]; then
+		pct=$(echo "$line" | sed -n 's/.*(\([0-9.]*\)%).*/\1/p')
+		npos=$(echo "$line" | sed -n 's/.* \([0-9]*\) positions teacher-forced.*/\1/p')
+		if [ "${npos:-0}" -ne 200 ] ||
+		   ! grep -q '^npu-llm: compare: 200 of 200 requested positions compared' err; then
+			not_ok "$name: ${npos:-?} positions compared, expected 200: $line"
+		elif [ -n "$pct" ] && [ "${pct%%.*}" -ge "$min" ]; then
 			ok "$name: $line"
 		else
 			not_ok "$name: top-1 agreement ${pct:-?}% below $min%: $line"

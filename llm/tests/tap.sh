@@ -15,22 +15,32 @@ not_ok() {
 	[ ! -f err ] || sed 's/^/#   /' err
 }
 
+# sanitized: whether ./err holds a report of AddressSanitizer, LeakSanitizer
+# or UBSan (-Db_sanitize=address,undefined); such a report fails a check
+# whatever the exit code
+sanitized() {
+	grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' err
+}
+
 # run NAME CMD...: must exit 0
 run() {
 	name=$1; shift
 	"$@" >out 2>err
 	rc=$?
+	if sanitized; then not_ok "$name: sanitizer report (exit code $rc)"; return 1; fi
 	if [ $rc -ne 0 ]; then not_ok "$name: exit code $rc"; return 1; fi
 	ok "$name"
 }
 
 # expect_fail NAME REGEX CMD...: must exit 1, print nothing on stdout
-# and a message matching REGEX on stderr
+# and a message matching REGEX on stderr, and no sanitizer report
 expect_fail() {
 	name=$1 pat=$2; shift 2
 	"$@" >out 2>err
 	rc=$?
-	if [ $rc -ne 1 ]; then
+	if sanitized; then
+		not_ok "$name: sanitizer report (exit code $rc)"
+	elif [ $rc -ne 1 ]; then
 		not_ok "$name: exit code $rc, expected 1"
 	elif [ -s out ]; then
 		not_ok "$name: output on stdout"

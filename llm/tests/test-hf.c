@@ -12,6 +12,8 @@
  *  3. Random bytes in a shard's header, in the index, config.json and
  *     tokenizer.json: refused or loaded into a model that runs, never a
  *     crash (run it under -Db_sanitize=address,undefined too).
+ *  4. config.json's rope_theta reaches the model, and
+ *     tokenizer_config.json's add_bos_token false the tokenizer.
  *
  * usage: test-hf <gen-hf> <models dir> <work dir>
  */
@@ -230,6 +232,36 @@ out:
 	free(d);
 }
 
+/* ------------------------------------------------------------------------
+ * 4. what config.json and tokenizer_config.json say
+ */
+
+static void config_keys(void)
+{
+	struct llm_config c;
+	struct llm_hf_info hi;
+	struct llm_tokenizer t;
+	char *d = path("rope", NULL), *nb = path("nobos", NULL);
+	int ids[64], n = 0, err;
+
+	err = llm_hf_config(d, &c, &hi);
+	result(!err && c.rope_theta == 500000.0f,
+	       "rope/config.json: rope_theta %g (500000 written)",
+	       err ? -1.0 : (double)c.rope_theta);
+	if (llm_tokenizer_load_json(&t, nb, 512)) {
+		result(0, "nobos: tokenizer.json does not load");
+	} else {
+		result(t.no_bos, "nobos: add_bos_token false read");
+		err = llm_encode(&t, "Once upon a time", !t.no_bos, 0, ids, &n);
+		result(!err && n > 0 && ids[0] != t.bos_id,
+		       "nobos: the prompt encodes to %d ids, the first %d (BOS is %d)",
+		       n, n ? ids[0] : -1, t.bos_id);
+		llm_tokenizer_free(&t);
+	}
+	free(d);
+	free(nb);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -242,7 +274,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (gen(argv[1], argv[2], "f32", "") ||
-	    gen(argv[1], argv[2], "fp8", "--dtype fp8 --shards 2 --block 32")) {
+	    gen(argv[1], argv[2], "fp8", "--dtype fp8 --shards 2 --block 32") ||
+	    gen(argv[1], argv[2], "rope", "--rope-theta 500000") ||
+	    gen(argv[1], argv[2], "nobos", "--add-bos false")) {
 		result(0, "gen-hf");
 		return 1;
 	}
@@ -254,6 +288,7 @@ int main(int argc, char **argv)
 	}
 
 	tokenizers(argv[2], "f32");
+	config_keys();
 
 	truncations("f32", "model.safetensors", 4093, 0);
 	truncations("fp8", "model-00002-of-00002.safetensors", 2039, 0);
