@@ -377,6 +377,73 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 }
 
 /* A job writing a BO holds off a CPU reader until it is done. */
+/*
+ * Two files keep core 0 busy with jobs of one 4 ms task (the virtual
+ * NPU's sleep may stretch it to 8 ms) against a 20 ms timeout, so that
+ * the watchdog keeps looking at jobs that have just started.  A job may
+ * be found hung only after a whole timeout without progress: no job may
+ * end TIMEOUT with less than 20 ms of busy time (jobs that really ran
+ * long on a loaded machine may, and their file is banned: the rest of
+ * its jobs are then cancelled).
+ */
+#define EARLY_JOBS	150
+#define EARLY_TIMEOUT_MS	20
+
+TEST_F_TIMEOUT(slow, watchdog_never_fires_early, 300)
+{
+	int done = 0, hung = 0, early = 0, cancelled = 0, other = 0, f, i;
+	uint64_t ids[2][EARLY_JOBS], min_hung = UINT64_MAX;
+	struct npu_bo bo[2];
+	int fd[2];
+
+	for (f = 0; f < 2; f++) {
+		fd[f] = npu_open(0);
+		ASSERT_LE(0, fd[f]);
+		ASSERT_EQ(0, npu_null_task(fd[f], 0, &bo[f]));
+	}
+	die_knob("job_timeout_ms", "20");
+	npu_set_task_delay(0, 0, "4000");
+	for (i = 0; i < EARLY_JOBS; i++)
+		for (f = 0; f < 2; f++)
+			ASSERT_EQ(0, submit_tasks(fd[f], bo[f].va, 1, &ids[f][i]));
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < EARLY_JOBS; i++) {
+			struct drm_npu_job_wait w;
+
+			ASSERT_EQ(0, npu_wait(fd[f], ids[f][i], 60000, &w));
+			switch (w.status) {
+			case DRM_NPU_JOB_DONE:
+				done++;
+				break;
+			case DRM_NPU_JOB_TIMEOUT:
+				hung++;
+				if (w.busy_ns < min_hung)
+					min_hung = w.busy_ns;
+				if (w.busy_ns < EARLY_TIMEOUT_MS * 1000000ull)
+					early++;
+				break;
+			case DRM_NPU_JOB_CANCELLED:
+				cancelled++;
+				break;
+			default:
+				other++;
+			}
+		}
+	npu_set_task_delay(0, 0, "0");
+	die_knob("job_timeout_ms", "2000");
+	printf("# watchdog early: jobs %d done %d hung %d (least busy %.2f ms) early %d cancelled %d other %d\n",
+	       2 * EARLY_JOBS, done, hung,
+	       hung ? min_hung / 1e6 : 0.0, early, cancelled, other);
+	EXPECT_EQ(0, early) TH_LOG("jobs found hung before their timeout");
+	EXPECT_EQ(0, other);
+	/* The race was run: most jobs completed beside the watchdog. */
+	EXPECT_LE(EARLY_JOBS, done);
+	for (f = 0; f < 2; f++) {
+		npu_bo_free(fd[f], &bo[f]);
+		close(fd[f]);
+	}
+}
+
 TEST(implicit_sync_on_bo)
 {
 	struct drm_npu_task t = { .regcmd_count = 4 };
