@@ -373,6 +373,8 @@ TEST(job_past_its_time_limit_is_stopped)
 	ASSERT_EQ(0, npu_wait(fd, j.job_id, 5000, &w));
 	knob("core0/task_delay_us", "0");
 	knob("job_max_ms", "60000");
+	printf("# overtime: a job of 20 tasks of 100 ms, limit 300 ms: status %u, stopped after %.0f ms busy\n",
+	       w.status, w.busy_ns / 1e6);
 	EXPECT_EQ(DRM_NPU_JOB_OVERTIME, w.status);
 	EXPECT_EQ(-ETIME, w.error);
 	EXPECT_LE(300000000ull, w.busy_ns);
