@@ -389,11 +389,6 @@ TEST(job_past_its_time_limit_is_stopped)
 	close(fd);
 }
 
-/*
- * Fair turns: a file that queued 30 jobs of 100 ms on core 0 does not
- * make another file's single job wait for all of them.  The victim's job
- * waits behind the job that runs, and at most one more.
- */
 /* Of the jobs @ids of @fd, how many have ended by now. */
 static int jobs_ended(int fd, const uint64_t *ids, int count)
 {
@@ -449,14 +444,49 @@ TEST(files_take_turns_on_a_core)
 	close(attacker);
 }
 
-/* One 4 KiB BO mapped again and again: the VM refuses the 65537th. */
+/*
+ * Move the calling process into a fresh memory cgroup without a limit,
+ * to see what it is charged: 0, or 1 when there are no memory cgroups.
+ */
+static int enter_memcg(void)
+{
+	char pid[32];
+
+	if (access(CG "/cgroup.subtree_control", W_OK) ||
+	    !controller_available("memory") ||
+	    write_str(CG "/cgroup.subtree_control", "+memory"))
+		return 1;
+	rmdir(CG_T);
+	if (mkdir(CG_T, 0755))
+		return 1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_str(CG_T "/cgroup.procs", pid) ? 1 : 0;
+}
+
+static void leave_memcg(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	write_str(CG "/cgroup.procs", pid);
+	rmdir(CG_T);
+}
+
+/*
+ * One 4 KiB BO mapped again and again: the VM refuses the 65537th, and
+ * the kernel memory of the mappings is charged to the caller's cgroup.
+ */
 TEST_F_TIMEOUT(big, mapping_flood_is_refused, 300)
 {
 	struct npu_bo bo;
 	int fd = npu_open(0), n = 0;
 
+	long long before, after;
+
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_bo_new(fd, 4096, &bo));
+	ASSERT_EQ(0, enter_memcg()) TH_LOG("no memory cgroup to count in");
+	before = read_ll(CG_T "/memory.current");
 	for (;;) {
 		struct drm_npu_vm_map m = {
 			.handle = bo.handle, .size = 4096, .flags = DRM_NPU_MAP_READ,
@@ -466,16 +496,25 @@ TEST_F_TIMEOUT(big, mapping_flood_is_refused, 300)
 			break;
 		n++;
 	}
-	printf("# mapping flood: %d mappings, then errno %d\n", n, errno);
+	after = read_ll(CG_T "/memory.current");
+	printf("# mapping flood: %d mappings, then errno %d; the cgroup was charged %lld KiB (%lld bytes a mapping)\n",
+	       n, errno, (after - before) / 1024, n ? (after - before) / n : 0);
 	EXPECT_EQ(ENOSPC, errno);
 	EXPECT_EQ(65536, n);
+	/* A mapping's record and node, and the page tables: 64 bytes at least. */
+	EXPECT_LE(64ll * n, after - before) TH_LOG("mappings not charged");
 	npu_bo_free(fd, &bo);
 	close(fd);
+	leave_memcg();
 }
 
-/* Jobs queued behind a slow one: the file is refused at 1024 unfinished. */
+/*
+ * Jobs queued behind a slow one: the file is refused at 1024 unfinished,
+ * and what the queued jobs hold is charged to the caller's cgroup.
+ */
 TEST_F_TIMEOUT(big, job_flood_is_refused, 120)
 {
+	long long before, after;
 	struct npu_bo bo;
 	uint64_t id;
 	int fd = npu_open(0), n = 0, ret;
@@ -488,15 +527,21 @@ TEST_F_TIMEOUT(big, job_flood_is_refused, 120)
 	 */
 	knob("job_timeout_ms", "60000");
 	knob("core0/task_delay_us", "12000000");
+	ASSERT_EQ(0, enter_memcg()) TH_LOG("no memory cgroup to count in");
+	before = read_ll(CG_T "/memory.current");
 	while (!(ret = npu_submit_one(fd, 0, bo.va, 4, 1, &id)))
 		n++;
+	after = read_ll(CG_T "/memory.current");
 	knob("core0/task_delay_us", "0");
 	knob("job_timeout_ms", "2000");
-	printf("# job flood: %d jobs queued, then %d\n", n, ret);
+	printf("# job flood: %d jobs queued, then %d; the cgroup was charged %lld KiB (%lld bytes a job)\n",
+	       n, ret, (after - before) / 1024, n ? (after - before) / n : 0);
 	EXPECT_EQ(-EAGAIN, ret);
 	EXPECT_EQ(1024, n);
+	/* A job, its record and its fence: 256 bytes at least. */
+	EXPECT_LE(256ll * n, after - before) TH_LOG("queued jobs not charged");
 	npu_bo_free(fd, &bo);
-	close(fd);
+	close(fd);	leave_memcg();
 }
 
 static long long mem_total(void)
