@@ -14,7 +14,6 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
 
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
@@ -37,18 +36,18 @@ static const char *npu_fence_get_timeline_name(struct dma_fence *fence)
 
 /*
  * Hardware fences outlive their jobs (the scheduler's fence of a job holds
- * its hardware fence until the last sync_file or syncobj lets go), and
- * their ops and lock live in this module and its cores: npu.ko's exit
- * waits for all of them.  The count drops in an RCU callback, so that the
- * exit's rcu_barrier() also waits for the callback's last instruction.
+ * its hardware fence until the last sync_file, syncobj or reservation
+ * object lets go), and their ops and lock live in this module and its
+ * cores: each one holds a reference on the module, so that rmmod npu
+ * is refused (-EBUSY, lsmod shows the users) while a fence of ours is
+ * held anywhere.  The reference is dropped in an RCU callback; the
+ * module's exit waits for such callbacks with rcu_barrier(), so that the
+ * last one has returned before the module's text goes.
  */
-static atomic_t npu_fences_alive = ATOMIC_INIT(0);
-
 static void npu_fence_free_rcu(struct rcu_head *rcu)
 {
 	kfree(container_of(rcu, struct dma_fence, rcu));
-	if (atomic_dec_and_test(&npu_fences_alive))
-		wake_up_var(&npu_fences_alive);
+	module_put(THIS_MODULE);
 }
 
 static void npu_fence_release(struct dma_fence *fence)
@@ -63,19 +62,14 @@ static const struct dma_fence_ops npu_fence_ops = {
 };
 
 /**
- * npu_core_fences_drain() - wait until every hardware fence is freed
+ * npu_core_fences_drain() - wait for the last hardware fence's release
  *
- * For the module's exit: no file is open, so no job is created any more.
- * What can keep this waiting is a sync_file or another device holding a
- * fence of a job of ours.
+ * For the module's exit: every fence held a module reference, so none
+ * is left; the RCU callback that dropped the last reference may still
+ * be running its final instructions.
  */
 void npu_core_fences_drain(void)
 {
-	while (!wait_var_event_timeout(&npu_fences_alive,
-				       !atomic_read(&npu_fences_alive),
-				       10 * HZ))
-		pr_warn("npu: %d job fences still held (a sync_file?), waiting to unload\n",
-			atomic_read(&npu_fences_alive));
 	rcu_barrier();
 }
 
@@ -122,19 +116,20 @@ static struct dma_fence *npu_core_end_job(struct npu_core *core, u32 status,
  * @core: the core, idle (the scheduler hands over one job at a time)
  * @job: the job, with the hardware fence npu_job_create() allocated
  *
- * On the fence signalling path: allocates nothing, and says so to
- * lockdep.  The RK3588 backend's first task of a job in another VM
- * attaches its IOMMU domain here (runtime PM, iommu_attach_group()), as
- * panfrost's run_job resumes its device: the one exception, on boards.
+ * On the fence signalling path: allocates nothing.  It is not marked
+ * for lockdep as npu_core_task_done() is: the RK3588 backend's first task
+ * of a job in another VM attaches its IOMMU domain in task_start (runtime
+ * PM, iommu_attach_group(), whose group mutex is held elsewhere around
+ * allocations), as panfrost's run_job resumes its device.
  *
  * Return: the fence that signals when the job ends.
  */
 struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 {
 	struct dma_fence *fence = job->hw_fence;
-	bool cookie = dma_fence_begin_signalling();
 
-	atomic_inc(&npu_fences_alive);
+	/* The job's file holds the module: this cannot be its last hour. */
+	__module_get(THIS_MODULE);
 	dma_fence_init(fence, &npu_fence_ops, &core->fence_lock,
 		       core->fence_context, ++core->emit_seqno);
 	/* One reference for the job, one for the scheduler. */
@@ -153,7 +148,6 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 				 DRM_NPU_REASON_NONE);
 		mutex_unlock(&core->job_lock);
 		dma_fence_signal(fence);
-		dma_fence_end_signalling(cookie);
 		return fence;
 	}
 	core->watchdog_ns = core->job_start_ns;
@@ -163,7 +157,6 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 			 msecs_to_jiffies(npu_core_first_look_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
-	dma_fence_end_signalling(cookie);
 	return fence;
 }
 
@@ -304,7 +297,8 @@ static void npu_core_watchdog(struct work_struct *work)
 		verdict = npu_core_verdict(core);
 	if (verdict == DRM_NPU_JOB_PENDING) {
 		mutex_unlock(&core->job_lock);
-		goto out;
+		dma_fence_end_signalling(cookie);
+		return;
 	}
 	delay = READ_ONCE(core->ndev->watchdog_delay_us);
 	if (delay)
@@ -312,6 +306,7 @@ static void npu_core_watchdog(struct work_struct *work)
 	fence = npu_core_end_job(core, verdict, verdict == DRM_NPU_JOB_TIMEOUT ?
 				 -ETIMEDOUT : -ETIME, 0, DRM_NPU_REASON_NONE);
 	mutex_unlock(&core->job_lock);
+	dma_fence_end_signalling(cookie);
 
 	if (verdict == DRM_NPU_JOB_TIMEOUT)
 		drm_err(&core->ndev->drm, "core %u: job made no progress for %u ms, resetting the core\n",
@@ -320,9 +315,13 @@ static void npu_core_watchdog(struct work_struct *work)
 		drm_info(&core->ndev->drm, "core %u: job ran past the %u ms limit, stopped\n",
 			 core->index, READ_ONCE(core->ndev->job_max_ms));
 	atomic_inc(&core->resets);
+	/*
+	 * The reset is outside the annotation: it waits for the backend's
+	 * worker (the virtual NPU's task, whose GEMM model allocates; the
+	 * RK3588's fault work), and for lockdep that wait inside a
+	 * signalling section closes a cycle through the worker's own.
+	 */
 	npu_core_reset_signal(core, fence);
-out:
-	dma_fence_end_signalling(cookie);
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/numa.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
@@ -66,6 +67,12 @@ void npu_backend_unregister(struct npu_backend *be)
 				       10 * HZ))
 		pr_warn("npu: %s backend: %d devices not released yet, dma-bufs of theirs still shared?\n",
 			be->name, atomic_read(&be->live));
+	/*
+	 * The dies' jobs are freed; the fences nobody else holds are being
+	 * freed in RCU callbacks, each with a reference on npu.ko: once they
+	 * ran, npu.ko can go too (unless a fence is held elsewhere).
+	 */
+	rcu_barrier();
 }
 EXPORT_SYMBOL_NS_GPL(npu_backend_unregister, DRM_ACCEL_NPU);
 

@@ -359,7 +359,11 @@ static void __exit npu_exit(void)
 	 */
 	wait_var_event(&npu_files_alive, !atomic_read(&npu_files_alive));
 	destroy_workqueue(npu_release_wq);
-	/* Then the fences the jobs left and the cores they point at. */
+	/*
+	 * No fence of a job is left (each held the module), but the RCU
+	 * callback that freed the last one may still run; then the cores
+	 * the scheduler fences pointed at.
+	 */
 	npu_core_fences_drain();
 	npu_device_free_cores();
 }

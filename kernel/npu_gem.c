@@ -7,6 +7,7 @@
 #include <linux/dma-resv.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
+#include <linux/pagemap.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
@@ -295,10 +296,19 @@ struct npu_gem_pin {
 static long npu_gem_pin_fn(void *arg)
 {
 	struct npu_gem_pin *pin = arg;
+	struct address_space *mapping = pin->shmem->base.filp->f_mapping;
+	gfp_t gfp = mapping_gfp_mask(mapping);
 	struct mem_cgroup *old = set_active_memcg(pin->memcg);
 	int ret;
 
+	/*
+	 * The die's node or nothing: the worker's own fallback nodes are
+	 * not the caller's (its cpuset).  The BO is new, nobody else sees
+	 * its mapping yet.
+	 */
+	mapping_set_gfp_mask(mapping, gfp | __GFP_THISNODE);
 	ret = drm_gem_shmem_pin(pin->shmem);
+	mapping_set_gfp_mask(mapping, gfp);
 	set_active_memcg(old);
 	return ret;
 }
@@ -313,7 +323,8 @@ static long npu_gem_pin_fn(void *arg)
  * explicit placement of "any" allocates in the caller's context, under
  * the caller's own memory policy.)  A node outside the caller's cpuset
  * is not forced on it: the pages are then allocated in the caller's
- * context, where the cpuset's memory nodes apply.  The caller's own
+ * context, where the cpuset's memory nodes apply; so they are when the
+ * die's node has no room (the worker allocates on that node only).  The caller's own
  * memory policy gives way to the die placement it asked for.
  */
 static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
@@ -329,6 +340,9 @@ static int npu_gem_pin_on_node(struct drm_gem_shmem_object *shmem, int nid)
 	pin.memcg = get_mem_cgroup_from_mm(current->mm);
 	ret = work_on_cpu(cpu, npu_gem_pin_fn, &pin);
 	mem_cgroup_put(pin.memcg);
+	/* The die's node is full: any node the caller may use. */
+	if (ret == -ENOMEM)
+		ret = drm_gem_shmem_pin(shmem);
 	return ret;
 }
 

@@ -477,8 +477,9 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 		INIT_WORK(&sc->work, npu_sim_work);
 		ndev->cores[i].backend = sc;
 	}
-	sim->wq = alloc_workqueue("%s", WQ_UNBOUND, ndev->info.core_count,
-				  dev_name(dev));
+	/* It completes fences: it must make progress under memory pressure. */
+	sim->wq = alloc_workqueue("%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				  ndev->info.core_count, dev_name(dev));
 	if (!sim->wq)
 		return -ENOMEM;
 	ndev->backend = sim;

@@ -328,8 +328,11 @@ int npu_ioctl_vm_map(struct drm_device *drm, void *data,
 		goto out_unlock;
 	}
 	/*
-	 * Without @run_lock: the tables may grow here (an allocation), and a
-	 * running task only looks at addresses mapped before it started.
+	 * Without @run_lock: the tables may grow here (an allocation).  A
+	 * task running meanwhile sees an entry either unset (a fault) or
+	 * complete: tables are zeroed before their directory entry is
+	 * published and never freed before the VM, entries are single
+	 * words, and the pages stay pinned by the mapping.
 	 */
 	ret = ndev->ops->vm_map(vm, map->node.start, sgt, args->bo_offset,
 				args->size, map->prot);

@@ -23,9 +23,10 @@ struct seq_file;
  * @run_lock: a backend that walks the tables in software (the virtual
  *            NPU) holds it for read while a task runs; clearing entries
  *            takes it for write, so that an unmap never pulls pages from
- *            under a running task.  Taken on the fence-signalling path:
- *            nothing allocates memory or waits for a fence under it
- *            (which is why it is not @lock)
+ *            under a running task.  Taken on the fence-signalling path,
+ *            so no ioctl allocates memory or waits for a fence under it
+ *            (which is why it is not @lock); the virtual NPU's GEMM
+ *            model still allocates its scratch under it
  * @mm: allocator of device addresses, one node per mapping
  * @map_count: mappings in @mm, at most %NPU_VM_MAX_MAPS; under @lock
  * @id: id in the owning file, for debugfs
