@@ -29,9 +29,12 @@ build)
 	done
 	# The RK3588 backend is in it, not left out by a Kconfig slip: the
 	# board's core nodes load it, and its probe is there.
-	modinfo -F alias "$ko" | grep -qx 'of:N\*T\*Crockchip,rk3588-rknn-core' ||
+	# (Read whole first: grep -q ending a pipe early breaks it under pipefail.)
+	aliases=$(modinfo -F alias "$ko")
+	syms=$(aarch64-linux-gnu-nm "$ko")
+	grep -qx 'of:N\*T\*Crockchip,rk3588-rknn-core' <<<"$aliases" ||
 		{ echo "lane-arm64: $ko has no alias for rockchip,rk3588-rknn-core"; exit 1; }
-	aarch64-linux-gnu-nm "$ko" | grep -qw npu_rk_core_probe ||
+	grep -qw npu_rk_core_probe <<<"$syms" ||
 		{ echo "lane-arm64: $ko has no RK3588 core probe"; exit 1; }
 	grep -q '^CONFIG_DRM_ACCEL=y' "$KDIR/.config" ||
 		echo "lane-arm64: $KREL has no DRM_ACCEL: npu.ko registers a render node there"

@@ -271,13 +271,26 @@ qemu+=(-m 8G -smp 2,sockets=2,cores=1,threads=1
 
 log=${logfile:-$work/serial.log}
 start=$(date +%s.%N)
-set +e
-timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$log" |
-	sed -u '/^NPU-VM: kernel log begin/,/^NPU-VM: kernel log end/d; /^NPU-VM: kmemleak begin/,/^NPU-VM: kmemleak end/d' 
-qrc=${PIPESTATUS[0]}
-set -e
+# An oops on an int3 in the kernel's own text while it boots, with no
+# module loaded yet, is TCG's: a static key patched (text_poke_bp) while
+# the other vCPU runs stale translated code.  It was seen about once in
+# some hundred boots, in hrtimer and page-allocator static branches.
+# Such a boot ran nothing of ours, so it is booted again, twice at most;
+# any other report, or one with a module loaded, fails the run.
+for attempt in 1 2 3; do
+	set +e
+	timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$log" |
+		sed -u '/^NPU-VM: kernel log begin/,/^NPU-VM: kernel log end/d; /^NPU-VM: kmemleak begin/,/^NPU-VM: kmemleak end/d'
+	qrc=${PIPESTATUS[0]}
+	set -e
+	tr -d '\r' < "$log" > "$work/clean.log"
+	grep -q '^\[ *[0-9.]*\] Oops: int3' "$work/clean.log" &&
+		grep -qE '^\[ *[0-9.]*\] Modules linked in:$' "$work/clean.log" &&
+		! grep -q '^NPU-VM: run:' "$work/clean.log" || break
+	[ "$attempt" = 3 ] && break
+	echo "vm-run: the guest oopsed on a text-patching int3 in early boot, before any module (TCG); booting again"
+done
 secs=$(echo "$(date +%s.%N) - $start" | bc)
-tr -d '\r' < "$log" > "$work/clean.log"
 
 # Kernel lines: everything between the dmesg markers, and console lines
 # with a printk timestamp (a crash may never reach the markers).
