@@ -152,9 +152,10 @@ static long long die_node_bytes(int fd, int nid)
 
 	if (fstat(fd, &st))
 		return -errno;
+	/* An accel node, or a render node where the kernel has no accel. */
 	snprintf(path, sizeof(path),
-		 "/sys/class/accel/accel%u/device/npu/mem_node%d_bytes",
-		 minor(st.st_rdev), nid);
+		 "/sys/dev/char/%u:%u/device/npu/mem_node%d_bytes",
+		 major(st.st_rdev), minor(st.st_rdev), nid);
 	return read_ll(path);
 }
 
