@@ -74,17 +74,30 @@ static void npu_vm_wait_tasks(struct npu_vm *vm)
 	up_write(&vm->run_lock);
 }
 
-static void npu_vm_mapping_remove(struct npu_vm *vm,
-				  struct npu_vm_mapping *map)
+static void npu_vm_mapping_clear(struct npu_vm *vm,
+				 struct npu_vm_mapping *map)
 {
-	down_write(&vm->run_lock);
 	vm->ndev->ops->vm_unmap(vm, map->node.start,
 				map->node.size >> NPU_PAGE_SHIFT);
-	up_write(&vm->run_lock);
+}
+
+/* The device side is cleared: drop the node and the BO reference. */
+static void npu_vm_mapping_free(struct npu_vm *vm,
+				struct npu_vm_mapping *map)
+{
 	drm_mm_remove_node(&map->node);
 	vm->map_count--;
 	drm_gem_object_put(map->obj);
 	kfree(map);
+}
+
+static void npu_vm_mapping_remove(struct npu_vm *vm,
+				  struct npu_vm_mapping *map)
+{
+	down_write(&vm->run_lock);
+	npu_vm_mapping_clear(vm, map);
+	up_write(&vm->run_lock);
+	npu_vm_mapping_free(vm, map);
 }
 
 static void npu_vm_release(struct kref *ref)
@@ -95,10 +108,20 @@ static void npu_vm_release(struct kref *ref)
 
 	scoped_guard(mutex, &ndev->vm_list_lock)
 		list_del(&vm->link);
+	/*
+	 * Jobs hold the VM, so no task runs in it any more; the run lock is
+	 * taken once, not once for each of up to 65536 mappings.
+	 */
+	down_write(&vm->run_lock);
+	drm_mm_for_each_node(node, &vm->mm)
+		npu_vm_mapping_clear(vm, container_of(node,
+						      struct npu_vm_mapping,
+						      node));
+	up_write(&vm->run_lock);
 	drm_mm_for_each_node_safe(node, next, &vm->mm)
-		npu_vm_mapping_remove(vm, container_of(node,
-						       struct npu_vm_mapping,
-						       node));
+		npu_vm_mapping_free(vm, container_of(node,
+						     struct npu_vm_mapping,
+						     node));
 	ndev->ops->vm_fini(vm);
 	drm_mm_takedown(&vm->mm);
 	atomic_dec(&ndev->vm_count);
