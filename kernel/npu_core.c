@@ -157,6 +157,12 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 			 msecs_to_jiffies(npu_core_first_look_ms(core)));
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
+	/*
+	 * The scheduler's worker stands for the hop a real core's start
+	 * costs; a software core runs the job here rather than adding one.
+	 */
+	if (core->ndev->ops->task_run)
+		core->ndev->ops->task_run(core);
 	return fence;
 }
 

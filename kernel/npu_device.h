@@ -53,6 +53,15 @@ struct npu_backend_ops {
 	void (*task_start)(struct npu_core *core, struct npu_job *job,
 			   u32 task);
 	/**
+	 * @task_run: optional, for a backend that executes tasks in
+	 * software: execute what task_start() started, in the caller's
+	 * context.  npu_core_run() calls it after a job's first task has
+	 * started, without the job lock and inside the die's
+	 * drm_dev_enter() section (unregister waits for it); the backend may
+	 * leave the rest of the job to a context of its own.
+	 */
+	void (*task_run)(struct npu_core *core);
+	/**
 	 * @core_reset: stop whatever @core runs and bring it back to idle.
 	 * Called without the core's job lock; may sleep.  Afterwards no
 	 * completion of the old job is reported.

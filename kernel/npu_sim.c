@@ -77,8 +77,13 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
 /**
  * struct npu_sim_core - state of one virtual core
  * @core: the core it backs
- * @work: runs a task, then raises the completion "interrupt"
- * @job: job of the task @work runs
+ * @work: runs the tasks a job left to the virtual NPU's own queue
+ * @exec_lock: held while a task executes, inline or in @work; a reset
+ *             takes it to wait for that task
+ * @started: a task is started and not yet executing (release/acquire:
+ *           it publishes @job, @seq, @task and @extra_us)
+ * @scratch: the GEMM model's working memory, kept from task to task
+ * @job: job of the started task
  * @seq: the core's run sequence number of that job
  * @task: index of that task
  * @regs: the core's register file, as regcmds leave it
@@ -89,13 +94,17 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @hang_next: debugfs: the next job's first task never completes
  * @slow_next_us: debugfs: the next job's first task takes this long more,
  *                without progress (one shot)
- * @extra_us: time the task @work runs takes on top of @task_delay_us
+ * @extra_us: time the started task takes on top of @task_delay_us
  * @fault_va: debugfs: the next access to this page faults (one shot)
  * @task_delay_us: debugfs: time each task takes
  */
 struct npu_sim_core {
 	struct npu_core *core;
 	struct work_struct work;
+	/* held while a task executes; a reset waits for it */
+	struct mutex exec_lock;
+	bool started;
+	struct npu_sim_scratch scratch;
 	struct npu_job *job;
 	u64 seq;
 	u32 task;
@@ -324,49 +333,109 @@ static void npu_sim_busy_for(u32 us)
 		fsleep(DIV_ROUND_UP(end - now, NSEC_PER_USEC));
 }
 
-static void npu_sim_work(struct work_struct *work)
+/*
+ * How long a job may run in the scheduler's worker before the rest of it
+ * moves to the virtual NPU's own queue: long enough for the short jobs of
+ * a matmul, short enough that a pause of the scheduler (a closing file)
+ * waits for one task at most beyond it.
+ */
+#define NPU_SIM_INLINE_NS	(1 * NSEC_PER_MSEC)
+
+/* Execute a task as the core would, with the VM's mappings held still. */
+static enum npu_task_result npu_sim_execute(struct npu_sim_core *sc,
+					    struct npu_job *job, u32 task,
+					    u64 *va, u32 *reason)
 {
-	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
-	struct npu_job *job = sc->job;
-	u64 seq = sc->seq;
-	const struct drm_npu_task *t = &job->tasks[sc->task];
+	const struct drm_npu_task *t = &job->tasks[task];
 	struct npu_vm *vm = job->vm;
 	struct npu_sim_mem mem = {
 		.fault_va = &sc->fault_va,
 		.memory = sim_coherent ? NULL : &npu_sim_memory,
 	};
 	enum npu_task_result result;
-	u32 delay, reason = DRM_NPU_REASON_NONE;
-	u64 va = 0;
 
 	/*
-	 * The VM's run lock keeps every mapping of the task in place.  What
-	 * follows stands for the hardware: unlike a board it allocates (the
-	 * GEMM model's scratch), so the fence-signalling annotation starts
-	 * at the completion report, as it would in an interrupt handler.
+	 * What follows stands for the hardware: unlike a board it may
+	 * allocate (the GEMM model's scratch grows on a larger task), so the
+	 * fence-signalling annotation starts at the completion report, as it
+	 * would in an interrupt handler.
 	 */
 	down_read(&vm->run_lock);
 	mem.dir = npu_mmu_pt_dir_phys(vm->priv);
-	result = npu_sim_fetch_task(sc, &mem, t, &va, &reason);
+	result = npu_sim_fetch_task(sc, &mem, t, va, reason);
 	if (result == NPU_TASK_OK && sc->has_output)
-		result = npu_sim_gemm_run(sc->core, sc->regs, &mem, &va,
-					  &reason);
+		result = npu_sim_gemm_run(sc->core, sc->regs, &mem,
+					  &sc->scratch, va, reason);
 	up_read(&vm->run_lock);
+	return result;
+}
 
+/*
+ * Execute the started task, if there is one, and report it.  @deadline,
+ * when not 0, is where inline execution stops: a task that would run past
+ * it, or that is paced by debugfs, goes to the virtual NPU's queue.
+ * Return: whether a task was executed here.
+ */
+static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
+{
+	struct npu_sim *sim = sc->core->ndev->backend;
+	enum npu_task_result result;
+	u32 delay, reason = DRM_NPU_REASON_NONE;
+	u64 seq, va = 0;
+
+	mutex_lock(&sc->exec_lock);
+	/* Pairs with the release in task_start(): the task's fields. */
+	if (!smp_load_acquire(&sc->started)) {
+		mutex_unlock(&sc->exec_lock);
+		return false;
+	}
 	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
+	if (deadline && (delay || ktime_get_ns() > deadline)) {
+		queue_work(sim->wq, &sc->work);
+		mutex_unlock(&sc->exec_lock);
+		return false;
+	}
+	WRITE_ONCE(sc->started, false);
+	seq = sc->seq;
+	result = npu_sim_execute(sc, sc->job, sc->task, &va, &reason);
 	if (result == NPU_TASK_OK) {
 		va = 0;
 		reason = DRM_NPU_REASON_NONE;
 		if (delay)
 			npu_sim_busy_for(delay);
 	}
+	mutex_unlock(&sc->exec_lock);
+	/* May start the next task, which this loop's next turn finds. */
 	npu_core_task_done(sc->core, seq, result, va, reason);
+	return true;
+}
+
+static void npu_sim_work(struct work_struct *work)
+{
+	struct npu_sim_core *sc = container_of(work, struct npu_sim_core, work);
+
+	while (npu_sim_run_started(sc, 0))
+		cond_resched();
+}
+
+/*
+ * Run a job's tasks in the scheduler's worker that started it: that
+ * worker is the one hop a real core's start costs, so a short job adds
+ * no hop of the virtual NPU's own.  It runs inside the die's
+ * drm_dev_enter() section, so remove() (its drm_dev_unplug()) waits for
+ * it to leave.
+ */
+static void npu_sim_task_run(struct npu_core *core)
+{
+	u64 deadline = ktime_get_ns() + NPU_SIM_INLINE_NS;
+
+	while (npu_sim_run_started(core->backend, deadline))
+		;
 }
 
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 			       u32 task)
 {
-	struct npu_sim *sim = core->ndev->backend;
 	struct npu_sim_core *sc = core->backend;
 
 	/*
@@ -383,16 +452,25 @@ static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 	sc->seq = core->run_seq;
 	sc->task = task;
 	sc->extra_us = task ? 0 : atomic_xchg(&sc->slow_next_us, 0);
-	queue_work(sim->wq, &sc->work);
+	/*
+	 * Executed by whoever called the core: npu_core_run() hands over to
+	 * npu_sim_task_run(), and the executor that reported the previous
+	 * task finds this one on its next turn.
+	 */
+	smp_store_release(&sc->started, true);
 }
 
 static void npu_sim_core_reset(struct npu_core *core)
 {
 	struct npu_sim_core *sc = core->backend;
 
-	cancel_work_sync(&sc->work);
+	/* Waits for a task executing; none starts for the old job after. */
+	mutex_lock(&sc->exec_lock);
+	WRITE_ONCE(sc->started, false);
 	sc->job = NULL;
 	memset(sc->regs, 0, sizeof(sc->regs));
+	mutex_unlock(&sc->exec_lock);
+	cancel_work_sync(&sc->work);
 }
 
 static int npu_sim_vm_init(struct npu_vm *vm)
@@ -440,8 +518,21 @@ static void npu_sim_destroy_wq(void *wq)
 	destroy_workqueue(wq);
 }
 
+static void npu_sim_free_scratch(void *data)
+{
+	struct npu_device *ndev = data;
+	struct npu_sim *sim = ndev->backend;
+	unsigned int i;
+
+	for (i = 0; i < ndev->info.core_count; i++) {
+		npu_sim_scratch_free(&sim->cores[i].scratch);
+		mutex_destroy(&sim->cores[i].exec_lock);
+	}
+}
+
 static const struct npu_backend_ops npu_sim_ops = {
 	.task_start = npu_sim_task_start,
+	.task_run = npu_sim_task_run,
 	.core_reset = npu_sim_core_reset,
 	.vm_init = npu_sim_vm_init,
 	.vm_fini = npu_sim_vm_fini,
@@ -461,6 +552,7 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 	struct device *dev = ndev->drm.dev;
 	struct npu_sim *sim;
 	unsigned int i;
+	int ret;
 
 	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
 	if (!sim)
@@ -475,14 +567,19 @@ static int npu_sim_backend_init(struct npu_device *ndev)
 		sc->core = &ndev->cores[i];
 		sc->task_delay_us = sim_task_us;
 		INIT_WORK(&sc->work, npu_sim_work);
+		mutex_init(&sc->exec_lock);
 		ndev->cores[i].backend = sc;
 	}
+	ndev->backend = sim;
+	/* Freed after the work queue below is gone (devm runs backwards). */
+	ret = devm_add_action_or_reset(dev, npu_sim_free_scratch, ndev);
+	if (ret)
+		return ret;
 	/* It completes fences: it must make progress under memory pressure. */
 	sim->wq = alloc_workqueue("%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				  ndev->info.core_count, dev_name(dev));
 	if (!sim->wq)
 		return -ENOMEM;
-	ndev->backend = sim;
 	/*
 	 * Destroyed after remove() has quiesced the cores, and on every
 	 * probe failure, exactly once.

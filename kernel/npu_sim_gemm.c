@@ -769,10 +769,42 @@ static void npu_gemm_reject(struct npu_core *core,
 }
 
 /**
+ * npu_sim_scratch_free() - give back a core's scratch
+ * @s: the scratch; empty afterwards
+ */
+void npu_sim_scratch_free(struct npu_sim_scratch *s)
+{
+	kvfree(s->buf);
+	s->buf = NULL;
+	s->size = 0;
+}
+
+/*
+ * At least @size bytes of scratch: what the last tasks used when that is
+ * enough.  The CBUF check bounds the input rows, so the growth is bounded
+ * by the largest weight row group a task may give.
+ */
+static void *npu_sim_scratch_get(struct npu_sim_scratch *s, size_t size)
+{
+	void *buf;
+
+	if (s->size >= size)
+		return s->buf;
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	kvfree(s->buf);
+	s->buf = buf;
+	s->size = size;
+	return buf;
+}
+
+/**
  * npu_sim_gemm_run() - execute the operation a task's registers describe
  * @core: the core, for progress reports
  * @regs: the core's register file after operation enable
  * @mem: the task's view of device memory
+ * @scratch: the core's scratch, grown here when the task needs more
  * @bad_va: out: faulting address for %NPU_TASK_MMU_FAULT
  * @reason: out: &enum drm_npu_job_reason for %NPU_TASK_INVALID
  *
@@ -781,14 +813,15 @@ static void npu_gemm_reject(struct npu_core *core,
 enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 				      const u32 *regs,
 				      struct npu_sim_mem *mem,
+				      struct npu_sim_scratch *scratch,
 				      u64 *bad_va, u32 *reason)
 {
 	struct npu_gemm g = { };
 	struct npu_gemm_bufs b;
-	size_t in_bytes, w_bytes;
+	size_t in_bytes, w_bytes, out_bytes;
 	const char *name;
 	u32 reg;
-	void *raw;
+	u8 *raw;
 	u32 n0;
 	int ret = 0;
 
@@ -798,28 +831,26 @@ enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 		return NPU_TASK_INVALID;
 	}
 
-	in_bytes = (size_t)g.pixels * g.channels * g.in_size;
-	w_bytes = (size_t)g.tile_n * g.channels * g.in_size;
-	raw = kvmalloc(in_bytes, GFP_KERNEL);
-	b.in = kvmalloc(in_bytes, GFP_KERNEL);
-	b.tile = kvmalloc(w_bytes, GFP_KERNEL);
-	b.w = kvmalloc(w_bytes, GFP_KERNEL);
-	b.out = kvmalloc((size_t)g.pixels * NPU_ATOM, GFP_KERNEL);
-	if (!raw || !b.in || !b.tile || !b.w || !b.out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = npu_sim_mem_read(mem, g.in_va, raw, in_bytes, bad_va);
+	/* Each part rounded up, so that every buffer starts aligned. */
+	in_bytes = ALIGN((size_t)g.pixels * g.channels * g.in_size, 64);
+	w_bytes = ALIGN((size_t)g.tile_n * g.channels * g.in_size, 64);
+	out_bytes = (size_t)g.pixels * NPU_ATOM;
+	raw = npu_sim_scratch_get(scratch, 2 * in_bytes + 2 * w_bytes +
+					   out_bytes);
+	if (!raw)
+		return NPU_TASK_ERROR;
+	b.in = raw + in_bytes;
+	b.tile = b.in + in_bytes;
+	b.w = b.tile + w_bytes;
+	b.out = b.w + w_bytes;
+
+	ret = npu_sim_mem_read(mem, g.in_va, raw,
+			       (size_t)g.pixels * g.channels * g.in_size,
+			       bad_va);
 	if (!ret)
 		npu_gemm_rows(&g, raw, b.in, g.pixels, false);
 	for (n0 = 0; !ret && n0 < g.kernels; n0 += g.tile_n)
 		ret = npu_gemm_group(core, mem, &g, &b, n0, bad_va);
-out:
-	kvfree(b.out);
-	kvfree(b.w);
-	kvfree(b.tile);
-	kvfree(b.in);
-	kvfree(raw);
 	if (ret == -EFAULT)
 		return NPU_TASK_MMU_FAULT;
 	return ret ? NPU_TASK_ERROR : NPU_TASK_OK;

@@ -56,12 +56,29 @@ struct npu_gemm {
 	u64 in_va, w_va, out_va;
 };
 
+/**
+ * struct npu_sim_scratch - a core's working memory for the GEMM model
+ * @buf: one allocation, carved per task into the model's buffers
+ * @size: its size in bytes
+ *
+ * Stands for the core's internal buffers: kept from task to task and
+ * grown only when a task needs more than any before it on this core, so
+ * that a stream of tasks of one shape allocates nothing.
+ */
+struct npu_sim_scratch {
+	void *buf;
+	size_t size;
+};
+
+void npu_sim_scratch_free(struct npu_sim_scratch *s);
+
 u32 npu_sim_gemm_check(const u32 *regs, const u32 *reg_word,
 		       struct npu_gemm *g, u32 *reg, const char **name);
 
 enum npu_task_result npu_sim_gemm_run(struct npu_core *core,
 				      const u32 *regs,
 				      struct npu_sim_mem *mem,
+				      struct npu_sim_scratch *scratch,
 				      u64 *bad_va, u32 *reason);
 
 int npu_sim_mem_read(struct npu_sim_mem *mem, u64 va, void *buf,

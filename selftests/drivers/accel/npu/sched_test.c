@@ -448,6 +448,90 @@ TEST_F_TIMEOUT(slow, watchdog_never_fires_early, 300)
 	}
 }
 
+/*
+ * A short job runs where the scheduler starts it: between run_job and
+ * the hardware fence the virtual NPU queues no work of its own (the
+ * scheduler's worker stands for the one hop a real core's start costs).
+ * Counted with the workqueue_execute_start event, which names each work
+ * function run; a job paced by debugfs still goes to the virtual NPU's
+ * queue, so the count is seen to move.
+ */
+static const char *tracefs_dir(void)
+{
+	return access("/sys/kernel/tracing/trace", F_OK) ?
+	       "/sys/kernel/debug/tracing" : "/sys/kernel/tracing";
+}
+
+static int trace_file(const char *file, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs_dir(), file);
+	return npu_write_file(path, value);
+}
+
+/* Lines of the trace that name @what. */
+static int trace_count(const char *what)
+{
+	char path[128], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs_dir());
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' && strstr(line, what))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static int run_null_jobs(int fd, uint64_t va, int count)
+{
+	struct drm_npu_job_wait w;
+	uint64_t id = 0;
+	int i, done = 0;
+
+	for (i = 0; i < count; i++)
+		if (!submit_tasks(fd, va, 1, &id) && !npu_wait(fd, id, 5000, &w) &&
+		    w.status == DRM_NPU_JOB_DONE)
+			done++;
+	return done;
+}
+
+TEST(short_jobs_add_no_hop_of_the_virtual_npu)
+{
+	int fd = npu_open(0), inline_works, paced_works;
+	struct npu_bo bo;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &bo));
+	if (trace_file("events/workqueue/workqueue_execute_start/enable", "1"))
+		SKIP(close(fd), "no tracefs workqueue events in this kernel");
+	ASSERT_EQ(0, trace_file("trace", ""));
+	ASSERT_EQ(0, trace_file("tracing_on", "1"));
+	ASSERT_EQ(50, run_null_jobs(fd, bo.va, 50));
+	inline_works = trace_count("npu_sim_work");
+
+	ASSERT_EQ(0, npu_set_task_delay(0, 0, "1"));
+	ASSERT_EQ(0, trace_file("trace", ""));
+	ASSERT_EQ(20, run_null_jobs(fd, bo.va, 20));
+	paced_works = trace_count("npu_sim_work");
+	npu_set_task_delay(0, 0, "0");
+	trace_file("tracing_on", "0");
+	trace_file("events/workqueue/workqueue_execute_start/enable", "0");
+	trace_file("trace", "");
+
+	printf("# virtual NPU work items: %d for 50 short jobs, %d for 20 paced ones\n",
+	       inline_works, paced_works);
+	EXPECT_EQ(0, inline_works);
+	EXPECT_LE(20, paced_works);
+	npu_bo_free(fd, &bo);
+	close(fd);
+}
+
 TEST(implicit_sync_on_bo)
 {
 	struct drm_npu_task t = { .regcmd_count = 4 };
