@@ -286,14 +286,20 @@ static void die_knob(const char *file, const char *value)
 
 /*
  * The watchdog ends the job it found hung, and only that one.  Every task
- * on core 0 takes 100 ms.  Each round a fresh "guilty" file runs one task
- * that takes 350 ms more (450 ms without progress, past the 300 ms
- * timeout), and an innocent file's job of four tasks (400 ms, progress
- * every 100 ms) waits behind it on the same core.  The watchdog is slowed
- * by 400 ms between its verdict and ending the job: the guilty task ends
- * inside that window and the innocent job starts and is still running
- * when the window closes.  The innocent job must always complete and its
- * file never be banned.  (Margins of 3x on a loaded emulated machine.)
+ * on core 0 takes 20 ms.  Each round a fresh "guilty" file runs one task
+ * that takes 680 ms more (700 ms without progress, past the 500 ms
+ * timeout), and an innocent file's job of four tasks (progress every
+ * 20 ms) waits behind it on the same core.  The watchdog is slowed by
+ * 400 ms between its verdict and ending the job: the guilty task ends
+ * inside that window (200 ms from either edge), and its late report must
+ * not end the innocent job that starts after it.  The innocent job must
+ * always complete and its file never be banned.  Its tasks are short
+ * against the timeout because the emulated machine's clock runs on while
+ * the host does not schedule the guest: a pause of the guest longer than
+ * the gap between two tasks' progress and the timeout is a real
+ * timeout to the watchdog (with 100 ms tasks against 300 ms, a 200 ms
+ * pause was enough: the test failed now and then on a loaded host,
+ * whichever context executed the virtual NPU's tasks).
  */
 #define RACE_ROUNDS	100
 
@@ -325,9 +331,9 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 	ASSERT_LE(0, innocent);
 	ASSERT_EQ(0, npu_null_task(innocent, 0, &ibo));
 	npu_dbg_path(path, sizeof(path), 0, "core0/slow_next_us");
-	die_knob("job_timeout_ms", "300");
+	die_knob("job_timeout_ms", "500");
 	die_knob("watchdog_delay_us", "400000");
-	npu_set_task_delay(0, 0, "100000");
+	npu_set_task_delay(0, 0, "20000");
 
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		struct drm_npu_job_wait w;
@@ -337,7 +343,7 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 
 		ASSERT_LE(0, guilty);
 		ASSERT_EQ(0, npu_null_task(guilty, 0, &gbo));
-		ASSERT_EQ(0, npu_write_file(path, "350000"));
+		ASSERT_EQ(0, npu_write_file(path, "680000"));
 		ASSERT_EQ(0, submit_tasks(guilty, gbo.va, 1, &gid));
 		ASSERT_EQ(0, submit_tasks(innocent, ibo.va, 4, &iid));
 
