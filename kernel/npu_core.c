@@ -322,10 +322,11 @@ static void npu_core_watchdog(struct work_struct *work)
 			 core->index, READ_ONCE(core->ndev->job_max_ms));
 	atomic_inc(&core->resets);
 	/*
-	 * The reset is outside the annotation: it waits for the backend's
-	 * worker (the virtual NPU's task, whose GEMM model allocates; the
-	 * RK3588's fault work), and for lockdep that wait inside a
-	 * signalling section closes a cycle through the worker's own.
+	 * The reset is outside the annotation: it waits for the task the
+	 * backend is executing (the virtual NPU's, whose GEMM model may
+	 * allocate in its own worker; the RK3588's fault work), and for
+	 * lockdep that wait inside a signalling section closes a cycle
+	 * through the worker's own.
 	 */
 	npu_core_reset_signal(core, fence);
 }

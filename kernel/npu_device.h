@@ -64,7 +64,9 @@ struct npu_backend_ops {
 	/**
 	 * @core_reset: stop whatever @core runs and bring it back to idle.
 	 * Called without the core's job lock; may sleep.  Afterwards no
-	 * completion of the old job is reported.
+	 * task of the old job executes; a completion the backend was
+	 * already reporting may still arrive, with the old run's sequence
+	 * number, which npu_core_task_done() ignores.
 	 */
 	void (*core_reset)(struct npu_core *core);
 	/** @vm_init: set up the device side of a new address space. */

@@ -82,6 +82,8 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  *             takes it to wait for that task
  * @started: a task is started and not yet executing (release/acquire:
  *           it publishes @job, @seq, @task and @extra_us)
+ * @fetched: the started task's regcmds are fetched and decoded; the
+ *           operation they program is left to @work
  * @scratch: the GEMM model's working memory, kept from task to task
  * @job: job of the started task
  * @seq: the core's run sequence number of that job
@@ -104,6 +106,7 @@ struct npu_sim_core {
 	/* held while a task executes; a reset waits for it */
 	struct mutex exec_lock;
 	bool started;
+	bool fetched;
 	struct npu_sim_scratch scratch;
 	struct npu_job *job;
 	u64 seq;
@@ -334,52 +337,56 @@ static void npu_sim_busy_for(u32 us)
 }
 
 /*
- * How long a job may run in the scheduler's worker before the rest of it
- * moves to the virtual NPU's own queue: long enough for the short jobs of
- * a matmul, short enough that a pause of the scheduler (a closing file)
- * waits for one task at most beyond it.
+ * How long the null tasks of a job may run in the scheduler's worker
+ * before the rest of the job moves to the virtual NPU's own queue: long
+ * enough for a batch of short jobs, short enough that a pause of the
+ * scheduler (a closing file) waits little beyond it.
  */
 #define NPU_SIM_INLINE_NS	(1 * NSEC_PER_MSEC)
 
-/* Execute a task as the core would, with the VM's mappings held still. */
-static enum npu_task_result npu_sim_execute(struct npu_sim_core *sc,
-					    struct npu_job *job, u32 task,
-					    u64 *va, u32 *reason)
+/*
+ * One step of a task as the core would take it, with the VM's mappings
+ * held still: fetch and decode the regcmds (@operate false), or run the
+ * operation they programmed (@operate true).  The operation may allocate
+ * (the GEMM model's scratch grows for a larger task than any before), so
+ * it runs only in the virtual NPU's own worker, outside the
+ * fence-signalling section, which starts at the completion report.
+ */
+static enum npu_task_result npu_sim_step(struct npu_sim_core *sc,
+					 bool operate, u64 *va, u32 *reason)
 {
-	const struct drm_npu_task *t = &job->tasks[task];
-	struct npu_vm *vm = job->vm;
+	struct npu_vm *vm = sc->job->vm;
 	struct npu_sim_mem mem = {
 		.fault_va = &sc->fault_va,
 		.memory = sim_coherent ? NULL : &npu_sim_memory,
 	};
 	enum npu_task_result result;
 
-	/*
-	 * What follows stands for the hardware: unlike a board it may
-	 * allocate (the GEMM model's scratch grows on a larger task), so the
-	 * fence-signalling annotation starts at the completion report, as it
-	 * would in an interrupt handler.
-	 */
 	down_read(&vm->run_lock);
 	mem.dir = npu_mmu_pt_dir_phys(vm->priv);
-	result = npu_sim_fetch_task(sc, &mem, t, va, reason);
-	if (result == NPU_TASK_OK && sc->has_output)
+	if (operate)
 		result = npu_sim_gemm_run(sc->core, sc->regs, &mem,
 					  &sc->scratch, va, reason);
+	else
+		result = npu_sim_fetch_task(sc, &mem,
+					    &sc->job->tasks[sc->task], va,
+					    reason);
 	up_read(&vm->run_lock);
 	return result;
 }
 
 /*
  * Execute the started task, if there is one, and report it.  @deadline,
- * when not 0, is where inline execution stops: a task that would run past
- * it, or that is paced by debugfs, goes to the virtual NPU's queue.
- * Return: whether a task was executed here.
+ * when not 0, means the caller is the scheduler's worker, which must
+ * neither allocate nor run long: a paced task (debugfs), a task found
+ * after @deadline, and the operation of a fetched task (the GEMM model
+ * takes long and may grow its scratch) go to the virtual NPU's queue.
+ * Return: whether a task was executed and reported here.
  */
 static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
 {
 	struct npu_sim *sim = sc->core->ndev->backend;
-	enum npu_task_result result;
+	enum npu_task_result result = NPU_TASK_OK;
 	u32 delay, reason = DRM_NPU_REASON_NONE;
 	u64 seq, va = 0;
 
@@ -390,14 +397,20 @@ static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
 		return false;
 	}
 	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
-	if (deadline && (delay || ktime_get_ns() > deadline)) {
-		queue_work(sim->wq, &sc->work);
-		mutex_unlock(&sc->exec_lock);
-		return false;
+	if (deadline && (delay || ktime_get_ns() > deadline))
+		goto hand_over;
+	if (!sc->fetched)
+		result = npu_sim_step(sc, false, &va, &reason);
+	if (result == NPU_TASK_OK && sc->has_output) {
+		if (deadline) {
+			sc->fetched = true;
+			goto hand_over;
+		}
+		result = npu_sim_step(sc, true, &va, &reason);
 	}
 	WRITE_ONCE(sc->started, false);
+	sc->fetched = false;
 	seq = sc->seq;
-	result = npu_sim_execute(sc, sc->job, sc->task, &va, &reason);
 	if (result == NPU_TASK_OK) {
 		va = 0;
 		reason = DRM_NPU_REASON_NONE;
@@ -408,6 +421,11 @@ static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
 	/* May start the next task, which this loop's next turn finds. */
 	npu_core_task_done(sc->core, seq, result, va, reason);
 	return true;
+
+hand_over:
+	queue_work(sim->wq, &sc->work);
+	mutex_unlock(&sc->exec_lock);
+	return false;
 }
 
 static void npu_sim_work(struct work_struct *work)
@@ -419,18 +437,19 @@ static void npu_sim_work(struct work_struct *work)
 }
 
 /*
- * Run a job's tasks in the scheduler's worker that started it: that
+ * Run a job's null tasks in the scheduler's worker that started it: that
  * worker is the one hop a real core's start costs, so a short job adds
- * no hop of the virtual NPU's own.  It runs inside the die's
- * drm_dev_enter() section, so remove() (its drm_dev_unplug()) waits for
- * it to leave.
+ * no hop of the virtual NPU's own.  The first task is fetched here
+ * however late the worker runs; the next ones until NPU_SIM_INLINE_NS
+ * has passed.  It runs inside the die's drm_dev_enter() section, so
+ * remove() (its drm_dev_unplug()) waits for it to leave.
  */
 static void npu_sim_task_run(struct npu_core *core)
 {
-	u64 deadline = ktime_get_ns() + NPU_SIM_INLINE_NS;
+	u64 end = ktime_get_ns() + NPU_SIM_INLINE_NS, deadline = U64_MAX;
 
 	while (npu_sim_run_started(core->backend, deadline))
-		;
+		deadline = end;
 }
 
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
@@ -467,6 +486,7 @@ static void npu_sim_core_reset(struct npu_core *core)
 	/* Waits for a task executing; none starts for the old job after. */
 	mutex_lock(&sc->exec_lock);
 	WRITE_ONCE(sc->started, false);
+	sc->fetched = false;
 	sc->job = NULL;
 	memset(sc->regs, 0, sizeof(sc->regs));
 	mutex_unlock(&sc->exec_lock);
