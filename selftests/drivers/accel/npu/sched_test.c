@@ -533,7 +533,11 @@ TEST(short_jobs_add_no_hop_of_the_virtual_npu)
 	printf("# virtual NPU work items: %d for 50 short jobs, %d for 20 paced ones\n",
 	       inline_works, paced_works);
 	EXPECT_EQ(0, inline_works);
-	EXPECT_LE(20, paced_works);
+	/*
+	 * Not one per job: the work item that reports a paced job may find
+	 * the next job's task already started and run it too.
+	 */
+	EXPECT_LT(0, paced_works);
 	npu_bo_free(fd, &bo);
 	close(fd);
 }
