@@ -322,6 +322,29 @@ static int submit_tasks(int fd, uint64_t va, uint32_t count, uint64_t *id)
 	return 0;
 }
 
+/*
+ * The slow task is the next job's first, whichever job that is: the
+ * innocent job is submitted only once the guilty one took it.  Two
+ * files' jobs submitted back to back need not start in that order: in
+ * 6.12 an entity whose queue ran empty keeps its old job's place in the
+ * scheduler's FIFO tree, and its next push makes the job visible before
+ * it moves the entity, so the worker the guilty push woke may take the
+ * innocent entity first.  An innocent job that took the slow task timed
+ * out for real (seen once in a few hundred rounds under the debug
+ * kernel).
+ */
+static int guilty_started(const char *slow_next)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (npu_read_ll(slow_next) == 0)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
 TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 {
 	int innocent = npu_open(0), hit = 0, done = 0, round;
@@ -345,6 +368,7 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 		ASSERT_EQ(0, npu_null_task(guilty, 0, &gbo));
 		ASSERT_EQ(0, npu_write_file(path, "680000"));
 		ASSERT_EQ(0, submit_tasks(guilty, gbo.va, 1, &gid));
+		ASSERT_EQ(0, guilty_started(path));
 		ASSERT_EQ(0, submit_tasks(innocent, ibo.va, 4, &iid));
 
 		ASSERT_EQ(0, npu_wait(guilty, gid, 10000, &w));
