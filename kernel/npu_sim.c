@@ -293,8 +293,6 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 	*reason = DRM_NPU_REASON_BAD_WORD;
 	sc->has_output = false;
 	memset(sc->reg_word, 0, sizeof(sc->reg_word));
-	mem->regcmd_va = t->regcmd_va;
-	mem->reg_word = sc->reg_word;
 	for (i = 0; i < t->regcmd_count; i++) {
 		u64 va = t->regcmd_va + (u64)i * 8;
 		__le64 w;
@@ -355,10 +353,14 @@ static void npu_sim_busy_for(u32 us)
 static enum npu_task_result npu_sim_step(struct npu_sim_core *sc,
 					 bool operate, u64 *va, u32 *reason)
 {
+	const struct drm_npu_task *t = &sc->job->tasks[sc->task];
 	struct npu_vm *vm = sc->job->vm;
+	/* Both steps name a rejected register by the word that wrote it. */
 	struct npu_sim_mem mem = {
 		.fault_va = &sc->fault_va,
 		.memory = sim_coherent ? NULL : &npu_sim_memory,
+		.regcmd_va = t->regcmd_va,
+		.reg_word = sc->reg_word,
 	};
 	enum npu_task_result result;
 
@@ -368,9 +370,7 @@ static enum npu_task_result npu_sim_step(struct npu_sim_core *sc,
 		result = npu_sim_gemm_run(sc->core, sc->regs, &mem,
 					  &sc->scratch, va, reason);
 	else
-		result = npu_sim_fetch_task(sc, &mem,
-					    &sc->job->tasks[sc->task], va,
-					    reason);
+		result = npu_sim_fetch_task(sc, &mem, t, va, reason);
 	up_read(&vm->run_lock);
 	return result;
 }
