@@ -159,7 +159,8 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 	mutex_unlock(&core->job_lock);
 	/*
 	 * The scheduler's worker stands for the hop a real core's start
-	 * costs; a software core runs the job here rather than adding one.
+	 * costs; a software core runs what it can of the job here rather
+	 * than adding a hop of its own.
 	 */
 	if (core->ndev->ops->task_run)
 		core->ndev->ops->task_run(core);

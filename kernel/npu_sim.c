@@ -80,7 +80,7 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @work: runs the tasks a job left to the virtual NPU's own queue
  * @exec_lock: held while a task executes, inline or in @work; a reset
  *             takes it to wait for that task
- * @started: a task is started and not yet executing (release/acquire:
+ * @started: a task is started and not yet reported (release/acquire:
  *           it publishes @job, @seq, @task and @extra_us)
  * @fetched: the started task's regcmds are fetched and decoded; the
  *           operation they program is left to @work
@@ -338,7 +338,8 @@ static void npu_sim_busy_for(u32 us)
  * How long the null tasks of a job may run in the scheduler's worker
  * before the rest of the job moves to the virtual NPU's own queue: long
  * enough for a batch of short jobs, short enough that a pause of the
- * scheduler (a closing file) waits little beyond it.
+ * scheduler (a closing file) waits little beyond it.  The scheduler's
+ * worker never waits for a task the die's worker executes.
  */
 #define NPU_SIM_INLINE_NS	(1 * NSEC_PER_MSEC)
 
@@ -355,7 +356,7 @@ static enum npu_task_result npu_sim_step(struct npu_sim_core *sc,
 {
 	const struct drm_npu_task *t = &sc->job->tasks[sc->task];
 	struct npu_vm *vm = sc->job->vm;
-	/* Both steps name a rejected register by the word that wrote it. */
+	/* The operation names a rejected register by the word that set it. */
 	struct npu_sim_mem mem = {
 		.fault_va = &sc->fault_va,
 		.memory = sim_coherent ? NULL : &npu_sim_memory,
@@ -390,7 +391,18 @@ static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
 	u32 delay, reason = DRM_NPU_REASON_NONE;
 	u64 seq, va = 0;
 
-	mutex_lock(&sc->exec_lock);
+	if (!deadline) {
+		mutex_lock(&sc->exec_lock);
+	} else if (!mutex_trylock(&sc->exec_lock)) {
+		/*
+		 * The die's worker executes a task (a GEMM operation, a paced
+		 * one), and may have looked for a started task just before
+		 * this one was: it looks again rather than the scheduler's
+		 * worker waiting behind it.
+		 */
+		queue_work(sim->wq, &sc->work);
+		return false;
+	}
 	/* Pairs with the release in task_start(): the task's fields. */
 	if (!smp_load_acquire(&sc->started)) {
 		mutex_unlock(&sc->exec_lock);
@@ -440,9 +452,10 @@ static void npu_sim_work(struct work_struct *work)
  * Run a job's null tasks in the scheduler's worker that started it: that
  * worker is the one hop a real core's start costs, so a short job adds
  * no hop of the virtual NPU's own.  The first task is fetched here
- * however late the worker runs; the next ones until NPU_SIM_INLINE_NS
- * has passed.  It runs inside the die's drm_dev_enter() section, so
- * remove() (its drm_dev_unplug()) waits for it to leave.
+ * however late the worker runs (unless the die's worker is busy on this
+ * core); the next ones until NPU_SIM_INLINE_NS has passed.  It runs
+ * inside the die's drm_dev_enter() section, so remove() (its
+ * drm_dev_unplug()) waits for it to leave.
  */
 static void npu_sim_task_run(struct npu_core *core)
 {
