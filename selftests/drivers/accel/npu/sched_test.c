@@ -22,18 +22,22 @@ FIXTURE_SETUP(slow)
 {
 }
 
-static void die_knob(const char *file, const char *value);
-
-/*
- * The watchdog tests slow core 0 and shorten the timeout: a failed
- * assertion must not leave that to the tests after it.
- */
-FIXTURE_TEARDOWN(slow)
+/* A debugfs knob of die 0. */
+static void die_knob(const char *file, const char *value)
 {
 	char path[128];
 
-	npu_dbg_path(path, sizeof(path), 0, "core0/slow_next_us");
-	npu_write_file(path, "0");
+	npu_dbg_path(path, sizeof(path), 0, file);
+	npu_write_file(path, value);
+}
+
+/*
+ * The watchdog tests slow core 0 and shorten the timeout; whether they
+ * pass or fail an assertion, the tests after them run without that.
+ */
+FIXTURE_TEARDOWN(slow)
+{
+	die_knob("core0/slow_next_us", "0");
 	npu_set_task_delay(0, 0, "0");
 	die_knob("watchdog_delay_us", "0");
 	die_knob("job_timeout_ms", "2000");
@@ -289,14 +293,6 @@ TEST(timeline_points_above_2_32)
 	close(fd);
 }
 
-static void die_knob(const char *file, const char *value)
-{
-	char path[128];
-
-	npu_dbg_path(path, sizeof(path), 0, file);
-	npu_write_file(path, value);
-}
-
 /*
  * The watchdog ends the job it found hung, and only that one.  Every task
  * on core 0 takes 20 ms.  Each round a fresh "guilty" file runs one task
@@ -405,9 +401,6 @@ TEST_F_TIMEOUT(slow, watchdog_blames_only_the_hung_job, 600)
 		EXPECT_EQ(0, npu_wait(innocent, iid, 5000, &w));
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
 	}
-	npu_set_task_delay(0, 0, "0");
-	die_knob("watchdog_delay_us", "0");
-	die_knob("job_timeout_ms", "2000");
 	TH_LOG("%d rounds: guilty timed out in %d, innocent done in %d",
 	       RACE_ROUNDS, hit, done);
 	printf("# watchdog race: attempts %d hung %d innocent_done %d innocent_failed %d\n",
@@ -476,8 +469,6 @@ TEST_F_TIMEOUT(slow, watchdog_never_fires_early, 300)
 				other++;
 			}
 		}
-	npu_set_task_delay(0, 0, "0");
-	die_knob("job_timeout_ms", "2000");
 	printf("# watchdog early: jobs %d done %d hung %d (least busy %.2f ms) early %d cancelled %d other %d\n",
 	       2 * EARLY_JOBS, done, hung,
 	       hung ? min_hung / 1e6 : 0.0, early, cancelled, other);
