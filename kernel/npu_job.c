@@ -10,9 +10,11 @@
 #include <linux/dma-resv.h>
 #include <linux/sort.h>
 #include <linux/ktime.h>
+#include <linux/llist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <linux/ww_mutex.h>
 
 #include <drm/drm_drv.h>
@@ -1073,13 +1075,28 @@ static struct dma_fence *npu_job_run(struct drm_sched_job *sched_job)
 	return fence;
 }
 
+/*
+ * Jobs the scheduler freed, for the module's release queue.  One work
+ * item takes all that gathered: a batch of jobs ending one after another
+ * wakes that queue's worker once, not once per job.
+ */
+static LLIST_HEAD(npu_jobs_freed);
+
 static void npu_job_free_work(struct work_struct *work)
 {
-	struct npu_job *job = container_of(work, struct npu_job, free_work);
+	struct llist_node *freed = llist_del_all(&npu_jobs_freed);
+	struct npu_job *job, *tmp;
 
-	drm_sched_job_cleanup(&job->base);
-	npu_job_put(job);
+	freed = llist_reverse_order(freed);	/* in the order they ended */
+
+	llist_for_each_entry_safe(job, tmp, freed, free_node) {
+		drm_sched_job_cleanup(&job->base);
+		npu_job_put(job);
+		cond_resched();
+	}
 }
+
+static DECLARE_WORK(npu_job_free_worker, npu_job_free_work);
 
 /*
  * The scheduler frees jobs from its own work items, also those it kills
@@ -1093,8 +1110,9 @@ static void npu_job_free(struct drm_sched_job *sched_job)
 	struct npu_job *job = to_npu_job(sched_job);
 
 	npu_job_queue_next(job);
-	INIT_WORK(&job->free_work, npu_job_free_work);
-	npu_queue_release_work(&job->free_work);
+	/* Queued when the list was empty; a running worker takes the rest. */
+	if (llist_add(&job->free_node, &npu_jobs_freed))
+		npu_queue_release_work(&npu_job_free_worker);
 }
 
 /*

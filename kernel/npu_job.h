@@ -78,7 +78,8 @@ struct npu_job_out_sync {
  * @record: status record
  * @id: job id in the file
  * @held: in &npu_file.held while it waits for its turn on the core
- * @free_work: drops the scheduler's reference from the module's queue
+ * @free_node: on the list of freed jobs whose scheduler reference the
+ *             module's release queue drops
  */
 struct npu_job {
 	struct drm_sched_job base;
@@ -100,7 +101,7 @@ struct npu_job {
 	struct npu_job_record *record;
 	u64 id;
 	struct list_head held;
-	struct work_struct free_work;
+	struct llist_node free_node;
 };
 
 static inline struct npu_job *to_npu_job(struct drm_sched_job *job)

@@ -74,6 +74,49 @@ struct npu_sim_pdata {
 
 static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
 
+/*
+ * Up to this many writes of a register file are logged; beyond them the
+ * whole file is cleared.  A GEMM task writes about a hundred registers, a
+ * null task one.
+ */
+#define NPU_SIM_DIRTY_MAX	512u
+
+/**
+ * struct npu_sim_dirty - which entries of a register-indexed array are set
+ * @index: the entries written, in order, repeats included
+ * @count: how many; above %NPU_SIM_DIRTY_MAX the log overflowed
+ *
+ * Clearing a 32 KiB array for every job and every task cost a null job
+ * more than the rest of its run in the virtual NPU; clearing what was
+ * written costs what the stream wrote.
+ */
+struct npu_sim_dirty {
+	u16 index[NPU_SIM_DIRTY_MAX];
+	u32 count;
+};
+
+static void npu_sim_dirty_note(struct npu_sim_dirty *d, u32 index)
+{
+	if (d->count < NPU_SIM_DIRTY_MAX)
+		d->index[d->count] = index;
+	if (d->count <= NPU_SIM_DIRTY_MAX)
+		d->count++;
+}
+
+/* Zero every entry of @file (@size bytes) that @d logged, then the log. */
+static void npu_sim_dirty_clear(struct npu_sim_dirty *d, u32 *file,
+				size_t size)
+{
+	u32 i;
+
+	if (d->count > NPU_SIM_DIRTY_MAX)
+		memset(file, 0, size);
+	else
+		for (i = 0; i < d->count; i++)
+			file[d->index[i]] = 0;
+	d->count = 0;
+}
+
 /**
  * struct npu_sim_core - state of one virtual core
  * @core: the core it backs
@@ -91,6 +134,8 @@ static struct platform_device *npu_sim_pdevs[NPU_SIM_MAX_DIES];
  * @regs: the core's register file, as regcmds leave it
  * @reg_word: per register, 1 + the index of the word of the task being
  *            fetched that last wrote it, 0 when none did
+ * @regs_dirty: the entries of @regs written since the job started
+ * @word_dirty: the entries of @reg_word written since the fetch started
  * @has_output: the task being fetched programmed an output address, so
  *              its op_en runs a convolution; without one it is a null task
  * @hang_next: debugfs: the next job's first task never completes
@@ -113,6 +158,8 @@ struct npu_sim_core {
 	u32 task;
 	u32 regs[NPU_REG_SPACE / 4];
 	u32 reg_word[NPU_REG_SPACE / 4];
+	struct npu_sim_dirty regs_dirty;
+	struct npu_sim_dirty word_dirty;
 	bool has_output;
 	atomic_t hang_next;
 	atomic_t slow_next_us;
@@ -247,6 +294,18 @@ enum npu_sim_word {
 	NPU_SIM_WORD_BAD,
 };
 
+static void npu_sim_set_reg(struct npu_sim_core *sc, u32 reg, u32 value)
+{
+	sc->regs[reg / 4] = value;
+	npu_sim_dirty_note(&sc->regs_dirty, reg / 4);
+}
+
+/* A job starts from a clean register file. */
+static void npu_sim_clear_regs(struct npu_sim_core *sc)
+{
+	npu_sim_dirty_clear(&sc->regs_dirty, sc->regs, sizeof(sc->regs));
+}
+
 static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 {
 	u32 target = NPU_REGCMD_TARGET(w), reg = NPU_REGCMD_REG(w);
@@ -261,7 +320,7 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 		if (reg != NPU_PC_OPERATION_ENABLE || !(value & NPU_PC_OP_EN))
 			return NPU_SIM_WORD_BAD;
 		/* Kept: which blocks it enables is checked when the task runs. */
-		sc->regs[reg / 4] = value;
+		npu_sim_set_reg(sc, reg, value);
 		return NPU_SIM_WORD_OP_EN;
 	}
 
@@ -269,7 +328,7 @@ static enum npu_sim_word npu_sim_apply(struct npu_sim_core *sc, u64 w)
 	if (base < 0 || reg < base || reg >= base + NPU_REG_WINDOW ||
 	    !IS_ALIGNED(reg, 4))
 		return NPU_SIM_WORD_BAD;
-	sc->regs[reg / 4] = value;
+	npu_sim_set_reg(sc, reg, value);
 	/* A task that sets the DPU destination computes something. */
 	if (reg == NPU_DPU_DST_BASE_ADDR)
 		sc->has_output = true;
@@ -292,7 +351,7 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 
 	*reason = DRM_NPU_REASON_BAD_WORD;
 	sc->has_output = false;
-	memset(sc->reg_word, 0, sizeof(sc->reg_word));
+	npu_sim_dirty_clear(&sc->word_dirty, sc->reg_word, sizeof(sc->reg_word));
 	for (i = 0; i < t->regcmd_count; i++) {
 		u64 va = t->regcmd_va + (u64)i * 8;
 		__le64 w;
@@ -304,8 +363,12 @@ static enum npu_task_result npu_sim_fetch_task(struct npu_sim_core *sc,
 		if (cur == NPU_SIM_WORD_BAD)
 			return NPU_TASK_INVALID;
 		/* Which word wrote a register: a rejection names that word. */
-		if (w && cur != NPU_SIM_WORD_VERSION)
-			sc->reg_word[NPU_REGCMD_REG(le64_to_cpu(w)) / 4] = i + 1;
+		if (w && cur != NPU_SIM_WORD_VERSION) {
+			u32 r = NPU_REGCMD_REG(le64_to_cpu(w)) / 4;
+
+			sc->reg_word[r] = i + 1;
+			npu_sim_dirty_note(&sc->word_dirty, r);
+		}
 		/* op_en comes right after the version word, and only there. */
 		if (prev == NPU_SIM_WORD_VERSION && cur != NPU_SIM_WORD_OP_EN)
 			return NPU_TASK_INVALID;
@@ -476,7 +539,7 @@ static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
 	 * nor to run on.
 	 */
 	if (!task)
-		memset(sc->regs, 0, sizeof(sc->regs));
+		npu_sim_clear_regs(sc);
 	/* An injected hang: the task never completes, the watchdog acts. */
 	if (!task && atomic_xchg(&sc->hang_next, 0))
 		return;
@@ -501,7 +564,7 @@ static void npu_sim_core_reset(struct npu_core *core)
 	WRITE_ONCE(sc->started, false);
 	sc->fetched = false;
 	sc->job = NULL;
-	memset(sc->regs, 0, sizeof(sc->regs));
+	npu_sim_clear_regs(sc);
 	mutex_unlock(&sc->exec_lock);
 	cancel_work_sync(&sc->work);
 }
