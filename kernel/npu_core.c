@@ -89,6 +89,32 @@ static unsigned int npu_core_first_look_ms(const struct npu_core *core)
 }
 
 /*
+ * Have the watchdog look within @delay jiffies.  Job lock held, so that
+ * @watchdog_due is the expiry of the last arm.
+ */
+static void npu_core_watchdog_arm(struct npu_core *core, unsigned long delay)
+{
+	lockdep_assert_held(&core->job_lock);
+	core->watchdog_due = jiffies + delay;
+	mod_delayed_work(system_wq, &core->watchdog, delay);
+}
+
+/*
+ * A new job's first look.  A watchdog still armed from the job before
+ * that fires no later is left as it is: it finds this job and re-arms for
+ * the time left, as a late one does.  Not re-arming and not cancelling
+ * for every job keeps the timer wheel off the path of short jobs.
+ */
+static void npu_core_watchdog_start(struct npu_core *core)
+{
+	unsigned long delay = msecs_to_jiffies(npu_core_first_look_ms(core));
+
+	if (!delayed_work_pending(&core->watchdog) ||
+	    time_after(core->watchdog_due, jiffies + delay))
+		npu_core_watchdog_arm(core, delay);
+}
+
+/*
  * End the job in flight: record its status, account its time, and
  * return its hardware fence for the caller to signal once the job lock
  * is dropped (the job, which the scheduler frees only after that signal,
@@ -153,8 +179,7 @@ struct dma_fence *npu_core_run(struct npu_core *core, struct npu_job *job)
 	core->watchdog_ns = core->job_start_ns;
 	core->watchdog_progress = atomic_read(&core->progress);
 	job->next_task = 1;
-	mod_delayed_work(system_wq, &core->watchdog,
-			 msecs_to_jiffies(npu_core_first_look_ms(core)));
+	npu_core_watchdog_start(core);
 	core->ndev->ops->task_start(core, job, 0);
 	mutex_unlock(&core->job_lock);
 	/*
@@ -219,7 +244,6 @@ void npu_core_task_done(struct npu_core *core, u64 seq,
 				 npu_task_results[result].error, va, reason);
 	mutex_unlock(&core->job_lock);
 
-	cancel_delayed_work(&core->watchdog);
 	dma_fence_signal(fence);
 out:
 	dma_fence_end_signalling(cookie);
@@ -282,8 +306,7 @@ static u32 npu_core_verdict(struct npu_core *core)
 	}
 	if (max_ns)
 		left = min(left, max_ns - ran);
-	mod_delayed_work(system_wq, &core->watchdog,
-			 nsecs_to_jiffies(left) + 1);
+	npu_core_watchdog_arm(core, nsecs_to_jiffies(left) + 1);
 	return DRM_NPU_JOB_PENDING;
 }
 

@@ -49,7 +49,10 @@ enum npu_task_result {
  *            tasks; the watchdog compares it
  * @watchdog_progress: @progress when the watchdog last looked
  * @watchdog_ns: when it last looked (or the job started)
- * @watchdog: fires every job timeout while a job runs
+ * @watchdog: looks at the job in flight at least every job timeout; it
+ *            stays armed when a job ends, and finds the next one (or
+ *            none) when it fires
+ * @watchdog_due: when the armed @watchdog fires, in jiffies
  * @job_start_ns: when @in_flight started
  * @queued: jobs pushed to this core and not yet finished
  * @busy_ns: time spent running jobs
@@ -73,6 +76,7 @@ struct npu_core {
 	u32 watchdog_progress;
 	u64 watchdog_ns;
 	struct delayed_work watchdog;
+	unsigned long watchdog_due;
 	u64 job_start_ns;
 	atomic_t queued;
 	atomic64_t busy_ns;

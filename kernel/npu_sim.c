@@ -472,7 +472,8 @@ static bool npu_sim_run_started(struct npu_sim_core *sc, u64 deadline)
 		return false;
 	}
 	delay = READ_ONCE(sc->task_delay_us) + sc->extra_us;
-	if (deadline && (delay || ktime_get_ns() > deadline))
+	if (deadline && (delay || (deadline != U64_MAX &&
+				   ktime_get_ns() > deadline)))
 		goto hand_over;
 	if (!sc->fetched)
 		result = npu_sim_step(sc, false, &va, &reason);
@@ -516,16 +517,20 @@ static void npu_sim_work(struct work_struct *work)
  * worker is the one hop a real core's start costs, so a short job adds
  * no hop of the virtual NPU's own.  The first task is fetched here
  * however late the worker runs (unless the die's worker is busy on this
- * core); the next ones until NPU_SIM_INLINE_NS has passed.  It runs
- * inside the die's drm_dev_enter() section, so remove() (its
- * drm_dev_unplug()) waits for it to leave.
+ * core); the next ones until NPU_SIM_INLINE_NS has passed since the first
+ * ended.  It runs inside the die's drm_dev_enter() section, so remove()
+ * (its drm_dev_unplug()) waits for it to leave.
  */
 static void npu_sim_task_run(struct npu_core *core)
 {
-	u64 end = ktime_get_ns() + NPU_SIM_INLINE_NS, deadline = U64_MAX;
+	u64 deadline;
 
+	/* No clock read for a job of one task (a clock read is MMIO here). */
+	if (!npu_sim_run_started(core->backend, U64_MAX))
+		return;
+	deadline = ktime_get_ns() + NPU_SIM_INLINE_NS;
 	while (npu_sim_run_started(core->backend, deadline))
-		deadline = end;
+		;
 }
 
 static void npu_sim_task_start(struct npu_core *core, struct npu_job *job,
