@@ -91,14 +91,27 @@ static void npu_file_release_work(struct work_struct *work)
 		wake_up_var(&npu_files_alive);
 }
 
-/**
- * npu_queue_release_work() - run @work on the module's release queue
- * @work: a work item whose function drops references the module's code
- *        must outlive; module exit drains the queue
- */
-void npu_queue_release_work(struct work_struct *work)
+static void npu_file_put_work(struct work_struct *work)
 {
-	queue_work(npu_release_wq, work);
+	npu_file_put(container_of(work, struct npu_file, put_work));
+}
+
+/**
+ * npu_file_put_outside() - drop a file state reference in another's work
+ * @nfile: the file state
+ *
+ * For the scheduler's work items (a job freed, also one the scheduler
+ * killed on system_wq after close): a reference that is not the last goes
+ * at once; the last one from the module's release queue, which module
+ * exit drains, so that the module cannot go while this CPU still returns
+ * through its code.
+ */
+void npu_file_put_outside(struct npu_file *nfile)
+{
+	if (refcount_dec_not_one(&nfile->ref.refcount))
+		return;
+	INIT_WORK(&nfile->put_work, npu_file_put_work);
+	queue_work(npu_release_wq, &nfile->put_work);
 }
 
 static void npu_file_release(struct kref *ref)

@@ -34,6 +34,7 @@ extern const struct drm_driver npu_drm_driver;
  * @banned: a job of this file hung a core; submits fail with -EBADFD
  * @closing: the file is closed: its jobs are cancelled, not run
  * @release_work: drops the device reference once the state is unused
+ * @put_work: drops the last reference for npu_file_put_outside()
  */
 struct npu_file {
 	struct kref ref;
@@ -51,6 +52,7 @@ struct npu_file {
 	bool banned;
 	bool closing;
 	struct work_struct release_work;
+	struct work_struct put_work;
 };
 
 static inline struct npu_file *to_npu_file(struct drm_file *file)
@@ -59,7 +61,7 @@ static inline struct npu_file *to_npu_file(struct drm_file *file)
 }
 
 void npu_file_put(struct npu_file *nfile);
-void npu_queue_release_work(struct work_struct *work);
+void npu_file_put_outside(struct npu_file *nfile);
 
 #if IS_ENABLED(CONFIG_DRM_ACCEL_NPU_RK3588)
 int npu_rk3588_init(void);

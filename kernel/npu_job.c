@@ -10,11 +10,9 @@
 #include <linux/dma-resv.h>
 #include <linux/sort.h>
 #include <linux/ktime.h>
-#include <linux/llist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 #include <linux/ww_mutex.h>
 
 #include <drm/drm_drv.h>
@@ -100,7 +98,7 @@ static void npu_job_release(struct kref *ref)
 	nfile = job->nfile;
 	kfree(job);
 	/* Last: it may let the module go. */
-	npu_file_put(nfile);
+	npu_file_put_outside(nfile);
 }
 
 static void npu_job_put(struct npu_job *job)
@@ -1076,43 +1074,17 @@ static struct dma_fence *npu_job_run(struct drm_sched_job *sched_job)
 }
 
 /*
- * Jobs the scheduler freed, for the module's release queue.  One work
- * item takes all that gathered: a batch of jobs ending one after another
- * wakes that queue's worker once, not once per job.
- */
-static LLIST_HEAD(npu_jobs_freed);
-
-static void npu_job_free_work(struct work_struct *work)
-{
-	struct llist_node *freed = llist_del_all(&npu_jobs_freed);
-	struct npu_job *job, *tmp;
-
-	freed = llist_reverse_order(freed);	/* in the order they ended */
-
-	llist_for_each_entry_safe(job, tmp, freed, free_node) {
-		drm_sched_job_cleanup(&job->base);
-		npu_job_put(job);
-		cond_resched();
-	}
-}
-
-static DECLARE_WORK(npu_job_free_worker, npu_job_free_work);
-
-/*
- * The scheduler frees jobs from its own work items, also those it kills
- * after the file closed (drm_sched_entity_kill_jobs_work on system_wq).
- * The job's last reference may be the last of its file state, after
- * which the module may go: it is dropped from the module's own queue,
- * which module exit drains, not from code the module does not own.
+ * The scheduler frees jobs from its own work items: the job goes here,
+ * its file state's last reference (which may let the module go) from the
+ * module's release queue (npu_file_put_outside()).
  */
 static void npu_job_free(struct drm_sched_job *sched_job)
 {
 	struct npu_job *job = to_npu_job(sched_job);
 
 	npu_job_queue_next(job);
-	/* Queued when the list was empty; a running worker takes the rest. */
-	if (llist_add(&job->free_node, &npu_jobs_freed))
-		npu_queue_release_work(&npu_job_free_worker);
+	drm_sched_job_cleanup(&job->base);
+	npu_job_put(job);
 }
 
 /*

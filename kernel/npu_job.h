@@ -78,8 +78,6 @@ struct npu_job_out_sync {
  * @record: status record
  * @id: job id in the file
  * @held: in &npu_file.held while it waits for its turn on the core
- * @free_node: on the list of freed jobs whose scheduler reference the
- *             module's release queue drops
  */
 struct npu_job {
 	struct drm_sched_job base;
@@ -101,7 +99,6 @@ struct npu_job {
 	struct npu_job_record *record;
 	u64 id;
 	struct list_head held;
-	struct llist_node free_node;
 };
 
 static inline struct npu_job *to_npu_job(struct drm_sched_job *job)
