@@ -103,7 +103,10 @@ static void npu_core_watchdog_arm(struct npu_core *core, unsigned long delay)
  * A new job's first look.  A watchdog still armed from the job before
  * that fires no later is left as it is: it finds this job and re-arms for
  * the time left, as a late one does.  Not re-arming and not cancelling
- * for every job keeps the timer wheel off the path of short jobs.
+ * for every job keeps the timer wheel off the path of short jobs.  The
+ * wheel rounds a far expiry up (by up to an eighth), so a kept arm may
+ * fire that much later than a fresh one would; it matters only once the
+ * debugfs timeouts are lowered while a long arm is pending.
  */
 static void npu_core_watchdog_start(struct npu_core *core)
 {

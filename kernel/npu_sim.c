@@ -95,6 +95,9 @@ struct npu_sim_dirty {
 	u32 count;
 };
 
+/* A u16 names every word of the register space. */
+static_assert(NPU_REG_SPACE / 4 <= U16_MAX + 1);
+
 static void npu_sim_dirty_note(struct npu_sim_dirty *d, u32 index)
 {
 	if (d->count < NPU_SIM_DIRTY_MAX)

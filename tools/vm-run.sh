@@ -23,6 +23,8 @@
 #                   DRM device of software fences, for benchmarks to
 #                   measure against (debian kernel only)
 #   --timeout SEC   whole-run limit (default 600)
+#   --append ARGS   more guest kernel command line (e.g. a clocksource, to
+#                   see what the emulated HPET's slow reads cost a figure)
 #   --log FILE      keep the full serial log there
 #   --no-npu        do not insmod the modules (harness self-checks only)
 #   --kernel K      debian (default): Debian's 6.12 kernel and the modules built
@@ -41,6 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 bins=() dyns=() datas=() params=() vparams=() cmds=()
 timeout_s=600 logfile= load_npu=1 load_virtual=1 kernel=debian vgem=
+user_append=
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 64; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--no-virtual) load_virtual=0; shift ;;
 	--vgem) vgem=vgem; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--append) user_append=$2; shift 2 ;;
 	--log) logfile=$2; shift 2 ;;
 	--no-npu) load_npu=0; shift ;;
 	--kernel) kernel=$2; shift 2 ;;
@@ -267,7 +271,7 @@ qemu+=(-m 8G -smp 2,sockets=2,cores=1,threads=1
 	-numa node,nodeid=1,cpus=1,memdev=m1
 	-display none -monitor none -serial stdio -no-reboot
 	-kernel "$vmlinuz" -initrd "$work/initramfs.cpio"
-	-append "console=$console panic=-1 loglevel=4 $extra_append")
+	-append "console=$console panic=-1 loglevel=4 $extra_append $user_append")
 
 log=${logfile:-$work/serial.log}
 start=$(date +%s.%N)
