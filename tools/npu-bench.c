@@ -11,6 +11,12 @@
  *        on the other; the futex round trip is exactly two cross-CPU
  *        wake-ups with a syscall on each side, and nothing else (timed
  *        over the round trips in which both sides did sleep);
+ *      - the same ping-pong with both threads on CPU 0, every round
+ *        trip: what a round trip costs that wakes no other CPU (the
+ *        woken side mostly runs before the waker sleeps, so it is
+ *        mostly one wake-up and two context switches), the reference
+ *        for a design that runs the scheduler's work on the submitter's
+ *        CPU;
  *      - a fence cycle of Debian's vgem (attach a fence to a BO, signal
  *        it, poll the BO's dma-buf), when vgem is loaded: a DRM fence
  *        that never leaves the caller's thread;
@@ -57,6 +63,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +327,7 @@ static int time_null_job(struct npu_job *job, double *med, double *p10,
  */
 struct pingpong {
 	_Atomic int word;
+	int cpu[2];		/* of the pinger, of the ponger */
 	int iters;		/* round trips, warm-up included */
 	int64_t *rt;		/* ns of each timed round trip */
 	char *slept[2];		/* per timed round trip: ping, pong slept */
@@ -346,7 +354,7 @@ static void *ponger(void *arg)
 	int i;
 
 	/* unpinned, it still takes its turns: the figure is dropped */
-	if (pin_to(1))
+	if (pin_to(pp->cpu[1]))
 		pp->err = -EINVAL;
 	for (i = 0; i < pp->iters; i++) {
 		int slept = 0;
@@ -366,7 +374,7 @@ static void *pinger(void *arg)
 	struct pingpong *pp = arg;
 	int i;
 
-	if (pin_to(0))
+	if (pin_to(pp->cpu[0]))
 		pp->err = -EINVAL;
 	for (i = 0; i < pp->iters; i++) {
 		int64_t t0 = now_ns();
@@ -385,17 +393,22 @@ static void *pinger(void *arg)
 }
 
 /*
- * One repeat of the two-wake floor: the median us of the round trips in
- * which both sides slept (a side that finds its turn already come does
- * not sleep, and that round trip has one wake-up, or none), and their
- * share; -ENODEV on one CPU.  The pinger is this thread, pinned for the
- * while.
+ * One repeat of the two-wake floor, the pinger on CPU 0 and the ponger
+ * on @pong_cpu: the median us of the round trips in which both sides
+ * slept (a side that finds its turn already come does not sleep, and
+ * that round trip has one wake-up, or none), and their share; -ENODEV
+ * on one CPU.  With @pong_cpu 0 too, the round trip that stays on one
+ * CPU: there the woken side mostly runs before the waker sleeps (the
+ * share in which both slept says how often not), so the figure is the
+ * median of every round trip.  The pinger is this thread, pinned for
+ * the while.
  */
-static int time_two_wakes(double *med, double *slept_pct)
+static int time_two_wakes(int pong_cpu, double *med, double *slept_pct)
 {
 	static int64_t rt[RT_ITERS], both[RT_ITERS];
 	static char ping[RT_ITERS], pong[RT_ITERS];
 	struct pingpong pp = {
+		.cpu = { 0, pong_cpu },
 		.iters = RT_WARMUP + RT_ITERS, .rt = rt,
 		.slept = { ping, pong },
 	};
@@ -403,7 +416,7 @@ static int time_two_wakes(double *med, double *slept_pct)
 	pthread_t b;
 	int i, n = 0;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	if ((pong_cpu && sysconf(_SC_NPROCESSORS_ONLN) < 2) ||
 	    pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved))
 		return -ENODEV;
 	if (pthread_create(&b, NULL, ponger, &pp))
@@ -416,10 +429,14 @@ static int time_two_wakes(double *med, double *slept_pct)
 	for (i = 0; i < RT_ITERS; i++)
 		if (ping[i] && pong[i])
 			both[n++] = rt[i];
+	*slept_pct = 100.0 * n / RT_ITERS;
+	if (!pong_cpu) {
+		*med = median_us(rt, RT_ITERS);
+		return 0;
+	}
 	if (!n)
 		return -EAGAIN;
 	*med = median_us(both, n);
-	*slept_pct = 100.0 * n / RT_ITERS;
 	return 0;
 }
 
@@ -583,6 +600,13 @@ static int time_batch(struct npu_job **jobs, int one_wait, double *per_job,
 	return 0;
 }
 
+static const char *floor_error(int err)
+{
+	return err == -ENODEV ? "fewer than two CPUs" :
+	       err == -EAGAIN ? "no round trip in which both sides slept" :
+	       err == -EINVAL ? "cannot pin the threads" : strerror(-err);
+}
+
 /*
  * (a) and (b), in RT_REPEATS interleaved repeats so that a slow phase of
  * the host weighs on every figure alike; each figure is the median of
@@ -593,10 +617,11 @@ static int bench_round_trips(void)
 	double q[RT_REPEATS], nj[RT_REPEATS], p10[RT_REPEATS], p90[RT_REPEATS];
 	double ww[RT_REPEATS], vg[RT_REPEATS], bj[RT_REPEATS], bs[RT_REPEATS];
 	double slept[RT_REPEATS], bp[RT_REPEATS];
+	double w1[RT_REPEATS], slept1[RT_REPEATS];
 	double b1[RT_REPEATS], b1p[RT_REPEATS], b1s[RT_REPEATS];
 	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
-	double qm, njm, wwm = 0, vgm = 0, bjm, bsm;
-	int have_ww = 0, ww_err = 0, have_vg;
+	double qm, njm, wwm = 0, w1m = 0, vgm = 0, bjm, bsm;
+	int have_ww = 0, ww_err = 0, have_w1 = 0, w1_err = 0, have_vg;
 	struct vgem v = { .fd = -1, .dmabuf = -1 };
 	int i, r, ret;
 
@@ -610,12 +635,20 @@ static int bench_round_trips(void)
 			ret = time_null_job(job, &nj[r], &p10[r], &p90[r]);
 		/* a repeat without a figure leaves the others theirs */
 		if (!ret && ww_err != -ENODEV) {
-			int e = time_two_wakes(&ww[have_ww], &slept[have_ww]);
+			int e = time_two_wakes(1, &ww[have_ww], &slept[have_ww]);
 
 			if (e)
 				ww_err = e;
 			else
 				have_ww++;
+		}
+		if (!ret && w1_err != -ENODEV) {
+			int e = time_two_wakes(0, &w1[have_w1], &slept1[have_w1]);
+
+			if (e)
+				w1_err = e;
+			else
+				have_w1++;
 		}
 		if (!ret && have_vg)
 			ret = time_vgem(&v, &vg[r]);
@@ -647,11 +680,18 @@ static int bench_round_trips(void)
 			printf("; %d of %d repeats", have_ww, RT_REPEATS);
 		printf(")\n");
 	} else {
-		printf("  two-wake floor: n.a. (%s)\n",
-		       ww_err == -ENODEV ? "fewer than two CPUs" :
-		       ww_err == -EAGAIN ? "no round trip in which both sides slept" :
-		       ww_err == -EINVAL ? "cannot pin threads to CPUs 0 and 1" :
-		       strerror(-ww_err));
+		printf("  two-wake floor: n.a. (%s)\n", floor_error(ww_err));
+	}
+	if (have_w1) {
+		w1m = median(w1, have_w1);
+		printf("  one-CPU round trip (futex ping-pong, both on CPU 0): %.1f us (every round trip; both sides slept in %.0f %%",
+		       w1m, median(slept1, have_w1));
+		if (have_w1 < RT_REPEATS)
+			printf("; %d of %d repeats", have_w1, RT_REPEATS);
+		printf(")\n");
+	} else {
+		printf("  one-CPU round trip: n.a. (%s)\n",
+		       floor_error(w1_err));
 	}
 	if (have_vg) {
 		vgm = median(vg, RT_REPEATS);
@@ -666,6 +706,8 @@ static int bench_round_trips(void)
 	if (have_ww)
 		printf(", %.2fx the two-wake floor (goal 1.3x; at p10 %.2fx)",
 		       njm / wwm, median(p10, RT_REPEATS) / wwm);
+	if (have_w1)
+		printf(", %.2fx the one-CPU round trip", njm / w1m);
 	if (have_vg)
 		printf(", %.1fx vgem", njm / vgm);
 	printf("\n");
@@ -938,8 +980,10 @@ static int bench_gemm_ioctls(unsigned int die)
  * (g) The null round trip, traced: tracefs events of the kernel (the
  * ioctl syscalls of this thread, drm_sched's job events, wake-ups and
  * work items) around TRACE_ITERS round trips, each opened by a marker;
- * the phases are the medians of the gaps between them.  Tracing costs
- * time of its own, so the traced round trip is longer than (a)'s.
+ * the phases are the medians of the gaps between them, apart for the
+ * round trips whose waiter slept and those whose job had ended before
+ * JOB_WAIT looked.  Tracing costs time of its own, so the traced round
+ * trip is longer than (a)'s.
  */
 #define TRACE_ITERS	50
 
@@ -956,6 +1000,8 @@ enum {
 
 struct trace_iter {
 	double t[TP_COUNT];	/* s, trace clock mono; 0 when not seen */
+	int cpu_push;		/* where the job was pushed (drm_sched_job) */
+	int cpu_run;		/* where drm_run_job was traced */
 	int works_queue;	/* work items started between push and run */
 	int works_device;	/* work items started between run and done */
 };
@@ -1044,13 +1090,17 @@ static int trace_parse(struct trace_iter *it, int n)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char name[64], *p = strchr(line, ']');
+		char name[64], *p = strchr(line, ']'), *q;
 		double ts;
-		int k;
+		int k, cpu;
 
 		if (line[0] == '#' || !p ||
 		    sscanf(p + 1, " %*s %lf: %63[^:]:", &ts, name) != 2)
 			continue;
+		/* the CPU: "[001]" just before */
+		for (q = p; q > line && *q != '['; q--)
+			;
+		cpu = *q == '[' ? atoi(q + 1) : -1;
 		if (!strcmp(name, "tracing_mark_write")) {
 			p = strstr(line, "npu-bench rt ");
 			if (p && sscanf(p, "npu-bench rt %d", &k) == 1 &&
@@ -1072,8 +1122,10 @@ static int trace_parse(struct trace_iter *it, int n)
 				cur->t[TP_EXIT] = ts;
 		} else if (!strcmp(name, "drm_sched_job")) {
 			cur->t[TP_PUSH] = ts;
+			cur->cpu_push = cpu;
 		} else if (!strcmp(name, "drm_run_job")) {
 			cur->t[TP_RUN] = ts;
+			cur->cpu_run = cpu;
 		} else if (!strcmp(name, "drm_sched_process_job")) {
 			cur->t[TP_DONE] = ts;
 		} else if (!strcmp(name, "sched_wakeup")) {
@@ -1091,7 +1143,39 @@ static int trace_parse(struct trace_iter *it, int n)
 	return seen ? 0 : -EIO;
 }
 
-static int bench_traced(void)
+/* The traced round trips of one kind, and the gaps between their points. */
+struct trace_group {
+	int n;			/* round trips */
+	int same_cpu;		/* of them, run_job on the CPU of the push */
+	double gap[TP_COUNT][TRACE_ITERS], total[TRACE_ITERS];
+	double wq[TRACE_ITERS], wd[TRACE_ITERS];
+};
+
+/*
+ * Add a traced round trip to its group: @slept, the waiter slept and was
+ * woken after the hardware fence; otherwise the job had ended before
+ * JOB_WAIT looked.  The submit's return runs beside the worker, so its
+ * gap is from the push.
+ */
+static void trace_group_add(struct trace_group *g, const struct trace_iter *it,
+			    bool slept)
+{
+	const double *t = it->t;
+	int n = g->n++;
+
+	g->gap[TP_PUSH][n] = t[TP_PUSH] - t[TP_ENTER];
+	g->gap[TP_RETURN][n] = t[TP_RETURN] - t[TP_PUSH];
+	g->gap[TP_RUN][n] = t[TP_RUN] - t[TP_PUSH];
+	g->gap[TP_DONE][n] = t[TP_DONE] - t[TP_RUN];
+	g->gap[TP_WAKE][n] = slept ? t[TP_WAKE] - t[TP_DONE] : 0;
+	g->gap[TP_EXIT][n] = t[TP_EXIT] - (slept ? t[TP_WAKE] : t[TP_DONE]);
+	g->total[n] = t[TP_EXIT] - t[TP_ENTER];
+	g->wq[n] = it->works_queue;
+	g->wd[n] = it->works_device;
+	g->same_cpu += it->cpu_run == it->cpu_push;
+}
+
+static void trace_group_print(struct trace_group *g, bool slept)
 {
 	static const char *const phase[TP_COUNT] = {
 		[TP_PUSH] = "job creation (syscall entry to drm_sched_job)",
@@ -1101,12 +1185,34 @@ static int bench_traced(void)
 		[TP_WAKE] = "fence chain to the waiter's wake-up",
 		[TP_EXIT] = "waiter wake-up to JOB_WAIT's return",
 	};
+	int k;
+
+	if (!g->n)
+		return;
+	printf("  %d %s: %.1f us\n", g->n,
+	       slept ? "whose waiter slept" :
+		       "whose job had ended before JOB_WAIT looked (no sleep)",
+	       median(g->total, g->n) * 1e6);
+	for (k = 1; k < TP_COUNT; k++) {
+		if (!slept && k == TP_WAKE)
+			continue;
+		printf("    %-58s %7.1f us%s\n",
+		       !slept && k == TP_EXIT ?
+		       "hardware fence to JOB_WAIT's return" : phase[k],
+		       median(g->gap[k], g->n) * 1e6,
+		       k == TP_RETURN ? "  (beside the next one)" : "");
+	}
+	printf("    run_job on the CPU of the push in %d of %d; work items started: %.0f between push and run_job, %.0f between run_job and the hardware fence (medians)\n",
+	       g->same_cpu, g->n, median(g->wq, g->n), median(g->wd, g->n));
+}
+
+static int bench_traced(void)
+{
 	static struct trace_iter it[TRACE_ITERS];
-	static double gap[TP_COUNT][TRACE_ITERS], total[TRACE_ITERS];
-	double wq[TRACE_ITERS], wd[TRACE_ITERS];
+	static struct trace_group g[2];		/* no sleep, slept */
 	pid_t tid = (pid_t)syscall(SYS_gettid);
 	struct npu_job *job = NULL;
-	int i, k, n = 0, ret;
+	int i, k, ret;
 
 	ret = null_job_new(0, &job);
 	if (ret)
@@ -1136,39 +1242,26 @@ static int bench_traced(void)
 		return 0;
 	}
 
-	/* the round trips in which every point was seen, in order */
+	/* the round trips in which every point was seen, after the entry */
+	memset(g, 0, sizeof(g));
 	for (i = 0; i < TRACE_ITERS; i++) {
-		int ok = 1;
+		bool slept = it[i].t[TP_WAKE] != 0;
+		int ok = it[i].t[TP_ENTER] != 0;
 
 		for (k = 1; k < TP_COUNT && ok; k++)
-			ok = it[i].t[k] && it[i].t[k] >= it[i].t[TP_ENTER];
-		ok = ok && it[i].t[TP_ENTER];
-		if (!ok)
-			continue;
-		/* the submit's return runs beside the worker: from the push */
-		gap[TP_PUSH][n] = it[i].t[TP_PUSH] - it[i].t[TP_ENTER];
-		gap[TP_RETURN][n] = it[i].t[TP_RETURN] - it[i].t[TP_PUSH];
-		gap[TP_RUN][n] = it[i].t[TP_RUN] - it[i].t[TP_PUSH];
-		gap[TP_DONE][n] = it[i].t[TP_DONE] - it[i].t[TP_RUN];
-		gap[TP_WAKE][n] = it[i].t[TP_WAKE] - it[i].t[TP_DONE];
-		gap[TP_EXIT][n] = it[i].t[TP_EXIT] - it[i].t[TP_WAKE];
-		total[n] = it[i].t[TP_EXIT] - it[i].t[TP_ENTER];
-		wq[n] = it[i].works_queue;
-		wd[n] = it[i].works_device;
-		n++;
+			ok = (!slept && k == TP_WAKE) ||
+			     (it[i].t[k] && it[i].t[k] >= it[i].t[TP_ENTER]);
+		if (ok)
+			trace_group_add(&g[slept], &it[i], slept);
 	}
-	if (!n) {
+	if (!g[0].n && !g[1].n) {
 		printf("traced null round trip: n.a. (no complete round trip in the trace)\n");
 		return 0;
 	}
-	/* a job done before JOB_WAIT sleeps has no wake-up to time */
-	printf("traced null round trip (tracefs, clock mono): %.1f us, median of the %d of %d whose waiter slept:\n",
-	       median(total, n) * 1e6, n, TRACE_ITERS);
-	for (k = 1; k < TP_COUNT; k++)
-		printf("  %-52s %7.1f us%s\n", phase[k], median(gap[k], n) * 1e6,
-		       k == TP_RETURN ? "  (beside the next one)" : "");
-	printf("  work items started: %.0f between push and run_job, %.0f between run_job and the hardware fence (medians)\n",
-	       median(wq, n), median(wd, n));
+	printf("traced null round trip (tracefs, clock mono), medians of %d of %d round trips:\n",
+	       g[0].n + g[1].n, TRACE_ITERS);
+	trace_group_print(&g[1], true);
+	trace_group_print(&g[0], false);
 	return 0;
 }
 
