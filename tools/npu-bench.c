@@ -608,6 +608,30 @@ static const char *floor_error(int err)
 }
 
 /*
+ * Print a ping-pong figure: the median of its @have repeats @us, with
+ * their share in which both sides slept; n.a. by @err without one.
+ * Return: the median, or 0.
+ */
+static double print_floor(const char *name, const char *how,
+			  const char *share, double *us, double *slept,
+			  int have, int err)
+{
+	double m;
+
+	if (!have) {
+		printf("  %s: n.a. (%s)\n", name, floor_error(err));
+		return 0;
+	}
+	m = median(us, have);
+	printf("  %s (%s): %.1f us (%s %.0f %%", name, how, m, share,
+	       median(slept, have));
+	if (have < RT_REPEATS)
+		printf("; %d of %d repeats", have, RT_REPEATS);
+	printf(")\n");
+	return m;
+}
+
+/*
  * (a) and (b), in RT_REPEATS interleaved repeats so that a slow phase of
  * the host weighs on every figure alike; each figure is the median of
  * its repeats' medians.
@@ -620,7 +644,7 @@ static int bench_round_trips(void)
 	double w1[RT_REPEATS], slept1[RT_REPEATS];
 	double b1[RT_REPEATS], b1p[RT_REPEATS], b1s[RT_REPEATS];
 	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
-	double qm, njm, wwm = 0, w1m = 0, vgm = 0, bjm, bsm;
+	double qm, njm, wwm, w1m, vgm = 0, bjm, bsm;
 	int have_ww = 0, ww_err = 0, have_w1 = 0, w1_err = 0, have_vg;
 	struct vgem v = { .fd = -1, .dmabuf = -1 };
 	int i, r, ret;
@@ -672,27 +696,12 @@ static int bench_round_trips(void)
 	printf("round trips, medians of %d interleaved repeats of %d:\n",
 	       RT_REPEATS, RT_ITERS);
 	printf("  DEV_QUERY ioctl: %.2f us\n", qm);
-	if (have_ww) {
-		wwm = median(ww, have_ww);
-		printf("  two-wake floor (futex ping-pong, CPU 0 <-> CPU 1): %.1f us (the round trips in which both sides slept: %.0f %%",
-		       wwm, median(slept, have_ww));
-		if (have_ww < RT_REPEATS)
-			printf("; %d of %d repeats", have_ww, RT_REPEATS);
-		printf(")\n");
-	} else {
-		printf("  two-wake floor: n.a. (%s)\n", floor_error(ww_err));
-	}
-	if (have_w1) {
-		w1m = median(w1, have_w1);
-		printf("  one-CPU round trip (futex ping-pong, both on CPU 0): %.1f us (every round trip; both sides slept in %.0f %%",
-		       w1m, median(slept1, have_w1));
-		if (have_w1 < RT_REPEATS)
-			printf("; %d of %d repeats", have_w1, RT_REPEATS);
-		printf(")\n");
-	} else {
-		printf("  one-CPU round trip: n.a. (%s)\n",
-		       floor_error(w1_err));
-	}
+	wwm = print_floor("two-wake floor", "futex ping-pong, CPU 0 <-> CPU 1",
+			  "the round trips in which both sides slept:",
+			  ww, slept, have_ww, ww_err);
+	w1m = print_floor("one-CPU round trip", "futex ping-pong, both on CPU 0",
+			  "every round trip; both sides slept in",
+			  w1, slept1, have_w1, w1_err);
 	if (have_vg) {
 		vgm = median(vg, RT_REPEATS);
 		printf("  vgem fence cycle (attach, signal, poll the dma-buf): %.2f us\n",
