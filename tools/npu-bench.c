@@ -607,26 +607,47 @@ static const char *floor_error(int err)
 	       err == -EINVAL ? "cannot pin the threads" : strerror(-err);
 }
 
+/* The repeats of one ping-pong figure that had one. */
+struct pingpong_figure {
+	int pong_cpu;
+	int have;		/* repeats with a figure */
+	int err;		/* of the last repeat without one */
+	double us[RT_REPEATS], slept[RT_REPEATS];
+};
+
+/* One more repeat; a repeat without a figure leaves the others theirs. */
+static void pingpong_repeat(struct pingpong_figure *f)
+{
+	int e;
+
+	if (f->err == -ENODEV)
+		return;
+	e = time_two_wakes(f->pong_cpu, &f->us[f->have], &f->slept[f->have]);
+	if (e)
+		f->err = e;
+	else
+		f->have++;
+}
+
 /*
- * Print a ping-pong figure: the median of its @have repeats @us, with
- * their share in which both sides slept; n.a. by @err without one.
+ * Print a ping-pong figure: the median of its repeats, with their share
+ * in which both sides slept; n.a. without one.
  * Return: the median, or 0.
  */
-static double print_floor(const char *name, const char *how,
-			  const char *share, double *us, double *slept,
-			  int have, int err)
+static double pingpong_print(struct pingpong_figure *f, const char *name,
+			     const char *how, const char *share)
 {
 	double m;
 
-	if (!have) {
-		printf("  %s: n.a. (%s)\n", name, floor_error(err));
+	if (!f->have) {
+		printf("  %s: n.a. (%s)\n", name, floor_error(f->err));
 		return 0;
 	}
-	m = median(us, have);
+	m = median(f->us, f->have);
 	printf("  %s (%s): %.1f us (%s %.0f %%", name, how, m, share,
-	       median(slept, have));
-	if (have < RT_REPEATS)
-		printf("; %d of %d repeats", have, RT_REPEATS);
+	       median(f->slept, f->have));
+	if (f->have < RT_REPEATS)
+		printf("; %d of %d repeats", f->have, RT_REPEATS);
 	printf(")\n");
 	return m;
 }
@@ -639,13 +660,12 @@ static double print_floor(const char *name, const char *how,
 static int bench_round_trips(void)
 {
 	double q[RT_REPEATS], nj[RT_REPEATS], p10[RT_REPEATS], p90[RT_REPEATS];
-	double ww[RT_REPEATS], vg[RT_REPEATS], bj[RT_REPEATS], bs[RT_REPEATS];
-	double slept[RT_REPEATS], bp[RT_REPEATS];
-	double w1[RT_REPEATS], slept1[RT_REPEATS];
+	double vg[RT_REPEATS], bj[RT_REPEATS], bs[RT_REPEATS], bp[RT_REPEATS];
+	struct pingpong_figure ww = { .pong_cpu = 1 }, w1 = { .pong_cpu = 0 };
 	double b1[RT_REPEATS], b1p[RT_REPEATS], b1s[RT_REPEATS];
 	struct npu_job *job = NULL, *jobs[BATCH] = { 0 };
 	double qm, njm, wwm, w1m, vgm = 0, bjm, bsm;
-	int have_ww = 0, ww_err = 0, have_w1 = 0, w1_err = 0, have_vg;
+	int have_vg;
 	struct vgem v = { .fd = -1, .dmabuf = -1 };
 	int i, r, ret;
 
@@ -657,22 +677,9 @@ static int bench_round_trips(void)
 		ret = time_query(&q[r]);
 		if (!ret)
 			ret = time_null_job(job, &nj[r], &p10[r], &p90[r]);
-		/* a repeat without a figure leaves the others theirs */
-		if (!ret && ww_err != -ENODEV) {
-			int e = time_two_wakes(1, &ww[have_ww], &slept[have_ww]);
-
-			if (e)
-				ww_err = e;
-			else
-				have_ww++;
-		}
-		if (!ret && w1_err != -ENODEV) {
-			int e = time_two_wakes(0, &w1[have_w1], &slept1[have_w1]);
-
-			if (e)
-				w1_err = e;
-			else
-				have_w1++;
+		if (!ret) {
+			pingpong_repeat(&ww);
+			pingpong_repeat(&w1);
 		}
 		if (!ret && have_vg)
 			ret = time_vgem(&v, &vg[r]);
@@ -696,12 +703,12 @@ static int bench_round_trips(void)
 	printf("round trips, medians of %d interleaved repeats of %d:\n",
 	       RT_REPEATS, RT_ITERS);
 	printf("  DEV_QUERY ioctl: %.2f us\n", qm);
-	wwm = print_floor("two-wake floor", "futex ping-pong, CPU 0 <-> CPU 1",
-			  "the round trips in which both sides slept:",
-			  ww, slept, have_ww, ww_err);
-	w1m = print_floor("one-CPU round trip", "futex ping-pong, both on CPU 0",
-			  "every round trip; both sides slept in",
-			  w1, slept1, have_w1, w1_err);
+	wwm = pingpong_print(&ww, "two-wake floor",
+			     "futex ping-pong, CPU 0 <-> CPU 1",
+			     "the round trips in which both sides slept:");
+	w1m = pingpong_print(&w1, "one-CPU round trip",
+			     "futex ping-pong, both on CPU 0",
+			     "every round trip; both sides slept in");
 	if (have_vg) {
 		vgm = median(vg, RT_REPEATS);
 		printf("  vgem fence cycle (attach, signal, poll the dma-buf): %.2f us\n",
@@ -712,10 +719,10 @@ static int bench_round_trips(void)
 	printf("  null job, submit then JOB_WAIT: %.1f us (p10 %.1f us, p90 %.1f us) = %.1fx DEV_QUERY",
 	       njm, median(p10, RT_REPEATS), median(p90, RT_REPEATS),
 	       njm / qm);
-	if (have_ww)
+	if (ww.have)
 		printf(", %.2fx the two-wake floor (goal 1.3x; at p10 %.2fx)",
 		       njm / wwm, median(p10, RT_REPEATS) / wwm);
-	if (have_w1)
+	if (w1.have)
 		printf(", %.2fx the one-CPU round trip", njm / w1m);
 	if (have_vg)
 		printf(", %.1fx vgem", njm / vgm);
