@@ -65,6 +65,13 @@ static void npu_job_record_put(struct npu_job_record *rec)
 		kref_put(&rec->ref, npu_job_record_release);
 }
 
+/* Free an array unless it is the @room it was put in. */
+static void npu_array_free(void *array, const void *room)
+{
+	if (array != room)
+		kvfree(array);
+}
+
 static void npu_job_release(struct kref *ref)
 {
 	struct npu_job *job = container_of(ref, struct npu_job, refcount);
@@ -78,8 +85,7 @@ static void npu_job_release(struct kref *ref)
 		wake_up_var(&job->nfile->jobs);
 	for (i = 0; i < job->bo_count; i++)
 		drm_gem_object_put(job->bos[i]);
-	kvfree(job->bos);
-	kvfree(job->bo_flags);
+	npu_array_free(job->bos, job->inline_bos);	/* and bo_flags */
 	for (i = 0; i < job->out_sync_count; i++) {
 		if (job->out_syncs[i].syncobj)
 			drm_syncobj_put(job->out_syncs[i].syncobj);
@@ -87,7 +93,7 @@ static void npu_job_release(struct kref *ref)
 	}
 	kfree(job->out_syncs);
 	kvfree(job->in_syncs);
-	kvfree(job->tasks);
+	npu_array_free(job->tasks, job->inline_tasks);
 	/* A job that never ran has a fence that was never initialised. */
 	if (job->hw_fence && job->hw_fence->ops)
 		dma_fence_put(job->hw_fence);
@@ -141,10 +147,13 @@ void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
 
 /*
  * Copy @count elements of @size bytes each, @stride bytes apart in user
- * memory (0: @size).  Bytes of a larger element beyond @size must be
- * zero, as for size-extensible structs.
+ * memory (0: @size), into @room if they fit in its @room_count elements,
+ * else into a new array (free either with npu_array_free()).  Bytes of
+ * a larger element beyond @size must be zero, as for size-extensible
+ * structs.
  */
-static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride)
+static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride,
+			    void *room, u32 room_count)
 {
 	void __user *src = u64_to_user_ptr(uptr);
 	void *array;
@@ -156,7 +165,8 @@ static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride)
 	if (stride < size || stride > NPU_ARRAY_MAX_STRIDE ||
 	    !IS_ALIGNED(stride, 8))
 		return ERR_PTR(-EINVAL);
-	array = kvmalloc_array(count, size, GFP_KERNEL_ACCOUNT);
+	array = count <= room_count ? room :
+		kvmalloc_array(count, size, GFP_KERNEL_ACCOUNT);
 	if (!array)
 		return ERR_PTR(-ENOMEM);
 	if (stride == size) {
@@ -171,7 +181,7 @@ static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride)
 			ret = -EINVAL;
 	}
 	if (ret) {
-		kvfree(array);
+		npu_array_free(array, room);
 		return ERR_PTR(ret);
 	}
 	return array;
@@ -210,7 +220,8 @@ static int npu_job_copy_tasks(struct npu_device *ndev, struct npu_job *job,
 	u32 i;
 
 	job->tasks = npu_copy_array(args->tasks, args->task_count,
-				    sizeof(*job->tasks), args->task_stride);
+				    sizeof(*job->tasks), args->task_stride,
+				    job->inline_tasks, NPU_JOB_INLINE_TASKS);
 	if (IS_ERR(job->tasks)) {
 		int ret = PTR_ERR(job->tasks);
 
@@ -239,24 +250,30 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 			      const struct drm_npu_job *args)
 {
 	struct drm_device *drm = file->minor->dev;
-	struct drm_npu_bo_ref *refs;
+	struct drm_npu_bo_ref room[NPU_JOB_INLINE_BOS], *refs;
 	u32 i, j;
 	int ret = 0;
 
 	if (!args->bo_count)
 		return 0;
 	refs = npu_copy_array(args->bos, args->bo_count, sizeof(*refs),
-			      args->bo_stride);
+			      args->bo_stride, room, ARRAY_SIZE(room));
 	if (IS_ERR(refs))
 		return PTR_ERR(refs);
 
-	job->bos = kvcalloc(args->bo_count, sizeof(*job->bos),
-			    GFP_KERNEL_ACCOUNT);
-	job->bo_flags = kvcalloc(args->bo_count, sizeof(*job->bo_flags),
-				 GFP_KERNEL_ACCOUNT);
-	if (!job->bos || !job->bo_flags) {
-		ret = -ENOMEM;
-		goto out;
+	if (args->bo_count <= NPU_JOB_INLINE_BOS) {
+		job->bos = job->inline_bos;
+		job->bo_flags = job->inline_bo_flags;
+	} else {
+		/* The flags follow the pointers in one allocation. */
+		job->bos = kvmalloc_array(args->bo_count, sizeof(*job->bos) +
+					  sizeof(*job->bo_flags),
+					  GFP_KERNEL_ACCOUNT);
+		if (!job->bos) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		job->bo_flags = (u32 *)(job->bos + args->bo_count);
 	}
 	for (i = 0; i < args->bo_count; i++) {
 		if (refs[i].flags & ~(DRM_NPU_BO_REF_WRITE |
@@ -284,7 +301,7 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 		job->bo_count = i + 1;
 	}
 out:
-	kvfree(refs);
+	npu_array_free(refs, room);
 	return ret;
 }
 
@@ -304,7 +321,7 @@ static int npu_job_copy_in_syncs(struct drm_file *file, struct npu_job *job,
 	if (!args->in_sync_count)
 		return 0;
 	syncs = npu_copy_array(args->in_syncs, args->in_sync_count,
-			       sizeof(*syncs), args->sync_stride);
+			       sizeof(*syncs), args->sync_stride, NULL, 0);
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
 	job->in_syncs = syncs;
@@ -356,7 +373,7 @@ static int npu_job_get_out_syncs(struct drm_file *file, struct npu_job *job,
 	if (!args->out_sync_count)
 		return 0;
 	syncs = npu_copy_array(args->out_syncs, args->out_sync_count,
-			       sizeof(*syncs), args->sync_stride);
+			       sizeof(*syncs), args->sync_stride, NULL, 0);
 	if (IS_ERR(syncs))
 		return PTR_ERR(syncs);
 	job->out_syncs = kcalloc(args->out_sync_count,
@@ -688,15 +705,13 @@ static int npu_submit_bos_get(struct npu_submit_bos *sb, struct npu_job **jobs,
 	}
 	for (i = 0; i < count; i++)
 		total += jobs[i]->bo_count;
-	sb->objs = kvmalloc_array(total ? total : 1, sizeof(*sb->objs),
+	/* The slots follow the BOs in one allocation. */
+	sb->objs = kvmalloc_array(total ? total : 1,
+				  sizeof(*sb->objs) + sizeof(*sb->slots),
 				  GFP_KERNEL);
-	sb->slots = kvmalloc_array(total ? total : 1, sizeof(*sb->slots),
-				   GFP_KERNEL);
-	if (!sb->objs || !sb->slots) {
-		kvfree(sb->objs);
-		kvfree(sb->slots);
+	if (!sb->objs)
 		return -ENOMEM;
-	}
+	sb->slots = (u32 *)(sb->objs + (total ? total : 1));
 	for (i = 0; i < count; i++)
 		for (j = 0; j < jobs[i]->bo_count; j++)
 			sb->objs[n++] = jobs[i]->bos[j];
@@ -717,8 +732,7 @@ static void npu_submit_bos_put(struct npu_submit_bos *sb)
 {
 	if (!sb->slots)
 		return;		/* the only job's own array */
-	kvfree(sb->slots);
-	kvfree(sb->objs);
+	kvfree(sb->objs);	/* and the slots */
 }
 
 /*
@@ -813,6 +827,9 @@ static int npu_submit_write_ids(const struct drm_npu_submit *args,
 	return 0;
 }
 
+/* npu_ioctl_submit() puts its job pointers after the user's jobs. */
+static_assert(sizeof(struct drm_npu_job) % __alignof__(struct npu_job *) == 0);
+
 int npu_ioctl_submit(struct drm_device *drm, void *data,
 		     struct drm_file *file)
 {
@@ -838,12 +855,12 @@ int npu_ioctl_submit(struct drm_device *drm, void *data,
 	if (READ_ONCE(nfile->banned))
 		return -EBADFD;
 
-	jobs = kvcalloc(args->job_count, sizeof(*jobs), GFP_KERNEL);
-	kjobs = kcalloc(args->job_count, sizeof(*kjobs), GFP_KERNEL);
-	if (!jobs || !kjobs) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
+	/* The kernel's jobs follow the user's in one allocation. */
+	jobs = kvmalloc_array(args->job_count, sizeof(*jobs) + sizeof(*kjobs),
+			      GFP_KERNEL);
+	if (!jobs)
+		return -ENOMEM;
+	kjobs = (struct npu_job **)(jobs + args->job_count);
 	ret = npu_submit_copy_jobs(drm, args, jobs);
 	if (ret)
 		goto out_free;
@@ -885,8 +902,7 @@ out_discard:
 		npu_job_discard(kjobs[created]);
 	mutex_unlock(&nfile->submit_lock);
 out_free:
-	kfree(kjobs);
-	kvfree(jobs);
+	kvfree(jobs);	/* and kjobs */
 	return ret;
 }
 

@@ -643,6 +643,100 @@ static void submit_two_writers(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(2, s.submitted);
 }
 
+/*
+ * A job's task list and BO list are kept in the job itself when they are
+ * short and in an allocation of their own when not: around both limits
+ * (8 tasks, 4 BOs) every task runs and every BO listed, the last one
+ * too, carries the job's fence with the access it was listed for.  Even
+ * BOs are listed for writing, odd ones for reading: while the job runs a
+ * CPU reader waits only for the written BOs, a CPU writer for all.
+ */
+static void cpu_access_end(int fd, uint32_t handle, uint32_t flags)
+{
+	struct drm_npu_bo_cpu_fini f = { .handle = handle, .flags = flags };
+
+	npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f);
+}
+
+TEST(long_and_short_lists_of_a_job)
+{
+	static const unsigned int bos[] = { 1, 4, 5, 40 };
+	static const unsigned int tasks[] = { 1, 8, 9, 20 };
+	struct drm_npu_task t[20];
+	struct drm_npu_bo_ref refs[40];
+	struct npu_bo code, data[40];
+	struct drm_npu_bo_cpu_prep p;
+	struct drm_npu_job_wait w;
+	struct drm_npu_submit s;
+	struct drm_npu_job j;
+	unsigned int k, i;
+	int fd = npu_open(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, npu_null_task(fd, 0, &code));
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(0, npu_bo_new(fd, 4096, &data[i]));
+		refs[i] = (struct drm_npu_bo_ref){
+			.handle = data[i].handle,
+			.flags = i % 2 ? 0 : DRM_NPU_BO_REF_WRITE,
+		};
+	}
+	for (i = 0; i < 20; i++)
+		t[i] = (struct drm_npu_task){ .regcmd_va = code.va,
+					      .regcmd_count = 4 };
+	ASSERT_EQ(0, npu_set_task_delay(0, 1, "20000"));
+	for (k = 0; k < 4; k++) {
+		uint64_t busy_ns;
+
+		memset(&j, 0, sizeof(j));
+		j.tasks = (uintptr_t)t;
+		j.task_count = tasks[k];
+		j.core_mask = 2;
+		j.bos = (uintptr_t)refs;
+		j.bo_count = bos[k];
+		s = (struct drm_npu_submit){ .jobs = (uintptr_t)&j,
+					     .job_count = 1,
+					     .job_stride = sizeof(j) };
+		ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+		for (i = 0; i < bos[k]; i++) {
+			p = (struct drm_npu_bo_cpu_prep){
+				.handle = data[i].handle,
+				.flags = DRM_NPU_CPU_READ,
+			};
+			EXPECT_EQ(i % 2 ? 0 : -EBUSY,
+				  npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
+				TH_LOG("%u BOs: BO %u, CPU read", bos[k], i);
+			if (i % 2)
+				cpu_access_end(fd, data[i].handle, p.flags);
+			p.flags = DRM_NPU_CPU_WRITE;
+			EXPECT_EQ(-EBUSY,
+				  npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
+				TH_LOG("%u BOs: BO %u, CPU write", bos[k], i);
+		}
+		/* The BO after the list is not the job's. */
+		if (bos[k] < 40) {
+			p = (struct drm_npu_bo_cpu_prep){
+				.handle = data[bos[k]].handle,
+				.flags = DRM_NPU_CPU_WRITE,
+			};
+			EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
+			cpu_access_end(fd, p.handle, p.flags);
+		}
+		ASSERT_EQ(0, npu_wait(fd, j.job_id, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+		/* Every task ran its 20 ms. */
+		busy_ns = w.busy_ns;
+		EXPECT_LE(tasks[k] * 20000000ull, busy_ns)
+			TH_LOG("%u tasks: %llu ns on the core", tasks[k],
+			       (unsigned long long)busy_ns);
+	}
+	npu_set_task_delay(0, 1, "0");
+	for (i = 0; i < 40; i++)
+		npu_bo_free(fd, &data[i]);
+	npu_bo_free(fd, &code);
+	close(fd);
+}
+
 TEST(parallel_submit_shares_a_bo)
 {
 	struct drm_npu_bo_cpu_prep p = { 0 };
