@@ -65,10 +65,10 @@ static void npu_job_record_put(struct npu_job_record *rec)
 		kref_put(&rec->ref, npu_job_record_release);
 }
 
-/* Free an array unless it is the @room it was put in. */
-static void npu_array_free(void *array, const void *room)
+/* Free an array unless it is the @inline_buf it was put in. */
+static void npu_array_free(void *array, const void *inline_buf)
 {
-	if (array != room)
+	if (array != inline_buf)
 		kvfree(array);
 }
 
@@ -147,13 +147,13 @@ void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
 
 /*
  * Copy @count elements of @size bytes each, @stride bytes apart in user
- * memory (0: @size), into @room if they fit in its @room_count elements,
- * else into a new array (free either with npu_array_free()).  Bytes of
+ * memory (0: @size), into @inline_buf if they fit in its @inline_count
+ * elements, else into a new array (free either with npu_array_free()).  Bytes of
  * a larger element beyond @size must be zero, as for size-extensible
  * structs.
  */
 static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride,
-			    void *room, u32 room_count)
+			    void *inline_buf, u32 inline_count)
 {
 	void __user *src = u64_to_user_ptr(uptr);
 	void *array;
@@ -165,7 +165,7 @@ static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride,
 	if (stride < size || stride > NPU_ARRAY_MAX_STRIDE ||
 	    !IS_ALIGNED(stride, 8))
 		return ERR_PTR(-EINVAL);
-	array = count <= room_count ? room :
+	array = inline_buf && count <= inline_count ? inline_buf :
 		kvmalloc_array(count, size, GFP_KERNEL_ACCOUNT);
 	if (!array)
 		return ERR_PTR(-ENOMEM);
@@ -181,7 +181,7 @@ static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride,
 			ret = -EINVAL;
 	}
 	if (ret) {
-		npu_array_free(array, room);
+		npu_array_free(array, inline_buf);
 		return ERR_PTR(ret);
 	}
 	return array;
@@ -250,14 +250,14 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 			      const struct drm_npu_job *args)
 {
 	struct drm_device *drm = file->minor->dev;
-	struct drm_npu_bo_ref room[NPU_JOB_INLINE_BOS], *refs;
+	struct drm_npu_bo_ref refs_buf[NPU_JOB_INLINE_BOS], *refs;
 	u32 i, j;
 	int ret = 0;
 
 	if (!args->bo_count)
 		return 0;
 	refs = npu_copy_array(args->bos, args->bo_count, sizeof(*refs),
-			      args->bo_stride, room, ARRAY_SIZE(room));
+			      args->bo_stride, refs_buf, ARRAY_SIZE(refs_buf));
 	if (IS_ERR(refs))
 		return PTR_ERR(refs);
 
@@ -301,7 +301,7 @@ static int npu_job_lookup_bos(struct drm_file *file, struct npu_job *job,
 		job->bo_count = i + 1;
 	}
 out:
-	npu_array_free(refs, room);
+	npu_array_free(refs, refs_buf);
 	return ret;
 }
 
@@ -694,7 +694,7 @@ struct npu_submit_bos {
 static int npu_submit_bos_get(struct npu_submit_bos *sb, struct npu_job **jobs,
 			      u32 count)
 {
-	u32 i, j, n = 0, total = 0;
+	u32 i, j, n = 0, total = 0, len;
 
 	sb->slots = NULL;
 	if (count == 1) {
@@ -706,12 +706,12 @@ static int npu_submit_bos_get(struct npu_submit_bos *sb, struct npu_job **jobs,
 	for (i = 0; i < count; i++)
 		total += jobs[i]->bo_count;
 	/* The slots follow the BOs in one allocation. */
-	sb->objs = kvmalloc_array(total ? total : 1,
-				  sizeof(*sb->objs) + sizeof(*sb->slots),
+	len = max(total, 1U);
+	sb->objs = kvmalloc_array(len, sizeof(*sb->objs) + sizeof(*sb->slots),
 				  GFP_KERNEL);
 	if (!sb->objs)
 		return -ENOMEM;
-	sb->slots = (u32 *)(sb->objs + (total ? total : 1));
+	sb->slots = (u32 *)(sb->objs + len);
 	for (i = 0; i < count; i++)
 		for (j = 0; j < jobs[i]->bo_count; j++)
 			sb->objs[n++] = jobs[i]->bos[j];
@@ -828,7 +828,8 @@ static int npu_submit_write_ids(const struct drm_npu_submit *args,
 }
 
 /* npu_ioctl_submit() puts its job pointers after the user's jobs. */
-static_assert(sizeof(struct drm_npu_job) % __alignof__(struct npu_job *) == 0);
+static_assert(IS_ALIGNED(sizeof(struct drm_npu_job),
+			 __alignof__(struct npu_job *)));
 
 int npu_ioctl_submit(struct drm_device *drm, void *data,
 		     struct drm_file *file)

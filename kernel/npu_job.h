@@ -59,7 +59,9 @@ struct npu_job_out_sync {
  * A job whose tasks and BO list fit in the job itself costs no allocation
  * for them: most jobs do (a null job has one task, a matmul job four BOs),
  * and the job, 480 bytes with them on x86-64 and arm64 without lock
- * debugging, stays in the 512-byte slab.
+ * debugging, stays in the 512-byte slab.  Tasks are copied from user
+ * space into the job: a kmem_cache of jobs would have to allow that
+ * (kmem_cache_create_usercopy()), as kmalloc's caches do.
  */
 #define NPU_JOB_INLINE_TASKS	8
 #define NPU_JOB_INLINE_BOS	4

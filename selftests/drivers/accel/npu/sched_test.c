@@ -643,95 +643,155 @@ static void submit_two_writers(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(2, s.submitted);
 }
 
-/*
- * A job's task list and BO list are kept in the job itself when they are
- * short and in an allocation of their own when not: around both limits
- * (8 tasks, 4 BOs) every task runs and every BO listed, the last one
- * too, carries the job's fence with the access it was listed for.  Even
- * BOs are listed for writing, odd ones for reading: while the job runs a
- * CPU reader waits only for the written BOs, a CPU writer for all.
- */
-static void cpu_access_end(int fd, uint32_t handle, uint32_t flags)
+/* Tests that slow core 1 of die 0: its knobs are reset however they end. */
+FIXTURE(core1) {
+	int unused;
+};
+
+FIXTURE_SETUP(core1)
+{
+}
+
+FIXTURE_TEARDOWN(core1)
+{
+	die_knob("core1/slow_next_us", "0");
+	npu_set_task_delay(0, 1, "0");
+}
+
+#define LIST_BOS	40
+#define LIST_TASKS	20
+
+static void cpu_access_end(struct __test_metadata *_metadata, int fd,
+			   uint32_t handle, uint32_t flags)
 {
 	struct drm_npu_bo_cpu_fini f = { .handle = handle, .flags = flags };
 
-	npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f);
+	EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_FINI, &f));
 }
 
-TEST(long_and_short_lists_of_a_job)
+/*
+ * BOs [0, @count) of @data are listed by unfinished jobs, the even ones
+ * for writing, the odd ones for reading: a CPU reader waits for the
+ * written ones only, a CPU writer for all; BO @count is no job's.
+ */
+static void check_bo_fences(struct __test_metadata *_metadata, int fd,
+			    const struct npu_bo *data, unsigned int count)
 {
-	static const unsigned int bos[] = { 1, 4, 5, 40 };
-	static const unsigned int tasks[] = { 1, 8, 9, 20 };
-	struct drm_npu_task t[20];
-	struct drm_npu_bo_ref refs[40];
-	struct npu_bo code, data[40];
 	struct drm_npu_bo_cpu_prep p;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		p = (struct drm_npu_bo_cpu_prep){ .handle = data[i].handle,
+						  .flags = DRM_NPU_CPU_READ };
+		EXPECT_EQ(i % 2 ? 0 : -EBUSY,
+			  npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
+			TH_LOG("%u BOs: BO %u, CPU read", count, i);
+		if (i % 2)
+			cpu_access_end(_metadata, fd, p.handle, p.flags);
+		p.flags = DRM_NPU_CPU_WRITE;
+		EXPECT_EQ(-EBUSY, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
+			TH_LOG("%u BOs: BO %u, CPU write", count, i);
+	}
+	if (count < LIST_BOS) {
+		p = (struct drm_npu_bo_cpu_prep){ .handle = data[count].handle,
+						  .flags = DRM_NPU_CPU_WRITE };
+		EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
+			TH_LOG("BO %u, listed by no job", count);
+		cpu_access_end(_metadata, fd, p.handle, p.flags);
+	}
+}
+
+/* A 500 ms job on core 1, in front of the file's next ones there. */
+static void submit_blocker(struct __test_metadata *_metadata, int fd,
+			   uint64_t code_va)
+{
+	uint64_t id;
+
+	die_knob("core1/slow_next_us", "500000");
+	ASSERT_EQ(0, npu_submit_one(fd, 0, code_va, 4, 2, &id));
+}
+
+/*
+ * A job's task list and BO list are kept in the job itself when they are
+ * short and in an allocation of their own when not: on both sides of
+ * both limits (8 tasks, 4 BOs), alone and mixed, every task runs and
+ * every BO listed, the last one too, carries the job's fence with the
+ * access it was listed for; so do the BOs of two jobs of one SUBMIT
+ * that share some.  Each job waits behind a 500 ms one of its file:
+ * SUBMIT armed it, its fences are on its BOs, and it has not ended while
+ * they are looked at, however slow the host.
+ */
+TEST_F(core1, long_and_short_lists_of_a_job)
+{
+	static const struct { unsigned int tasks, bos; } cases[] = {
+		{ 1, 1 }, { 8, 4 }, { 9, 5 }, { 20, 40 }, { 1, 40 }, { 20, 1 },
+	};
+	struct drm_npu_task t[LIST_TASKS];
+	struct drm_npu_bo_ref refs[LIST_BOS];
+	struct npu_bo code, data[LIST_BOS];
 	struct drm_npu_job_wait w;
 	struct drm_npu_submit s;
-	struct drm_npu_job j;
+	struct drm_npu_job j[2];
 	unsigned int k, i;
 	int fd = npu_open(0);
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, npu_null_task(fd, 0, &code));
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < LIST_BOS; i++) {
 		ASSERT_EQ(0, npu_bo_new(fd, 4096, &data[i]));
 		refs[i] = (struct drm_npu_bo_ref){
 			.handle = data[i].handle,
 			.flags = i % 2 ? 0 : DRM_NPU_BO_REF_WRITE,
 		};
 	}
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < LIST_TASKS; i++)
 		t[i] = (struct drm_npu_task){ .regcmd_va = code.va,
 					      .regcmd_count = 4 };
-	ASSERT_EQ(0, npu_set_task_delay(0, 1, "20000"));
-	for (k = 0; k < 4; k++) {
-		uint64_t busy_ns;
-
-		memset(&j, 0, sizeof(j));
-		j.tasks = (uintptr_t)t;
-		j.task_count = tasks[k];
-		j.core_mask = 2;
-		j.bos = (uintptr_t)refs;
-		j.bo_count = bos[k];
-		s = (struct drm_npu_submit){ .jobs = (uintptr_t)&j,
+	/* 1 ms per task: the job's time on the core counts its tasks. */
+	ASSERT_EQ(0, npu_set_task_delay(0, 1, "1000"));
+	memset(j, 0, sizeof(j));
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		submit_blocker(_metadata, fd, code.va);
+		j[0] = (struct drm_npu_job){
+			.tasks = (uintptr_t)t, .task_count = cases[k].tasks,
+			.bos = (uintptr_t)refs, .bo_count = cases[k].bos,
+			.core_mask = 2,
+		};
+		s = (struct drm_npu_submit){ .jobs = (uintptr_t)j,
 					     .job_count = 1,
-					     .job_stride = sizeof(j) };
+					     .job_stride = sizeof(j[0]) };
 		ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
-		for (i = 0; i < bos[k]; i++) {
-			p = (struct drm_npu_bo_cpu_prep){
-				.handle = data[i].handle,
-				.flags = DRM_NPU_CPU_READ,
-			};
-			EXPECT_EQ(i % 2 ? 0 : -EBUSY,
-				  npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
-				TH_LOG("%u BOs: BO %u, CPU read", bos[k], i);
-			if (i % 2)
-				cpu_access_end(fd, data[i].handle, p.flags);
-			p.flags = DRM_NPU_CPU_WRITE;
-			EXPECT_EQ(-EBUSY,
-				  npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p))
-				TH_LOG("%u BOs: BO %u, CPU write", bos[k], i);
-		}
-		/* The BO after the list is not the job's. */
-		if (bos[k] < 40) {
-			p = (struct drm_npu_bo_cpu_prep){
-				.handle = data[bos[k]].handle,
-				.flags = DRM_NPU_CPU_WRITE,
-			};
-			EXPECT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_BO_CPU_PREP, &p));
-			cpu_access_end(fd, p.handle, p.flags);
-		}
-		ASSERT_EQ(0, npu_wait(fd, j.job_id, 10000, &w));
+		check_bo_fences(_metadata, fd, data, cases[k].bos);
+		ASSERT_EQ(-ETIME, npu_wait(fd, j[0].job_id, 0, &w))
+			TH_LOG("the job ended before its BOs were looked at");
+		ASSERT_EQ(0, npu_wait(fd, j[0].job_id, 10000, &w));
 		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
-		/* Every task ran its 20 ms. */
-		busy_ns = w.busy_ns;
-		EXPECT_LE(tasks[k] * 20000000ull, busy_ns)
-			TH_LOG("%u tasks: %llu ns on the core", tasks[k],
-			       (unsigned long long)busy_ns);
+		EXPECT_LE(cases[k].tasks * 1000000ull, (unsigned long long)w.busy_ns)
+			TH_LOG("%u tasks: %llu ns on the core", cases[k].tasks,
+			       (unsigned long long)w.busy_ns);
 	}
-	npu_set_task_delay(0, 1, "0");
-	for (i = 0; i < 40; i++)
+
+	/* Two jobs, BOs 0-5 and 3-9: 3, 4 and 5 get two fences each. */
+	submit_blocker(_metadata, fd, code.va);
+	j[0] = (struct drm_npu_job){ .tasks = (uintptr_t)t, .task_count = 9,
+				     .bos = (uintptr_t)refs, .bo_count = 6,
+				     .core_mask = 2 };
+	j[1] = j[0];
+	j[1].bos = (uintptr_t)&refs[3];
+	j[1].bo_count = 7;
+	s = (struct drm_npu_submit){ .jobs = (uintptr_t)j, .job_count = 2,
+				     .job_stride = sizeof(j[0]) };
+	ASSERT_EQ(0, npu_ioc(fd, DRM_IOCTL_NPU_SUBMIT, &s));
+	ASSERT_EQ(2, s.submitted);
+	check_bo_fences(_metadata, fd, data, 10);
+	ASSERT_EQ(-ETIME, npu_wait(fd, j[0].job_id, 0, &w))
+		TH_LOG("the jobs ended before their BOs were looked at");
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, npu_wait(fd, j[i].job_id, 10000, &w));
+		EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	}
+
+	for (i = 0; i < LIST_BOS; i++)
 		npu_bo_free(fd, &data[i]);
 	npu_bo_free(fd, &code);
 	close(fd);

@@ -3,7 +3,9 @@
  * Every ioctl of the npu UAPI with its happy path and its bad inputs:
  * BOs, CPU access, VMs and mappings, SUBMIT and JOB_WAIT.
  */
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "npu_helpers.h"
@@ -338,6 +340,81 @@ TEST_F(uapi, submit_bad)
 	EXPECT_EQ(-EINVAL, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s));
 #undef SUB
 	npu_bo_free(self->fd, &bo);
+}
+
+/*
+ * The bad inputs of a job whose task list (9) and BO list (5) are too
+ * long to be kept in the job: each is refused with its errno, and the
+ * valid job after them runs (the debug lane's KASAN and kmemleak see
+ * the refused ones' memory go).
+ */
+TEST_F(uapi, submit_bad_long_lists)
+{
+	struct { struct drm_npu_task t; uint64_t more; } wt[9];
+	struct drm_npu_task t[9], *tail;
+	struct drm_npu_bo_ref refs[5];
+	struct drm_npu_job_wait w;
+	struct drm_npu_submit s;
+	struct drm_npu_job j;
+	struct npu_bo code, data[5];
+	long page = sysconf(_SC_PAGESIZE);
+	char *pages;
+	int i;
+
+	ASSERT_EQ(0, npu_null_task(self->fd, 0, &code));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, npu_bo_new(self->fd, 4096, &data[i]));
+		refs[i] = (struct drm_npu_bo_ref){ .handle = data[i].handle };
+	}
+	for (i = 0; i < 9; i++) {
+		t[i] = (struct drm_npu_task){ .regcmd_va = code.va,
+					      .regcmd_count = 4 };
+		wt[i].t = t[i];
+		wt[i].more = 0;
+	}
+	/* Eight tasks at the end of a page, the ninth beyond it. */
+	pages = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, mprotect(pages + page, page, PROT_NONE));
+	tail = (struct drm_npu_task *)(pages + page) - 8;
+	memcpy(tail, t, 8 * sizeof(*t));
+#define SUB(setup, err) do {						\
+		memset(&j, 0, sizeof(j));				\
+		j.tasks = (uintptr_t)t;					\
+		j.task_count = 9;					\
+		j.bos = (uintptr_t)refs;				\
+		j.bo_count = 5;						\
+		s = (struct drm_npu_submit){ .jobs = (uintptr_t)&j,	\
+					     .job_count = 1,		\
+					     .job_stride = sizeof(j) };	\
+		setup;							\
+		EXPECT_EQ(err, npu_ioc(self->fd, DRM_IOCTL_NPU_SUBMIT, &s))	\
+			TH_LOG("%s", #setup);				\
+	} while (0)
+	SUB(refs[4].handle = 999, -ENOENT);
+	refs[4].handle = data[4].handle;
+	SUB(refs[4].handle = data[0].handle, -EINVAL);	/* twice */
+	refs[4].handle = data[4].handle;
+	SUB(refs[4].flags = 4, -EINVAL);
+	refs[4].flags = 0;
+	SUB(t[8].regcmd_count = 0, -EINVAL);
+	t[8].regcmd_count = 4;
+	SUB(j.tasks = (uintptr_t)tail, -EFAULT);
+	SUB((j.tasks = (uintptr_t)wt, j.task_stride = sizeof(wt[0]),
+	     wt[8].more = 1), -EINVAL);
+	wt[8].more = 0;
+	SUB((j.tasks = (uintptr_t)wt, j.task_stride = sizeof(wt[0])), 0);
+	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+	SUB((void)0, 0);
+	ASSERT_EQ(0, npu_wait(self->fd, j.job_id, 5000, &w));
+	EXPECT_EQ(DRM_NPU_JOB_DONE, w.status);
+#undef SUB
+	munmap(pages, 2 * page);
+	for (i = 0; i < 5; i++)
+		npu_bo_free(self->fd, &data[i]);
+	npu_bo_free(self->fd, &code);
 }
 
 /*
