@@ -148,9 +148,9 @@ void npu_job_finish(struct npu_job *job, u32 status, int error, u64 va,
 /*
  * Copy @count elements of @size bytes each, @stride bytes apart in user
  * memory (0: @size), into @inline_buf if they fit in its @inline_count
- * elements, else into a new array (free either with npu_array_free()).  Bytes of
- * a larger element beyond @size must be zero, as for size-extensible
- * structs.
+ * elements, else into a new array (free either with npu_array_free()).
+ * Bytes of a larger element beyond @size must be zero, as for
+ * size-extensible structs.
  */
 static void *npu_copy_array(u64 uptr, u32 count, size_t size, u32 stride,
 			    void *inline_buf, u32 inline_count)
