@@ -749,7 +749,6 @@ TEST_F(core1, long_and_short_lists_of_a_job)
 					      .regcmd_count = 4 };
 	/* 1 ms per task: the job's time on the core counts its tasks. */
 	ASSERT_EQ(0, npu_set_task_delay(0, 1, "1000"));
-	memset(j, 0, sizeof(j));
 	for (k = 0; k < ARRAY_SIZE(cases); k++) {
 		submit_blocker(_metadata, fd, code.va);
 		j[0] = (struct drm_npu_job){
